@@ -1,0 +1,408 @@
+//! Persistence for marsad: one interface ([`Store`]) over SQLite (embedded, the default) and
+//! PostgreSQL (national deployments), with versioned migrations for both.
+//!
+//! This crate owns every SQL statement in marsad and nothing else: it knows no file formats, no
+//! HTTP and no record semantics. Records arrive as canonical JSON payloads with their content
+//! hash, already validated by `marsad-model` and `marsad-ingest`.
+//!
+//! Invariants:
+//! - nothing is overwritten in place: a changed record is a new version, an unchanged one is not
+//!   stored again;
+//! - every version keeps its provenance (source, institution, submission, file hash, row number);
+//! - a submission's records become visible only when [`Store::finalize`] commits, all at once;
+//!   staged rows of an interrupted import can be resumed from [`Submission::rows_read`];
+//! - rejected rows are never dropped: they live in quarantine until corrected and resubmitted.
+
+use std::fmt;
+
+mod codec;
+mod pool;
+pub mod postgres;
+pub mod sqlite;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What can go wrong in the store. Driver errors are kept as sources for operators' logs but are
+/// never shown to users (their `Display` says only which operation failed).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{what} already exists")]
+    Conflict { what: String },
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("the database schema is at version {found}, newer than this marsad supports ({supported}); upgrade marsad")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("database error while {context}")]
+    Database {
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Which engine is behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// Timestamps are RFC 3339 UTC strings chosen by the caller (time is a parameter).
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstitutionId(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubmissionId(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QuarantineId(pub i64);
+
+/// A producing institution (statistics institute, border police, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Institution {
+    pub id: InstitutionId,
+    /// Short unique name, e.g. `border-police`.
+    pub name: String,
+    /// Free-text display name, any script.
+    pub title: String,
+    /// Kind of institution, e.g. `statistics`, `border_police`, `labour_agency`, `consulate`,
+    /// `central_bank`, `anti_trafficking`, `ministry`, `observatory`.
+    pub kind: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInstitution<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub created_at: Timestamp,
+}
+
+/// A data source: one export of one institution's system (e.g. `border-police-crossings`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: SourceId,
+    pub name: String,
+    pub institution: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionStatus {
+    /// Rows are being staged; nothing is visible yet. Can be resumed.
+    Importing,
+    /// Finalized: its records are visible.
+    Complete,
+    /// The whole file was refused (empty, wrong format, missing required column, ...).
+    Rejected,
+    /// Aborted by an error; staged rows are discarded by `fail`.
+    Failed,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Importing => "importing",
+            SubmissionStatus::Complete => "complete",
+            SubmissionStatus::Rejected => "rejected",
+            SubmissionStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "importing" => SubmissionStatus::Importing,
+            "complete" => SubmissionStatus::Complete,
+            "rejected" => SubmissionStatus::Rejected,
+            "failed" => SubmissionStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// One file handed to marsad for one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub id: SubmissionId,
+    pub source_id: SourceId,
+    pub source_name: String,
+    pub file_name: String,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub file_hash: String,
+    pub file_size: u64,
+    /// `csv`, `xlsx`, `jsonl`.
+    pub format: String,
+    /// Lower-case hex SHA-256 of the mapping text (empty mapping for canonical person CSV).
+    pub mapping_hash: String,
+    pub status: SubmissionStatus,
+    /// Checkpoint: every data row numbered `<= rows_read` has been staged or quarantined.
+    pub rows_read: u64,
+    pub accepted: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub warnings: u64,
+    /// Who submitted (user or token name; never personal data about migrants).
+    pub submitted_by: String,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// File-level reason for `Rejected` / `Failed`.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSubmission<'a> {
+    pub source_id: SourceId,
+    pub file_name: &'a str,
+    pub file_hash: &'a str,
+    pub file_size: u64,
+    pub format: &'a str,
+    pub mapping_hash: &'a str,
+    /// The mapping text itself, kept so quarantined rows can be re-mapped after correction.
+    pub mapping_text: &'a str,
+    pub submitted_by: &'a str,
+    pub started_at: Timestamp,
+}
+
+/// One canonical record produced from one data row, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedRecord {
+    /// Data row it came from (1 = first data row).
+    pub row: u64,
+    /// Record kind, e.g. `person`, `border_crossing`.
+    pub kind: String,
+    pub record_id: String,
+    /// Canonical JSON object (sorted keys).
+    pub payload: String,
+    /// Lower-case hex SHA-256 of `payload`.
+    pub hash: String,
+}
+
+/// A problem with one field (or the whole row when `field` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Data row (1 = first data row; 0 = the file as a whole, e.g. the header).
+    pub row: u64,
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// A row refused by validation, kept with everything needed to correct and resubmit it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantinedRow {
+    pub row: u64,
+    /// The original row as a JSON object (source column name -> text), or for rows that could not
+    /// be split into columns, `{"_line": "..."}`.
+    pub raw: String,
+    /// Kinds and record ids the row would have produced, when known (for resolving the entry
+    /// once a corrected version of the record is accepted), e.g. `["person", "TN123"]` pairs.
+    pub keys: Vec<(String, String)>,
+    pub issues: Vec<Issue>,
+}
+
+/// What one call to [`Store::stage`] commits atomically.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub records: Vec<StagedRecord>,
+    pub quarantined: Vec<QuarantinedRow>,
+    pub warnings: Vec<Issue>,
+    /// New checkpoint: every row `<= rows_read` is handled once this batch commits.
+    pub rows_read: u64,
+}
+
+/// A staged record key, used to rebuild the in-file duplicate detector when an import resumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedKey {
+    pub kind: String,
+    pub record_id: String,
+    pub row: u64,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuarantineStatus {
+    /// Waiting for a correction.
+    Open,
+    /// Corrected and resubmitted, accepted in `resolved_by`.
+    Resolved,
+    /// Withdrawn by a data officer (kept, not deleted).
+    Dismissed,
+}
+
+impl QuarantineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuarantineStatus::Open => "open",
+            QuarantineStatus::Resolved => "resolved",
+            QuarantineStatus::Dismissed => "dismissed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => QuarantineStatus::Open,
+            "resolved" => QuarantineStatus::Resolved,
+            "dismissed" => QuarantineStatus::Dismissed,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantineEntry {
+    pub id: QuarantineId,
+    pub submission_id: SubmissionId,
+    pub source_id: SourceId,
+    pub source_name: String,
+    pub row: u64,
+    pub raw: String,
+    /// The data officer's corrected row (same shape as `raw`), if any.
+    pub corrected: Option<String>,
+    pub keys: Vec<(String, String)>,
+    pub issues: Vec<Issue>,
+    pub status: QuarantineStatus,
+    pub resolved_by: Option<SubmissionId>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QuarantineFilter {
+    pub source: Option<SourceId>,
+    pub submission: Option<SubmissionId>,
+    pub status: Option<QuarantineStatus>,
+    /// Entries with id greater than this (keyset paging).
+    pub after: Option<QuarantineId>,
+    /// At most this many (default 100, at most 10_000).
+    pub limit: Option<u32>,
+}
+
+/// The counts and lists a data officer reads after an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    pub submission: Submission,
+    /// One issue per problem of every quarantined row of this submission, by row.
+    pub rejected: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+/// One stored version of one record, with its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordVersion {
+    pub source_id: SourceId,
+    pub source_name: String,
+    pub institution: Option<String>,
+    pub kind: String,
+    pub record_id: String,
+    /// 1 for the first version.
+    pub version: u32,
+    pub payload: String,
+    pub hash: String,
+    pub submission_id: SubmissionId,
+    pub file_hash: String,
+    pub row: u64,
+    pub stored_at: Timestamp,
+}
+
+/// Count of visible records per kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindCount {
+    pub kind: String,
+    pub records: u64,
+}
+
+/// The persistence interface. Implementations are synchronous and thread-safe; async callers use
+/// `spawn_blocking`.
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+    /// Current schema version (number of applied migrations).
+    fn schema_version(&self) -> Result<i64>;
+
+    // Institutions and sources.
+    /// Creates the institution or returns the existing one with that name.
+    fn ensure_institution(&self, new: &NewInstitution<'_>) -> Result<Institution>;
+    fn institutions(&self) -> Result<Vec<Institution>>;
+    /// Registers a source. `Conflict` if the name is taken; `NotFound` if the institution is unknown.
+    fn add_source(&self, name: &str, institution: Option<&str>, at: Timestamp) -> Result<Source>;
+    fn source(&self, name: &str) -> Result<Option<Source>>;
+    fn sources(&self) -> Result<Vec<Source>>;
+
+    // Submissions.
+    fn begin_submission(&self, new: &NewSubmission<'_>) -> Result<Submission>;
+    /// A submission of this source with this file and mapping hash in one of `statuses`, newest first.
+    fn find_submission(
+        &self,
+        source: SourceId,
+        file_hash: &str,
+        mapping_hash: &str,
+        statuses: &[SubmissionStatus],
+    ) -> Result<Option<Submission>>;
+    fn submission(&self, id: SubmissionId) -> Result<Submission>;
+    /// Newest first; `source` filters; at most `limit`.
+    fn submissions(&self, source: Option<SourceId>, limit: u32) -> Result<Vec<Submission>>;
+    /// The mapping text the submission was imported with.
+    fn submission_mapping(&self, id: SubmissionId) -> Result<String>;
+    /// Commits one batch atomically and advances the checkpoint. Records are unique per
+    /// (kind, record_id) within a submission (the caller de-duplicates).
+    fn stage(&self, id: SubmissionId, batch: &Batch) -> Result<()>;
+    /// Keys already staged for an `Importing` submission (to resume).
+    fn staged_keys(&self, id: SubmissionId) -> Result<Vec<StagedKey>>;
+    /// Makes the submission's records visible in one transaction: a staged record whose hash equals
+    /// the record's current hash counts as unchanged and adds no version; any other becomes the
+    /// record's next version. Open quarantine entries of the same source whose keys were accepted
+    /// here become `Resolved` by this submission. Sets counts and `Complete`.
+    fn finalize(&self, id: SubmissionId, at: Timestamp) -> Result<Submission>;
+    /// Refuses the whole file (nothing staged is kept; the reason is).
+    fn reject_submission(&self, id: SubmissionId, reason: &str, at: Timestamp) -> Result<Submission>;
+    /// Marks an import failed and discards its staged rows (quarantined rows stay).
+    fn fail_submission(&self, id: SubmissionId, reason: &str, at: Timestamp) -> Result<Submission>;
+    fn report(&self, id: SubmissionId) -> Result<ImportReport>;
+
+    // Quarantine.
+    fn quarantine(&self, filter: &QuarantineFilter) -> Result<Vec<QuarantineEntry>>;
+    fn quarantine_entry(&self, id: QuarantineId) -> Result<QuarantineEntry>;
+    /// Stores a corrected row (the original `raw` is kept unchanged).
+    fn correct_quarantine(&self, id: QuarantineId, corrected: &str) -> Result<()>;
+    fn set_quarantine_status(
+        &self,
+        id: QuarantineId,
+        status: QuarantineStatus,
+        resolved_by: Option<SubmissionId>,
+    ) -> Result<()>;
+
+    // Records.
+    /// The current visible version.
+    fn record(&self, source: SourceId, kind: &str, record_id: &str) -> Result<Option<RecordVersion>>;
+    /// Every version, oldest first.
+    fn record_history(&self, source: SourceId, kind: &str, record_id: &str) -> Result<Vec<RecordVersion>>;
+    /// Current versions of one kind across sources, in stable order, keyset-paged by an opaque
+    /// cursor (`None` to start); returns the next cursor when more remain.
+    fn records(
+        &self,
+        kind: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<RecordVersion>, Option<i64>)>;
+    fn count_records(&self) -> Result<Vec<KindCount>>;
+}
+
+/// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything
+/// else is a path to the SQLite file. Applies pending migrations.
+pub fn open(url: &str) -> Result<Box<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(postgres::PostgresStore::connect(url)?))
+    } else {
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(url))?))
+    }
+}

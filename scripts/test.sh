@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, and every test against SQLite AND a real PostgreSQL
+# server. Installs PostgreSQL from Debian's packages when missing, starts a throw-away cluster
+# on a free loopback port, and stops it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/marsad-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "test.sh: need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  echo "==> installing PostgreSQL (Debian packages)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+PG_BIN="$(pg_bin)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+PG_DIR="$(mktemp -d /tmp/marsad-pg.XXXXXX)"
+PG_PORT="$(free_port)"
+RUN_AS=()
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$PG_DIR"
+  RUN_AS=(runuser -u postgres --)
+fi
+cleanup() {
+  "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+trap cleanup EXIT
+
+echo "==> starting PostgreSQL on 127.0.0.1:$PG_PORT"
+"${RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+"${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+export MARSAD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "==> cargo test (SQLite and PostgreSQL)"
+set +e
+cargo test --workspace 2>&1 | tee "$PG_DIR/test.log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo '[0-9]+ passed' "$PG_DIR/test.log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$PG_DIR/test.log" | awk '{s+=$1} END {print s+0}')
+echo "all test binaries: $passed passed, $failed failed"
+exit "$status"
