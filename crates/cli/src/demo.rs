@@ -65,11 +65,16 @@ pub fn run(
         }
         let mapping = match &f.mapping {
             Some(p) => Some(
-                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?,
             ),
             None => None,
         };
-        let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let bar = Bar::from(multi.add(ProgressBar::new(0))).with_prefix(name.clone());
         let outcome = marsad_ingest::import_file(
             store.as_ref(),
@@ -91,7 +96,10 @@ pub fn run(
             f.source, name, s.accepted, s.unchanged, s.rejected
         ));
     }
-    eprintln!("marsad: demo data set loaded ({} files):", manifest.files.len());
+    eprintln!(
+        "marsad: demo data set loaded ({} files):",
+        manifest.files.len()
+    );
     for line in summary {
         eprintln!("{line}");
     }

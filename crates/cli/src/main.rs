@@ -34,10 +34,20 @@ struct Cli {
 #[derive(Args, Clone)]
 struct StoreArgs {
     /// Data folder: holds the SQLite database and files.
-    #[arg(long, value_name = "DIR", default_value = "marsad-data", env = "MARSAD_DATA")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "marsad-data",
+        env = "MARSAD_DATA"
+    )]
     data: PathBuf,
     /// PostgreSQL URL (postgres://...) to use instead of the SQLite file in the data folder.
-    #[arg(long, value_name = "URL", env = "MARSAD_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MARSAD_DATABASE_URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 }
 
@@ -47,10 +57,18 @@ impl StoreArgs {
             .with_context(|| format!("cannot create the data folder {}", self.data.display()))?;
         let url = match &self.database_url {
             Some(url) => url.clone(),
-            None => self.data.join("marsad.sqlite").to_string_lossy().into_owned(),
+            None => self
+                .data
+                .join("marsad.sqlite")
+                .to_string_lossy()
+                .into_owned(),
         };
         let store = marsad_store::open(&url).map_err(|e| {
-            let shown = if url.starts_with("postgres") { "the PostgreSQL database".to_string() } else { url.clone() };
+            let shown = if url.starts_with("postgres") {
+                "the PostgreSQL database".to_string()
+            } else {
+                url.clone()
+            };
             anyhow::anyhow!("cannot open {shown}: {e}")
         })?;
         Ok(Arc::from(store))
@@ -200,14 +218,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
-        Command::Demo { store, listen, people, seed, no_serve } => {
-            demo::run(&store, listen, people, seed, no_serve, clock)
-        }
+        Command::Demo {
+            store,
+            listen,
+            people,
+            seed,
+            no_serve,
+        } => demo::run(&store, listen, people, seed, no_serve, clock),
         Command::Serve { store, listen } => {
             let data = store.data.clone();
             serve(store.open()?, data, listen, clock)
         }
-        Command::Institution(InstitutionCommand::Add { store, name, title, kind }) => {
+        Command::Institution(InstitutionCommand::Add {
+            store,
+            name,
+            title,
+            kind,
+        }) => {
             let s = store.open()?;
             let i = s.ensure_institution(&marsad_store::NewInstitution {
                 name: &name,
@@ -224,13 +251,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Source(SourceCommand::Add { store, name, institution }) => {
+        Command::Source(SourceCommand::Add {
+            store,
+            name,
+            institution,
+        }) => {
             let s = store.open()?;
             let source = s.add_source(&name, institution.as_deref(), clock.now())?;
             println!(
                 "source {} registered{}",
                 source.name,
-                source.institution.map(|i| format!(" for {i}")).unwrap_or_default()
+                source
+                    .institution
+                    .map(|i| format!(" for {i}"))
+                    .unwrap_or_default()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -240,10 +274,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { store, source, file, mapping, json } => {
-            import(&store, &source, &file, mapping.as_deref(), json, clock.as_ref())
-        }
-        Command::Submission(SubmissionCommand::List { store, source, limit }) => {
+        Command::Import {
+            store,
+            source,
+            file,
+            mapping,
+            json,
+        } => import(
+            &store,
+            &source,
+            &file,
+            mapping.as_deref(),
+            json,
+            clock.as_ref(),
+        ),
+        Command::Submission(SubmissionCommand::List {
+            store,
+            source,
+            limit,
+        }) => {
             let s = store.open()?;
             let source_id = match source {
                 Some(name) => Some(
@@ -331,7 +380,12 @@ fn import(
             eprintln!(
                 "marsad: {}: refused: {}",
                 file.display(),
-                outcome.report.submission.error.as_deref().unwrap_or("unknown reason")
+                outcome
+                    .report
+                    .submission
+                    .error
+                    .as_deref()
+                    .unwrap_or("unknown reason")
             );
         }
         return Ok(ExitCode::FAILURE);
@@ -339,14 +393,20 @@ fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(report: &marsad_store::ImportReport, disposition: Option<marsad_ingest::Disposition>) {
+fn print_report(
+    report: &marsad_store::ImportReport,
+    disposition: Option<marsad_ingest::Disposition>,
+) {
     let s = &report.submission;
     let note = match disposition {
         Some(marsad_ingest::Disposition::AlreadyImported) => " (already imported: nothing changed)",
         Some(marsad_ingest::Disposition::Resumed) => " (resumed after an interruption)",
         _ => "",
     };
-    println!("submission {} — {} — {}{note}", s.id.0, s.source_name, s.file_name);
+    println!(
+        "submission {} — {} — {}{note}",
+        s.id.0, s.source_name, s.file_name
+    );
     println!("  status     {}", s.status.as_str());
     if let Some(err) = &s.error {
         println!("  reason     {err}");
@@ -365,7 +425,11 @@ fn print_report(report: &marsad_store::ImportReport, disposition: Option<marsad_
         println!(
             "  rejected   row {}{}: {}",
             issue.row,
-            issue.field.as_deref().map(|f| format!(", {f}")).unwrap_or_default(),
+            issue
+                .field
+                .as_deref()
+                .map(|f| format!(", {f}"))
+                .unwrap_or_default(),
             issue.reason
         );
     }
@@ -377,19 +441,35 @@ fn print_report(report: &marsad_store::ImportReport, disposition: Option<marsad_
         );
     }
     for issue in report.warnings.iter().take(SHOWN) {
-        let row = if issue.row == 0 { "file".to_string() } else { format!("row {}", issue.row) };
+        let row = if issue.row == 0 {
+            "file".to_string()
+        } else {
+            format!("row {}", issue.row)
+        };
         println!(
             "  warning    {row}{}: {}",
-            issue.field.as_deref().map(|f| format!(", {f}")).unwrap_or_default(),
+            issue
+                .field
+                .as_deref()
+                .map(|f| format!(", {f}"))
+                .unwrap_or_default(),
             issue.reason
         );
     }
     if report.warnings.len() > SHOWN {
-        println!("  ... {} more warnings (use --json to see all)", report.warnings.len() - SHOWN);
+        println!(
+            "  ... {} more warnings (use --json to see all)",
+            report.warnings.len() - SHOWN
+        );
     }
 }
 
-fn serve(store: Arc<dyn Store>, data: PathBuf, listen: SocketAddr, clock: Arc<dyn Clock>) -> Result<ExitCode> {
+fn serve(
+    store: Arc<dyn Store>,
+    data: PathBuf,
+    listen: SocketAddr,
+    clock: Arc<dyn Clock>,
+) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

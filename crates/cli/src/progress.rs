@@ -10,7 +10,11 @@ impl Bar {
     pub fn new(visible: bool) -> Bar {
         let bar = ProgressBar::with_draw_target(
             None,
-            if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+            if visible {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
         );
         Bar { bar }
     }

@@ -65,12 +65,24 @@ pub enum QuarantineCommand {
 
 pub fn run(cmd: QuarantineCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
-        QuarantineCommand::List { store, source, submission, status, limit, json } => {
+        QuarantineCommand::List {
+            store,
+            source,
+            submission,
+            status,
+            limit,
+            json,
+        } => {
             let s = store.open()?;
-            let status = QuarantineStatus::parse(&status)
-                .with_context(|| format!("unknown status '{status}'; use open, resolved or dismissed"))?;
+            let status = QuarantineStatus::parse(&status).with_context(|| {
+                format!("unknown status '{status}'; use open, resolved or dismissed")
+            })?;
             let source = match source {
-                Some(name) => Some(s.source(&name)?.with_context(|| format!("unknown source '{name}'"))?.id),
+                Some(name) => Some(
+                    s.source(&name)?
+                        .with_context(|| format!("unknown source '{name}'"))?
+                        .id,
+                ),
                 None => None,
             };
             let entries = s.quarantine(&QuarantineFilter {
@@ -125,18 +137,33 @@ pub fn run(cmd: QuarantineCommand, clock: &dyn Clock) -> Result<ExitCode> {
                 let (column, value) = pair
                     .split_once('=')
                     .with_context(|| format!("'{pair}' is not COLUMN=VALUE"))?;
-                row.insert(column.trim().to_string(), serde_json::Value::String(value.to_string()));
+                row.insert(
+                    column.trim().to_string(),
+                    serde_json::Value::String(value.to_string()),
+                );
             }
-            s.correct_quarantine(QuarantineId(id), &serde_json::Value::Object(row).to_string())?;
+            s.correct_quarantine(
+                QuarantineId(id),
+                &serde_json::Value::Object(row).to_string(),
+            )?;
             println!("quarantine entry {id} corrected; `marsad quarantine resubmit --source {}` re-validates it", e.source_name);
             Ok(ExitCode::SUCCESS)
         }
         QuarantineCommand::Dismiss { store, id } => {
-            store.open()?.set_quarantine_status(QuarantineId(id), QuarantineStatus::Dismissed, None)?;
+            store.open()?.set_quarantine_status(
+                QuarantineId(id),
+                QuarantineStatus::Dismissed,
+                None,
+            )?;
             println!("quarantine entry {id} dismissed (kept on record)");
             Ok(ExitCode::SUCCESS)
         }
-        QuarantineCommand::Resubmit { store, source, ids, json } => {
+        QuarantineCommand::Resubmit {
+            store,
+            source,
+            ids,
+            json,
+        } => {
             let s = store.open()?;
             let ids: Vec<QuarantineId> = ids.into_iter().map(QuarantineId).collect();
             let outcomes = marsad_ingest::resubmit_quarantine(
@@ -162,7 +189,10 @@ pub fn run(cmd: QuarantineCommand, clock: &dyn Clock) -> Result<ExitCode> {
 }
 
 fn entry_json(e: &marsad_store::QuarantineEntry) -> serde_json::Value {
-    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::String(s.to_string()));
+    let parse = |s: &str| {
+        serde_json::from_str::<serde_json::Value>(s)
+            .unwrap_or(serde_json::Value::String(s.to_string()))
+    };
     serde_json::json!({
         "id": e.id.0,
         "source": e.source_name,

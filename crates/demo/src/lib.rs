@@ -99,8 +99,11 @@ impl Manifest {
     pub fn load(dir: &Path) -> Result<Manifest, DemoError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(out::io_err(&path))?;
-        let mut m: Manifest = serde_json::from_str(&text)
-            .map_err(|source| DemoError::Manifest { path: path.clone(), source })?;
+        let mut m: Manifest =
+            serde_json::from_str(&text).map_err(|source| DemoError::Manifest {
+                path: path.clone(),
+                source,
+            })?;
         for f in &mut m.files {
             f.path = dir.join(&f.path);
             f.mapping = f.mapping.as_ref().map(|p| dir.join(p));
@@ -115,8 +118,11 @@ impl Manifest {
             f.mapping = f.mapping.as_ref().map(|p| strip(dir, p));
         }
         let path = dir.join(MANIFEST_FILE);
-        let mut text = serde_json::to_string_pretty(&relative)
-            .map_err(|source| DemoError::Manifest { path: path.clone(), source })?;
+        let mut text =
+            serde_json::to_string_pretty(&relative).map_err(|source| DemoError::Manifest {
+                path: path.clone(),
+                source,
+            })?;
         text.push('\n');
         std::fs::write(&path, text).map_err(out::io_err(&path))
     }
@@ -133,7 +139,9 @@ impl Manifest {
 }
 
 fn strip(dir: &Path, p: &Path) -> PathBuf {
-    p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf())
+    p.strip_prefix(dir)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Why generation failed.
@@ -142,15 +150,22 @@ pub enum DemoError {
     #[error("invalid demo configuration: {0}")]
     Config(String),
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write CSV {path}: {source}")]
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot write the workbook {path}: {source}")]
-    Xlsx { path: PathBuf, source: rust_xlsxwriter::XlsxError },
-    #[error("cannot encode a row of {path} as {encoding}: {text:?}")]
-    Encoding { path: PathBuf, encoding: &'static str, text: String },
+    Xlsx {
+        path: PathBuf,
+        source: rust_xlsxwriter::XlsxError,
+    },
     #[error("cannot read or write the manifest {path}: {source}")]
-    Manifest { path: PathBuf, source: serde_json::Error },
+    Manifest {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
 /// A reproducible random stream for one purpose (`tag`) and one item (`idx`), independent of
@@ -204,7 +219,11 @@ pub(crate) fn generate_inner(
     std::fs::create_dir_all(dir).map_err(out::io_err(dir))?;
     let names = names::Names::load();
     let people = population::build(cfg, &names);
-    let ctx = sources::Ctx { cfg, names: &names, people: &people };
+    let ctx = sources::Ctx {
+        cfg,
+        names: &names,
+        people: &people,
+    };
     let mut seen = vec![0u16; people.len()];
     let mut files = Vec::new();
     for source in sources::SOURCES {
@@ -218,7 +237,10 @@ pub(crate) fn generate_inner(
             bad_rows: written.bad_rows,
         });
     }
-    let manifest = Manifest { institutions: sources::institutions(), files };
+    let manifest = Manifest {
+        institutions: sources::institutions(),
+        files,
+    };
     manifest.save(dir)?;
     Ok((manifest, seen))
 }

@@ -38,10 +38,15 @@ impl Table {
     }
 
     pub fn get(&self, i: u16) -> &Name {
-        const EMPTY: Name = Name { ar: "", fr: "", en: "" };
+        const EMPTY: Name = Name {
+            ar: "",
+            fr: "",
+            en: "",
+        };
         self.names.get(usize::from(i)).unwrap_or(&EMPTY)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.names.len()
     }
@@ -66,7 +71,14 @@ const AFRICAN: &str = include_str!("../data/african.txt");
 fn parse_into(table: &mut Table, fields: &[&'static str]) {
     if let [ar, fr, en, w] = fields {
         let weight = w.trim().parse().unwrap_or(1);
-        table.push(Name { ar: ar.trim(), fr: fr.trim(), en: en.trim() }, weight);
+        table.push(
+            Name {
+                ar: ar.trim(),
+                fr: fr.trim(),
+                en: en.trim(),
+            },
+            weight,
+        );
     }
 }
 
@@ -103,7 +115,14 @@ impl Names {
                 _ => {}
             }
         }
-        Names { male, female, family, af_male, af_female, af_family }
+        Names {
+            male,
+            female,
+            family,
+            af_male,
+            af_female,
+            af_family,
+        }
     }
 }
 
@@ -141,7 +160,11 @@ pub(crate) fn mrz(s: &str) -> String {
 
 /// Removes the character at `i` (counted in chars).
 pub(crate) fn drop_letter(s: &str, i: usize) -> String {
-    s.chars().enumerate().filter(|&(j, _)| j != i).map(|(_, c)| c).collect()
+    s.chars()
+        .enumerate()
+        .filter(|&(j, _)| j != i)
+        .map(|(_, c)| c)
+        .collect()
 }
 
 /// Writes the character at `i` twice.
@@ -185,7 +208,12 @@ fn replace_first_ci(s: &str, from: &str, to: &str) -> Option<String> {
     } else {
         to.to_string()
     };
-    Some(format!("{}{}{}", &s[..at], replacement, &s[at + from.len()..]))
+    Some(format!(
+        "{}{}{}",
+        &s[..at],
+        replacement,
+        &s[at + from.len()..]
+    ))
 }
 
 /// French `ou` ↔ English `u` (Youssef → Yussef, Yusuf → Yousuf).
@@ -207,7 +235,12 @@ pub(crate) fn ch_sh(s: &str) -> String {
 /// Spelling of a family name by another clerk: particle joined or dropped, doubled consonant
 /// simplified (Ben Ali → Benali, Al-Tarabulsi → Tarabulsi, Hammami → Hamami).
 pub(crate) fn family_alternative(s: &str) -> String {
-    for (prefix, joined) in [("Ben ", "Ben"), ("Bin ", "Bin"), ("Bel ", "Bel"), ("Bou ", "Bou")] {
+    for (prefix, joined) in [
+        ("Ben ", "Ben"),
+        ("Bin ", "Bin"),
+        ("Bel ", "Bel"),
+        ("Bou ", "Bou"),
+    ] {
         if let Some(rest) = s.strip_prefix(prefix) {
             return format!("{joined}{}", rest.to_lowercase());
         }
@@ -331,10 +364,22 @@ mod tests {
         assert!(n.female.len() >= 100, "female {}", n.female.len());
         assert!(n.family.len() >= 200, "family {}", n.family.len());
         assert!(n.af_male.len() >= 30 && n.af_female.len() >= 30 && n.af_family.len() >= 40);
-        for t in [&n.male, &n.female, &n.family, &n.af_male, &n.af_female, &n.af_family] {
+        for t in [
+            &n.male,
+            &n.female,
+            &n.family,
+            &n.af_male,
+            &n.af_female,
+            &n.af_family,
+        ] {
             for name in &t.names {
                 assert!(!name.ar.is_empty() && !name.fr.is_empty() && !name.en.is_empty());
-                assert!(name.ar.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{name:?}");
+                assert!(
+                    name.ar
+                        .chars()
+                        .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+                    "{name:?}"
+                );
             }
         }
         let m = n.male.get(0);
@@ -342,7 +387,10 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let draws = 10_000;
         let mohamed = (0..draws).filter(|_| n.male.pick(&mut rng) == 0).count();
-        assert!(mohamed > draws / 20 && mohamed < draws / 4, "Mohamed drawn {mohamed} times");
+        assert!(
+            mohamed > draws / 20 && mohamed < draws / 4,
+            "Mohamed drawn {mohamed} times"
+        );
     }
 
     use rand::SeedableRng;

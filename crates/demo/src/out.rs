@@ -31,7 +31,12 @@ pub(crate) struct Counter<'p> {
 
 impl<'p> Counter<'p> {
     pub fn new(file: &str, progress: &'p mut dyn FnMut(&str, u64)) -> Self {
-        Counter { file: file.to_string(), rows: 0, bad: 0, progress }
+        Counter {
+            file: file.to_string(),
+            rows: 0,
+            bad: 0,
+            progress,
+        }
     }
     pub fn count(&mut self, bad: bool) {
         self.rows += 1;
@@ -54,7 +59,10 @@ impl<'p> Counter<'p> {
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DemoError + '_ {
-    move |source| DemoError::Io { path: path.to_path_buf(), source }
+    move |source| DemoError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Options of a CSV export.
@@ -68,19 +76,83 @@ pub(crate) struct CsvStyle {
 
 impl Default for CsvStyle {
     fn default() -> Self {
-        CsvStyle { delimiter: b',', bom: false, crlf: false, encoding: None }
+        CsvStyle {
+            delimiter: b',',
+            bom: false,
+            crlf: false,
+            encoding: None,
+        }
     }
 }
 
-enum Sink {
-    Utf8(csv::Writer<BufWriter<File>>),
-    Encoded { row: csv::Writer<Vec<u8>>, out: BufWriter<File>, encoding: &'static Encoding },
+/// Re-encodes UTF-8 bytes into a single-byte legacy encoding on the fly, refusing characters
+/// the encoding lacks (rather than escaping them as `&#...;`).
+struct Encoded<W: Write> {
+    inner: W,
+    encoding: &'static Encoding,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Encoded<W> {
+    fn encode_complete(&mut self) -> std::io::Result<()> {
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let text = String::from_utf8_lossy(&self.pending[..valid]).into_owned();
+        let (bytes, _, unmappable) = self.encoding.encode(&text);
+        if unmappable {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} cannot encode {:?}",
+                    self.encoding.name(),
+                    text.trim_end()
+                ),
+            ));
+        }
+        self.inner.write_all(&bytes)?;
+        self.pending.drain(..valid);
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Encoded<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        self.encode_complete()?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.encode_complete()?;
+        self.inner.flush()
+    }
+}
+
+enum Output {
+    Plain(BufWriter<File>),
+    Encoded(Encoded<BufWriter<File>>),
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Plain(w) => w.write(buf),
+            Output::Encoded(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Plain(w) => w.flush(),
+            Output::Encoded(w) => w.flush(),
+        }
+    }
 }
 
 /// A CSV file being written row by row.
 pub(crate) struct CsvOut {
     path: PathBuf,
-    sink: Sink,
+    writer: csv::Writer<Output>,
 }
 
 impl CsvOut {
@@ -95,11 +167,18 @@ impl CsvOut {
         if style.crlf {
             builder.terminator(csv::Terminator::CRLF);
         }
-        let sink = match style.encoding {
-            None => Sink::Utf8(builder.from_writer(out)),
-            Some(encoding) => Sink::Encoded { row: builder.from_writer(Vec::new()), out, encoding },
+        let output = match style.encoding {
+            None => Output::Plain(out),
+            Some(encoding) => Output::Encoded(Encoded {
+                inner: out,
+                encoding,
+                pending: Vec::new(),
+            }),
         };
-        Ok(CsvOut { path: path.to_path_buf(), sink })
+        Ok(CsvOut {
+            path: path.to_path_buf(),
+            writer: builder.from_writer(output),
+        })
     }
 
     pub fn write<I, T>(&mut self, fields: I) -> Result<(), DemoError>
@@ -107,34 +186,16 @@ impl CsvOut {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        let path = &self.path;
-        let csv_err = |source| DemoError::Csv { path: path.clone(), source };
-        match &mut self.sink {
-            Sink::Utf8(w) => w.write_record(fields).map_err(csv_err),
-            Sink::Encoded { row, out, encoding } => {
-                row.write_record(fields).map_err(csv_err)?;
-                row.flush().map_err(io_err(path))?;
-                let bytes = std::mem::take(row.get_mut());
-                let text = String::from_utf8_lossy(&bytes);
-                let (encoded, _, unmappable) = encoding.encode(&text);
-                if unmappable {
-                    return Err(DemoError::Encoding {
-                        path: path.clone(),
-                        encoding: encoding.name(),
-                        text: text.trim_end().to_string(),
-                    });
-                }
-                out.write_all(&encoded).map_err(io_err(path))
-            }
-        }
+        self.writer
+            .write_record(fields)
+            .map_err(|source| DemoError::Csv {
+                path: self.path.clone(),
+                source,
+            })
     }
 
-    pub fn finish(self) -> Result<(), DemoError> {
-        let path = self.path;
-        match self.sink {
-            Sink::Utf8(mut w) => w.flush().map_err(io_err(&path)),
-            Sink::Encoded { mut out, .. } => out.flush().map_err(io_err(&path)),
-        }
+    pub fn finish(mut self) -> Result<(), DemoError> {
+        self.writer.flush().map_err(io_err(&self.path))
     }
 }
 

@@ -114,11 +114,6 @@ impl Person {
         let n = (u64::from(self.id) * 7_654_321 + 3_141_592) % 100_000_000;
         format!("{n:08}")
     }
-    /// Residence card number, foreigners.
-    pub fn residence_card(&self) -> String {
-        let n = (u64::from(self.id) * 9_876_541 + 271_828) % 10_000_000;
-        format!("CS{n:07}")
-    }
 }
 
 pub(crate) fn weighted<R: Rng>(rng: &mut R, table: &[(&str, u32)]) -> usize {
@@ -179,7 +174,11 @@ impl Builder<'_> {
             (true, true) => self.names.af_female.pick(rng),
         };
         let birth = birth_date(rng, self.cfg.today, age);
-        let birth_gov = if rng.gen_bool(0.8) { gov } else { pick_gov(rng) };
+        let birth_gov = if rng.gen_bool(0.8) {
+            gov
+        } else {
+            pick_gov(rng)
+        };
         self.people.push(Person {
             id: self.people.len() as u32,
             household,
@@ -203,7 +202,9 @@ impl Builder<'_> {
 
     fn set_status(&mut self, rng: &mut ChaCha8Rng, idx: usize) {
         let cfg = self.cfg;
-        let Some(p) = self.people.get_mut(idx) else { return };
+        let Some(p) = self.people.get_mut(idx) else {
+            return;
+        };
         let age = p.age_at(cfg.today);
         if !p.is_national() {
             return;
@@ -234,12 +235,16 @@ impl Builder<'_> {
 /// Builds the population, household by household.
 pub(crate) fn build(cfg: &DemoConfig, names: &Names) -> Vec<Person> {
     let mut rng = rng_for(cfg.seed, "population", 0);
-    let mut b = Builder { cfg, names, people: Vec::with_capacity(cfg.people + 8) };
+    let mut b = Builder {
+        cfg,
+        names,
+        people: Vec::with_capacity(cfg.people + 8),
+    };
     let mut household = 0u32;
     while b.people.len() < cfg.people {
         household += 1;
         let first = b.people.len();
-        if rng.gen_bool(0.94) {
+        if rng.gen_bool(0.86) {
             // A household of nationals.
             let gov = pick_gov(&mut rng);
             let head_age = rng.gen_range(22..82);
@@ -248,15 +253,25 @@ pub(crate) fn build(cfg: &DemoConfig, names: &Names) -> Vec<Person> {
             let grandfather = names.male.pick(&mut rng);
             let head_female = rng.gen_bool(0.12);
             let head = b.add(
-                &mut rng, household, head_female, false, head_age, family, father, grandfather,
-                gov, 0,
+                &mut rng,
+                household,
+                head_female,
+                false,
+                head_age,
+                family,
+                father,
+                grandfather,
+                gov,
+                0,
             );
             if !head_female && head_age >= 24 && rng.gen_bool(0.82) {
                 let wife_age = (head_age - rng.gen_range(0..10)).max(19);
                 let wf = names.family.pick(&mut rng);
                 let wfa = names.male.pick(&mut rng);
                 let wga = names.male.pick(&mut rng);
-                b.add(&mut rng, household, true, false, wife_age, wf, wfa, wga, gov, 0);
+                b.add(
+                    &mut rng, household, true, false, wife_age, wf, wfa, wga, gov, 0,
+                );
             }
             if !head_female && head_age >= 24 {
                 let children = rng.gen_range(0..=4);
@@ -264,7 +279,9 @@ pub(crate) fn build(cfg: &DemoConfig, names: &Names) -> Vec<Person> {
                     let max_age = (head_age - 20).max(1);
                     let age = rng.gen_range(0..max_age);
                     let female = rng.gen_bool(0.5);
-                    b.add(&mut rng, household, female, false, age, family, head, father, gov, 0);
+                    b.add(
+                        &mut rng, household, female, false, age, family, head, father, gov, 0,
+                    );
                 }
             }
             for i in first..b.people.len() {
@@ -292,24 +309,54 @@ pub(crate) fn build(cfg: &DemoConfig, names: &Names) -> Vec<Person> {
             let female = rng.gen_bool(if african { 0.3 } else { 0.2 });
             let age = rng.gen_range(17..45);
             let head = b.add(
-                &mut rng, household, female, african, age, family, father, grandfather, gov,
+                &mut rng,
+                household,
+                female,
+                african,
+                age,
+                family,
+                father,
+                grandfather,
+                gov,
                 origin,
             );
             if !single && !female {
                 let wf = fam_t.pick(&mut rng);
                 let wfa = male_t.pick(&mut rng);
-                b.add(&mut rng, household, true, african, age - 3, wf, wfa, 0, gov, origin);
+                b.add(
+                    &mut rng,
+                    household,
+                    true,
+                    african,
+                    age - 3,
+                    wf,
+                    wfa,
+                    0,
+                    gov,
+                    origin,
+                );
                 for _ in 0..rng.gen_range(0..=3) {
                     let female = rng.gen_bool(0.5);
                     let age = rng.gen_range(0..(age - 18).max(1));
-                    b.add(&mut rng, household, female, african, age, family, head, father, gov, origin);
+                    b.add(
+                        &mut rng, household, female, african, age, family, head, father, gov,
+                        origin,
+                    );
                 }
             }
             let transit = african && rng.gen_bool(0.55);
             let arrival = rng.gen_range(cfg.first_year - 3..=cfg.last_year);
             for p in &mut b.people[first..] {
-                p.status = if transit { Status::Transit } else { Status::Immigrant };
-                p.abroad = if transit { world::country("ITA") as u8 } else { origin };
+                p.status = if transit {
+                    Status::Transit
+                } else {
+                    Status::Immigrant
+                };
+                p.abroad = if transit {
+                    world::country("ITA") as u8
+                } else {
+                    origin
+                };
                 p.moved_year = arrival;
             }
         }

@@ -20,7 +20,13 @@ const fn c(
     en: &'static str,
     ar: &'static str,
 ) -> Country {
-    Country { alpha3, alpha2, fr, en, ar }
+    Country {
+        alpha3,
+        alpha2,
+        fr,
+        en,
+        ar,
+    }
 }
 
 /// Index 0 is the home country.
@@ -52,11 +58,29 @@ pub(crate) const COUNTRIES: &[Country] = &[
     c("CHE", "CH", "Suisse", "Switzerland", "سويسرا"),
     c("ESP", "ES", "Espagne", "Spain", "إسبانيا"),
     c("NLD", "NL", "Pays-Bas", "Netherlands", "هولندا"),
-    c("GBR", "GB", "Royaume-Uni", "United Kingdom", "المملكة المتّحدة"),
+    c(
+        "GBR",
+        "GB",
+        "Royaume-Uni",
+        "United Kingdom",
+        "المملكة المتّحدة",
+    ),
     c("CAN", "CA", "Canada", "Canada", "كندا"),
-    c("USA", "US", "États-Unis", "United States", "الولايات المتّحدة"),
+    c(
+        "USA",
+        "US",
+        "États-Unis",
+        "United States",
+        "الولايات المتّحدة",
+    ),
     c("SAU", "SA", "Arabie saoudite", "Saudi Arabia", "السّعوديّة"),
-    c("ARE", "AE", "Émirats arabes unis", "United Arab Emirates", "الإمارات العربيّة المتحدّة"),
+    c(
+        "ARE",
+        "AE",
+        "Émirats arabes unis",
+        "United Arab Emirates",
+        "الإمارات العربيّة المتحدّة",
+    ),
     c("QAT", "QA", "Qatar", "Qatar", "قطر"),
     c("KWT", "KW", "Koweït", "Kuwait", "الكويت"),
     c("OMN", "OM", "Oman", "Oman", "عمان"),
@@ -67,13 +91,22 @@ pub(crate) const COUNTRIES: &[Country] = &[
     c("JOR", "JO", "Jordanie", "Jordan", "الأردن"),
     c("LBN", "LB", "Liban", "Lebanon", "لبنان"),
     c("IRQ", "IQ", "Irak", "Iraq", "العراق"),
-    c("PSE", "PS", "Palestine, État de", "Palestine, State of", "دولة فلسطين"),
+    c(
+        "PSE",
+        "PS",
+        "Palestine, État de",
+        "Palestine, State of",
+        "دولة فلسطين",
+    ),
     c("MRT", "MR", "Mauritanie", "Mauritania", "موريتانيا"),
 ];
 
 /// Index of a country in [`COUNTRIES`] by alpha-3 code (0, the home country, if unknown).
 pub(crate) fn country(alpha3: &str) -> usize {
-    COUNTRIES.iter().position(|c| c.alpha3 == alpha3).unwrap_or(0)
+    COUNTRIES
+        .iter()
+        .position(|c| c.alpha3 == alpha3)
+        .unwrap_or(0)
 }
 
 /// Spellings that no codelist knows, as real exports carry them (old names, typos, free text).
@@ -138,7 +171,18 @@ pub(crate) const IMMIGRATION: &[(&str, u32)] = &[
 pub(crate) fn arabic_naming(alpha3: &str) -> bool {
     matches!(
         alpha3,
-        "TUN" | "LBY" | "DZA" | "MAR" | "EGY" | "SYR" | "SDN" | "PSE" | "IRQ" | "JOR" | "LBN" | "MRT"
+        "TUN"
+            | "LBY"
+            | "DZA"
+            | "MAR"
+            | "EGY"
+            | "SYR"
+            | "SDN"
+            | "PSE"
+            | "IRQ"
+            | "JOR"
+            | "LBN"
+            | "MRT"
     )
 }
 
@@ -152,7 +196,12 @@ pub(crate) struct Governorate {
 }
 
 const fn g(code: &'static str, fr: &'static str, ar: &'static str, weight: u32) -> Governorate {
-    Governorate { code, fr, ar, weight }
+    Governorate {
+        code,
+        fr,
+        ar,
+        weight,
+    }
 }
 
 pub(crate) const GOVERNORATES: &[Governorate] = &[
@@ -200,7 +249,12 @@ pub(crate) struct Post {
 }
 
 const fn p(name: &'static str, kind: PostType, neighbour: &'static str, weight: u32) -> Post {
-    Post { name, kind, neighbour, weight }
+    Post {
+        name,
+        kind,
+        neighbour,
+        weight,
+    }
 }
 
 pub(crate) const POSTS: &[Post] = &[
@@ -224,34 +278,130 @@ pub(crate) const POSTS: &[Post] = &[
 
 /// Consulates of the home country abroad, per residence country, with main cities.
 pub(crate) const CONSULATES: &[(&str, &str, &[&str])] = &[
-    ("FRA", "Consulate General in Paris", &["Paris", "Créteil", "Saint-Denis", "Nanterre"]),
-    ("FRA", "Consulate General in Marseille", &["Marseille", "Nice", "Toulon", "Montpellier"]),
-    ("FRA", "Consulate General in Lyon", &["Lyon", "Grenoble", "Saint-Étienne"]),
+    (
+        "FRA",
+        "Consulate General in Paris",
+        &["Paris", "Créteil", "Saint-Denis", "Nanterre"],
+    ),
+    (
+        "FRA",
+        "Consulate General in Marseille",
+        &["Marseille", "Nice", "Toulon", "Montpellier"],
+    ),
+    (
+        "FRA",
+        "Consulate General in Lyon",
+        &["Lyon", "Grenoble", "Saint-Étienne"],
+    ),
     ("FRA", "Consulate in Toulouse", &["Toulouse", "Bordeaux"]),
-    ("ITA", "Consulate General in Palermo", &["Palermo", "Mazara del Vallo", "Catania"]),
-    ("ITA", "Consulate General in Milan", &["Milan", "Turin", "Bologna", "Genoa"]),
-    ("ITA", "Embassy in Rome (consular section)", &["Rome", "Naples"]),
-    ("DEU", "Consulate General in Bonn", &["Bonn", "Cologne", "Düsseldorf"]),
-    ("DEU", "Consulate in Munich", &["Munich", "Stuttgart", "Frankfurt"]),
-    ("DEU", "Embassy in Berlin (consular section)", &["Berlin", "Hamburg"]),
-    ("LBY", "Consulate General in Tripoli", &["Tripoli", "Zawiya", "Misrata"]),
+    (
+        "ITA",
+        "Consulate General in Palermo",
+        &["Palermo", "Mazara del Vallo", "Catania"],
+    ),
+    (
+        "ITA",
+        "Consulate General in Milan",
+        &["Milan", "Turin", "Bologna", "Genoa"],
+    ),
+    (
+        "ITA",
+        "Embassy in Rome (consular section)",
+        &["Rome", "Naples"],
+    ),
+    (
+        "DEU",
+        "Consulate General in Bonn",
+        &["Bonn", "Cologne", "Düsseldorf"],
+    ),
+    (
+        "DEU",
+        "Consulate in Munich",
+        &["Munich", "Stuttgart", "Frankfurt"],
+    ),
+    (
+        "DEU",
+        "Embassy in Berlin (consular section)",
+        &["Berlin", "Hamburg"],
+    ),
+    (
+        "LBY",
+        "Consulate General in Tripoli",
+        &["Tripoli", "Zawiya", "Misrata"],
+    ),
     ("LBY", "Consulate in Benghazi", &["Benghazi"]),
     ("SAU", "Consulate General in Jeddah", &["Jeddah", "Mecca"]),
-    ("SAU", "Embassy in Riyadh (consular section)", &["Riyadh", "Dammam"]),
-    ("QAT", "Embassy in Doha (consular section)", &["Doha", "Al Wakrah"]),
+    (
+        "SAU",
+        "Embassy in Riyadh (consular section)",
+        &["Riyadh", "Dammam"],
+    ),
+    (
+        "QAT",
+        "Embassy in Doha (consular section)",
+        &["Doha", "Al Wakrah"],
+    ),
     ("ARE", "Consulate General in Dubai", &["Dubai", "Sharjah"]),
-    ("ARE", "Embassy in Abu Dhabi (consular section)", &["Abu Dhabi", "Al Ain"]),
-    ("CAN", "Consulate General in Montreal", &["Montreal", "Laval", "Quebec City"]),
-    ("CAN", "Embassy in Ottawa (consular section)", &["Ottawa", "Toronto"]),
-    ("BEL", "Embassy in Brussels (consular section)", &["Brussels", "Liège", "Antwerp"]),
-    ("CHE", "Embassy in Bern (consular section)", &["Geneva", "Lausanne", "Zurich", "Bern"]),
-    ("USA", "Embassy in Washington (consular section)", &["Washington", "New York", "Houston"]),
+    (
+        "ARE",
+        "Embassy in Abu Dhabi (consular section)",
+        &["Abu Dhabi", "Al Ain"],
+    ),
+    (
+        "CAN",
+        "Consulate General in Montreal",
+        &["Montreal", "Laval", "Quebec City"],
+    ),
+    (
+        "CAN",
+        "Embassy in Ottawa (consular section)",
+        &["Ottawa", "Toronto"],
+    ),
+    (
+        "BEL",
+        "Embassy in Brussels (consular section)",
+        &["Brussels", "Liège", "Antwerp"],
+    ),
+    (
+        "CHE",
+        "Embassy in Bern (consular section)",
+        &["Geneva", "Lausanne", "Zurich", "Bern"],
+    ),
+    (
+        "USA",
+        "Embassy in Washington (consular section)",
+        &["Washington", "New York", "Houston"],
+    ),
     ("OMN", "Embassy in Muscat (consular section)", &["Muscat"]),
-    ("KWT", "Embassy in Kuwait (consular section)", &["Kuwait City"]),
-    ("NLD", "Embassy in The Hague (consular section)", &["The Hague", "Rotterdam", "Amsterdam"]),
-    ("GBR", "Embassy in London (consular section)", &["London", "Manchester"]),
-    ("ESP", "Embassy in Madrid (consular section)", &["Madrid", "Barcelona"]),
-    ("DZA", "Consulate General in Algiers", &["Algiers", "Annaba", "Tébessa"]),
+    (
+        "KWT",
+        "Embassy in Kuwait (consular section)",
+        &["Kuwait City"],
+    ),
+    (
+        "NLD",
+        "Embassy in The Hague (consular section)",
+        &["The Hague", "Rotterdam", "Amsterdam"],
+    ),
+    (
+        "GBR",
+        "Embassy in London (consular section)",
+        &["London", "Manchester"],
+    ),
+    (
+        "ESP",
+        "Embassy in Madrid (consular section)",
+        &["Madrid", "Barcelona"],
+    ),
+    (
+        "DZA",
+        "Consulate General in Algiers",
+        &["Algiers", "Annaba", "Tébessa"],
+    ),
     ("BHR", "Embassy in Manama (consular section)", &["Manama"]),
-    ("TUR", "Consulate General in Istanbul", &["Istanbul", "Ankara"]),
+    (
+        "TUR",
+        "Consulate General in Istanbul",
+        &["Istanbul", "Ankara"],
+    ),
 ];

@@ -15,8 +15,15 @@ pub const MAX_QUOTED_LINES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CsvItem {
-    Record { fields: Vec<String>, line: u64 },
-    Broken { raw: String, line: u64, reason: String },
+    Record {
+        fields: Vec<String>,
+        line: u64,
+    },
+    Broken {
+        raw: String,
+        line: u64,
+        reason: String,
+    },
 }
 
 pub struct CsvRecords<R> {
@@ -142,7 +149,10 @@ impl<R: BufRead> CsvRecords<R> {
             }
             fields.push(field);
             if lines.len() > 1 && self.expected_fields.is_some_and(|n| n != fields.len()) {
-                let field = lines.first().map(|(_, l)| count_fields_before_open_quote(l, self.delimiter)).unwrap_or(1);
+                let field = lines
+                    .first()
+                    .map(|(_, l)| count_fields_before_open_quote(l, self.delimiter))
+                    .unwrap_or(1);
                 return Ok(Some(self.broken(lines, field)));
             }
             let line = lines.first().map(|(n, _)| *n).unwrap_or_default();
@@ -214,16 +224,39 @@ mod tests {
 
     #[test]
     fn reads_rfc4180_and_real_world_variants() {
-        assert_eq!(read("a,b\n1,2\n"), vec![rec(&["a", "b"], 1), rec(&["1", "2"], 2)]);
-        assert_eq!(read("a,b\r\n1,2\r\n"), vec![rec(&["a", "b"], 1), rec(&["1", "2"], 2)]);
+        assert_eq!(
+            read("a,b\n1,2\n"),
+            vec![rec(&["a", "b"], 1), rec(&["1", "2"], 2)]
+        );
+        assert_eq!(
+            read("a,b\r\n1,2\r\n"),
+            vec![rec(&["a", "b"], 1), rec(&["1", "2"], 2)]
+        );
         assert_eq!(
             read("a,b\r1,2\n3,4\r\n5,6"),
-            vec![rec(&["a", "b"], 1), rec(&["1", "2"], 2), rec(&["3", "4"], 3), rec(&["5", "6"], 4)]
+            vec![
+                rec(&["a", "b"], 1),
+                rec(&["1", "2"], 2),
+                rec(&["3", "4"], 3),
+                rec(&["5", "6"], 4)
+            ]
         );
-        assert_eq!(read("\"x, y\",\"say \"\"hi\"\"\"\n"), vec![rec(&["x, y", "say \"hi\""], 1)]);
-        assert_eq!(read("\"multi\nline\",2\n3,4\n"), vec![rec(&["multi\nline", "2"], 1), rec(&["3", "4"], 3)]);
-        assert_eq!(read("O\"Brien,5\" screen\n"), vec![rec(&["O\"Brien", "5\" screen"], 1)]);
-        assert_eq!(read("a,,\n\n\n1,2,3\n"), vec![rec(&["a", "", ""], 1), rec(&["1", "2", "3"], 4)]);
+        assert_eq!(
+            read("\"x, y\",\"say \"\"hi\"\"\"\n"),
+            vec![rec(&["x, y", "say \"hi\""], 1)]
+        );
+        assert_eq!(
+            read("\"multi\nline\",2\n3,4\n"),
+            vec![rec(&["multi\nline", "2"], 1), rec(&["3", "4"], 3)]
+        );
+        assert_eq!(
+            read("O\"Brien,5\" screen\n"),
+            vec![rec(&["O\"Brien", "5\" screen"], 1)]
+        );
+        assert_eq!(
+            read("a,,\n\n\n1,2,3\n"),
+            vec![rec(&["a", "", ""], 1), rec(&["1", "2", "3"], 4)]
+        );
         assert_eq!(read(""), vec![]);
     }
 
@@ -253,7 +286,9 @@ mod tests {
             items.push(item);
         }
         assert_eq!(items.len(), 4, "{items:?}");
-        assert!(matches!(&items[1], CsvItem::Broken { line: 2, reason, .. } if reason.contains("field 2")));
+        assert!(
+            matches!(&items[1], CsvItem::Broken { line: 2, reason, .. } if reason.contains("field 2"))
+        );
         assert_eq!(items[2], rec(&["2", "3"], 3));
         assert_eq!(items[3], rec(&["4", "5"], 4));
     }

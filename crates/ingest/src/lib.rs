@@ -123,9 +123,8 @@ impl ImportOutcome {
 /// An import report as JSON (the `--json` output and the API's report body).
 pub fn report_json(report: &ImportReport, disposition: Option<Disposition>) -> serde_json::Value {
     let s = &report.submission;
-    let issue = |i: &Issue| {
-        serde_json::json!({ "row": i.row, "field": i.field, "reason": i.reason })
-    };
+    let issue =
+        |i: &Issue| serde_json::json!({ "row": i.row, "field": i.field, "reason": i.reason });
     let (accepted, unchanged) = match disposition {
         Some(Disposition::AlreadyImported) => (0, s.accepted + s.unchanged),
         _ => (s.accepted, s.unchanged),
@@ -176,7 +175,11 @@ pub fn import_file(
     let file_name = req
         .file_name
         .map(str::to_string)
-        .or_else(|| req.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .or_else(|| {
+            req.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_default();
 
     if let Some(done) = store.find_submission(
@@ -217,7 +220,8 @@ pub fn import_file(
     };
 
     let read = Arc::new(AtomicU64::new(0));
-    let opened = format.and_then(|format| open_source(req.path, format, &mapping, &head, read.clone()));
+    let opened =
+        format.and_then(|format| open_source(req.path, format, &mapping, &head, read.clone()));
     let mut source_rows = match opened {
         Ok(rows) => rows,
         Err(IngestError::FileRejected { reason }) => {
@@ -304,10 +308,16 @@ pub fn resubmit_quarantine(
     let mut groups: HashMap<SubmissionId, Vec<_>> = HashMap::new();
     for e in entries {
         if e.source_id != source_rec.id {
-            return Err(IngestError::Quarantine(e.id.0, format!("it belongs to source '{}'", e.source_name)));
+            return Err(IngestError::Quarantine(
+                e.id.0,
+                format!("it belongs to source '{}'", e.source_name),
+            ));
         }
         if e.status != QuarantineStatus::Open {
-            return Err(IngestError::Quarantine(e.id.0, format!("it is {}", e.status.as_str())));
+            return Err(IngestError::Quarantine(
+                e.id.0,
+                format!("it is {}", e.status.as_str()),
+            ));
         }
         groups.entry(e.submission_id).or_default().push(e);
     }
@@ -332,12 +342,11 @@ pub fn resubmit_quarantine(
                 Ok(serde_json::Value::Object(map)) if !map.contains_key("_line") => {
                     rows.push((i as u64 + 1, map))
                 }
-                _ => {
-                    return Err(IngestError::Quarantine(
-                        e.id.0,
-                        "the row has no column values to resubmit; correct it with column values first".into(),
-                    ))
-                }
+                _ => return Err(IngestError::Quarantine(
+                    e.id.0,
+                    "the row has no column values to resubmit; correct it with column values first"
+                        .into(),
+                )),
             }
         }
         let file_hash = hex::encode(hasher.finalize());
@@ -353,7 +362,15 @@ pub fn resubmit_quarantine(
             started_at: clock.now(),
         })?;
         let mut replay = rows::ReplaySource::new(rows);
-        run_rows(store, &submission, &mapping, &mut replay, clock, &NoProgress, &|| 0)?;
+        run_rows(
+            store,
+            &submission,
+            &mapping,
+            &mut replay,
+            clock,
+            &NoProgress,
+            &|| 0,
+        )?;
         let finished = store.finalize(submission.id, clock.now())?;
         for e in &entries {
             if store.quarantine_entry(e.id)?.status == QuarantineStatus::Open {
@@ -387,13 +404,19 @@ impl Format {
 }
 
 /// The file's content decides; the extension and mapping only break ties between text formats.
-fn choose_format(file_name: &str, sniffed: Sniffed, mapping: &Mapping) -> Result<Format, IngestError> {
+fn choose_format(
+    file_name: &str,
+    sniffed: Sniffed,
+    mapping: &Mapping,
+) -> Result<Format, IngestError> {
     let ext = Path::new(file_name)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     let declared = mapping.file.format.as_deref();
-    let refused = |what: &str| IngestError::FileRejected { reason: what.to_string() };
+    let refused = |what: &str| IngestError::FileRejected {
+        reason: what.to_string(),
+    };
     match sniffed {
         Sniffed::Empty => Err(refused("the file is empty (0 bytes)")),
         Sniffed::Pdf | Sniffed::Binary => Err(refused(&format!(
@@ -453,12 +476,17 @@ fn open_source(
                 Some(d) => d.bytes().next(),
                 None => None,
             };
-            Box::new(rows::CsvSource::open(path, encoding, delimiter, header_row, read)?)
+            Box::new(rows::CsvSource::open(
+                path, encoding, delimiter, header_row, read,
+            )?)
         }
         Format::JsonLines => Box::new(rows::JsonLinesSource::open(path, encoding, read)?),
         Format::Workbook => {
             let sheet = rows::SheetSource::open(path, mapping.file.sheet.as_deref(), header_row)?;
-            read.store(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
+            read.store(
+                std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+                Ordering::Relaxed,
+            );
             Box::new(sheet)
         }
     };
@@ -600,7 +628,11 @@ fn run_rows(
     let header = source.header().cloned();
     if resume_after == 0 {
         for w in source.take_warnings() {
-            p.warn(Issue { row: 0, field: None, reason: w });
+            p.warn(Issue {
+                row: 0,
+                field: None,
+                reason: w,
+            });
         }
         if let Some(header) = &header {
             header_warnings(&mut p, header, mapping);
@@ -623,11 +655,23 @@ fn run_rows(
                     row: number,
                     raw: serde_json::json!({ "_line": raw }).to_string(),
                     keys: Vec::new(),
-                    issues: vec![Issue { row: number, field: None, reason }],
+                    issues: vec![Issue {
+                        row: number,
+                        field: None,
+                        reason,
+                    }],
                 });
             }
             Item::Row { values, .. } => {
-                process_row(&mut p, mapping, plan.as_ref(), header.as_ref(), number, &values, &ctx);
+                process_row(
+                    &mut p,
+                    mapping,
+                    plan.as_ref(),
+                    header.as_ref(),
+                    number,
+                    &values,
+                    &ctx,
+                );
             }
         }
         if p.staged >= BATCH_RECORDS || p.batch.quarantined.len() >= BATCH_RECORDS {
@@ -646,11 +690,22 @@ fn run_rows(
             p.other_source_example.take().unwrap_or_default(),
             p.source_name
         );
-        p.warn(Issue { row: 0, field: Some("source".into()), reason });
+        p.warn(Issue {
+            row: 0,
+            field: Some("source".into()),
+            reason,
+        });
     }
     if p.warnings > MAX_WARNINGS {
-        let reason = format!("{} more warnings were not listed", p.warnings - MAX_WARNINGS);
-        p.batch.warnings.push(Issue { row: 0, field: None, reason });
+        let reason = format!(
+            "{} more warnings were not listed",
+            p.warnings - MAX_WARNINGS
+        );
+        p.batch.warnings.push(Issue {
+            row: 0,
+            field: None,
+            reason,
+        });
     }
     progress.advance(bytes(), last_row);
     p.flush(last_row)?;
@@ -666,7 +721,10 @@ fn header_warnings(p: &mut Pipeline<'_>, header: &rows::Header, mapping: &Mappin
         });
     }
     let used: Vec<String> = if mapping.canonical_person {
-        mapping::PERSON_CSV_COLUMNS.iter().map(|c| c.to_string()).collect()
+        mapping::PERSON_CSV_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
     } else {
         mapping.columns().map(|c| c.trim().to_lowercase()).collect()
     };
@@ -683,7 +741,11 @@ fn header_warnings(p: &mut Pipeline<'_>, header: &rows::Header, mapping: &Mappin
             reason: format!(
                 "column{} {} {} not used and {} ignored",
                 if unused.len() > 1 { "s" } else { "" },
-                unused.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", "),
+                unused
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 if unused.len() > 1 { "are" } else { "is" },
                 if unused.len() > 1 { "were" } else { "was" },
             ),
@@ -718,7 +780,10 @@ impl Plan {
             .collect();
         Plan {
             positions,
-            source_column: mapping.canonical_person.then(|| header.position("source")).flatten(),
+            source_column: mapping
+                .canonical_person
+                .then(|| header.position("source"))
+                .flatten(),
         }
     }
 }
@@ -733,7 +798,8 @@ fn raw_json(header: Option<&rows::Header>, values: &Values) -> String {
                 let name = header
                     .and_then(|h| h.names.get(i).cloned())
                     .unwrap_or_else(|| format!("_extra_{}", i + 1));
-                map.entry(name).or_insert(serde_json::Value::String(cell.text.clone()));
+                map.entry(name)
+                    .or_insert(serde_json::Value::String(cell.text.clone()));
             }
             serde_json::Value::Object(map).to_string()
         }
@@ -749,17 +815,22 @@ fn field_value(
     let mut format = rule.format.clone();
     let raw: String = match (&rule.origin, values) {
         (Origin::Constant(v), _) => v.clone(),
-        (Origin::Column(c), Values::Json(map)) => {
-            rows::json_lookup(map, c).map(rows::json_text).unwrap_or_default()
-        }
+        (Origin::Column(c), Values::Json(map)) => rows::json_lookup(map, c)
+            .map(rows::json_text)
+            .unwrap_or_default(),
         (Origin::Columns { columns, separator }, Values::Json(map)) => join(
-            columns
-                .iter()
-                .map(|c| rows::json_lookup(map, c).map(rows::json_text).unwrap_or_default()),
+            columns.iter().map(|c| {
+                rows::json_lookup(map, c)
+                    .map(rows::json_text)
+                    .unwrap_or_default()
+            }),
             separator,
         ),
         (Origin::Column(_), Values::Cells(cells)) => {
-            match positions.and_then(|p| p.first()).and_then(|i| cells.get(*i)) {
+            match positions
+                .and_then(|p| p.first())
+                .and_then(|i| cells.get(*i))
+            {
                 Some(cell) => match cell.datetime {
                     // A real spreadsheet date: its value is known whatever the text format.
                     Some(dt) if rule.field.ends_with("_at") => {
@@ -836,7 +907,10 @@ fn process_row(
     let mut issues = Vec::new();
     if let (Some(header), Values::Cells(cells)) = (header, values) {
         if cells.len() != header.names.len() {
-            let extra_filled = cells.iter().skip(header.names.len()).any(|c| !c.text.trim().is_empty());
+            let extra_filled = cells
+                .iter()
+                .skip(header.names.len())
+                .any(|c| !c.text.trim().is_empty());
             if cells.len() < header.names.len() || extra_filled {
                 issues.push(Issue {
                     row: number,
@@ -851,7 +925,11 @@ fn process_row(
         }
     }
     if let (Some(plan), Values::Cells(cells)) = (plan, values) {
-        if let Some(value) = plan.source_column.and_then(|i| cells.get(i)).map(|c| c.text.trim()) {
+        if let Some(value) = plan
+            .source_column
+            .and_then(|i| cells.get(i))
+            .map(|c| c.text.trim())
+        {
             if !value.is_empty() && value != p.source_name {
                 p.other_source_rows += 1;
                 if p.other_source_example.is_none() {
@@ -900,14 +978,22 @@ fn process_row(
                 Ok(v) => {
                     for w in v.warnings {
                         let (field, prefix) = issue_field(rule, &w.field, several);
-                        warnings.push(Issue { row: number, field, reason: format!("{prefix}{}", w.reason) });
+                        warnings.push(Issue {
+                            row: number,
+                            field,
+                            reason: format!("{prefix}{}", w.reason),
+                        });
                     }
                     records.push(v.record);
                 }
                 Err(errs) => {
                     for e in errs {
                         let (field, prefix) = issue_field(rule, &e.field, several);
-                        issues.push(Issue { row: number, field, reason: format!("{prefix}{}", e.reason) });
+                        issues.push(Issue {
+                            row: number,
+                            field,
+                            reason: format!("{prefix}{}", e.reason),
+                        });
                     }
                 }
             }
@@ -956,13 +1042,17 @@ fn process_row(
                         ),
                     });
                 }
-                None => staged.push((key, short, StagedRecord {
-                    row: number,
-                    kind: record.kind().as_str().to_string(),
-                    record_id: record.record_id().to_string(),
-                    payload,
-                    hash,
-                })),
+                None => staged.push((
+                    key,
+                    short,
+                    StagedRecord {
+                        row: number,
+                        kind: record.kind().as_str().to_string(),
+                        record_id: record.record_id().to_string(),
+                        payload,
+                        hash,
+                    },
+                )),
             }
         }
     }
@@ -979,7 +1069,13 @@ fn process_row(
         p.warn(w);
     }
     for (key, short, record) in staged {
-        p.seen.insert(key, Seen { row: number, hash: short });
+        p.seen.insert(
+            key,
+            Seen {
+                row: number,
+                hash: short,
+            },
+        );
         p.batch.records.push(record);
         p.staged += 1;
     }

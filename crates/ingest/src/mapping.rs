@@ -60,7 +60,10 @@ struct RawMapping {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
     Column(String),
-    Columns { columns: Vec<String>, separator: String },
+    Columns {
+        columns: Vec<String>,
+        separator: String,
+    },
     Constant(String),
 }
 
@@ -299,7 +302,10 @@ mod tests {
 
     fn check_error(text: &str, expected: &str) {
         let err = Mapping::parse(text).unwrap_err().to_string();
-        assert!(err.contains(expected), "{err:?} does not contain {expected:?}");
+        assert!(
+            err.contains(expected),
+            "{err:?} does not contain {expected:?}"
+        );
     }
 
     #[test]

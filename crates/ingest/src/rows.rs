@@ -31,9 +31,17 @@ pub enum Values {
 
 #[derive(Debug, Clone)]
 pub enum Item {
-    Row { number: u64, line: u64, values: Values },
+    Row {
+        number: u64,
+        line: u64,
+        values: Values,
+    },
     /// A row that could not be split into values; `raw` is its text.
-    Broken { number: u64, raw: String, reason: String },
+    Broken {
+        number: u64,
+        raw: String,
+        reason: String,
+    },
 }
 
 /// Column names and a case-insensitive index.
@@ -177,13 +185,10 @@ impl RowSource for CsvSource {
     }
 
     fn next_item(&mut self) -> Result<Option<Item>, IngestError> {
-        let item = self
-            .records
-            .next_item()
-            .map_err(|e| IngestError::Io {
-                path: String::new(),
-                reason: e.to_string(),
-            })?;
+        let item = self.records.next_item().map_err(|e| IngestError::Io {
+            path: String::new(),
+            reason: e.to_string(),
+        })?;
         Ok(item.map(|item| {
             self.rows += 1;
             match item {
@@ -218,7 +223,11 @@ pub struct JsonLinesSource {
 }
 
 impl JsonLinesSource {
-    pub fn open(path: &Path, encoding: &'static Encoding, read: Arc<AtomicU64>) -> Result<Self, IngestError> {
+    pub fn open(
+        path: &Path,
+        encoding: &'static Encoding,
+        read: Arc<AtomicU64>,
+    ) -> Result<Self, IngestError> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
             .encoding(Some(encoding))
@@ -257,23 +266,25 @@ impl RowSource for JsonLinesSource {
                 continue;
             }
             self.rows += 1;
-            return Ok(Some(match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(serde_json::Value::Object(map)) => Item::Row {
-                    number: self.rows,
-                    line: self.line,
-                    values: Values::Json(map),
+            return Ok(Some(
+                match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(serde_json::Value::Object(map)) => Item::Row {
+                        number: self.rows,
+                        line: self.line,
+                        values: Values::Json(map),
+                    },
+                    Ok(_) => Item::Broken {
+                        number: self.rows,
+                        raw: text.to_string(),
+                        reason: format!("line {} is JSON but not an object {{...}}", self.line),
+                    },
+                    Err(e) => Item::Broken {
+                        number: self.rows,
+                        raw: text.to_string(),
+                        reason: format!("line {} is not valid JSON: {e}", self.line),
+                    },
                 },
-                Ok(_) => Item::Broken {
-                    number: self.rows,
-                    raw: text.to_string(),
-                    reason: format!("line {} is JSON but not an object {{...}}", self.line),
-                },
-                Err(e) => Item::Broken {
-                    number: self.rows,
-                    raw: text.to_string(),
-                    reason: format!("line {} is not valid JSON: {e}", self.line),
-                },
-            }));
+            ));
         }
     }
 }
@@ -286,10 +297,15 @@ pub struct SheetSource {
 }
 
 impl SheetSource {
-    pub fn open(path: &Path, sheet: Option<&str>, header_row: u32) -> Result<SheetSource, IngestError> {
-        let mut workbook = calamine::open_workbook_auto(path).map_err(|e| IngestError::FileRejected {
-            reason: format!("the workbook cannot be opened: {e}"),
-        })?;
+    pub fn open(
+        path: &Path,
+        sheet: Option<&str>,
+        header_row: u32,
+    ) -> Result<SheetSource, IngestError> {
+        let mut workbook =
+            calamine::open_workbook_auto(path).map_err(|e| IngestError::FileRejected {
+                reason: format!("the workbook cannot be opened: {e}"),
+            })?;
         let names = workbook.sheet_names().to_vec();
         let name = match sheet {
             Some(s) => names
@@ -297,15 +313,23 @@ impl SheetSource {
                 .find(|n| n.eq_ignore_ascii_case(s.trim()))
                 .cloned()
                 .ok_or_else(|| IngestError::FileRejected {
-                    reason: format!("the workbook has no sheet '{s}'; its sheets are: {}", names.join(", ")),
+                    reason: format!(
+                        "the workbook has no sheet '{s}'; its sheets are: {}",
+                        names.join(", ")
+                    ),
                 })?,
-            None => names.first().cloned().ok_or_else(|| IngestError::FileRejected {
-                reason: "the workbook has no sheet".into(),
-            })?,
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| IngestError::FileRejected {
+                    reason: "the workbook has no sheet".into(),
+                })?,
         };
-        let range = workbook.worksheet_range(&name).map_err(|e| IngestError::FileRejected {
-            reason: format!("sheet '{name}' cannot be read: {e}"),
-        })?;
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| IngestError::FileRejected {
+                reason: format!("sheet '{name}' cannot be read: {e}"),
+            })?;
         let mut warnings = Vec::new();
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
         let height = range.height();
@@ -353,7 +377,10 @@ impl SheetSource {
         if let Ok(formulas) = workbook.worksheet_formula(&name) {
             let mut missing = Vec::new();
             for (r, c, f) in formulas.used_cells() {
-                let (ar, ac) = (r as u32 + formulas.start().map_or(0, |s| s.0), c as u32 + formulas.start().map_or(0, |s| s.1));
+                let (ar, ac) = (
+                    r as u32 + formulas.start().map_or(0, |s| s.0),
+                    c as u32 + formulas.start().map_or(0, |s| s.1),
+                );
                 let empty = ar
                     .checked_sub(first_row)
                     .zip(ac.checked_sub(first_col))

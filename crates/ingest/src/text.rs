@@ -93,9 +93,9 @@ pub fn detect_encoding(head: &[u8]) -> &'static Encoding {
     if is_utf8_prefix(head) {
         return encoding_rs::UTF_8;
     }
-    let mut detector = chardetng::EncodingDetector::new();
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(head, false);
-    detector.guess(None, false)
+    detector.guess(None, chardetng::Utf8Detection::Deny)
 }
 
 fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
@@ -105,7 +105,12 @@ fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
     }
     let pairs = sample.len() / 2;
     let even_nul = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd_nul = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let odd_nul = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|b| **b == 0)
+        .count();
     if odd_nul * 10 > pairs * 3 && even_nul * 10 < pairs {
         Some(encoding_rs::UTF_16LE)
     } else if even_nul * 10 > pairs * 3 && odd_nul * 10 < pairs {
@@ -168,6 +173,9 @@ mod tests {
         assert_eq!(sniff(b"  {\"a\": 1}\n"), Sniffed::JsonLines);
         assert_eq!(sniff(b"a,b\n1,2\n"), Sniffed::Text);
         assert_eq!(sniff(b"\xEF\xBB\xBFa,b\n"), Sniffed::Text);
-        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0, 0, 1, 2, 3, 0, 0]), Sniffed::Binary);
+        assert_eq!(
+            sniff(&[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0, 0, 1, 2, 3, 0, 0]),
+            Sniffed::Binary
+        );
     }
 }

@@ -85,7 +85,9 @@ impl FieldType {
             FieldType::Date => "date YYYY-MM-DD",
             FieldType::PastDate => "date YYYY-MM-DD, not in the future",
             FieldType::BirthDate => "date YYYY-MM-DD, not in the future, at most 120 years ago",
-            FieldType::PartialBirthDate => "date YYYY-MM-DD, YYYY-MM or YYYY, not in the future, at most 120 years ago",
+            FieldType::PartialBirthDate => {
+                "date YYYY-MM-DD, YYYY-MM or YYYY, not in the future, at most 120 years ago"
+            }
             FieldType::DateTime => "date-time YYYY-MM-DDTHH:MM:SS (local time), not in the future",
             FieldType::Month => "month YYYY-MM",
             FieldType::Year => "year YYYY",
@@ -132,11 +134,21 @@ pub struct FieldSpec {
 }
 
 const fn req(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSpec {
-    FieldSpec { name, required: true, ty, doc }
+    FieldSpec {
+        name,
+        required: true,
+        ty,
+        doc,
+    }
 }
 
 const fn opt(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSpec {
-    FieldSpec { name, required: false, ty, doc }
+    FieldSpec {
+        name,
+        required: false,
+        ty,
+        doc,
+    }
 }
 
 use FieldType as T;
@@ -154,136 +166,428 @@ const PERSON_RECORD_ID: FieldSpec = opt(
 
 static PERSON: [FieldSpec; 15] = [
     RECORD_ID,
-    opt("given_name", T::Name, "Given name(s), as written in the source, any script."),
-    opt("family_name", T::Name, "Family name or surname (laqab / nom de famille)."),
-    opt("father_name", T::Name, "Father's given name (ism al-ab), a strong linkage key in the Arab region."),
-    opt("mother_name", T::Name, "Mother's name (given and/or family), as recorded."),
-    opt("sex", T::Sex, "Sex as recorded in the identity or travel document (ICAO 9303: M, F, X)."),
-    opt("birth_date", T::PartialBirthDate, "Date of birth; partial when only the year or month is known."),
-    opt("birth_place", T::Text, "Place of birth as written (locality and/or country)."),
-    opt("nationality", T::Country, "Country of citizenship (UN 1998 Rec.: citizenship), ICAO codes for stateless/refugees."),
-    opt("document_type", T::Text, "Type of identity or travel document (e.g. passport, national_id)."),
-    opt("document_number", T::DocumentNumber, "Number of that document (ICAO 9303 document number)."),
+    opt(
+        "given_name",
+        T::Name,
+        "Given name(s), as written in the source, any script.",
+    ),
+    opt(
+        "family_name",
+        T::Name,
+        "Family name or surname (laqab / nom de famille).",
+    ),
+    opt(
+        "father_name",
+        T::Name,
+        "Father's given name (ism al-ab), a strong linkage key in the Arab region.",
+    ),
+    opt(
+        "mother_name",
+        T::Name,
+        "Mother's name (given and/or family), as recorded.",
+    ),
+    opt(
+        "sex",
+        T::Sex,
+        "Sex as recorded in the identity or travel document (ICAO 9303: M, F, X).",
+    ),
+    opt(
+        "birth_date",
+        T::PartialBirthDate,
+        "Date of birth; partial when only the year or month is known.",
+    ),
+    opt(
+        "birth_place",
+        T::Text,
+        "Place of birth as written (locality and/or country).",
+    ),
+    opt(
+        "nationality",
+        T::Country,
+        "Country of citizenship (UN 1998 Rec.: citizenship), ICAO codes for stateless/refugees.",
+    ),
+    opt(
+        "document_type",
+        T::Text,
+        "Type of identity or travel document (e.g. passport, national_id).",
+    ),
+    opt(
+        "document_number",
+        T::DocumentNumber,
+        "Number of that document (ICAO 9303 document number).",
+    ),
     opt("phone", T::Phone, "Telephone number."),
     opt("address", T::Text, "Address of usual residence."),
-    opt("locality", T::Text, "Locality (municipality, delegation, commune) of usual residence."),
+    opt(
+        "locality",
+        T::Text,
+        "Locality (municipality, delegation, commune) of usual residence.",
+    ),
     opt("postcode", T::Id, "Postal code."),
 ];
 
 static BORDER_CROSSING: [FieldSpec; 12] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("crossed_at", T::DateTime, "Date and local time of the crossing at the post."),
-    req("direction", T::Code(&codes::DIRECTION), "Entry into or exit from the reporting country."),
-    req("border_post", T::Text, "Name or code of the border crossing point."),
-    opt("post_type", T::Code(&codes::POST_TYPE), "Land, air or sea border post."),
-    opt("document_type", T::Text, "Travel document presented (e.g. passport, laissez-passer)."),
-    opt("document_number", T::DocumentNumber, "Number of the travel document (ICAO 9303)."),
-    opt("document_country", T::Country, "Issuing State of the travel document (ICAO 9303 issuing State code)."),
-    opt("departure_country", T::Country, "Country the traveller arrives from (entries) or where the trip started."),
-    opt("destination_country", T::Country, "Country the traveller goes to (exits) or the final destination."),
-    opt("purpose", T::Code(&codes::PURPOSE), "Declared main purpose of the trip."),
+    req(
+        "crossed_at",
+        T::DateTime,
+        "Date and local time of the crossing at the post.",
+    ),
+    req(
+        "direction",
+        T::Code(&codes::DIRECTION),
+        "Entry into or exit from the reporting country.",
+    ),
+    req(
+        "border_post",
+        T::Text,
+        "Name or code of the border crossing point.",
+    ),
+    opt(
+        "post_type",
+        T::Code(&codes::POST_TYPE),
+        "Land, air or sea border post.",
+    ),
+    opt(
+        "document_type",
+        T::Text,
+        "Travel document presented (e.g. passport, laissez-passer).",
+    ),
+    opt(
+        "document_number",
+        T::DocumentNumber,
+        "Number of the travel document (ICAO 9303).",
+    ),
+    opt(
+        "document_country",
+        T::Country,
+        "Issuing State of the travel document (ICAO 9303 issuing State code).",
+    ),
+    opt(
+        "departure_country",
+        T::Country,
+        "Country the traveller arrives from (entries) or where the trip started.",
+    ),
+    opt(
+        "destination_country",
+        T::Country,
+        "Country the traveller goes to (exits) or the final destination.",
+    ),
+    opt(
+        "purpose",
+        T::Code(&codes::PURPOSE),
+        "Declared main purpose of the trip.",
+    ),
 ];
 
 static RESIDENCE_PERMIT: [FieldSpec; 8] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("permit_type", T::Code(&codes::PERMIT_TYPE), "Type of document granting the right to stay."),
-    opt("category", T::Code(&codes::PERMIT_CATEGORY), "Reason for admission (UN 1998 Rec. categories of admission)."),
+    req(
+        "permit_type",
+        T::Code(&codes::PERMIT_TYPE),
+        "Type of document granting the right to stay.",
+    ),
+    opt(
+        "category",
+        T::Code(&codes::PERMIT_CATEGORY),
+        "Reason for admission (UN 1998 Rec. categories of admission).",
+    ),
     req("issue_date", T::PastDate, "Date the permit was issued."),
-    opt("expiry_date", T::Date, "Date the permit expires; not before issue_date."),
-    opt("issuing_authority", T::Text, "Authority that issued the permit."),
-    opt("nationality", T::Country, "Citizenship of the holder as recorded on the permit."),
+    opt(
+        "expiry_date",
+        T::Date,
+        "Date the permit expires; not before issue_date.",
+    ),
+    opt(
+        "issuing_authority",
+        T::Text,
+        "Authority that issued the permit.",
+    ),
+    opt(
+        "nationality",
+        T::Country,
+        "Citizenship of the holder as recorded on the permit.",
+    ),
 ];
 
 static LABOUR_PLACEMENT: [FieldSpec; 12] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("destination_country", T::Country, "Country of employment abroad."),
-    opt("employer_sector", T::Isic, "Economic activity of the employer (ISIC Rev.4 section)."),
+    req(
+        "destination_country",
+        T::Country,
+        "Country of employment abroad.",
+    ),
+    opt(
+        "employer_sector",
+        T::Isic,
+        "Economic activity of the employer (ISIC Rev.4 section).",
+    ),
     opt("occupation", T::Isco, "Occupation of the job (ISCO-08)."),
-    req("contract_start", T::Date, "Start date of the employment contract."),
-    opt("contract_end", T::Date, "End date of the contract; not before contract_start."),
-    opt("monthly_wage", T::Amount, "Gross monthly wage in the contract (SDG 10.7.1 denominator)."),
+    req(
+        "contract_start",
+        T::Date,
+        "Start date of the employment contract.",
+    ),
+    opt(
+        "contract_end",
+        T::Date,
+        "End date of the contract; not before contract_start.",
+    ),
+    opt(
+        "monthly_wage",
+        T::Amount,
+        "Gross monthly wage in the contract (SDG 10.7.1 denominator).",
+    ),
     opt("wage_currency", T::Currency, "Currency of monthly_wage."),
-    opt("recruitment_cost", T::Amount, "Recruitment costs paid by the worker (SDG 10.7.1 numerator)."),
-    opt("recruitment_cost_currency", T::Currency, "Currency of recruitment_cost."),
-    opt("placement_agency", T::Text, "Public or private employment agency that placed the worker."),
+    opt(
+        "recruitment_cost",
+        T::Amount,
+        "Recruitment costs paid by the worker (SDG 10.7.1 numerator).",
+    ),
+    opt(
+        "recruitment_cost_currency",
+        T::Currency,
+        "Currency of recruitment_cost.",
+    ),
+    opt(
+        "placement_agency",
+        T::Text,
+        "Public or private employment agency that placed the worker.",
+    ),
 ];
 
 static CONSULAR_REGISTRATION: [FieldSpec; 6] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("residence_country", T::Country, "Country of residence abroad of the registered national."),
+    req(
+        "residence_country",
+        T::Country,
+        "Country of residence abroad of the registered national.",
+    ),
     opt("residence_city", T::Text, "City of residence abroad."),
-    req("registration_date", T::PastDate, "Date of registration with the consulate."),
-    opt("consulate", T::Text, "Consulate or embassy where the national registered."),
+    req(
+        "registration_date",
+        T::PastDate,
+        "Date of registration with the consulate.",
+    ),
+    opt(
+        "consulate",
+        T::Text,
+        "Consulate or embassy where the national registered.",
+    ),
 ];
 
 static RETURN: [FieldSpec; 7] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("return_type", T::Code(&codes::RETURN_TYPE), "Voluntary, assisted voluntary or forced return."),
-    req("return_date", T::PastDate, "Date of arrival back in the country of origin."),
-    req("from_country", T::Country, "Country the migrant returned from."),
-    opt("assistance", T::CodeList(&codes::ASSISTANCE), "Reintegration assistance received (several allowed)."),
-    opt("reintegration_status", T::Code(&codes::REINTEGRATION_STATUS), "Stage of reintegration."),
+    req(
+        "return_type",
+        T::Code(&codes::RETURN_TYPE),
+        "Voluntary, assisted voluntary or forced return.",
+    ),
+    req(
+        "return_date",
+        T::PastDate,
+        "Date of arrival back in the country of origin.",
+    ),
+    req(
+        "from_country",
+        T::Country,
+        "Country the migrant returned from.",
+    ),
+    opt(
+        "assistance",
+        T::CodeList(&codes::ASSISTANCE),
+        "Reintegration assistance received (several allowed).",
+    ),
+    opt(
+        "reintegration_status",
+        T::Code(&codes::REINTEGRATION_STATUS),
+        "Stage of reintegration.",
+    ),
 ];
 
 static REMITTANCE_FLOW: [FieldSpec; 8] = [
     RECORD_ID,
-    req("corridor_country", T::Country, "Partner country of the corridor (origin of inward, destination of outward flows)."),
+    req(
+        "corridor_country",
+        T::Country,
+        "Partner country of the corridor (origin of inward, destination of outward flows).",
+    ),
     req("month", T::Month, "Calendar month of the flow."),
-    opt("direction", T::Code(&codes::REMITTANCE_DIRECTION), "Inward (received) or outward (sent); inward when empty."),
-    req("amount", T::Amount, "Total amount transferred in the month (IMF BPM6 personal transfers)."),
+    opt(
+        "direction",
+        T::Code(&codes::REMITTANCE_DIRECTION),
+        "Inward (received) or outward (sent); inward when empty.",
+    ),
+    req(
+        "amount",
+        T::Amount,
+        "Total amount transferred in the month (IMF BPM6 personal transfers).",
+    ),
     req("currency", T::Currency, "Currency of amount."),
-    opt("channel", T::Code(&codes::REMITTANCE_CHANNEL), "Channel used."),
-    opt("avg_cost_pct_200usd", T::Percent, "Average total cost of sending 200 USD, % of amount sent (SDG 10.c.1)."),
+    opt(
+        "channel",
+        T::Code(&codes::REMITTANCE_CHANNEL),
+        "Channel used.",
+    ),
+    opt(
+        "avg_cost_pct_200usd",
+        T::Percent,
+        "Average total cost of sending 200 USD, % of amount sent (SDG 10.c.1).",
+    ),
 ];
 
 static TRAFFICKING_CASE: [FieldSpec; 7] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("identification_date", T::PastDate, "Date the person was identified as a (presumed) victim."),
-    req("exploitation_form", T::Code(&codes::EXPLOITATION_FORM), "Main form of exploitation (Palermo Protocol art. 3)."),
-    req("referral_status", T::Code(&codes::REFERRAL_STATUS), "Stage in the national referral mechanism."),
-    opt("identified_by", T::Text, "Institution that identified the victim."),
-    opt("country_of_exploitation", T::Country, "Country where the exploitation took place."),
+    req(
+        "identification_date",
+        T::PastDate,
+        "Date the person was identified as a (presumed) victim.",
+    ),
+    req(
+        "exploitation_form",
+        T::Code(&codes::EXPLOITATION_FORM),
+        "Main form of exploitation (Palermo Protocol art. 3).",
+    ),
+    req(
+        "referral_status",
+        T::Code(&codes::REFERRAL_STATUS),
+        "Stage in the national referral mechanism.",
+    ),
+    opt(
+        "identified_by",
+        T::Text,
+        "Institution that identified the victim.",
+    ),
+    opt(
+        "country_of_exploitation",
+        T::Country,
+        "Country where the exploitation took place.",
+    ),
 ];
 
 static MISSING_MIGRANT_INCIDENT: [FieldSpec; 15] = [
     RECORD_ID,
-    req("incident_date", T::PastDate, "Date of the incident (or of the discovery of remains)."),
-    opt("latitude", T::Latitude, "Latitude of the incident location (WGS 84)."),
-    opt("longitude", T::Longitude, "Longitude of the incident location (WGS 84)."),
-    opt("route", T::Code(&codes::ROUTE), "Migration route (IOM Missing Migrants Project)."),
-    opt("country_of_incident", T::Country, "Country (or nearest country) where the incident happened."),
+    req(
+        "incident_date",
+        T::PastDate,
+        "Date of the incident (or of the discovery of remains).",
+    ),
+    opt(
+        "latitude",
+        T::Latitude,
+        "Latitude of the incident location (WGS 84).",
+    ),
+    opt(
+        "longitude",
+        T::Longitude,
+        "Longitude of the incident location (WGS 84).",
+    ),
+    opt(
+        "route",
+        T::Code(&codes::ROUTE),
+        "Migration route (IOM Missing Migrants Project).",
+    ),
+    opt(
+        "country_of_incident",
+        T::Country,
+        "Country (or nearest country) where the incident happened.",
+    ),
     req("dead", T::Count, "Number of dead (bodies recovered)."),
     req("missing", T::Count, "Number of missing, presumed dead."),
     opt("survivors", T::Count, "Number of survivors."),
-    opt("females", T::Count, "Number of dead and missing who were female."),
-    opt("males", T::Count, "Number of dead and missing who were male."),
-    opt("children", T::Count, "Number of dead and missing who were children (under 18)."),
-    opt("cause_of_death", T::Code(&codes::CAUSE_OF_DEATH), "Main cause of death (Missing Migrants Project categories)."),
-    opt("information_source", T::Text, "Source of the information (authority, NGO, media)."),
-    opt("location_description", T::Text, "Description of the location."),
+    opt(
+        "females",
+        T::Count,
+        "Number of dead and missing who were female.",
+    ),
+    opt(
+        "males",
+        T::Count,
+        "Number of dead and missing who were male.",
+    ),
+    opt(
+        "children",
+        T::Count,
+        "Number of dead and missing who were children (under 18).",
+    ),
+    opt(
+        "cause_of_death",
+        T::Code(&codes::CAUSE_OF_DEATH),
+        "Main cause of death (Missing Migrants Project categories).",
+    ),
+    opt(
+        "information_source",
+        T::Text,
+        "Source of the information (authority, NGO, media).",
+    ),
+    opt(
+        "location_description",
+        T::Text,
+        "Description of the location.",
+    ),
 ];
 
-static CENSUS_PERSON: [FieldSpec; 17] = [
+static CENSUS_PERSON: [FieldSpec; 16] = [
     RECORD_ID,
     PERSON_RECORD_ID,
-    req("survey", T::Code(&codes::SURVEY), "Census or survey the record comes from."),
-    opt("household_id", T::Id, "Household identifier within the survey."),
+    req(
+        "survey",
+        T::Code(&codes::SURVEY),
+        "Census or survey the record comes from.",
+    ),
+    opt(
+        "household_id",
+        T::Id,
+        "Household identifier within the survey.",
+    ),
     opt("sex", T::Sex, "Sex (P&R Rev.3 core topic)."),
-    opt("age", T::Age, "Age in completed years at the reference date."),
+    opt(
+        "age",
+        T::Age,
+        "Age in completed years at the reference date.",
+    ),
     opt("birth_date", T::BirthDate, "Date of birth."),
-    opt("country_of_birth", T::Country, "Country of birth (UN 1998 Rec.; P&R Rev.3 core topic)."),
-    opt("citizenship", T::Country, "Country of citizenship (P&R Rev.3 core topic)."),
-    opt("previous_residence_country", T::Country, "Country of previous usual residence (P&R Rev.3)."),
-    opt("arrival_year", T::Year, "Year of arrival in the country (P&R Rev.3)."),
-    opt("migration_reason", T::Code(&codes::MIGRATION_REASON), "Main reason for the last migration."),
-    opt("governorate", T::Text, "First-level administrative division of usual residence."),
-    req("weight", T::Weight, "Sampling or adjustment weight (1 for a full census)."),
+    opt(
+        "country_of_birth",
+        T::Country,
+        "Country of birth (UN 1998 Rec.; P&R Rev.3 core topic).",
+    ),
+    opt(
+        "citizenship",
+        T::Country,
+        "Country of citizenship (P&R Rev.3 core topic).",
+    ),
+    opt(
+        "previous_residence_country",
+        T::Country,
+        "Country of previous usual residence (P&R Rev.3).",
+    ),
+    opt(
+        "arrival_year",
+        T::Year,
+        "Year of arrival in the country (P&R Rev.3).",
+    ),
+    opt(
+        "migration_reason",
+        T::Code(&codes::MIGRATION_REASON),
+        "Main reason for the last migration.",
+    ),
+    opt(
+        "governorate",
+        T::Text,
+        "First-level administrative division of usual residence.",
+    ),
+    req(
+        "weight",
+        T::Weight,
+        "Sampling or adjustment weight (1 for a full census).",
+    ),
     opt("stratum", T::Id, "Sampling stratum (survey estimation)."),
     opt("psu", T::Id, "Primary sampling unit (survey estimation)."),
 ];
@@ -385,13 +689,37 @@ impl RecordKind {
             RecordKind::Person => ("شخص", "Personne", "Person"),
             RecordKind::BorderCrossing => ("عبور حدودي", "Passage de frontière", "Border crossing"),
             RecordKind::ResidencePermit => ("تصريح إقامة", "Titre de séjour", "Residence permit"),
-            RecordKind::LabourPlacement => ("توظيف بالخارج", "Placement à l'étranger", "Labour placement"),
-            RecordKind::ConsularRegistration => ("تسجيل قنصلي", "Immatriculation consulaire", "Consular registration"),
+            RecordKind::LabourPlacement => (
+                "توظيف بالخارج",
+                "Placement à l'étranger",
+                "Labour placement",
+            ),
+            RecordKind::ConsularRegistration => (
+                "تسجيل قنصلي",
+                "Immatriculation consulaire",
+                "Consular registration",
+            ),
             RecordKind::Return => ("عودة", "Retour", "Return"),
-            RecordKind::RemittanceFlow => ("تحويلات مالية", "Flux de transferts de fonds", "Remittance flow"),
-            RecordKind::TraffickingCase => ("حالة اتجار بالبشر", "Cas de traite des personnes", "Trafficking case"),
-            RecordKind::MissingMigrantIncident => ("حادثة مهاجرين مفقودين", "Incident de migrants disparus", "Missing migrant incident"),
-            RecordKind::CensusPerson => ("شخص في التعداد أو المسح", "Personne recensée ou enquêtée", "Census or survey person"),
+            RecordKind::RemittanceFlow => (
+                "تحويلات مالية",
+                "Flux de transferts de fonds",
+                "Remittance flow",
+            ),
+            RecordKind::TraffickingCase => (
+                "حالة اتجار بالبشر",
+                "Cas de traite des personnes",
+                "Trafficking case",
+            ),
+            RecordKind::MissingMigrantIncident => (
+                "حادثة مهاجرين مفقودين",
+                "Incident de migrants disparus",
+                "Missing migrant incident",
+            ),
+            RecordKind::CensusPerson => (
+                "شخص في التعداد أو المسح",
+                "Personne recensée ou enquêtée",
+                "Census or survey person",
+            ),
         };
         match lang {
             Lang::Ar => ar,
@@ -422,7 +750,10 @@ mod tests {
                 assert!(!f.doc.is_empty());
             }
         }
-        assert_eq!(RecordKind::parse("Border_Crossing"), Some(RecordKind::BorderCrossing));
+        assert_eq!(
+            RecordKind::parse("Border_Crossing"),
+            Some(RecordKind::BorderCrossing)
+        );
         assert_eq!(RecordKind::parse("visa"), None);
     }
 
@@ -431,7 +762,9 @@ mod tests {
         for k in RecordKind::ALL {
             let expected = !matches!(
                 k,
-                RecordKind::Person | RecordKind::RemittanceFlow | RecordKind::MissingMigrantIncident
+                RecordKind::Person
+                    | RecordKind::RemittanceFlow
+                    | RecordKind::MissingMigrantIncident
             );
             assert_eq!(k.has_person(), expected, "{k}");
         }
@@ -458,7 +791,61 @@ mod tests {
 
     #[test]
     fn only_trafficking_is_sensitive() {
-        let sensitive: Vec<_> = RecordKind::ALL.into_iter().filter(|k| k.is_sensitive()).collect();
+        let sensitive: Vec<_> = RecordKind::ALL
+            .into_iter()
+            .filter(|k| k.is_sensitive())
+            .collect();
         assert_eq!(sensitive, vec![RecordKind::TraffickingCase]);
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    static DATA_MODEL_MD: &str = include_str!("../../../docs/data-model.md");
+
+    /// The markdown table of a kind's fields, as in docs/data-model.md.
+    fn table(kind: RecordKind) -> String {
+        let mut out = String::from("| field | type / format | required | codelist | concept |\n| --- | --- | --- | --- | --- |\n");
+        for f in kind.fields() {
+            let list =
+                f.ty.codelist()
+                    .map_or(String::new(), |l| format!("`{}`", l.id));
+            let list = match f.ty {
+                FieldType::Country => "ISO 3166-1 + ICAO".to_owned(),
+                _ => list,
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                f.name,
+                f.ty.describe(),
+                if f.required { "yes" } else { "" },
+                list,
+                f.doc
+            ));
+        }
+        out
+    }
+
+    /// docs/data-model.md shows exactly the fields the code has; on failure, run
+    /// `cargo test -p marsad-model print_field_tables -- --ignored --nocapture` and paste.
+    #[test]
+    fn data_model_doc_matches_the_code() {
+        for kind in RecordKind::ALL {
+            assert!(
+                DATA_MODEL_MD.contains(&table(kind)),
+                "docs/data-model.md: table of {kind} is out of date:\n{}",
+                table(kind)
+            );
+        }
+    }
+
+    #[test]
+    #[ignore = "prints the tables for docs/data-model.md"]
+    fn print_field_tables() {
+        for kind in RecordKind::ALL {
+            println!("### `{kind}`\n\n{}", table(kind));
+        }
     }
 }

@@ -62,7 +62,12 @@ pub(crate) fn issues_to_json(issues: &[Issue]) -> String {
 }
 
 pub(crate) fn issues_from_json(text: &str) -> Result<Vec<Issue>> {
-    let bad = || corrupt("reading quarantine issues", format!("malformed issues: {text}"));
+    let bad = || {
+        corrupt(
+            "reading quarantine issues",
+            format!("malformed issues: {text}"),
+        )
+    };
     let value: Value = serde_json::from_str(text).map_err(|_| bad())?;
     let Value::Array(items) = value else {
         return Err(bad());
@@ -94,7 +99,12 @@ pub(crate) fn ts_to_text(ts: &Timestamp) -> String {
 pub(crate) fn ts_from_text(text: &str) -> Result<Timestamp> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| corrupt("reading a timestamp", format!("malformed timestamp: {text}")))
+        .map_err(|_| {
+            corrupt(
+                "reading a timestamp",
+                format!("malformed timestamp: {text}"),
+            )
+        })
 }
 
 pub(crate) fn submission_status(text: &str) -> Result<SubmissionStatus> {

@@ -364,7 +364,12 @@ pub trait Store: Send + Sync {
     /// here become `Resolved` by this submission. Sets counts and `Complete`.
     fn finalize(&self, id: SubmissionId, at: Timestamp) -> Result<Submission>;
     /// Refuses the whole file (nothing staged is kept; the reason is).
-    fn reject_submission(&self, id: SubmissionId, reason: &str, at: Timestamp) -> Result<Submission>;
+    fn reject_submission(
+        &self,
+        id: SubmissionId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<Submission>;
     /// Marks an import failed and discards its staged rows (quarantined rows stay).
     fn fail_submission(&self, id: SubmissionId, reason: &str, at: Timestamp) -> Result<Submission>;
     fn report(&self, id: SubmissionId) -> Result<ImportReport>;
@@ -383,9 +388,19 @@ pub trait Store: Send + Sync {
 
     // Records.
     /// The current visible version.
-    fn record(&self, source: SourceId, kind: &str, record_id: &str) -> Result<Option<RecordVersion>>;
+    fn record(
+        &self,
+        source: SourceId,
+        kind: &str,
+        record_id: &str,
+    ) -> Result<Option<RecordVersion>>;
     /// Every version, oldest first.
-    fn record_history(&self, source: SourceId, kind: &str, record_id: &str) -> Result<Vec<RecordVersion>>;
+    fn record_history(
+        &self,
+        source: SourceId,
+        kind: &str,
+        record_id: &str,
+    ) -> Result<Vec<RecordVersion>>;
     /// Current versions of one kind across sources, in stable order, keyset-paged by an opaque
     /// cursor (`None` to start); returns the next cursor when more remain.
     fn records(
@@ -403,6 +418,8 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Box::new(postgres::PostgresStore::connect(url)?))
     } else {
-        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(url))?))
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(
+            url,
+        ))?))
     }
 }

@@ -72,7 +72,10 @@ fn migrate(client: &mut Client) -> Result<()> {
     )
     .map_err(db(CTX))?;
     let found: i64 = tx
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
         .and_then(|r| r.try_get(0))
         .map_err(db(CTX))?;
     if found > supported {
@@ -98,7 +101,9 @@ impl PostgresStore {
     /// migrations. Must not be called from a Tokio worker thread (see the type's docs).
     pub fn connect(url: &str) -> Result<Self> {
         let config: postgres::Config = url.parse().map_err(db("reading the database URL"))?;
-        let mut first = config.connect(NoTls).map_err(db("connecting to the database"))?;
+        let mut first = config
+            .connect(NoTls)
+            .map_err(db("connecting to the database"))?;
         migrate(&mut first)?;
         let make = Box::new(move || {
             config
@@ -224,9 +229,8 @@ fn version_row(r: &Row, o: usize) -> Result<RecordVersion> {
         submission_id: SubmissionId(get(r, o + 8, CTX)?),
         file_hash: get(r, o + 9, CTX)?,
         row: to_u64(get(r, o + 10, CTX)?),
-        stored_at: stored_at.ok_or_else(|| {
-            codec::corrupt(CTX, "visible version without finish time".into())
-        })?,
+        stored_at: stored_at
+            .ok_or_else(|| codec::corrupt(CTX, "visible version without finish time".into()))?,
     })
 }
 
@@ -307,8 +311,11 @@ fn end_submission(
     let mut conn = store.conn()?;
     let mut tx = conn.transaction().map_err(db(CTX))?;
     importing_submission(&mut tx, id, CTX)?;
-    tx.execute("DELETE FROM record_versions WHERE submission_id = $1", &[&id.0])
-        .map_err(db(CTX))?;
+    tx.execute(
+        "DELETE FROM record_versions WHERE submission_id = $1",
+        &[&id.0],
+    )
+    .map_err(db(CTX))?;
     tx.execute(
         "UPDATE submissions SET status = $2, error = $3, finished_at = $4,
              rejected = (SELECT count(*) FROM quarantine WHERE submission_id = $1),
@@ -333,7 +340,10 @@ impl Store for PostgresStore {
 
     fn schema_version(&self) -> Result<i64> {
         self.conn()?
-            .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                &[],
+            )
             .and_then(|r| r.try_get(0))
             .map_err(db("reading the schema version"))
     }
@@ -506,7 +516,10 @@ impl Store for PostgresStore {
     fn submission_mapping(&self, id: SubmissionId) -> Result<String> {
         let row = self
             .conn()?
-            .query_opt("SELECT mapping_text FROM submissions WHERE id = $1", &[&id.0])
+            .query_opt(
+                "SELECT mapping_text FROM submissions WHERE id = $1",
+                &[&id.0],
+            )
             .map_err(db("reading a mapping"))?
             .ok_or_else(|| StoreError::NotFound {
                 what: format!("submission {}", id.0),
@@ -672,8 +685,11 @@ impl Store for PostgresStore {
         let (source, _) = importing_submission(&mut tx, id, CTX)?;
         // One finalize per source at a time: the current pointers of a source are read and
         // written as a whole below.
-        tx.execute("SELECT 1 FROM sources WHERE id = $1 FOR UPDATE", &[&source.0])
-            .map_err(db(CTX))?;
+        tx.execute(
+            "SELECT 1 FROM sources WHERE id = $1 FOR UPDATE",
+            &[&source.0],
+        )
+        .map_err(db(CTX))?;
         tx.batch_execute("SET LOCAL work_mem = '256MB'")
             .map_err(db(CTX))?;
         let mut one = |sql: &str, p: &[&(dyn ToSql + Sync)]| -> Result<Row> {
@@ -774,7 +790,12 @@ impl Store for PostgresStore {
         Ok(sub)
     }
 
-    fn reject_submission(&self, id: SubmissionId, reason: &str, at: Timestamp) -> Result<Submission> {
+    fn reject_submission(
+        &self,
+        id: SubmissionId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<Submission> {
         end_submission(self, id, SubmissionStatus::Rejected, reason, at)
     }
 
@@ -893,7 +914,12 @@ impl Store for PostgresStore {
         tx.commit().map_err(db(CTX))
     }
 
-    fn record(&self, source: SourceId, kind: &str, record_id: &str) -> Result<Option<RecordVersion>> {
+    fn record(
+        &self,
+        source: SourceId,
+        kind: &str,
+        record_id: &str,
+    ) -> Result<Option<RecordVersion>> {
         let sql = format!(
             "SELECT {} FROM current_records c JOIN record_versions v ON v.id = c.version_id
              {VERSION_JOINS}
@@ -955,7 +981,11 @@ impl Store for PostgresStore {
         let mut out = collect(rows, |r| Ok((get::<i64>(r, 0, CTX)?, version_row(r, 1)?)))?;
         let more = out.len() as i64 > limit;
         out.truncate(limit as usize);
-        let next = if more { out.last().map(|(id, _)| *id) } else { None };
+        let next = if more {
+            out.last().map(|(id, _)| *id)
+        } else {
+            None
+        };
         Ok((out.into_iter().map(|(_, v)| v).collect(), next))
     }
 

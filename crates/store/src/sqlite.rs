@@ -327,8 +327,11 @@ fn end_submission(
     let mut conn = store.conn()?;
     let tx = write_tx(&mut conn, CTX)?;
     importing_submission(&tx, id, CTX)?;
-    tx.execute("DELETE FROM record_versions WHERE submission_id = ?1", [id.0])
-        .map_err(db(CTX))?;
+    tx.execute(
+        "DELETE FROM record_versions WHERE submission_id = ?1",
+        [id.0],
+    )
+    .map_err(db(CTX))?;
     tx.execute(
         "UPDATE submissions SET status = ?2, error = ?3, finished_at = ?4,
              rejected = (SELECT count(*) FROM quarantine WHERE submission_id = ?1),
@@ -364,7 +367,12 @@ impl Store for SqliteStore {
         tx.execute(
             "INSERT INTO institutions (name, title, kind, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (name) DO NOTHING",
-            params![new.name, new.title, new.kind, codec::ts_to_text(&new.created_at)],
+            params![
+                new.name,
+                new.title,
+                new.kind,
+                codec::ts_to_text(&new.created_at)
+            ],
         )
         .map_err(db(CTX))?;
         let inst = tx
@@ -381,7 +389,9 @@ impl Store for SqliteStore {
     fn institutions(&self) -> Result<Vec<Institution>> {
         let conn = self.conn()?;
         let mut st = conn
-            .prepare_cached("SELECT id, name, title, kind, created_at FROM institutions ORDER BY name")
+            .prepare_cached(
+                "SELECT id, name, title, kind, created_at FROM institutions ORDER BY name",
+            )
             .map_err(db("listing institutions"))?;
         let rows = st
             .query_map([], institution_row)
@@ -422,7 +432,11 @@ impl Store for SqliteStore {
         }
         let id = tx.last_insert_rowid();
         let source = tx
-            .query_row(&format!("{SOURCE_SELECT} WHERE s.id = ?1"), [id], source_row)
+            .query_row(
+                &format!("{SOURCE_SELECT} WHERE s.id = ?1"),
+                [id],
+                source_row,
+            )
             .map_err(db(CTX))?;
         tx.commit().map_err(db(CTX))?;
         Ok(source)
@@ -515,7 +529,7 @@ impl Store for SqliteStore {
     }
 
     fn submission(&self, id: SubmissionId) -> Result<Submission> {
-        get_submission(&self.conn()?, id)
+        get_submission(&*self.conn()?, id)
     }
 
     fn submissions(&self, source: Option<SourceId>, limit: u32) -> Result<Vec<Submission>> {
@@ -749,7 +763,12 @@ impl Store for SqliteStore {
         Ok(sub)
     }
 
-    fn reject_submission(&self, id: SubmissionId, reason: &str, at: Timestamp) -> Result<Submission> {
+    fn reject_submission(
+        &self,
+        id: SubmissionId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<Submission> {
         end_submission(self, id, SubmissionStatus::Rejected, reason, at)
     }
 
@@ -875,7 +894,12 @@ impl Store for SqliteStore {
         tx.commit().map_err(db(CTX))
     }
 
-    fn record(&self, source: SourceId, kind: &str, record_id: &str) -> Result<Option<RecordVersion>> {
+    fn record(
+        &self,
+        source: SourceId,
+        kind: &str,
+        record_id: &str,
+    ) -> Result<Option<RecordVersion>> {
         let conn = self.conn()?;
         let sql = format!(
             "SELECT {} FROM current_records c JOIN record_versions v ON v.id = c.version_id
@@ -943,14 +967,20 @@ impl Store for SqliteStore {
             .map_err(db("listing records"))?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next = if more { rows.last().map(|(id, _)| *id) } else { None };
+        let next = if more {
+            rows.last().map(|(id, _)| *id)
+        } else {
+            None
+        };
         Ok((rows.into_iter().map(|(_, v)| v).collect(), next))
     }
 
     fn count_records(&self) -> Result<Vec<KindCount>> {
         let conn = self.conn()?;
         let mut st = conn
-            .prepare_cached("SELECT kind, count(*) FROM current_records GROUP BY kind ORDER BY kind")
+            .prepare_cached(
+                "SELECT kind, count(*) FROM current_records GROUP BY kind ORDER BY kind",
+            )
             .map_err(db("counting records"))?;
         let rows = st
             .query_map([], |r| {

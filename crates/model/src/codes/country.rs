@@ -46,7 +46,14 @@ fn build_table() -> Table {
         for other in others.split('|').filter(|o| !o.is_empty()) {
             other_names.push((idx, other.to_owned()));
         }
-        entries.push(Entry { alpha2, alpha3, numeric, ar, fr, en });
+        entries.push(Entry {
+            alpha2,
+            alpha3,
+            numeric,
+            ar,
+            fr,
+            en,
+        });
     }
     let mut table = Table {
         by_alpha3: HashMap::with_capacity(entries.len()),
@@ -73,8 +80,8 @@ fn build_table() -> Table {
         insert_name(&mut table.by_name, name, *i);
     }
     // Curated aliases win over clashes between ISO names.
-    for line in ALIASES_CSV.lines().skip(1) {
-        if line.starts_with('#') || line.trim().is_empty() {
+    for line in ALIASES_CSV.lines() {
+        if line.starts_with('#') || line.starts_with("alpha3,") || line.trim().is_empty() {
             continue;
         }
         let Some((alpha3, aliases)) = line.split_once(',') else {
@@ -247,7 +254,11 @@ impl UnknownCountry {
             self.input
         );
         if let Some(c) = self.suggestion {
-            s.push_str(&format!(" (did you mean {}, {}?)", c.name(Lang::En), c.alpha3()));
+            s.push_str(&format!(
+                " (did you mean {}, {}?)",
+                c.name(Lang::En),
+                c.alpha3()
+            ));
         }
         s
     }
@@ -376,7 +387,11 @@ mod tests {
     }
 
     fn check_reject(input: &str) {
-        assert!(country(input).is_err(), "{input:?} should be rejected, got {:?}", country(input));
+        assert!(
+            country(input).is_err(),
+            "{input:?} should be rejected, got {:?}",
+            country(input)
+        );
     }
 
     #[test]
@@ -399,12 +414,15 @@ mod tests {
 
     #[test]
     fn every_alias_line_resolves() {
-        for line in ALIASES_CSV.lines().skip(1) {
-            if line.starts_with('#') || line.trim().is_empty() {
+        for line in ALIASES_CSV.lines() {
+            if line.starts_with('#') || line.starts_with("alpha3,") || line.trim().is_empty() {
                 continue;
             }
             let (alpha3, aliases) = line.split_once(',').unwrap();
-            assert!(Country::from_alpha3(alpha3).is_some(), "unknown code in {line}");
+            assert!(
+                Country::from_alpha3(alpha3).is_some(),
+                "unknown code in {line}"
+            );
             for alias in aliases.split('|') {
                 check(alias, alpha3);
             }

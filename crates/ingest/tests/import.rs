@@ -1,0 +1,808 @@
+//! The ingest crate's one integration test binary: every kind of bad input a producing institution
+//! really sends, imported into a real store (SQLite always; PostgreSQL too when
+//! MARSAD_TEST_DATABASE_URL names a server), checking that each row is stored or quarantined with a
+//! clear reason and that nothing is lost.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+use marsad_ingest::{
+    import_file, resubmit_quarantine, Disposition, ImportOutcome, ImportRequest, NoProgress,
+};
+use marsad_model::FixedClock;
+use marsad_store::{QuarantineFilter, QuarantineStatus, Store};
+
+const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
+
+fn clock() -> FixedClock {
+    FixedClock(Utc.with_ymd_and_hms(2025, 1, 15, 9, 0, 0).unwrap())
+}
+
+/// A fresh store with one source `census`, on the backend chosen by the test, plus a folder for files.
+struct Env {
+    store: Box<dyn Store>,
+    dir: tempfile::TempDir,
+    _pg: Option<PgDb>,
+}
+
+struct PgDb {
+    admin: String,
+    name: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+fn env(engine: Engine) -> Option<Env> {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, pg) = match engine {
+        Engine::Sqlite => (
+            marsad_store::open(dir.path().join("marsad.sqlite").to_str().unwrap()).unwrap(),
+            None,
+        ),
+        Engine::Postgres => {
+            let Ok(admin) = std::env::var("MARSAD_TEST_DATABASE_URL") else {
+                eprintln!("skipped: MARSAD_TEST_DATABASE_URL is not set");
+                return None;
+            };
+            let name = format!(
+                "marsad_i_{}",
+                std::process::id() as u64 * 1000 + rand_suffix()
+            );
+            let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+            c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+            let url = match admin.rfind('/') {
+                Some(i) => format!("{}/{name}", &admin[..i]),
+                None => panic!("bad admin url"),
+            };
+            (
+                marsad_store::open(&url).unwrap(),
+                Some(PgDb { admin, name }),
+            )
+        }
+    };
+    store.add_source("census", None, clock().0).unwrap();
+    Some(Env {
+        store,
+        dir,
+        _pg: pg,
+    })
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    (nanos % 997) * 100 + N.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Env {
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn import(&self, path: &Path, mapping: Option<&str>) -> ImportOutcome {
+        import_file(
+            self.store.as_ref(),
+            &ImportRequest {
+                source: "census",
+                path,
+                file_name: None,
+                mapping,
+                submitted_by: "test",
+            },
+            &clock(),
+            &NoProgress,
+        )
+        .unwrap()
+    }
+
+    fn import_text(&self, name: &str, text: &str, mapping: Option<&str>) -> ImportOutcome {
+        let path = self.write(name, text.as_bytes());
+        self.import(&path, mapping)
+    }
+
+    fn payload(&self, kind: &str, id: &str) -> serde_json::Value {
+        let source = self.store.source("census").unwrap().unwrap();
+        let rec = self
+            .store
+            .record(source.id, kind, id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {kind} {id}"));
+        serde_json::from_str(&rec.payload).unwrap()
+    }
+}
+
+fn person_csv(rows: &[&str]) -> String {
+    let mut s = String::from(HEADER);
+    s.push('\n');
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+/// `(accepted, unchanged, rejected rows)` of an outcome.
+fn counts(o: &ImportOutcome) -> (u64, u64, u64) {
+    let j = o.to_json();
+    (
+        j["accepted"].as_u64().unwrap(),
+        j["unchanged"].as_u64().unwrap(),
+        o.report.submission.rejected,
+    )
+}
+
+fn rejected(o: &ImportOutcome) -> Vec<(u64, Option<String>, String)> {
+    o.report
+        .rejected
+        .iter()
+        .map(|i| (i.row, i.field.clone(), i.reason.clone()))
+        .collect()
+}
+
+fn assert_rejected(o: &ImportOutcome, row: u64, field: Option<&str>, needle: &str) {
+    let all = rejected(o);
+    assert!(
+        all.iter()
+            .any(|(r, f, reason)| *r == row && f.as_deref() == field && reason.contains(needle)),
+        "no rejection at row {row} field {field:?} containing {needle:?} in {all:#?}"
+    );
+}
+
+fn refused_reason(o: &ImportOutcome) -> String {
+    assert_eq!(o.disposition, Disposition::Rejected, "{:#?}", o.report);
+    o.report.submission.error.clone().unwrap()
+}
+
+const GOOD1: &str = "census,P1,Mohamed,Trabelsi,Salah,,M,1980-03-04,Sfax,TUN,passport,X123,,,,";
+const GOOD2: &str = "census,P2,فاطمة,الغربي,,,F,1975,صفاقس,Tunisie,,,,,,";
+const GOOD3: &str = "census,P3,Amadou,Diallo,,,M,1990-07,,SEN,,,,,,";
+
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $name() { if let Some(e) = super::env(super::Engine::Sqlite) { super::$name(&e) } } )* }
+        mod postgres { $( #[test] fn $name() { if let Some(e) = super::env(super::Engine::Postgres) { super::$name(&e) } } )* }
+    };
+}
+
+both_engines!(
+    canonical_person_csv_lands,
+    unterminated_quote,
+    ragged_rows,
+    byte_order_mark,
+    mixed_line_endings,
+    windows_1256_and_iso_8859_6,
+    utf16,
+    excel_with_merged_cells_and_formulas,
+    impossible_dates,
+    day_month_order,
+    unknown_country_spellings,
+    missing_required_column,
+    empty_file,
+    file_not_what_its_extension_says,
+    duplicated_record_id,
+    resubmitting_the_same_file_changes_nothing,
+    changed_rows_become_new_versions,
+    interrupted_import_resumes_and_shows_nothing_before,
+    quarantine_correct_and_resubmit,
+    json_lines_with_nested_fields,
+    mapping_with_two_record_kinds,
+);
+
+fn canonical_person_csv_lands(e: &Env) {
+    let o = e.import_text("people.csv", &person_csv(&[GOOD1, GOOD2, GOOD3]), None);
+    assert_eq!(o.disposition, Disposition::Imported);
+    assert_eq!(counts(&o), (3, 0, 0), "{:#?}", o.report);
+    let p = e.payload("person", "P2");
+    assert_eq!(p["nationality"], "TUN");
+    assert_eq!(p["given_name"], "فاطمة");
+    assert_eq!(p["given_name_script"], "arabic");
+    assert_eq!(p["birth_date"], "1975");
+    let v = e
+        .store
+        .record(
+            e.store.source("census").unwrap().unwrap().id,
+            "person",
+            "P1",
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!((v.version, v.row), (1, 1));
+    assert_eq!(v.file_hash, o.report.submission.file_hash);
+}
+
+fn unterminated_quote(e: &Env) {
+    let text = person_csv(&[
+        GOOD1,
+        "census,P9,\"Ali,Ben Salah,,,M,1980-01-01,,TUN,,,,,,",
+        GOOD2,
+        GOOD3,
+    ]);
+    let o = e.import_text("quotes.csv", &text, None);
+    assert_eq!(counts(&o), (3, 0, 1), "{:#?}", o.report);
+    assert_rejected(&o, 2, None, "unterminated quote in field 3");
+    let q = e.store.quarantine(&QuarantineFilter::default()).unwrap();
+    assert!(
+        q[0].raw.contains("\\\"Ali,Ben Salah"),
+        "the raw line is kept: {}",
+        q[0].raw
+    );
+}
+
+fn ragged_rows(e: &Env) {
+    let text = person_csv(&[
+        GOOD1,
+        "census,P4,Ali,Gharbi,,,M",
+        "census,P5,Ali,Gharbi,,,M,1980-01-01,,TUN,,,,,,,extra",
+        GOOD3,
+    ]);
+    let o = e.import_text("ragged.csv", &text, None);
+    assert_eq!(counts(&o), (2, 0, 2), "{:#?}", o.report);
+    assert_rejected(&o, 2, None, "the row has 7 field(s) but the header has 16");
+    assert_rejected(&o, 3, None, "the row has 17 field(s) but the header has 16");
+}
+
+fn byte_order_mark(e: &Env) {
+    let text = format!("\u{feff}{}", person_csv(&[GOOD1, GOOD2]));
+    let o = e.import_text("bom.csv", &text, None);
+    assert_eq!(counts(&o), (2, 0, 0), "{:#?}", o.report);
+    assert!(o.report.warnings.is_empty(), "{:#?}", o.report.warnings);
+}
+
+fn mixed_line_endings(e: &Env) {
+    let text = format!("{HEADER}\r\n{GOOD1}\n{GOOD2}\r{GOOD3}\r\n");
+    let o = e.import_text("endings.csv", &text, None);
+    assert_eq!(counts(&o), (3, 0, 0), "{:#?}", o.report);
+    assert_eq!(e.payload("person", "P3")["family_name"], "Diallo");
+}
+
+fn windows_1256_and_iso_8859_6(e: &Env) {
+    let text = person_csv(&[
+        "census,A1,محمد,الطرابلسي,صالح,,M,1980-03-04,صفاقس,تونس,,,,,,",
+        "census,A2,عبد الرحمن,الشاذلي,,,M,1985-01-01,,المغرب,,,,,,",
+        "census,A3,ليلى,بن علي,,,F,1990-01-01,,مصر,,,,,,",
+    ]);
+    let (cp1256, _, lossy) = encoding_rs::WINDOWS_1256.encode(&text);
+    assert!(!lossy);
+    let o = e.import(&e.write("cp1256.csv", &cp1256), None);
+    assert_eq!(counts(&o), (3, 0, 0), "{:#?}", o.report);
+    assert_eq!(e.payload("person", "A1")["family_name"], "الطرابلسي");
+    assert_eq!(e.payload("person", "A2")["nationality"], "MAR");
+    let iso_text = text
+        .replace("A1", "B1")
+        .replace("A2", "B2")
+        .replace("A3", "B3");
+    let (iso, _, lossy) = encoding_rs::ISO_8859_6.encode(&iso_text);
+    assert!(!lossy);
+    let mapping = "[file]\nencoding = \"iso-8859-6\"\n[[record]]\nkind = \"person\"\n[record.fields]\nrecord_id = \"record_id\"\ngiven_name = \"given_name\"\nfamily_name = \"family_name\"\nnationality = \"nationality\"\n";
+    let o = e.import(&e.write("iso.csv", &iso), Some(mapping));
+    assert_eq!(counts(&o), (3, 0, 0), "{:#?}", o.report);
+    assert_eq!(e.payload("person", "B3")["given_name"], "ليلى");
+}
+
+fn utf16(e: &Env) {
+    let text = person_csv(&[GOOD1, GOOD2]);
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let o = e.import(&e.write("utf16.csv", &bytes), None);
+    assert_eq!(counts(&o), (2, 0, 0), "{:#?}", o.report);
+    assert_eq!(e.payload("person", "P2")["family_name"], "الغربي");
+}
+
+fn excel_with_merged_cells_and_formulas(e: &Env) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+    let path = e.dir.path().join("placements.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Travailleurs").unwrap();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    ws.write(0, 0, "Agence nationale de placement — export mensuel")
+        .unwrap();
+    for (c, h) in ["ID", "Prenom", "Nom", "Naissance", "Pays", "Code"]
+        .iter()
+        .enumerate()
+    {
+        ws.write(1, c as u16, *h).unwrap();
+    }
+    let people = [
+        ("Mohamed", "Trabelsi"),
+        ("Sonia", "Jebali"),
+        ("Karim", "Ayari"),
+    ];
+    for (i, (g, f)) in people.iter().enumerate() {
+        let r = 2 + i as u32;
+        ws.write_formula(
+            r,
+            0,
+            Formula::new(format!("=\"W\"&{}", i + 1)).set_result(format!("W{}", i + 1)),
+        )
+        .unwrap();
+        ws.write(r, 1, *g).unwrap();
+        ws.write(r, 2, *f).unwrap();
+        ws.write_with_format(
+            r,
+            3,
+            &ExcelDateTime::from_ymd(1980 + i as u16, 5, 17).unwrap(),
+            &date,
+        )
+        .unwrap();
+        ws.write_formula(r, 5, Formula::new("=1+1")).unwrap();
+    }
+    // One nationality for the whole group, typed once in a merged cell.
+    ws.merge_range(2, 4, 4, 4, "Tunisie", &Format::new())
+        .unwrap();
+    wb.save(&path).unwrap();
+    strip_formula_results(&path, "1+1");
+    let mapping = r#"
+[file]
+sheet = "Travailleurs"
+header_row = 2
+date_format = "%d/%m/%Y"
+[[record]]
+kind = "person"
+[record.fields]
+record_id = "ID"
+given_name = "Prenom"
+family_name = "Nom"
+birth_date = "Naissance"
+nationality = "Pays"
+"#;
+    let o = e.import(&path, Some(mapping));
+    assert_eq!(counts(&o), (3, 0, 0), "{:#?}", o.report);
+    assert_eq!(e.payload("person", "W3")["nationality"], "TUN");
+    assert_eq!(e.payload("person", "W2")["birth_date"], "1981-05-17");
+    let warnings: Vec<&str> = o
+        .report
+        .warnings
+        .iter()
+        .map(|w| w.reason.as_str())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("merged cell")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("formula cell(s) have no computed value (F3")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("'Code'") && w.contains("not used")),
+        "{warnings:?}"
+    );
+}
+
+/// Removes the cached values of the formula `f`, as tools that do not compute formulas write them.
+fn strip_formula_results(path: &Path, f: &str) {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut entry = zin.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let name = entry.name().to_string();
+        if name.starts_with("xl/worksheets/") {
+            let text = String::from_utf8(bytes).unwrap();
+            bytes = text
+                .replace(&format!("<f>{f}</f><v>0</v>"), &format!("<f>{f}</f>"))
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+fn impossible_dates(e: &Env) {
+    let o = e.import_text(
+        "dates.csv",
+        &person_csv(&[
+            GOOD1,
+            "census,P7,Ali,Gharbi,,,M,2023-02-30,,TUN,,,,,,",
+            "census,P8,Ali,Gharbi,,,M,2100-01-01,,TUN,,,,,,",
+        ]),
+        None,
+    );
+    assert_eq!(counts(&o), (1, 0, 2), "{:#?}", o.report);
+    assert_rejected(&o, 2, Some("birth_date"), "2023-02-30");
+    assert_rejected(&o, 3, Some("birth_date"), "2100-01-01");
+}
+
+fn day_month_order(e: &Env) {
+    let text = "ID;NOM;DATE_NAISSANCE\nD1;Trabelsi;25/12/1990\nD2;Gharbi;12/25/1990\nD3;Ayari;03/04/1985\n";
+    let mapping = |fmt: &str| {
+        format!("[file]\ndelimiter = \";\"\ndate_format = \"{fmt}\"\n[[record]]\nkind = \"person\"\n[record.fields]\nrecord_id = \"ID\"\nfamily_name = \"NOM\"\nbirth_date = \"DATE_NAISSANCE\"\n")
+    };
+    let o = e.import_text("ddmm.csv", text, Some(&mapping("%d/%m/%Y")));
+    assert_eq!(counts(&o), (2, 0, 1), "{:#?}", o.report);
+    assert_eq!(e.payload("person", "D1")["birth_date"], "1990-12-25");
+    assert_eq!(e.payload("person", "D3")["birth_date"], "1985-04-03");
+    assert_rejected(&o, 2, Some("DATE_NAISSANCE"), "12/25/1990");
+    // The same file declared month-first: the other row is the bad one and D3 changes meaning.
+    let o = e.import_text("mmdd.csv", text, Some(&mapping("%m/%d/%Y")));
+    assert_eq!(counts(&o), (2, 0, 1), "{:#?}", o.report);
+    assert_rejected(&o, 1, Some("DATE_NAISSANCE"), "25/12/1990");
+    assert_eq!(e.payload("person", "D2")["birth_date"], "1990-12-25");
+    assert_eq!(e.payload("person", "D3")["birth_date"], "1985-03-04");
+}
+
+fn unknown_country_spellings(e: &Env) {
+    let rows = [
+        "census,C1,Ali,Gharbi,,,M,1980-01-01,,Tunisie,,,,,,",
+        "census,C2,Ali,Gharbi,,,M,1980-01-01,,تونس,,,,,,",
+        "census,C3,Ali,Gharbi,,,M,1980-01-01,,TN,,,,,,",
+        "census,C4,Ali,Gharbi,,,M,1980-01-01,,Tunisa,,,,,,",
+        "census,C5,Ali,Gharbi,,,M,1980-01-01,,Atlantis,,,,,,",
+    ];
+    let o = e.import_text("countries.csv", &person_csv(&rows), None);
+    assert_eq!(counts(&o), (3, 0, 2), "{:#?}", o.report);
+    for id in ["C1", "C2", "C3"] {
+        assert_eq!(e.payload("person", id)["nationality"], "TUN");
+    }
+    assert_rejected(&o, 4, Some("nationality"), "Tunisa");
+    assert_rejected(&o, 5, Some("nationality"), "Atlantis");
+}
+
+fn missing_required_column(e: &Env) {
+    let o = e.import_text("noid.csv", "given_name,family_name\nAli,Gharbi\n", None);
+    assert!(
+        refused_reason(&o).contains("required column 'record_id' is missing"),
+        "{:?}",
+        o.report.submission.error
+    );
+    let mapping = "[[record]]\nkind = \"person\"\n[record.fields]\nrecord_id = \"ID\"\nfamily_name = \"NOM\"\nbirth_date = \"DATE_NAISSANCE\"\n";
+    let o = e.import_text("nodate.csv", "ID,NOM\n1,Gharbi\n", Some(mapping));
+    let reason = refused_reason(&o);
+    assert!(
+        reason.contains("'DATE_NAISSANCE' (mapped to person.birth_date)"),
+        "{reason}"
+    );
+    assert!(reason.contains("header found: ID, NOM"), "{reason}");
+}
+
+fn empty_file(e: &Env) {
+    let o = e.import_text("empty.csv", "", None);
+    assert!(refused_reason(&o).contains("empty (0 bytes)"));
+    let o = e.import_text("blank.csv", "\n\n", None);
+    assert!(
+        refused_reason(&o).contains("no header row"),
+        "{:?}",
+        o.report.submission.error
+    );
+}
+
+fn file_not_what_its_extension_says(e: &Env) {
+    let png = [
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0,
+    ];
+    let o = e.import(&e.write("photo.csv", &png), None);
+    assert!(
+        refused_reason(&o).contains("'photo.csv' is a binary file that is not text"),
+        "{:?}",
+        o.report.submission.error
+    );
+    let o = e.import(
+        &e.write("scan.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+        None,
+    );
+    assert!(refused_reason(&o).contains("is a PDF document"));
+    let o = e.import_text("people.xlsx", &person_csv(&[GOOD1]), None);
+    assert!(refused_reason(&o).contains("named like a workbook (.xlsx) but is delimited text"));
+}
+
+fn duplicated_record_id(e: &Env) {
+    let changed = GOOD1.replace("Trabelsi", "Trabelsy");
+    let o = e.import_text(
+        "dups.csv",
+        &person_csv(&[GOOD1, GOOD2, &changed, GOOD2]),
+        None,
+    );
+    assert_eq!(counts(&o), (2, 0, 1), "{:#?}", o.report);
+    assert_rejected(
+        &o,
+        3,
+        Some("record_id"),
+        "duplicate person record_id 'P1': row 1 has the same id with different values",
+    );
+    assert!(
+        o.report
+            .warnings
+            .iter()
+            .any(|w| w.row == 4 && w.reason.contains("repeats row 2 exactly")),
+        "{:#?}",
+        o.report.warnings
+    );
+    assert_eq!(e.payload("person", "P1")["family_name"], "Trabelsi");
+}
+
+fn resubmitting_the_same_file_changes_nothing(e: &Env) {
+    let text = person_csv(&[
+        GOOD1,
+        GOOD2,
+        "census,P7,Ali,Gharbi,,,M,2023-02-30,,TUN,,,,,,",
+    ]);
+    let first = e.import_text("same.csv", &text, None);
+    assert_eq!(counts(&first), (2, 0, 1));
+    let again = e.import_text("same-renamed.csv", &text, None);
+    assert_eq!(again.disposition, Disposition::AlreadyImported);
+    assert_eq!(counts(&again), (0, 2, 1));
+    assert_eq!(again.report.submission.id, first.report.submission.id);
+    assert_eq!(e.store.submissions(None, 10).unwrap().len(), 1);
+    assert_eq!(
+        e.store
+            .quarantine(&QuarantineFilter::default())
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+fn changed_rows_become_new_versions(e: &Env) {
+    e.import_text("v1.csv", &person_csv(&[GOOD1, GOOD2]), None);
+    let changed = GOOD1.replace("Sfax", "Tunis");
+    let o = e.import_text("v2.csv", &person_csv(&[&changed, GOOD2, GOOD3]), None);
+    assert_eq!(counts(&o), (2, 1, 0), "{:#?}", o.report);
+    let source = e.store.source("census").unwrap().unwrap();
+    let history = e.store.record_history(source.id, "person", "P1").unwrap();
+    assert_eq!(
+        history.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(history[0].file_hash.len(), 64);
+    assert_ne!(history[0].submission_id, history[1].submission_id);
+    assert_eq!(e.payload("person", "P1")["birth_place"], "Tunis");
+}
+
+/// A store that fails the Nth `stage` call, as a killed process would stop mid-import.
+struct Crashing<'a> {
+    inner: &'a dyn Store,
+    fail_at: std::sync::atomic::AtomicUsize,
+}
+
+macro_rules! delegate {
+    ($($name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        $(fn $name(&self $(, $arg: $ty)*) -> $ret { self.inner.$name($($arg),*) })*
+    };
+}
+
+impl Store for Crashing<'_> {
+    fn stage(
+        &self,
+        id: marsad_store::SubmissionId,
+        batch: &marsad_store::Batch,
+    ) -> marsad_store::Result<()> {
+        if self
+            .fail_at
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
+            == 1
+        {
+            return Err(marsad_store::StoreError::Invalid("simulated crash".into()));
+        }
+        self.inner.stage(id, batch)
+    }
+    delegate! {
+        backend(&self) -> marsad_store::Backend;
+        schema_version(&self) -> marsad_store::Result<i64>;
+        ensure_institution(&self, new: &marsad_store::NewInstitution<'_>) -> marsad_store::Result<marsad_store::Institution>;
+        institutions(&self) -> marsad_store::Result<Vec<marsad_store::Institution>>;
+        add_source(&self, name: &str, institution: Option<&str>, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::Source>;
+        source(&self, name: &str) -> marsad_store::Result<Option<marsad_store::Source>>;
+        sources(&self) -> marsad_store::Result<Vec<marsad_store::Source>>;
+        begin_submission(&self, new: &marsad_store::NewSubmission<'_>) -> marsad_store::Result<marsad_store::Submission>;
+        find_submission(&self, source: marsad_store::SourceId, file_hash: &str, mapping_hash: &str, statuses: &[marsad_store::SubmissionStatus]) -> marsad_store::Result<Option<marsad_store::Submission>>;
+        submission(&self, id: marsad_store::SubmissionId) -> marsad_store::Result<marsad_store::Submission>;
+        submissions(&self, source: Option<marsad_store::SourceId>, limit: u32) -> marsad_store::Result<Vec<marsad_store::Submission>>;
+        submission_mapping(&self, id: marsad_store::SubmissionId) -> marsad_store::Result<String>;
+        staged_keys(&self, id: marsad_store::SubmissionId) -> marsad_store::Result<Vec<marsad_store::StagedKey>>;
+        finalize(&self, id: marsad_store::SubmissionId, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::Submission>;
+        reject_submission(&self, id: marsad_store::SubmissionId, reason: &str, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::Submission>;
+        fail_submission(&self, id: marsad_store::SubmissionId, reason: &str, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::Submission>;
+        report(&self, id: marsad_store::SubmissionId) -> marsad_store::Result<marsad_store::ImportReport>;
+        quarantine(&self, filter: &QuarantineFilter) -> marsad_store::Result<Vec<marsad_store::QuarantineEntry>>;
+        quarantine_entry(&self, id: marsad_store::QuarantineId) -> marsad_store::Result<marsad_store::QuarantineEntry>;
+        correct_quarantine(&self, id: marsad_store::QuarantineId, corrected: &str) -> marsad_store::Result<()>;
+        set_quarantine_status(&self, id: marsad_store::QuarantineId, status: QuarantineStatus, resolved_by: Option<marsad_store::SubmissionId>) -> marsad_store::Result<()>;
+        record(&self, source: marsad_store::SourceId, kind: &str, record_id: &str) -> marsad_store::Result<Option<marsad_store::RecordVersion>>;
+        record_history(&self, source: marsad_store::SourceId, kind: &str, record_id: &str) -> marsad_store::Result<Vec<marsad_store::RecordVersion>>;
+        records(&self, kind: &str, after: Option<i64>, limit: u32) -> marsad_store::Result<(Vec<marsad_store::RecordVersion>, Option<i64>)>;
+        count_records(&self) -> marsad_store::Result<Vec<marsad_store::KindCount>>;
+    }
+}
+
+fn interrupted_import_resumes_and_shows_nothing_before(e: &Env) {
+    // 25,000 rows = three batches; one bad row and one in-file duplicate, before and after the crash.
+    let mut rows: Vec<String> = (0..25_000)
+        .map(|i| format!("census,R{i},Ali,Gharbi{i},,,M,1980-01-01,,TUN,,,,,,"))
+        .collect();
+    rows[3] = "census,R3,Ali,Gharbi,,,M,1980-02-30,,TUN,,,,,,".into();
+    rows[24_000] = "census,R5,Ali,Other,,,M,1980-01-01,,TUN,,,,,,".into();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let path = e.write("big.csv", person_csv(&refs).as_bytes());
+    let crashing = Crashing {
+        inner: e.store.as_ref(),
+        fail_at: 2.into(),
+    };
+    let err = import_file(
+        &crashing,
+        &ImportRequest {
+            source: "census",
+            path: &path,
+            file_name: None,
+            mapping: None,
+            submitted_by: "test",
+        },
+        &clock(),
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("simulated crash"));
+    assert!(
+        e.store
+            .count_records()
+            .unwrap()
+            .iter()
+            .all(|c| c.records == 0),
+        "nothing visible after a crash"
+    );
+    let o = e.import(&path, None);
+    assert_eq!(o.disposition, Disposition::Resumed);
+    assert_eq!(counts(&o), (24_998, 0, 2), "{:#?}", o.report.rejected);
+    assert_rejected(&o, 4, Some("birth_date"), "1980-02-30");
+    assert_rejected(&o, 24_001, Some("record_id"), "row 6 has the same id");
+    let total: u64 = e
+        .store
+        .count_records()
+        .unwrap()
+        .iter()
+        .map(|c| c.records)
+        .sum();
+    assert_eq!(total, 24_998);
+}
+
+fn quarantine_correct_and_resubmit(e: &Env) {
+    let o = e.import_text(
+        "fixme.csv",
+        &person_csv(&[GOOD1, "census,P7,Ali,Gharbi,,,M,2023-02-30,,Tunisa,,,,,,"]),
+        None,
+    );
+    assert_eq!(counts(&o), (1, 0, 1));
+    assert_eq!(
+        o.report.rejected.len(),
+        2,
+        "both problems of the row are reported: {:#?}",
+        o.report.rejected
+    );
+    let entry = &e
+        .store
+        .quarantine(&QuarantineFilter {
+            status: Some(QuarantineStatus::Open),
+            ..Default::default()
+        })
+        .unwrap()[0];
+    let mut raw: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&entry.raw).unwrap();
+    assert_eq!(raw["birth_date"], "2023-02-30");
+    raw.insert("birth_date".into(), "2023-02-28".into());
+    e.store
+        .correct_quarantine(
+            entry.id,
+            &serde_json::Value::Object(raw.clone()).to_string(),
+        )
+        .unwrap();
+    // Still a bad country: resubmitting keeps the row in quarantine, with the correction.
+    let outcomes = resubmit_quarantine(e.store.as_ref(), "census", None, "test", &clock()).unwrap();
+    assert_eq!(counts(&outcomes[0]), (0, 0, 1));
+    assert_rejected(&outcomes[0], 1, Some("nationality"), "Tunisa");
+    let open = e
+        .store
+        .quarantine(&QuarantineFilter {
+            status: Some(QuarantineStatus::Open),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_ne!(open[0].id, entry.id);
+    let mut fixed =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&open[0].raw).unwrap();
+    fixed.insert("nationality".into(), "Tunisie".into());
+    e.store
+        .correct_quarantine(open[0].id, &serde_json::Value::Object(fixed).to_string())
+        .unwrap();
+    let outcomes = resubmit_quarantine(e.store.as_ref(), "census", None, "test", &clock()).unwrap();
+    assert_eq!(counts(&outcomes[0]), (1, 0, 0), "{:#?}", outcomes[0].report);
+    assert_eq!(e.payload("person", "P7")["birth_date"], "2023-02-28");
+    assert!(e
+        .store
+        .quarantine(&QuarantineFilter {
+            status: Some(QuarantineStatus::Open),
+            ..Default::default()
+        })
+        .unwrap()
+        .is_empty());
+    let first = e.store.quarantine_entry(entry.id).unwrap();
+    assert_eq!(first.status, QuarantineStatus::Resolved);
+    assert!(first.raw.contains("2023-02-30"), "the original row is kept");
+}
+
+fn json_lines_with_nested_fields(e: &Env) {
+    let text = concat!(
+        "{\"id\": \"J1\", \"applicant\": {\"names\": {\"first\": \"Mohammed\", \"last\": \"Trabelsi\"}, \"sex\": \"male\"}, \"residence\": {\"country\": \"France\", \"city\": \"Lyon\"}, \"registered\": \"2021-05-04\"}\n",
+        "\n",
+        "{\"id\": \"J2\", \"applicant\": {\"names\": {\"first\": \"Sonia\"}}, \"residence\": {\"country\": \"Narnia\"}, \"registered\": \"2021-05-04\"}\n",
+        "not json at all\n",
+        "[1, 2]\n",
+    );
+    let mapping = r#"
+[[record]]
+kind = "person"
+[record.fields]
+record_id = "id"
+given_name = "applicant.names.first"
+family_name = "applicant.names.last"
+sex = { column = "applicant.sex", map = { male = "M", female = "F" } }
+[[record]]
+kind = "consular_registration"
+[record.fields]
+record_id = "id"
+person_record_id = "id"
+residence_country = "residence.country"
+residence_city = "residence.city"
+registration_date = "registered"
+"#;
+    let o = e.import_text("consulate.jsonl", text, Some(mapping));
+    assert_eq!(counts(&o), (2, 0, 3), "{:#?}", o.report);
+    assert_eq!(
+        e.payload("consular_registration", "J1")["residence_country"],
+        "FRA"
+    );
+    assert_eq!(e.payload("person", "J1")["sex"], "M");
+    assert_rejected(&o, 2, Some("residence.country"), "Narnia");
+    assert_rejected(&o, 3, None, "line 4 is not valid JSON");
+    assert_rejected(&o, 4, None, "not an object");
+}
+
+fn mapping_with_two_record_kinds(e: &Env) {
+    let text = "NUM_PASSEPORT;NOM;PRENOM;SEXE;DATE_NAISSANCE;NATIONALITE;ID_PASSAGE;DATE_HEURE;SENS;POSTE\n\
+                X1;TRABELSI;MOHAMED;H;04/03/1980;Tunisienne;B1;01/02/2024 10:30;S;Aéroport Tunis-Carthage\n\
+                X1;TRABELSI;MOHAMED;H;04/03/1980;Tunisienne;B2;20/02/2024 22:05;E;Aéroport Tunis-Carthage\n\
+                X2;GHARBI;ALI;H;31/02/1980;Tunisienne;B3;01/02/2024 10:30;S;Ras Jedir\n";
+    let doc = include_str!("../../../docs/mappings.md");
+    let start = doc.find("```toml").unwrap() + 7;
+    let mapping = &doc[start..start + doc[start..].find("```").unwrap()];
+    let o = e.import_text("crossings.csv", text, Some(mapping));
+    // X1 appears twice with identical person values: stored once, both crossings kept.
+    assert_eq!(counts(&o), (3, 0, 1), "{:#?}", o.report);
+    assert_eq!(e.payload("border_crossing", "B2")["direction"], "in");
+    assert_eq!(
+        e.payload("border_crossing", "B1")["crossed_at"],
+        "2024-02-01T10:30:00"
+    );
+    assert_eq!(e.payload("person", "X1")["nationality"], "TUN");
+    assert_rejected(&o, 3, Some("DATE_NAISSANCE"), "person.birth_date: ");
+}

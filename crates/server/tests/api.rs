@@ -1,0 +1,736 @@
+//! End-to-end tests of the HTTP interface: each test starts the server on `127.0.0.1:0` with a
+//! fresh SQLite store (and, when `MARSAD_TEST_DATABASE_URL` names a PostgreSQL server, the upload
+//! and quarantine round trip runs against a fresh PostgreSQL database too).
+
+// Tests may unwrap and panic: a failing unwrap is a failing test (the helpers below are not
+// `#[test]` functions, so clippy's test allowances do not reach them).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use marsad_model::SystemClock;
+use marsad_server::AppState;
+use marsad_store::{NewInstitution, Store};
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const SOURCE: &str = "border-police-persons";
+const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
+
+fn person_csv(rows: &[&str]) -> String {
+    let mut text = format!("{HEADER}\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    text
+}
+
+fn good_rows() -> Vec<&'static str> {
+    vec![
+        "border-police-persons,P-001,Amina,Benali,,,F,1990-05-01,Tunis,TUN,passport,X1234567,,,,",
+        "border-police-persons,P-002,محمد,العلي,أحمد,,M,1985,Sfax,TUN,,,,,,",
+        "border-police-persons,P-003,Jean,Dupont,,,X,1979-11,Dakar,SEN,,,,,,",
+    ]
+}
+
+const BAD_ROW: &str = "border-police-persons,P-004,Sara,Haddad,,,Q,1992-02-02,Sousse,TUN,,,,,,";
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    async fn upload(&self, source: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
+        self.client
+            .post(self.url(&format!("/api/v1/sources/{source}/submissions")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server and waits for it (so the store is closed).
+    async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+    }
+}
+
+/// A server on a fresh SQLite store with source [`SOURCE`] registered.
+async fn spawn_app() -> TestApp {
+    spawn_app_with(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await
+}
+
+/// A server on `store` (a fresh SQLite one when `None`) with the given upload limit.
+async fn spawn_app_with(store: Option<Arc<dyn Store>>, max_upload_bytes: u64) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = match store {
+        Some(s) => s,
+        None => {
+            let path = dir.path().join("marsad.sqlite");
+            Arc::from(marsad_store::open(path.to_str().unwrap()).unwrap())
+        }
+    };
+    let setup = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let now = chrono::Utc::now();
+        setup
+            .ensure_institution(&NewInstitution {
+                name: "border-police",
+                title: "Police des frontières · شرطة الحدود",
+                kind: "border_police",
+                created_at: now,
+            })
+            .unwrap();
+        setup
+            .add_source(SOURCE, Some("border-police"), now)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let state = AppState::new(
+        store,
+        Arc::new(SystemClock),
+        dir.path().join("incoming"),
+        max_upload_bytes,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        marsad_server::serve_on(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+/// Checks an answer is problem+json with the given status and code, and returns it.
+async fn problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(
+        body["type"],
+        format!("https://marsad.example/problems/{code}")
+    );
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["instance"]
+        .as_str()
+        .is_some_and(|t| t.starts_with('/')));
+    body
+}
+
+#[tokio::test]
+async fn healthz_reports_the_store() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "sqlite");
+    assert!(body["schema_version"].as_i64().unwrap() >= 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text_with_the_counters() {
+    let app = spawn_app().await;
+    app.get("/healthz").await;
+    let response = app
+        .upload(SOURCE, "p.csv", person_csv(&good_rows()).into_bytes())
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        "# TYPE marsad_http_requests_total counter",
+        "marsad_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
+        "marsad_http_requests_total{method=\"POST\",route=\"/api/v1/sources/{name}/submissions\",status=\"201\"} 1",
+        "# TYPE marsad_http_request_duration_seconds histogram",
+        "marsad_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1",
+        "marsad_http_request_duration_seconds_count{route=\"/healthz\"} 1",
+        "marsad_imports_total{outcome=\"imported\"} 1",
+        "marsad_imports_total{outcome=\"rejected\"} 0",
+        "marsad_import_rows_total{result=\"accepted\"} 3",
+        "marsad_import_rows_total{result=\"rejected\"} 0",
+        "marsad_store_up 1",
+        "# TYPE marsad_records gauge",
+        "marsad_records{kind=\"person\"} 3",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // Every sample line is `name{labels} value` or `name value`.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "bad sample line {line:?}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn openapi_describes_every_endpoint() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/institutions", "get"),
+        ("/api/v1/sources", "get"),
+        ("/api/v1/sources/{name}", "get"),
+        ("/api/v1/sources/{name}/submissions", "get"),
+        ("/api/v1/sources/{name}/submissions", "post"),
+        ("/api/v1/sources/{name}/quarantine/resubmit", "post"),
+        ("/api/v1/submissions/{id}", "get"),
+        ("/api/v1/submissions/{id}/report", "get"),
+        ("/api/v1/quarantine", "get"),
+        ("/api/v1/quarantine/{id}", "get"),
+        ("/api/v1/quarantine/{id}/correction", "put"),
+        ("/api/v1/records/{kind}", "get"),
+        ("/api/v1/stats/records", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not described"
+        );
+    }
+    assert_eq!(paths.len(), 14, "a path is described but not tested here");
+    // The documented report schema names every member of a real report.
+    let schema = &doc["components"]["schemas"]["ImportReportDto"]["properties"];
+    let response = app
+        .upload(SOURCE, "p.csv", person_csv(&good_rows()).into_bytes())
+        .await;
+    let report: Value = response.json().await.unwrap();
+    for key in report.as_object().unwrap().keys() {
+        assert!(
+            schema.get(key).is_some(),
+            "report member {key} is not documented"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn canonical_person_csv_upload_is_imported_once() {
+    let app = spawn_app().await;
+    let csv = person_csv(&good_rows()).into_bytes();
+
+    let response = app.upload(SOURCE, "persons.csv", csv.clone()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["unchanged"], 0);
+    assert_eq!(report["rejected"], json!([]));
+    assert_eq!(report["disposition"], "imported");
+    assert_eq!(report["file"], "persons.csv");
+    assert_eq!(
+        location,
+        format!("/api/v1/submissions/{}", report["submission"])
+    );
+
+    // The same file again changes nothing.
+    let response = app.upload(SOURCE, "persons.csv", csv).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let again: Value = response.json().await.unwrap();
+    assert_eq!(again["disposition"], "already_imported");
+    assert_eq!(again["accepted"], 0);
+    assert_eq!(again["unchanged"], 3);
+
+    let submission: Value = app.get(&location).await.json().await.unwrap();
+    assert_eq!(submission["status"], "complete");
+    assert_eq!(submission["accepted"], 3);
+    assert_eq!(submission["submitted_by"], "api");
+    assert_eq!(submission["source"], SOURCE);
+    let stored_report: Value = app
+        .get(&format!("{location}/report"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored_report["accepted"], 3);
+
+    let list: Value = app
+        .get(&format!("/api/v1/sources/{SOURCE}/submissions?limit=10"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["submissions"].as_array().unwrap().len(), 1);
+
+    let records: Value = app
+        .get("/api/v1/records/person?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page = records["records"].as_array().unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(page[0]["provenance"]["source"], SOURCE);
+    assert_eq!(page[0]["provenance"]["institution"], "border-police");
+    assert!(page[0]["payload"].is_object());
+    let next = records["next_after"].as_i64().unwrap();
+    let rest: Value = app
+        .get(&format!("/api/v1/records/person?after={next}&limit=2"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["records"].as_array().unwrap().len(), 1);
+
+    let stats: Value = app.get("/api/v1/stats/records").await.json().await.unwrap();
+    assert_eq!(stats["total"], 3);
+    assert_eq!(stats["kinds"], json!([{"kind": "person", "records": 3}]));
+
+    let sources: Value = app.get("/api/v1/sources").await.json().await.unwrap();
+    assert_eq!(sources[0]["name"], SOURCE);
+    let institutions: Value = app.get("/api/v1/institutions").await.json().await.unwrap();
+    assert_eq!(institutions[0]["name"], "border-police");
+
+    let page = app.get("/").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    for expected in [
+        "مرصد",
+        "Observatoire",
+        "person",
+        SOURCE,
+        "persons.csv",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(html.contains(expected), "landing page lacks {expected}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn raw_csv_body_upload_is_imported() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/sources/{SOURCE}/submissions?file_name=export.csv"
+        )))
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(person_csv(&good_rows()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["file"], "export.csv");
+
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{SOURCE}/submissions")))
+        .header("content-type", "application/pdf")
+        .body("%PDF-1.4")
+        .send()
+        .await
+        .unwrap();
+    problem(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn empty_file_is_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let response = app.upload(SOURCE, "empty.csv", Vec::new()).await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, "file_rejected").await;
+    assert!(body["detail"].as_str().unwrap().contains("empty"), "{body}");
+    assert_eq!(body["report"]["status"], "rejected");
+    assert!(body["report"]["submission"].as_i64().is_some());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_mapping_is_refused() {
+    let app = spawn_app().await;
+    let form = Form::new()
+        .part(
+            "file",
+            Part::bytes(person_csv(&good_rows()).into_bytes()).file_name("p.csv"),
+        )
+        .text("mapping", "this is [not a mapping");
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{SOURCE}/submissions")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "mapping_invalid",
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn too_large_upload_is_refused() {
+    let app = spawn_app_with(None, 1024).await;
+    let big = person_csv(&[good_rows()[0]; 64]).into_bytes();
+    assert!(big.len() > 1024);
+    let response = app.upload(SOURCE, "big.csv", big.clone()).await;
+    problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{SOURCE}/submissions")))
+        .header("content-type", "text/csv")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    // Nothing is left in the upload folder.
+    let incoming = app._dir.path().join("incoming");
+    let left = std::fs::read_dir(&incoming).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn errors_are_problem_json() {
+    let app = spawn_app().await;
+    let body = problem(
+        app.get("/api/v1/sources/no-such-source").await,
+        StatusCode::NOT_FOUND,
+        "source_not_found",
+    )
+    .await;
+    assert_eq!(body["instance"], "/api/v1/sources/no-such-source");
+    let response = app.upload("no-such-source", "p.csv", b"x".to_vec()).await;
+    problem(response, StatusCode::NOT_FOUND, "source_not_found").await;
+    problem(
+        app.get("/api/v1/quarantine?limit=abc").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/quarantine?status=bogus").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/quarantine?limit=0").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/quarantine?source=no-such-source").await,
+        StatusCode::NOT_FOUND,
+        "source_not_found",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/submissions/abc").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/submissions/999").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/quarantine/999").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.get("/api/v1/nothing-here").await,
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+    )
+    .await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/sources"))
+        .send()
+        .await
+        .unwrap();
+    problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+    let response = app
+        .client
+        .put(app.url("/api/v1/quarantine/1/correction"))
+        .header("content-type", "application/json")
+        .body("[not json")
+        .send()
+        .await
+        .unwrap();
+    problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    app.stop().await;
+}
+
+/// Upload with a bad row, read the quarantine, correct, resubmit, see the entry resolved.
+async fn quarantine_round_trip(app: &TestApp) {
+    let mut rows = good_rows();
+    rows.push(BAD_ROW);
+    let response = app
+        .upload(SOURCE, "with-bad-row.csv", person_csv(&rows).into_bytes())
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["rejected_rows"], 1);
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected[0]["row"], 4);
+    assert_eq!(rejected[0]["field"], "sex");
+    let submission = report["submission"].as_i64().unwrap();
+
+    let list: Value = app
+        .get(&format!(
+            "/api/v1/quarantine?source={SOURCE}&submission={submission}&status=open"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries = list["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{list}");
+    let entry = &entries[0];
+    assert_eq!(entry["row"], 4);
+    assert_eq!(entry["status"], "open");
+    assert_eq!(entry["raw"]["sex"], "Q");
+    assert_eq!(entry["raw"]["record_id"], "P-004");
+    assert_eq!(entry["issues"][0]["field"], "sex");
+    assert!(entry["corrected"].is_null());
+    let id = entry["id"].as_i64().unwrap();
+
+    let mut corrected = entry["raw"].clone();
+    corrected["sex"] = json!("F");
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/quarantine/{id}/correction")))
+        .json(&corrected)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let stored: Value = response.json().await.unwrap();
+    assert_eq!(stored["corrected"]["sex"], "F");
+    assert_eq!(stored["raw"]["sex"], "Q");
+
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{SOURCE}/quarantine/resubmit")))
+        .json(&json!({ "ids": [id] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let result: Value = response.json().await.unwrap();
+    let reports = result["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 1, "{result}");
+    assert_eq!(reports[0]["accepted"], 1);
+    assert_eq!(reports[0]["rejected"], json!([]));
+    assert_eq!(reports[0]["format"], "corrections");
+
+    let entry: Value = app
+        .get(&format!("/api/v1/quarantine/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(entry["status"], "resolved");
+    assert_eq!(entry["resolved_by"], reports[0]["submission"]);
+    let open: Value = app
+        .get("/api/v1/quarantine?status=open")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open["entries"], json!([]));
+
+    let stats: Value = app.get("/api/v1/stats/records").await.json().await.unwrap();
+    assert_eq!(stats["total"], 4);
+
+    // Resubmitting a resolved entry is refused.
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{SOURCE}/quarantine/resubmit")))
+        .json(&json!({ "ids": [id] }))
+        .send()
+        .await
+        .unwrap();
+    problem(
+        response,
+        StatusCode::CONFLICT,
+        "quarantine_not_resubmittable",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quarantined_row_is_corrected_and_resubmitted() {
+    let app = spawn_app().await;
+    quarantine_round_trip(&app).await;
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/// A fresh database on the server named by `MARSAD_TEST_DATABASE_URL`, dropped at the end.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create(admin: &str) -> PgDatabase {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "marsad_s_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            nanos
+        );
+        let mut client = postgres::Client::connect(admin, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        PgDatabase {
+            admin: admin.to_owned(),
+            url: with_database(admin, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // The sync client runs its own runtime: keep it off the test's runtime thread.
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ =
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+/// `postgres://u@h:p/admin?x=y` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[tokio::test]
+async fn postgres_upload_and_quarantine_round_trip() {
+    let Ok(admin) = std::env::var("MARSAD_TEST_DATABASE_URL") else {
+        println!("skipped: MARSAD_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let (db, store) = tokio::task::spawn_blocking(move || {
+        let db = PgDatabase::create(&admin);
+        let store: Arc<dyn Store> = Arc::from(marsad_store::open(&db.url).unwrap());
+        (db, store)
+    })
+    .await
+    .unwrap();
+    let app = spawn_app_with(Some(store), marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await;
+    let health: Value = app.get("/healthz").await.json().await.unwrap();
+    assert_eq!(health["database"], "postgres");
+
+    quarantine_round_trip(&app).await;
+    // The same file again changes nothing.
+    let mut rows = good_rows();
+    rows.push(BAD_ROW);
+    let response = app
+        .upload(SOURCE, "with-bad-row.csv", person_csv(&rows).into_bytes())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let again: Value = response.json().await.unwrap();
+    assert_eq!(again["disposition"], "already_imported");
+    app.stop().await;
+    // The store's connections close with the server; then the database can go.
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}

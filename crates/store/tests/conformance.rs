@@ -1,0 +1,1264 @@
+//! The store conformance suite: every scenario runs against a fresh SQLite file and, when
+//! `MARSAD_TEST_DATABASE_URL` names a PostgreSQL server (an admin URL; a fresh database is created
+//! and dropped per test), against PostgreSQL.
+
+// Test helpers outside `#[test]` functions may fail loudly too: a failing unwrap is a failing test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::TimeZone;
+use marsad_store::{
+    Backend, Batch, Issue, NewInstitution, NewSubmission, QuarantineFilter, QuarantineStatus,
+    QuarantinedRow, SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId,
+    SubmissionStatus, Timestamp,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+enum Engine {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres(PgDatabase),
+}
+
+/// One backend with a fresh database.
+struct Harness {
+    store: Box<dyn Store>,
+    engine: Engine,
+}
+
+impl Harness {
+    fn sqlite() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("marsad.sqlite");
+        let store = marsad_store::open(path.to_str().unwrap()).unwrap();
+        Harness {
+            store,
+            engine: Engine::Sqlite { _dir: dir, path },
+        }
+    }
+
+    fn postgres() -> Option<Harness> {
+        let admin = std::env::var("MARSAD_TEST_DATABASE_URL").ok()?;
+        let db = PgDatabase::create(&admin);
+        let store = marsad_store::open(&db.url).unwrap();
+        Some(Harness {
+            store,
+            engine: Engine::Postgres(db),
+        })
+    }
+
+    fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    fn reopen(&self) -> marsad_store::Result<Box<dyn Store>> {
+        match &self.engine {
+            Engine::Sqlite { path, .. } => marsad_store::open(path.to_str().unwrap()),
+            Engine::Postgres(db) => marsad_store::open(&db.url),
+        }
+    }
+
+    /// Runs raw SQL behind the store's back.
+    fn execute(&self, sql: &str) {
+        match &self.engine {
+            Engine::Sqlite { path, .. } => {
+                rusqlite::Connection::open(path)
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Engine::Postgres(db) => {
+                ::postgres::Client::connect(&db.url, ::postgres::NoTls)
+                    .unwrap()
+                    .batch_execute(sql)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// A database created for one test and dropped after it.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create(admin: &str) -> PgDatabase {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "marsad_t_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            nanos
+        );
+        let mut client = ::postgres::Client::connect(admin, ::postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        PgDatabase {
+            admin: admin.to_owned(),
+            url: with_database(admin, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// `postgres://u@h:p/admin?x=y` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn run_sqlite(scenario: fn(&Harness)) {
+    let h = Harness::sqlite();
+    assert_eq!(h.store().backend(), Backend::Sqlite);
+    scenario(&h);
+}
+
+fn run_postgres(scenario: fn(&Harness)) {
+    match Harness::postgres() {
+        Some(h) => {
+            assert_eq!(h.store().backend(), Backend::Postgres);
+            scenario(&h);
+        }
+        None => println!("skipped: MARSAD_TEST_DATABASE_URL is not set"),
+    }
+}
+
+/// Each scenario becomes `sqlite::NAME` and `postgres::NAME`.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::run_sqlite(super::$name) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::run_postgres(super::$name) } )*
+        }
+    };
+}
+
+scenarios!(
+    institutions_and_sources,
+    first_import,
+    second_import_versions_and_history,
+    invisible_before_finalize,
+    resume_from_checkpoint,
+    fail_discards_staged,
+    reject_discards_staged,
+    finalize_twice_is_invalid,
+    quarantine_correct_resolve_dismiss,
+    unchanged_correction_resolves,
+    paging_records,
+    paging_quarantine,
+    submissions_listing,
+    unknown_ids,
+    payload_special_characters,
+    concurrent_finalize_same_source,
+    migrations_idempotent_on_reopen,
+    schema_too_new,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn at(seconds: i64) -> Timestamp {
+    chrono::Utc
+        .with_ymd_and_hms(2025, 3, 1, 8, 0, 0)
+        .unwrap()
+        .checked_add_signed(chrono::Duration::seconds(seconds))
+        .unwrap()
+}
+
+/// A stable 64-hex-digit stand-in for SHA-256 (FNV-1a, repeated).
+fn hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}").repeat(4)
+}
+
+fn person(row: u64, record_id: &str, name: &str) -> StagedRecord {
+    let payload = format!(r#"{{"given_name":"{name}","record_id":"{record_id}"}}"#);
+    StagedRecord {
+        row,
+        kind: "person".into(),
+        record_id: record_id.into(),
+        hash: hash(&payload),
+        payload,
+    }
+}
+
+fn source(s: &dyn Store, name: &str) -> SourceId {
+    s.ensure_institution(&NewInstitution {
+        name: "stat-institute",
+        title: "المعهد الوطني للإحصاء",
+        kind: "statistics",
+        created_at: at(0),
+    })
+    .unwrap();
+    s.add_source(name, Some("stat-institute"), at(1))
+        .unwrap()
+        .id
+}
+
+fn begin(s: &dyn Store, src: SourceId, file: &str, when: i64) -> Submission {
+    s.begin_submission(&NewSubmission {
+        source_id: src,
+        file_name: file,
+        file_hash: &hash(file),
+        file_size: 1234,
+        format: "csv",
+        mapping_hash: &hash(""),
+        mapping_text: "",
+        submitted_by: "officer-1",
+        started_at: at(when),
+    })
+    .unwrap()
+}
+
+fn batch(records: Vec<StagedRecord>, rows_read: u64) -> Batch {
+    Batch {
+        records,
+        rows_read,
+        ..Batch::default()
+    }
+}
+
+/// Begins, stages `records` in one batch and finalizes.
+fn import(
+    s: &dyn Store,
+    src: SourceId,
+    file: &str,
+    when: i64,
+    records: Vec<StagedRecord>,
+) -> Submission {
+    let sub = begin(s, src, file, when);
+    let n = records.iter().map(|r| r.row).max().unwrap_or(0);
+    s.stage(sub.id, &batch(records, n)).unwrap();
+    s.finalize(sub.id, at(when + 1)).unwrap()
+}
+
+fn quarantined(row: u64, record_id: &str, reason: &str) -> QuarantinedRow {
+    QuarantinedRow {
+        row,
+        raw: format!(r#"{{"record_id":"{record_id}","sex":"?"}}"#),
+        keys: vec![("person".into(), record_id.into())],
+        issues: vec![Issue {
+            row,
+            field: Some("sex".into()),
+            reason: reason.into(),
+        }],
+    }
+}
+
+fn payload_of(s: &dyn Store, src: SourceId, id: &str) -> Option<String> {
+    s.record(src, "person", id).unwrap().map(|r| r.payload)
+}
+
+fn total_records(s: &dyn Store) -> u64 {
+    s.count_records().unwrap().iter().map(|k| k.records).sum()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+fn institutions_and_sources(h: &Harness) {
+    let s = h.store();
+    let new = NewInstitution {
+        name: "border-police",
+        title: "Police des frontières",
+        kind: "border_police",
+        created_at: at(0),
+    };
+    let a = s.ensure_institution(&new).unwrap();
+    let b = s
+        .ensure_institution(&NewInstitution {
+            created_at: at(5),
+            ..new.clone()
+        })
+        .unwrap();
+    assert_eq!(a, b, "ensure_institution returns the existing one");
+    assert_eq!(a.title, "Police des frontières");
+    assert_eq!(a.created_at, at(0));
+    s.ensure_institution(&NewInstitution {
+        name: "consulate-paris",
+        title: "Consulat",
+        kind: "consulate",
+        created_at: at(1),
+    })
+    .unwrap();
+    let names: Vec<_> = s
+        .institutions()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(names, ["border-police", "consulate-paris"]);
+
+    let crossings = s
+        .add_source("border-crossings", Some("border-police"), at(2))
+        .unwrap();
+    assert_eq!(crossings.institution.as_deref(), Some("border-police"));
+    assert_eq!(crossings.created_at, at(2));
+    let loose = s.add_source("adhoc", None, at(3)).unwrap();
+    assert_eq!(loose.institution, None);
+    assert!(matches!(
+        s.add_source("border-crossings", None, at(4)),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.add_source("x", Some("no-such-institution"), at(4)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        s.source("border-crossings").unwrap(),
+        Some(crossings.clone())
+    );
+    assert_eq!(s.source("nope").unwrap(), None);
+    let names: Vec<_> = s.sources().unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["adhoc", "border-crossings"]);
+}
+
+fn first_import(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "census");
+    let sub = begin(s, src, "census.csv", 10);
+    assert_eq!(sub.status, SubmissionStatus::Importing);
+    assert_eq!(sub.rows_read, 0);
+    assert_eq!(sub.source_name, "census");
+    assert_eq!(sub.started_at, at(10));
+    s.stage(
+        sub.id,
+        &Batch {
+            records: vec![person(1, "P1", "Amina"), person(2, "P2", "Youssef")],
+            quarantined: vec![quarantined(3, "P3", "unknown sex")],
+            warnings: vec![Issue {
+                row: 0,
+                field: Some("extra".into()),
+                reason: "column ignored".into(),
+            }],
+            rows_read: 3,
+        },
+    )
+    .unwrap();
+    s.stage(sub.id, &batch(vec![person(4, "P4", "سارة")], 4))
+        .unwrap();
+    let done = s.finalize(sub.id, at(20)).unwrap();
+    assert_eq!(done.status, SubmissionStatus::Complete);
+    assert_eq!(
+        (done.accepted, done.unchanged, done.rejected, done.warnings),
+        (3, 0, 1, 1)
+    );
+    assert_eq!(done.rows_read, 4);
+    assert_eq!(done.finished_at, Some(at(20)));
+    assert_eq!(s.submission(sub.id).unwrap(), done);
+
+    let rec = s.record(src, "person", "P4").unwrap().unwrap();
+    assert_eq!(rec.version, 1);
+    assert_eq!(rec.payload, person(4, "P4", "سارة").payload);
+    assert_eq!(rec.hash, person(4, "P4", "سارة").hash);
+    assert_eq!(rec.source_id, src);
+    assert_eq!(rec.source_name, "census");
+    assert_eq!(rec.institution.as_deref(), Some("stat-institute"));
+    assert_eq!(rec.submission_id, sub.id);
+    assert_eq!(rec.file_hash, hash("census.csv"));
+    assert_eq!(rec.row, 4);
+    assert_eq!(rec.stored_at, at(20));
+    assert_eq!(s.record(src, "person", "P3").unwrap(), None);
+    assert_eq!(s.record(src, "border_crossing", "P1").unwrap(), None);
+    let counts = s.count_records().unwrap();
+    assert_eq!(counts.len(), 1);
+    assert_eq!((counts[0].kind.as_str(), counts[0].records), ("person", 3));
+
+    let report = s.report(sub.id).unwrap();
+    assert_eq!(report.submission, done);
+    assert_eq!(report.rejected, quarantined(3, "P3", "unknown sex").issues);
+    assert_eq!(report.warnings.len(), 1);
+    assert_eq!(report.warnings[0].field.as_deref(), Some("extra"));
+}
+
+fn second_import_versions_and_history(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "labour");
+    let first = import(
+        s,
+        src,
+        "a.csv",
+        10,
+        vec![
+            person(1, "P1", "Amina"),
+            person(2, "P2", "Youssef"),
+            person(3, "P3", "Omar"),
+        ],
+    );
+    assert_eq!((first.accepted, first.unchanged), (3, 0));
+    let second = import(
+        s,
+        src,
+        "b.csv",
+        20,
+        vec![
+            person(1, "P2", "Youssef"),
+            person(2, "P1", "Amina B."),
+            person(3, "P4", "Lina"),
+        ],
+    );
+    assert_eq!((second.accepted, second.unchanged), (2, 1));
+    let third = import(s, src, "c.csv", 30, vec![person(7, "P1", "Amina C.")]);
+    assert_eq!((third.accepted, third.unchanged), (1, 0));
+
+    let p1 = s.record(src, "person", "P1").unwrap().unwrap();
+    assert_eq!(p1.version, 3);
+    assert_eq!((p1.submission_id, p1.row), (third.id, 7));
+    let history = s.record_history(src, "person", "P1").unwrap();
+    let summary: Vec<_> = history
+        .iter()
+        .map(|v| (v.version, v.submission_id, v.row, v.stored_at))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, first.id, 1, at(11)),
+            (2, second.id, 2, at(21)),
+            (3, third.id, 7, at(31))
+        ]
+    );
+    assert_eq!(history[0].payload, person(1, "P1", "Amina").payload);
+    assert_eq!(history[1].file_hash, hash("b.csv"));
+
+    let p2 = s.record(src, "person", "P2").unwrap().unwrap();
+    assert_eq!((p2.version, p2.submission_id, p2.row), (1, first.id, 2));
+    assert_eq!(s.record_history(src, "person", "P2").unwrap().len(), 1);
+    assert_eq!(s.record(src, "person", "P4").unwrap().unwrap().version, 1);
+    assert!(s.record_history(src, "person", "P9").unwrap().is_empty());
+    assert_eq!(total_records(s), 4);
+
+    // The same record id in another source is another record.
+    let other = source(s, "consulates");
+    import(s, other, "a.csv", 40, vec![person(1, "P1", "Someone else")]);
+    assert_eq!(s.record(other, "person", "P1").unwrap().unwrap().version, 1);
+    assert_eq!(s.record(src, "person", "P1").unwrap().unwrap().version, 3);
+}
+
+fn invisible_before_finalize(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "police");
+    import(s, src, "a.csv", 10, vec![person(1, "P1", "Amina")]);
+    let sub = begin(s, src, "b.csv", 20);
+    s.stage(
+        sub.id,
+        &batch(vec![person(1, "P1", "Changed"), person(2, "P2", "New")], 2),
+    )
+    .unwrap();
+    assert_eq!(
+        payload_of(s, src, "P1"),
+        Some(person(1, "P1", "Amina").payload)
+    );
+    assert_eq!(s.record(src, "person", "P2").unwrap(), None);
+    assert_eq!(s.record_history(src, "person", "P1").unwrap().len(), 1);
+    assert!(s.record_history(src, "person", "P2").unwrap().is_empty());
+    let (page, next) = s.records("person", None, 100).unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(next, None);
+    assert_eq!(total_records(s), 1);
+
+    s.finalize(sub.id, at(21)).unwrap();
+    assert_eq!(
+        payload_of(s, src, "P1"),
+        Some(person(1, "P1", "Changed").payload)
+    );
+    assert_eq!(total_records(s), 2);
+}
+
+fn resume_from_checkpoint(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "health");
+    let sub = begin(s, src, "big.csv", 10);
+    let (file_hash, mapping_hash) = (sub.file_hash.clone(), sub.mapping_hash.clone());
+    s.stage(
+        sub.id,
+        &Batch {
+            records: vec![person(1, "P1", "A"), person(2, "P2", "B")],
+            quarantined: vec![quarantined(3, "P3", "bad")],
+            warnings: vec![],
+            rows_read: 3,
+        },
+    )
+    .unwrap();
+
+    // The importer died here; a new run finds the submission and its checkpoint.
+    let found = s
+        .find_submission(
+            src,
+            &file_hash,
+            &mapping_hash,
+            &[SubmissionStatus::Importing],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, found.rows_read), (sub.id, 3));
+    assert_eq!(
+        s.find_submission(
+            src,
+            &file_hash,
+            &mapping_hash,
+            &[SubmissionStatus::Complete]
+        )
+        .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.find_submission(src, &file_hash, "other", &[SubmissionStatus::Importing])
+            .unwrap(),
+        None
+    );
+    let keys = s.staged_keys(sub.id).unwrap();
+    let summary: Vec<_> = keys
+        .iter()
+        .map(|k| (k.kind.as_str(), k.record_id.as_str(), k.row, k.hash.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("person", "P1", 1, person(1, "P1", "A").hash),
+            ("person", "P2", 2, person(2, "P2", "B").hash)
+        ]
+    );
+    s.stage(sub.id, &batch(vec![person(4, "P4", "D")], 4))
+        .unwrap();
+    let done = s.finalize(sub.id, at(30)).unwrap();
+    assert_eq!((done.accepted, done.rejected, done.rows_read), (3, 1, 4));
+    let again = s
+        .find_submission(
+            src,
+            &file_hash,
+            &mapping_hash,
+            &[SubmissionStatus::Complete, SubmissionStatus::Importing],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, sub.id);
+    assert_eq!(again.status, SubmissionStatus::Complete);
+    assert!(s.staged_keys(sub.id).unwrap().is_empty());
+    assert_eq!(
+        s.find_submission(src, &file_hash, &mapping_hash, &[])
+            .unwrap(),
+        None
+    );
+
+    // Newest first when the same file was submitted twice.
+    let later = import(s, src, "big.csv", 40, vec![person(1, "P1", "A")]);
+    let newest = s
+        .find_submission(
+            src,
+            &file_hash,
+            &mapping_hash,
+            &[SubmissionStatus::Complete],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.id, later.id);
+}
+
+fn fail_discards_staged(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "border");
+    import(s, src, "a.csv", 10, vec![person(1, "P1", "Amina")]);
+    let sub = begin(s, src, "b.csv", 20);
+    s.stage(
+        sub.id,
+        &Batch {
+            records: vec![person(1, "P1", "Changed"), person(2, "P2", "New")],
+            quarantined: vec![quarantined(3, "P3", "bad")],
+            warnings: vec![Issue {
+                row: 2,
+                field: None,
+                reason: "odd".into(),
+            }],
+            rows_read: 3,
+        },
+    )
+    .unwrap();
+    let failed = s.fail_submission(sub.id, "disk full", at(25)).unwrap();
+    assert_eq!(failed.status, SubmissionStatus::Failed);
+    assert_eq!(failed.error.as_deref(), Some("disk full"));
+    assert_eq!(failed.finished_at, Some(at(25)));
+    assert!(s.staged_keys(sub.id).unwrap().is_empty());
+    assert_eq!(
+        payload_of(s, src, "P1"),
+        Some(person(1, "P1", "Amina").payload)
+    );
+    assert_eq!(s.record(src, "person", "P2").unwrap(), None);
+    assert_eq!(s.record_history(src, "person", "P1").unwrap().len(), 1);
+    assert_eq!(total_records(s), 1);
+    let q = s
+        .quarantine(&QuarantineFilter {
+            submission: Some(sub.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(q.len(), 1, "quarantined rows stay");
+    assert_eq!(s.report(sub.id).unwrap().warnings.len(), 1);
+    assert!(matches!(
+        s.stage(sub.id, &batch(vec![person(5, "P5", "x")], 5)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.finalize(sub.id, at(26)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.fail_submission(sub.id, "again", at(27)),
+        Err(StoreError::Invalid(_))
+    ));
+
+    // A later import of the same records works normally.
+    let next = import(s, src, "c.csv", 30, vec![person(1, "P1", "Changed")]);
+    assert_eq!(next.accepted, 1);
+    assert_eq!(s.record(src, "person", "P1").unwrap().unwrap().version, 2);
+}
+
+fn reject_discards_staged(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "bank");
+    let sub = begin(s, src, "empty.csv", 10);
+    s.stage(sub.id, &batch(vec![person(1, "P1", "A")], 1))
+        .unwrap();
+    let rejected = s
+        .reject_submission(sub.id, "missing column record_id", at(11))
+        .unwrap();
+    assert_eq!(rejected.status, SubmissionStatus::Rejected);
+    assert_eq!(rejected.error.as_deref(), Some("missing column record_id"));
+    assert_eq!(s.record(src, "person", "P1").unwrap(), None);
+    assert!(s.staged_keys(sub.id).unwrap().is_empty());
+    assert!(matches!(
+        s.finalize(sub.id, at(12)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        s.find_submission(
+            src,
+            &rejected.file_hash,
+            &rejected.mapping_hash,
+            &[SubmissionStatus::Rejected]
+        )
+        .unwrap()
+        .map(|x| x.id),
+        Some(sub.id)
+    );
+}
+
+fn finalize_twice_is_invalid(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "ministry");
+    let done = import(s, src, "a.csv", 10, vec![person(1, "P1", "A")]);
+    assert!(matches!(
+        s.finalize(done.id, at(50)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(s.submission(done.id).unwrap(), done);
+    assert_eq!(s.record(src, "person", "P1").unwrap().unwrap().version, 1);
+    assert!(matches!(
+        s.stage(done.id, &batch(vec![person(2, "P2", "B")], 2)),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+fn quarantine_correct_resolve_dismiss(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "consulate");
+    let other = source(s, "elsewhere");
+    let first = begin(s, src, "a.csv", 10);
+    s.stage(
+        first.id,
+        &Batch {
+            records: vec![person(1, "P1", "A")],
+            quarantined: vec![
+                quarantined(2, "P2", "bad sex"),
+                quarantined(3, "P3", "bad date"),
+                QuarantinedRow {
+                    row: 4,
+                    raw: r#"{"_line":"garbage"}"#.into(),
+                    keys: vec![],
+                    issues: vec![
+                        Issue {
+                            row: 4,
+                            field: None,
+                            reason: "wrong column count".into(),
+                        },
+                        Issue {
+                            row: 4,
+                            field: Some("x".into()),
+                            reason: "second".into(),
+                        },
+                    ],
+                },
+                // A duplicate of P1 in the same file: not resolved by its own submission.
+                quarantined(5, "P1", "duplicate"),
+            ],
+            warnings: vec![],
+            rows_read: 5,
+        },
+    )
+    .unwrap();
+    let first = s.finalize(first.id, at(11)).unwrap();
+    assert_eq!((first.accepted, first.rejected), (1, 4));
+    let report = s.report(first.id).unwrap();
+    assert_eq!(report.rejected.len(), 5, "one issue per problem");
+    assert_eq!(report.rejected[2].reason, "wrong column count");
+    let open = s
+        .quarantine(&QuarantineFilter {
+            source: Some(src),
+            status: Some(QuarantineStatus::Open),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(open.len(), 4);
+    assert!(open.iter().all(|e| e.status == QuarantineStatus::Open
+        && e.submission_id == first.id
+        && e.source_name == "consulate"
+        && e.created_at == at(10)
+        && e.resolved_by.is_none()));
+    let p2 = open.iter().find(|e| e.row == 2).unwrap().clone();
+    assert_eq!(p2.keys, vec![("person".to_owned(), "P2".to_owned())]);
+    assert_eq!(p2.issues, quarantined(2, "P2", "bad sex").issues);
+
+    // Correct P2: the raw row is kept.
+    let corrected = r#"{"record_id":"P2","sex":"F"}"#;
+    s.correct_quarantine(p2.id, corrected).unwrap();
+    let p2 = s.quarantine_entry(p2.id).unwrap();
+    assert_eq!(p2.corrected.as_deref(), Some(corrected));
+    assert_eq!(p2.raw, quarantined(2, "P2", "bad sex").raw);
+    assert_eq!(p2.status, QuarantineStatus::Open);
+
+    // Another source accepting P2 resolves nothing here.
+    import(s, other, "x.csv", 15, vec![person(1, "P2", "B")]);
+    assert_eq!(
+        s.quarantine_entry(p2.id).unwrap().status,
+        QuarantineStatus::Open
+    );
+
+    // Resubmitting the corrected row resolves the entry, and only it.
+    let fix = import(s, src, "fix.csv", 20, vec![person(1, "P2", "B")]);
+    let p2 = s.quarantine_entry(p2.id).unwrap();
+    assert_eq!(p2.status, QuarantineStatus::Resolved);
+    assert_eq!(p2.resolved_by, Some(fix.id));
+    let still_open = s
+        .quarantine(&QuarantineFilter {
+            source: Some(src),
+            status: Some(QuarantineStatus::Open),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        still_open.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+
+    // Dismiss one; it is kept.
+    let p3 = still_open[0].id;
+    s.set_quarantine_status(p3, QuarantineStatus::Dismissed, None)
+        .unwrap();
+    let p3 = s.quarantine_entry(p3).unwrap();
+    assert_eq!(p3.status, QuarantineStatus::Dismissed);
+    // A dismissed entry is not resolved by a later import of its key.
+    import(s, src, "late.csv", 30, vec![person(1, "P3", "C")]);
+    assert_eq!(
+        s.quarantine_entry(p3.id).unwrap().status,
+        QuarantineStatus::Dismissed
+    );
+    // Manual resolution by a named submission.
+    let line = still_open[1].id;
+    s.set_quarantine_status(line, QuarantineStatus::Resolved, Some(fix.id))
+        .unwrap();
+    assert_eq!(s.quarantine_entry(line).unwrap().resolved_by, Some(fix.id));
+    assert!(matches!(
+        s.set_quarantine_status(
+            line,
+            QuarantineStatus::Resolved,
+            Some(SubmissionId(987_654))
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    let all = s
+        .quarantine(&QuarantineFilter {
+            submission: Some(first.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 4, "nothing is deleted");
+    // Quarantine rows created by the same submission that accepted P1 stay open.
+    assert_eq!(
+        all.iter().find(|e| e.row == 5).unwrap().status,
+        QuarantineStatus::Open
+    );
+}
+
+fn unchanged_correction_resolves(h: &Harness) {
+    // A corrected row equal to what is already stored counts as unchanged and still resolves
+    // the entry: the record's right content is in the store.
+    let s = h.store();
+    let src = source(s, "anti-trafficking");
+    import(s, src, "a.csv", 10, vec![person(1, "P1", "A")]);
+    let bad = begin(s, src, "b.csv", 20);
+    s.stage(
+        bad.id,
+        &Batch {
+            quarantined: vec![quarantined(1, "P1", "bad")],
+            rows_read: 1,
+            ..Batch::default()
+        },
+    )
+    .unwrap();
+    s.finalize(bad.id, at(21)).unwrap();
+    let entry = s
+        .quarantine(&QuarantineFilter {
+            submission: Some(bad.id),
+            ..Default::default()
+        })
+        .unwrap()
+        .remove(0);
+    let fix = import(s, src, "c.csv", 30, vec![person(1, "P1", "A")]);
+    assert_eq!((fix.accepted, fix.unchanged), (0, 1));
+    let entry = s.quarantine_entry(entry.id).unwrap();
+    assert_eq!(entry.status, QuarantineStatus::Resolved);
+    assert_eq!(entry.resolved_by, Some(fix.id));
+    assert_eq!(s.record(src, "person", "P1").unwrap().unwrap().version, 1);
+}
+
+fn paging_records(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "registry");
+    let mut records: Vec<_> = (1..=25)
+        .map(|i| person(i, &format!("R{i:03}"), &format!("name {i}")))
+        .collect();
+    records.push(StagedRecord {
+        row: 26,
+        kind: "border_crossing".into(),
+        record_id: "X1".into(),
+        payload: "{}".into(),
+        hash: hash("{}"),
+    });
+    import(s, src, "a.csv", 10, records);
+    // A new version must not move a record within the order.
+    import(s, src, "b.csv", 20, vec![person(1, "R005", "renamed")]);
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let (page, next) = s.records("person", cursor, 10).unwrap();
+        pages += 1;
+        assert!(page.len() <= 10);
+        seen.extend(page.into_iter().map(|r| (r.record_id, r.version)));
+        match next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25);
+    let mut ids: Vec<_> = seen.iter().map(|(id, _)| id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 25);
+    assert!(seen.contains(&("R005".to_owned(), 2)));
+    let (page, next) = s.records("person", None, 25).unwrap();
+    assert_eq!((page.len(), next), (25, None));
+    let (page, next) = s.records("border_crossing", None, 10).unwrap();
+    assert_eq!((page.len(), next), (1, None));
+    assert_eq!(page[0].kind, "border_crossing");
+    let (page, next) = s.records("nothing", None, 10).unwrap();
+    assert!(page.is_empty() && next.is_none());
+    let counts: Vec<_> = s
+        .count_records()
+        .unwrap()
+        .into_iter()
+        .map(|k| (k.kind, k.records))
+        .collect();
+    assert_eq!(
+        counts,
+        [("border_crossing".to_owned(), 1), ("person".to_owned(), 25)]
+    );
+}
+
+fn paging_quarantine(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "education");
+    let sub = begin(s, src, "a.csv", 10);
+    s.stage(
+        sub.id,
+        &Batch {
+            quarantined: (1..=12)
+                .map(|i| quarantined(i, &format!("Q{i}"), "bad"))
+                .collect(),
+            rows_read: 12,
+            ..Batch::default()
+        },
+    )
+    .unwrap();
+    s.finalize(sub.id, at(11)).unwrap();
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .quarantine(&QuarantineFilter {
+                source: Some(src),
+                after,
+                limit: Some(5),
+                ..Default::default()
+            })
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 5);
+        after = page.last().map(|e| e.id);
+        rows.extend(page.into_iter().map(|e| e.row));
+    }
+    assert_eq!(rows, (1..=12).collect::<Vec<_>>());
+    let default_page = s.quarantine(&QuarantineFilter::default()).unwrap();
+    assert_eq!(default_page.len(), 12);
+    let none = s
+        .quarantine(&QuarantineFilter {
+            status: Some(QuarantineStatus::Resolved),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(none.is_empty());
+    let other_source = s
+        .quarantine(&QuarantineFilter {
+            source: Some(SourceId(src.0 + 1000)),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(other_source.is_empty());
+}
+
+fn submissions_listing(h: &Harness) {
+    let s = h.store();
+    let a = source(s, "a");
+    let b = s.add_source("b", None, at(2)).unwrap().id;
+    let s1 = begin(s, a, "1.csv", 10);
+    let s2 = begin(s, b, "2.csv", 11);
+    let s3 = s
+        .begin_submission(&NewSubmission {
+            source_id: a,
+            file_name: "3.xlsx",
+            file_hash: &hash("3"),
+            file_size: 99,
+            format: "xlsx",
+            mapping_hash: &hash("mapping"),
+            mapping_text: "[columns]\nrecord_id = \"ID\"\n",
+            submitted_by: "token:ministry",
+            started_at: at(12),
+        })
+        .unwrap();
+    assert_eq!((s3.format.as_str(), s3.file_size), ("xlsx", 99));
+    let all: Vec<_> = s
+        .submissions(None, 10)
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(all, [s3.id, s2.id, s1.id]);
+    let of_a: Vec<_> = s
+        .submissions(Some(a), 10)
+        .unwrap()
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(of_a, [s3.id, s1.id]);
+    assert_eq!(s.submissions(None, 1).unwrap().len(), 1);
+    assert_eq!(
+        s.submission_mapping(s3.id).unwrap(),
+        "[columns]\nrecord_id = \"ID\"\n"
+    );
+    assert_eq!(s.submission_mapping(s1.id).unwrap(), "");
+}
+
+fn unknown_ids(h: &Harness) {
+    let s = h.store();
+    let nf = |r: marsad_store::Result<()>| {
+        assert!(matches!(r, Err(StoreError::NotFound { .. })), "{r:?}")
+    };
+    let missing = SubmissionId(424_242);
+    nf(s.submission(missing).map(drop));
+    nf(s.submission_mapping(missing).map(drop));
+    nf(s.report(missing).map(drop));
+    nf(s.stage(missing, &Batch::default()));
+    nf(s.finalize(missing, at(1)).map(drop));
+    nf(s.fail_submission(missing, "x", at(1)).map(drop));
+    nf(s.reject_submission(missing, "x", at(1)).map(drop));
+    nf(s.staged_keys(missing).map(drop));
+    nf(s.quarantine_entry(marsad_store::QuarantineId(5)).map(drop));
+    nf(s.correct_quarantine(marsad_store::QuarantineId(5), "{}"));
+    nf(s.set_quarantine_status(
+        marsad_store::QuarantineId(5),
+        QuarantineStatus::Dismissed,
+        None,
+    ));
+    nf(s.begin_submission(&NewSubmission {
+        source_id: SourceId(777),
+        file_name: "f",
+        file_hash: "h",
+        file_size: 0,
+        format: "csv",
+        mapping_hash: "m",
+        mapping_text: "",
+        submitted_by: "me",
+        started_at: at(0),
+    })
+    .map(drop));
+    // Errors say what failed without driver detail.
+    let err = s.submission(missing).unwrap_err().to_string();
+    assert_eq!(err, "submission 424242 not found");
+}
+
+fn payload_special_characters(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "special");
+    let nasty = "tab\there\nnewline\r\\backslash \\N null \u{0}?".replace('\u{0}', "")
+        + " محمد عبد الله — Ünïcode 😀";
+    let payload = serde_json::json!({ "given_name": nasty, "note": "a\tb" }).to_string();
+    let raw_payload = format!("{{\"x\":\"{}\"}}", "line1\nline2\t\\");
+    let records = vec![
+        StagedRecord {
+            row: 1,
+            kind: "person".into(),
+            record_id: "ID\twith\\odd\nchars".into(),
+            hash: hash(&payload),
+            payload: payload.clone(),
+        },
+        StagedRecord {
+            row: 2,
+            kind: "person".into(),
+            record_id: "\\N".into(),
+            hash: hash(&raw_payload),
+            payload: raw_payload.clone(),
+        },
+    ];
+    import(s, src, "a.csv", 10, records);
+    let got = s
+        .record(src, "person", "ID\twith\\odd\nchars")
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.payload, payload);
+    let got = s.record(src, "person", "\\N").unwrap().unwrap();
+    assert_eq!(got.payload, raw_payload);
+    let unchanged = import(
+        s,
+        src,
+        "b.csv",
+        20,
+        vec![StagedRecord {
+            row: 1,
+            kind: "person".into(),
+            record_id: "\\N".into(),
+            hash: hash(&raw_payload),
+            payload: raw_payload.clone(),
+        }],
+    );
+    assert_eq!(unchanged.unchanged, 1);
+}
+
+fn concurrent_finalize_same_source(h: &Harness) {
+    let s = h.store();
+    let src = source(s, "shared");
+    import(s, src, "base.csv", 10, vec![person(1, "P1", "base")]);
+    let subs: Vec<_> = (0..4)
+        .map(|i| {
+            let sub = begin(s, src, &format!("c{i}.csv"), 20 + i);
+            s.stage(
+                sub.id,
+                &batch(
+                    vec![
+                        person(1, "P1", &format!("change {i}")),
+                        person(2, &format!("N{i}"), "new"),
+                    ],
+                    2,
+                ),
+            )
+            .unwrap();
+            sub.id
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for (i, id) in subs.iter().enumerate() {
+            scope.spawn(move || {
+                let done = s.finalize(*id, at(100 + i as i64)).unwrap();
+                assert_eq!(done.accepted, 2);
+            });
+        }
+    });
+    let history = s.record_history(src, "person", "P1").unwrap();
+    assert_eq!(
+        history.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    let current = s.record(src, "person", "P1").unwrap().unwrap();
+    assert_eq!(current.version, 5);
+    assert_eq!(current.submission_id, history[4].submission_id);
+    assert_eq!(total_records(s), 5);
+}
+
+fn migrations_idempotent_on_reopen(h: &Harness) {
+    let s = h.store();
+    let version = s.schema_version().unwrap();
+    assert!(version >= 1);
+    let src = source(s, "kept");
+    import(s, src, "a.csv", 10, vec![person(1, "P1", "A")]);
+    for _ in 0..2 {
+        let again = h.reopen().unwrap();
+        assert_eq!(again.schema_version().unwrap(), version);
+        assert_eq!(
+            again.record(src, "person", "P1").unwrap().unwrap().payload,
+            person(1, "P1", "A").payload
+        );
+    }
+}
+
+fn schema_too_new(h: &Harness) {
+    let supported = h.store().schema_version().unwrap();
+    h.execute("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')");
+    match h.reopen() {
+        Err(StoreError::SchemaTooNew {
+            found,
+            supported: s,
+        }) => {
+            assert_eq!((found, s), (999, supported));
+        }
+        Err(other) => panic!("expected SchemaTooNew, got {other:?}"),
+        Ok(_) => panic!("expected SchemaTooNew, the store opened"),
+    }
+}
+
+#[test]
+fn database_url_rewriting() {
+    assert_eq!(
+        with_database("postgres://u@h:1/postgres", "x"),
+        "postgres://u@h:1/x"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h/postgres?sslmode=disable", "x"),
+        "postgresql://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+/// Throughput of stage + finalize, for comparing with the engine's raw limit. Run with
+/// `MARSAD_BENCH_ROWS=1000000 cargo test -p marsad-store --release --test conformance -- --ignored
+/// --nocapture bench_` (PostgreSQL too when `MARSAD_TEST_DATABASE_URL` is set).
+#[test]
+#[ignore = "benchmark"]
+fn bench_import_throughput() {
+    let rows: u64 = std::env::var("MARSAD_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let mut harnesses = vec![Harness::sqlite()];
+    harnesses.extend(Harness::postgres());
+    for h in &harnesses {
+        let s = h.store();
+        let src = source(s, "bench");
+        let make = |i: u64, generation: u64| {
+            let payload = serde_json::json!({
+                "address": format!("{} rue de la République", i % 300),
+                "birth_date": format!("19{:02}-{:02}-{:02}", i % 100, i % 12 + 1, i % 28 + 1),
+                "birth_place": "Sfax",
+                "document_number": format!("X{:09}", i * 7 + generation),
+                "document_type": "passport",
+                "family_name": format!("Ben Salah {}", i % 997),
+                "father_name": "Mohamed",
+                "given_name": format!("Amina {}", i % 1009),
+                "locality": "Tunis",
+                "mother_name": "Fatma",
+                "nationality": "TUN",
+                "phone": format!("+216{:08}", i),
+                "postcode": "1000",
+                "record_id": format!("TN{i:09}"),
+                "sex": if i % 2 == 0 { "F" } else { "M" },
+                "source": "bench",
+            })
+            .to_string();
+            StagedRecord {
+                row: i,
+                kind: "person".into(),
+                record_id: format!("TN{i:09}"),
+                hash: hash(&payload),
+                payload,
+            }
+        };
+        for (generation, label) in [(0, "first import"), (1, "re-import, 10% changed")] {
+            let sub = begin(
+                s,
+                src,
+                &format!("bench-{generation}.csv"),
+                10 + generation as i64,
+            );
+            let started = std::time::Instant::now();
+            let mut staging = std::time::Duration::ZERO;
+            let mut i = 1;
+            while i <= rows {
+                let end = (i + 10_000).min(rows + 1);
+                let records: Vec<_> = (i..end)
+                    .map(|r| make(r, if r % 10 == 0 { generation } else { 0 }))
+                    .collect();
+                let t = std::time::Instant::now();
+                s.stage(sub.id, &batch(records, end - 1)).unwrap();
+                staging += t.elapsed();
+                i = end;
+            }
+            let t = std::time::Instant::now();
+            let done = s.finalize(sub.id, at(100)).unwrap();
+            let finalizing = t.elapsed();
+            println!(
+                "{} {label}: {rows} rows, stage {:.2}s, finalize {:.2}s, store total {:.2}s \
+                 ({:.0} rows/s; wall incl. generation {:.2}s); accepted {} unchanged {}",
+                s.backend(),
+                staging.as_secs_f64(),
+                finalizing.as_secs_f64(),
+                (staging + finalizing).as_secs_f64(),
+                rows as f64 / (staging + finalizing).as_secs_f64(),
+                started.elapsed().as_secs_f64(),
+                done.accepted,
+                done.unchanged,
+            );
+        }
+    }
+}
