@@ -43,7 +43,7 @@ impl<'p> Counter<'p> {
         if bad {
             self.bad += 1;
         }
-        if self.rows % PROGRESS_EVERY == 0 {
+        if self.rows.is_multiple_of(PROGRESS_EVERY) {
             (self.progress)(&self.file, self.rows);
         }
     }

@@ -559,8 +559,8 @@ fn short_hash(hex: &str) -> u64 {
 }
 
 struct Pipeline<'a> {
-    store: &'a dyn Store,
-    submission: SubmissionId,
+    /// Batches go to the writer thread, so validation and database writes overlap.
+    tx: std::sync::mpsc::SyncSender<Batch>,
     source_name: &'a str,
     batch: Batch,
     staged: usize,
@@ -578,12 +578,11 @@ impl Pipeline<'_> {
         }
     }
 
-    fn flush(&mut self, rows_read: u64) -> Result<(), IngestError> {
+    /// Hands the batch to the writer; `false` when the writer has stopped (it holds the error).
+    fn flush(&mut self, rows_read: u64) -> bool {
         self.batch.rows_read = rows_read;
-        self.store.stage(self.submission, &self.batch)?;
-        self.batch = Batch::default();
         self.staged = 0;
-        Ok(())
+        self.tx.send(std::mem::take(&mut self.batch)).is_ok()
     }
 }
 
@@ -596,10 +595,43 @@ fn run_rows(
     progress: &dyn Progress,
     bytes: &dyn Fn() -> u64,
 ) -> Result<(), IngestError> {
+    let id = submission.id;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+        let writer = scope.spawn(move || -> Result<(), IngestError> {
+            for batch in rx {
+                store.stage(id, &batch)?;
+            }
+            Ok(())
+        });
+        let produced = produce_rows(
+            store, submission, mapping, source, clock, progress, bytes, tx,
+        );
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(IngestError::Io {
+                path: String::new(),
+                reason: "the database writer stopped unexpectedly".into(),
+            })
+        });
+        // A writer error explains a stopped producer; otherwise the producer's own error counts.
+        written.and(produced)
+    })
+}
+
+#[allow(clippy::too_many_arguments)] // one call site; the arguments are the pipeline's inputs
+fn produce_rows(
+    store: &dyn Store,
+    submission: &Submission,
+    mapping: &Mapping,
+    source: &mut dyn RowSource,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+    bytes: &dyn Fn() -> u64,
+    tx: std::sync::mpsc::SyncSender<Batch>,
+) -> Result<(), IngestError> {
     let resume_after = submission.rows_read;
     let mut p = Pipeline {
-        store,
-        submission: submission.id,
+        tx,
         source_name: &submission.source_name,
         batch: Batch::default(),
         staged: 0,
@@ -674,8 +706,10 @@ fn run_rows(
                 );
             }
         }
-        if p.staged >= BATCH_RECORDS || p.batch.quarantined.len() >= BATCH_RECORDS {
-            p.flush(number)?;
+        if (p.staged >= BATCH_RECORDS || p.batch.quarantined.len() >= BATCH_RECORDS)
+            && !p.flush(number)
+        {
+            return Ok(());
         }
         since_progress += 1;
         if since_progress >= 4096 {
@@ -708,7 +742,7 @@ fn run_rows(
         });
     }
     progress.advance(bytes(), last_row);
-    p.flush(last_row)?;
+    p.flush(last_row);
     Ok(())
 }
 

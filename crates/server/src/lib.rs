@@ -93,10 +93,31 @@ pub enum ServerError {
     Serve(#[source] std::io::Error),
 }
 
+/// Owns the server's reference to the store. Synchronous drivers (the `postgres` crate) block
+/// when their connections close, which panics on a runtime thread; when the last copy of the
+/// state goes away on one (at shutdown), the store reference is dropped on a plain thread.
+struct StoreHandle(Option<Arc<dyn Store>>);
+
+impl StoreHandle {
+    fn get(&self) -> Option<Arc<dyn Store>> {
+        self.0.clone()
+    }
+}
+
+impl Drop for StoreHandle {
+    fn drop(&mut self) {
+        let Some(store) = self.0.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Joined so the connections are closed before shutdown completes.
+            let _ = std::thread::spawn(move || drop(store)).join();
+        }
+    }
+}
+
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
-    store: Arc<dyn Store>,
+    store: Arc<StoreHandle>,
     clock: Arc<dyn Clock>,
     incoming: PathBuf,
     max_upload_bytes: u64,
@@ -112,7 +133,7 @@ impl AppState {
         max_upload_bytes: u64,
     ) -> AppState {
         AppState {
-            store,
+            store: Arc::new(StoreHandle(Some(store))),
             clock,
             incoming,
             max_upload_bytes,
@@ -130,7 +151,10 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&dyn Store, &dyn Clock) -> Result<T, ApiError> + Send + 'static,
     {
-        let store = self.store.clone();
+        let store = self
+            .store
+            .get()
+            .ok_or_else(|| ApiError::new(Code::StoreUnavailable, "the store is closed"))?;
         let clock = self.clock.clone();
         tokio::task::spawn_blocking(move || f(store.as_ref(), clock.as_ref()))
             .await

@@ -1212,7 +1212,7 @@ fn bench_import_throughput() {
                 "phone": format!("+216{:08}", i),
                 "postcode": "1000",
                 "record_id": format!("TN{i:09}"),
-                "sex": if i % 2 == 0 { "F" } else { "M" },
+                "sex": if i % 2 == 1 { "M" } else { "F" },
                 "source": "bench",
             })
             .to_string();
@@ -1237,7 +1237,7 @@ fn bench_import_throughput() {
             while i <= rows {
                 let end = (i + 10_000).min(rows + 1);
                 let records: Vec<_> = (i..end)
-                    .map(|r| make(r, if r % 10 == 0 { generation } else { 0 }))
+                    .map(|r| make(r, if r % 10 != 0 { 0 } else { generation }))
                     .collect();
                 let t = std::time::Instant::now();
                 s.stage(sub.id, &batch(records, end - 1)).unwrap();

@@ -136,7 +136,14 @@ fn pick_post<R: Rng>(rng: &mut R, foreign: &str, when: NaiveDate) -> u8 {
         .map(|(i, _)| i)
         .collect();
     if !land.is_empty() && rng.gen_bool(0.85) {
-        return land[rng.gen_range(0..land.len())] as u8;
+        let total: u32 = land.iter().map(|&i| POSTS[i].weight).sum();
+        let mut x = rng.gen_range(0..total.max(1));
+        for &i in &land {
+            if x < POSTS[i].weight {
+                return i as u8;
+            }
+            x -= POSTS[i].weight;
+        }
     }
     let summer = matches!(when.month(), 6..=9);
     let ferry = matches!(foreign, "FRA" | "ITA");
@@ -241,7 +248,7 @@ fn events_of(ctx: &Ctx<'_>, p: &Person, events: &mut Vec<Event>) {
     };
     match p.status {
         Status::Resident => {
-            let travels = if age >= 18 { 0.65 } else { 0.22 };
+            let travels = if age >= 18 { 0.68 } else { 0.3 };
             if rng.gen_bool(travels) {
                 let n = rng.gen_range(1..=5);
                 home_trips(&mut rng, n, events);
@@ -352,7 +359,11 @@ pub(crate) fn write(
         events_of(ctx, p, &mut events);
     }
     let (first, last) = (first_day(cfg), last_day(cfg));
-    events.retain(|e| e.at.date() >= first && e.at.date() <= last);
+    events.retain(|e| {
+        let born = ctx.people.get(e.person as usize).map_or(first, |p| p.birth);
+        let d = e.at.date();
+        d >= first && d <= last && d > born + chrono::Days::new(20)
+    });
     events.sort_by_key(|e| (e.at, e.person, e.inbound));
 
     let style = CsvStyle {

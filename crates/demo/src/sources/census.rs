@@ -151,9 +151,9 @@ fn inclusion(s: &Survey, members: &[Person]) -> f64 {
         )
     });
     match (s.tag, migrant) {
-        ("census", _) => 0.55,
-        (_, true) => 0.22,
-        _ => 0.04,
+        ("census", _) => 0.6,
+        (_, true) => 0.3,
+        _ => 0.06,
     }
 }
 
