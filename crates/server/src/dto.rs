@@ -34,6 +34,7 @@ pub struct InstitutionDto {
     pub title: String,
     pub kind: String,
     /// RFC 3339 UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -56,6 +57,7 @@ pub struct SourceDto {
     /// Short name of the institution that owns the source.
     pub institution: Option<String>,
     /// RFC 3339 UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -90,7 +92,9 @@ pub struct SubmissionDto {
     pub rejected: u64,
     pub warnings: u64,
     pub submitted_by: String,
+    #[schema(format = DateTime)]
     pub started_at: String,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
     /// Why the whole file was refused or the import failed.
     pub error: Option<String>,
@@ -168,7 +172,9 @@ pub struct ImportReportDto {
     /// Number of quarantined rows.
     pub rejected_rows: u64,
     pub warnings: Vec<IssueDto>,
+    #[schema(format = DateTime)]
     pub started_at: String,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
 }
 
@@ -199,6 +205,7 @@ pub struct QuarantineEntryDto {
     pub status: String,
     /// Submission that accepted the corrected row.
     pub resolved_by: Option<i64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -266,6 +273,21 @@ pub struct RecordsQuery {
     pub limit: Option<u32>,
 }
 
+/// The multipart form of an upload (documentation of the request body).
+#[derive(Debug, ToSchema)]
+pub struct UploadForm {
+    /// The file: CSV, XLSX or JSON Lines.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// The mapping file's TOML text; absent for a canonical person CSV.
+    pub mapping: Option<String>,
+}
+
+/// A raw upload body (documentation of the request body).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct RawFile(pub Vec<u8>);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
@@ -300,6 +322,7 @@ pub struct Provenance {
     pub file_sha256: String,
     /// Data row in the submitted file.
     pub row: u64,
+    #[schema(format = DateTime)]
     pub stored_at: String,
 }
 

@@ -44,6 +44,8 @@ use crate::error::Problem;
         QuarantineEntryDto,
         QuarantineList,
         Correction,
+        UploadForm,
+        RawFile,
         ResubmitRequest,
         ResubmitResponse,
         Provenance,

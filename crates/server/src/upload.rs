@@ -65,10 +65,10 @@ pub(crate) async fn prepare_incoming(dir: &Path) -> std::io::Result<()> {
     params(("name" = String, Path, description = "Source name"), UploadQuery),
     request_body(description = "multipart/form-data with part `file` (and optional part `mapping`, the mapping TOML text), or the raw file as text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/x-ndjson",
         content(
-            (String = "multipart/form-data"),
-            (String = "text/csv"),
-            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (String = "application/x-ndjson"),
+            (crate::dto::UploadForm = "multipart/form-data"),
+            (crate::dto::RawFile = "text/csv"),
+            (crate::dto::RawFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::dto::RawFile = "application/x-ndjson"),
         )),
     responses(
         (status = 201, description = "Imported; `Location` names the submission", body = crate::dto::ImportReportDto),
