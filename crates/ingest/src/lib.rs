@@ -11,6 +11,7 @@
 //! - a file already imported (same source, bytes and mapping) changes nothing;
 //! - an interrupted import resumes from the store's checkpoint; nothing is visible until finalize.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -36,6 +37,8 @@ use mapping::{Origin, RecordRule};
 use rows::{Item, RowSource, Values};
 use text::Sniffed;
 
+/// Rows read before they are checked together (in parallel).
+const CHUNK_ROWS: usize = 4096;
 /// Records staged per store transaction.
 const BATCH_RECORDS: usize = 10_000;
 /// At most this many row warnings are stored per submission; the rest are counted.
@@ -671,51 +674,51 @@ fn produce_rows(
         }
     }
     let plan = header.as_ref().map(|h| Plan::new(h, mapping));
+    let checker = RowChecker {
+        mapping,
+        plan: plan.as_ref(),
+        header: header.as_ref(),
+        ctx: &ctx,
+        source_name: &submission.source_name,
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let mut last_row = resume_after;
-    let mut since_progress = 0u32;
-    while let Some(item) = source.next_item()? {
-        let number = match &item {
-            Item::Row { number, .. } | Item::Broken { number, .. } => *number,
-        };
-        last_row = number;
-        if number <= resume_after {
-            continue;
-        }
-        match item {
-            Item::Broken { raw, reason, .. } => {
-                p.batch.quarantined.push(QuarantinedRow {
-                    row: number,
-                    raw: serde_json::json!({ "_line": raw }).to_string(),
-                    keys: Vec::new(),
-                    issues: vec![Issue {
-                        row: number,
-                        field: None,
-                        reason,
-                    }],
-                });
-            }
-            Item::Row { values, .. } => {
-                process_row(
-                    &mut p,
-                    mapping,
-                    plan.as_ref(),
-                    header.as_ref(),
-                    number,
-                    &values,
-                    &ctx,
-                );
+    let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK_ROWS);
+    let mut done = false;
+    while !done {
+        chunk.clear();
+        while chunk.len() < CHUNK_ROWS {
+            let Some(item) = source.next_item()? else {
+                done = true;
+                break;
+            };
+            let number = match &item {
+                Item::Row { number, .. } | Item::Broken { number, .. } => *number,
+            };
+            last_row = number;
+            if number > resume_after {
+                chunk.push(item);
             }
         }
-        if (p.staged >= BATCH_RECORDS || p.batch.quarantined.len() >= BATCH_RECORDS)
-            && !p.flush(number)
-        {
-            return Ok(());
+        for (checked, other_source) in check_chunk(&checker, &mut chunk, workers) {
+            if let Some(other) = other_source {
+                p.other_source_rows += 1;
+                p.other_source_example.get_or_insert(other);
+            }
+            let number = match &checked {
+                Checked::Valid { number, .. } => *number,
+                Checked::Invalid(row) => row.row,
+            };
+            apply_row(&mut p, mapping, header.as_ref(), checked);
+            if (p.staged >= BATCH_RECORDS || p.batch.quarantined.len() >= BATCH_RECORDS)
+                && !p.flush(number)
+            {
+                return Ok(());
+            }
         }
-        since_progress += 1;
-        if since_progress >= 4096 {
-            since_progress = 0;
-            progress.advance(bytes(), number);
-        }
+        progress.advance(bytes(), last_row);
     }
     if p.other_source_rows > 0 {
         let reason = format!(
@@ -841,25 +844,27 @@ fn raw_json(header: Option<&rows::Header>, values: &Values) -> String {
 }
 
 /// The value of one field rule in one row, and the format to read it with.
-fn field_value(
-    rule: &mapping::FieldRule,
+fn field_value<'v>(
+    rule: &'v mapping::FieldRule,
     positions: Option<&[usize]>,
-    values: &Values,
-) -> (String, Option<String>) {
-    let mut format = rule.format.clone();
-    let raw: String = match (&rule.origin, values) {
-        (Origin::Constant(v), _) => v.clone(),
-        (Origin::Column(c), Values::Json(map)) => rows::json_lookup(map, c)
-            .map(rows::json_text)
-            .unwrap_or_default(),
-        (Origin::Columns { columns, separator }, Values::Json(map)) => join(
+    values: &'v Values,
+) -> (Cow<'v, str>, Option<&'v str>) {
+    let mut format = rule.format.as_deref();
+    let raw: Cow<'v, str> = match (&rule.origin, values) {
+        (Origin::Constant(v), _) => Cow::Borrowed(v),
+        (Origin::Column(c), Values::Json(map)) => Cow::Owned(
+            rows::json_lookup(map, c)
+                .map(rows::json_text)
+                .unwrap_or_default(),
+        ),
+        (Origin::Columns { columns, separator }, Values::Json(map)) => Cow::Owned(join(
             columns.iter().map(|c| {
                 rows::json_lookup(map, c)
                     .map(rows::json_text)
                     .unwrap_or_default()
             }),
             separator,
-        ),
+        )),
         (Origin::Column(_), Values::Cells(cells)) => {
             match positions
                 .and_then(|p| p.first())
@@ -868,35 +873,47 @@ fn field_value(
                 Some(cell) => match cell.datetime {
                     // A real spreadsheet date: its value is known whatever the text format.
                     Some(dt) if rule.field.ends_with("_at") => {
-                        format = Some("%Y-%m-%dT%H:%M:%S".into());
-                        dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+                        format = Some("%Y-%m-%dT%H:%M:%S");
+                        Cow::Owned(dt.format("%Y-%m-%dT%H:%M:%S").to_string())
                     }
                     Some(dt) if rule.field == "month" => {
                         format = None;
-                        dt.format("%Y-%m").to_string()
+                        Cow::Owned(dt.format("%Y-%m").to_string())
                     }
                     Some(dt) => {
-                        format = Some("%Y-%m-%d".into());
-                        dt.format("%Y-%m-%d").to_string()
+                        format = Some("%Y-%m-%d");
+                        Cow::Owned(dt.format("%Y-%m-%d").to_string())
                     }
-                    None => cell.text.clone(),
+                    None => Cow::Borrowed(cell.text.as_str()),
                 },
-                None => String::new(),
+                None => Cow::Borrowed(""),
             }
         }
-        (Origin::Columns { separator, .. }, Values::Cells(cells)) => join(
+        (Origin::Columns { separator, .. }, Values::Cells(cells)) => Cow::Owned(join(
             positions
                 .unwrap_or_default()
                 .iter()
                 .map(|i| cells.get(*i).map(|c| c.text.clone()).unwrap_or_default()),
             separator,
-        ),
+        )),
     };
-    let trimmed = raw.trim();
-    let value = if trimmed.is_empty() {
-        rule.default.clone().unwrap_or_default()
-    } else {
-        rule.map_value(trimmed).to_string()
+    let value = match raw {
+        Cow::Borrowed(b) => {
+            let trimmed = b.trim();
+            if trimmed.is_empty() {
+                Cow::Borrowed(rule.default.as_deref().unwrap_or(""))
+            } else {
+                Cow::Borrowed(rule.map_value(trimmed))
+            }
+        }
+        Cow::Owned(o) => {
+            let trimmed = o.trim();
+            if trimmed.is_empty() {
+                Cow::Borrowed(rule.default.as_deref().unwrap_or(""))
+            } else {
+                Cow::Owned(rule.map_value(trimmed).to_string())
+            }
+        }
     };
     (value, format)
 }
@@ -929,180 +946,289 @@ fn issue_field(rule: &RecordRule, field: &str, several_kinds: bool) -> (Option<S
     }
 }
 
-fn process_row(
-    p: &mut Pipeline<'_>,
-    mapping: &Mapping,
-    plan: Option<&Plan>,
-    header: Option<&rows::Header>,
-    number: u64,
-    values: &Values,
-    ctx: &marsad_model::Context<'_>,
-) {
-    let mut issues = Vec::new();
-    if let (Some(header), Values::Cells(cells)) = (header, values) {
-        if cells.len() != header.names.len() {
-            let extra_filled = cells
-                .iter()
-                .skip(header.names.len())
-                .any(|c| !c.text.trim().is_empty());
-            if cells.len() < header.names.len() || extra_filled {
-                issues.push(Issue {
-                    row: number,
-                    field: None,
-                    reason: format!(
-                        "the row has {} field(s) but the header has {}; check for a missing or extra delimiter",
-                        cells.len(),
-                        header.names.len()
-                    ),
-                });
-            }
-        }
+/// Checks a chunk of rows on `workers` threads, returning results in file order.
+fn check_chunk(
+    checker: &RowChecker<'_>,
+    chunk: &mut Vec<Item>,
+    workers: usize,
+) -> Vec<(Checked, Option<String>)> {
+    if workers <= 1 || chunk.len() < 64 {
+        return chunk.drain(..).map(|item| checker.check(item)).collect();
     }
-    if let (Some(plan), Values::Cells(cells)) = (plan, values) {
-        if let Some(value) = plan
-            .source_column
-            .and_then(|i| cells.get(i))
-            .map(|c| c.text.trim())
-        {
-            if !value.is_empty() && value != p.source_name {
-                p.other_source_rows += 1;
-                if p.other_source_example.is_none() {
-                    p.other_source_example = Some(value.to_string());
-                }
-            }
-        }
+    let per = chunk.len().div_ceil(workers);
+    let mut parts: Vec<Vec<Item>> = Vec::with_capacity(workers);
+    while chunk.len() > per {
+        let tail = chunk.split_off(chunk.len() - per);
+        parts.push(tail);
     }
-    let several = mapping.records.len() > 1;
-    let mut records = Vec::with_capacity(mapping.records.len());
-    let mut keys = Vec::new();
-    let mut warnings = Vec::new();
-    if issues.is_empty() {
-        for (ri, rule) in mapping.records.iter().enumerate() {
-            let owned: Vec<(String, Option<String>)> = rule
-                .fields
-                .iter()
-                .enumerate()
-                .map(|(fi, f)| {
-                    let positions = plan.map(|pl| pl.positions[ri][fi].as_slice());
-                    field_value(f, positions, values)
+    parts.push(std::mem::take(chunk));
+    parts.reverse();
+    std::thread::scope(|scope| {
+        let mut parts = parts.into_iter();
+        let first = parts.next().unwrap_or_default();
+        let handles: Vec<_> = parts
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|item| checker.check(item))
+                        .collect::<Vec<_>>()
                 })
-                .collect();
-            if let Some((id, _)) = rule
-                .fields
-                .iter()
-                .zip(&owned)
-                .find(|(f, _)| f.field == "record_id")
-                .map(|(_, v)| v)
-            {
-                if !id.is_empty() {
-                    keys.push((rule.kind.as_str().to_string(), id.clone()));
-                }
-            }
-            let raw: Vec<RawField<'_>> = rule
-                .fields
-                .iter()
-                .zip(&owned)
-                .map(|(f, (value, format))| RawField {
-                    name: f.field,
-                    value,
-                    format: format.as_deref(),
-                })
-                .collect();
-            match marsad_model::validate(rule.kind, &raw, ctx) {
-                Ok(v) => {
-                    for w in v.warnings {
-                        let (field, prefix) = issue_field(rule, &w.field, several);
-                        warnings.push(Issue {
-                            row: number,
-                            field,
-                            reason: format!("{prefix}{}", w.reason),
-                        });
-                    }
-                    records.push(v.record);
-                }
-                Err(errs) => {
-                    for e in errs {
-                        let (field, prefix) = issue_field(rule, &e.field, several);
-                        issues.push(Issue {
-                            row: number,
-                            field,
-                            reason: format!("{prefix}{}", e.reason),
-                        });
-                    }
-                }
+            })
+            .collect();
+        let mut out: Vec<_> = first.into_iter().map(|item| checker.check(item)).collect();
+        for h in handles {
+            // A panic in a checker thread is a bug; it propagates like one in this thread would.
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-    }
-    let mut staged = Vec::with_capacity(records.len());
-    if issues.is_empty() {
-        for record in &records {
-            let payload = record.to_json();
-            let hash = record.content_hash();
-            let key = key_of(record.kind().as_str(), record.record_id());
-            let short = short_hash(&hash);
-            match p.seen.get(&key) {
-                Some(seen) if seen.hash == short => {
-                    if mapping.records.len() == 1 {
-                        warnings.push(Issue {
+        out
+    })
+}
+
+/// What checking one row found, before in-file duplicates are looked at.
+enum Checked {
+    Valid {
+        number: u64,
+        records: Vec<StagedRecord>,
+        warnings: Vec<Issue>,
+        /// Kept in case the row must be quarantined as an in-file duplicate.
+        values: Values,
+    },
+    Invalid(QuarantinedRow),
+}
+
+/// Checking a row does not depend on other rows, so chunks of rows are checked in parallel.
+struct RowChecker<'a> {
+    mapping: &'a Mapping,
+    plan: Option<&'a Plan>,
+    header: Option<&'a rows::Header>,
+    ctx: &'a marsad_model::Context<'a>,
+    source_name: &'a str,
+}
+
+impl RowChecker<'_> {
+    /// Maps and validates every record of the row; the row is valid only if all of them are.
+    /// Also returns the value of a canonical CSV's `source` column when it names another source.
+    fn check(&self, item: Item) -> (Checked, Option<String>) {
+        let (number, values) = match item {
+            Item::Broken {
+                number,
+                raw,
+                reason,
+            } => {
+                return (
+                    Checked::Invalid(QuarantinedRow {
+                        row: number,
+                        raw: serde_json::json!({ "_line": raw }).to_string(),
+                        keys: Vec::new(),
+                        issues: vec![Issue {
                             row: number,
-                            field: Some("record_id".into()),
-                            reason: format!(
-                                "this row repeats row {} exactly (record_id '{}'); it was stored once",
-                                seen.row,
-                                record.record_id()
-                            ),
-                        });
-                    }
-                }
-                Some(seen) => {
-                    let (field, _) = issue_field(&mapping.records[0], "record_id", false);
-                    let field = if mapping.records.len() > 1 {
-                        mapping
-                            .records
-                            .iter()
-                            .find(|r| r.kind == record.kind())
-                            .and_then(|r| issue_field(r, "record_id", false).0)
-                    } else {
-                        field
-                    };
+                            field: None,
+                            reason,
+                        }],
+                    }),
+                    None,
+                )
+            }
+            Item::Row { number, values, .. } => (number, values),
+        };
+        let mapping = self.mapping;
+        let mut issues = Vec::new();
+        if let (Some(header), Values::Cells(cells)) = (self.header, &values) {
+            if cells.len() != header.names.len() {
+                let extra_filled = cells
+                    .iter()
+                    .skip(header.names.len())
+                    .any(|c| !c.text.trim().is_empty());
+                if cells.len() < header.names.len() || extra_filled {
                     issues.push(Issue {
                         row: number,
-                        field,
+                        field: None,
                         reason: format!(
-                            "duplicate {} record_id '{}': row {} has the same id with different values; keep one row per record or give each its own id",
-                            record.kind().as_str(),
-                            record.record_id(),
-                            seen.row
+                            "the row has {} field(s) but the header has {}; check for a missing or extra delimiter",
+                            cells.len(),
+                            header.names.len()
                         ),
                     });
                 }
-                None => staged.push((
-                    key,
-                    short,
-                    StagedRecord {
-                        row: number,
-                        kind: record.kind().as_str().to_string(),
-                        record_id: record.record_id().to_string(),
-                        payload,
-                        hash,
-                    },
-                )),
             }
+        }
+        let mut other_source = None;
+        if let (Some(plan), Values::Cells(cells)) = (self.plan, &values) {
+            if let Some(value) = plan
+                .source_column
+                .and_then(|i| cells.get(i))
+                .map(|c| c.text.trim())
+            {
+                if !value.is_empty() && value != self.source_name {
+                    other_source = Some(value.to_string());
+                }
+            }
+        }
+        let several = mapping.records.len() > 1;
+        let mut records = Vec::with_capacity(mapping.records.len());
+        let mut keys = Vec::new();
+        let mut warnings = Vec::new();
+        if issues.is_empty() {
+            for (ri, rule) in mapping.records.iter().enumerate() {
+                let owned: Vec<(Cow<'_, str>, Option<&str>)> = rule
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(fi, f)| {
+                        let positions = self.plan.map(|pl| pl.positions[ri][fi].as_slice());
+                        field_value(f, positions, &values)
+                    })
+                    .collect();
+                if let Some((id, _)) = rule
+                    .fields
+                    .iter()
+                    .zip(&owned)
+                    .find(|(f, _)| f.field == "record_id")
+                    .map(|(_, v)| v)
+                {
+                    if !id.is_empty() {
+                        keys.push((rule.kind.as_str().to_string(), id.to_string()));
+                    }
+                }
+                let raw: Vec<RawField<'_>> = rule
+                    .fields
+                    .iter()
+                    .zip(&owned)
+                    .map(|(f, (value, format))| RawField {
+                        name: f.field,
+                        value,
+                        format: *format,
+                    })
+                    .collect();
+                match marsad_model::validate(rule.kind, &raw, self.ctx) {
+                    Ok(v) => {
+                        for w in v.warnings {
+                            let (field, prefix) = issue_field(rule, &w.field, several);
+                            warnings.push(Issue {
+                                row: number,
+                                field,
+                                reason: format!("{prefix}{}", w.reason),
+                            });
+                        }
+                        let payload = v.record.to_json();
+                        let hash = sha256_hex(payload.as_bytes());
+                        records.push(StagedRecord {
+                            row: number,
+                            kind: v.record.kind().as_str().to_string(),
+                            record_id: v.record.record_id().to_string(),
+                            payload,
+                            hash,
+                        });
+                    }
+                    Err(errs) => {
+                        for e in errs {
+                            let (field, prefix) = issue_field(rule, &e.field, several);
+                            issues.push(Issue {
+                                row: number,
+                                field,
+                                reason: format!("{prefix}{}", e.reason),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let checked = if issues.is_empty() {
+            Checked::Valid {
+                number,
+                records,
+                warnings,
+                values,
+            }
+        } else {
+            Checked::Invalid(QuarantinedRow {
+                row: number,
+                raw: raw_json(self.header, &values),
+                keys,
+                issues,
+            })
+        };
+        (checked, other_source)
+    }
+}
+
+/// Applies one checked row in file order: catches record ids repeated within the file, then
+/// adds the row's records (or its quarantine entry) to the batch.
+fn apply_row(
+    p: &mut Pipeline<'_>,
+    mapping: &Mapping,
+    header: Option<&rows::Header>,
+    checked: Checked,
+) {
+    let (number, records, warnings, values) = match checked {
+        Checked::Invalid(row) => {
+            p.batch.quarantined.push(row);
+            return;
+        }
+        Checked::Valid {
+            number,
+            records,
+            warnings,
+            values,
+        } => (number, records, warnings, values),
+    };
+    let keys: Vec<(String, String)> = records
+        .iter()
+        .map(|r| (r.kind.clone(), r.record_id.clone()))
+        .collect();
+    let mut issues = Vec::new();
+    let mut repeats = Vec::new();
+    let mut fresh = Vec::with_capacity(records.len());
+    for record in records {
+        let key = key_of(&record.kind, &record.record_id);
+        let short = short_hash(&record.hash);
+        match p.seen.get(&key) {
+            Some(seen) if seen.hash == short => {
+                if mapping.records.len() == 1 {
+                    repeats.push(Issue {
+                        row: number,
+                        field: Some("record_id".into()),
+                        reason: format!(
+                            "this row repeats row {} exactly (record_id '{}'); it was stored once",
+                            seen.row, record.record_id
+                        ),
+                    });
+                }
+            }
+            Some(seen) => {
+                let field = mapping
+                    .records
+                    .iter()
+                    .find(|r| r.kind.as_str() == record.kind)
+                    .and_then(|r| issue_field(r, "record_id", false).0);
+                issues.push(Issue {
+                    row: number,
+                    field,
+                    reason: format!(
+                        "duplicate {} record_id '{}': row {} has the same id with different values; keep one row per record or give each its own id",
+                        record.kind, record.record_id, seen.row
+                    ),
+                });
+            }
+            None => fresh.push((key, short, record)),
         }
     }
     if !issues.is_empty() {
         p.batch.quarantined.push(QuarantinedRow {
             row: number,
-            raw: raw_json(header, values),
+            raw: raw_json(header, &values),
             keys,
             issues,
         });
         return;
     }
-    for w in warnings {
+    for w in warnings.into_iter().chain(repeats) {
         p.warn(w);
     }
-    for (key, short, record) in staged {
+    for (key, short, record) in fresh {
         p.seen.insert(
             key,
             Seen {

@@ -3,6 +3,9 @@
 //! MARSAD_TEST_DATABASE_URL names a server), checking that each row is stored or quarantined with a
 //! clear reason and that nothing is lost.
 
+// Helpers of tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
@@ -342,7 +345,7 @@ fn excel_with_merged_cells_and_formulas(e: &Env) {
         ws.write_with_format(
             r,
             3,
-            &ExcelDateTime::from_ymd(1980 + i as u16, 5, 17).unwrap(),
+            ExcelDateTime::from_ymd(1980 + i as u16, 5, 17).unwrap(),
             &date,
         )
         .unwrap();
