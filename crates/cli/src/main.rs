@@ -12,6 +12,9 @@ use clap::{Args, Parser, Subcommand};
 use marsad_model::{Clock, SystemClock};
 use marsad_store::Store;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod demo;
 mod progress;
 mod quarantine;
