@@ -139,8 +139,16 @@ pub const PERSON_CSV_COLUMNS: [&str; 16] = [
 impl Mapping {
     /// Parses a mapping file's text, checking kinds, field names and each field's origin.
     pub fn parse(text: &str) -> Result<Mapping, IngestError> {
-        let raw: RawMapping = toml::from_str(text).map_err(|e| IngestError::Mapping {
-            reason: e.to_string(),
+        let raw: RawMapping = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" (line {line}, column {column})")
+            });
+            IngestError::Mapping {
+                reason: format!("{}{}", e.message().trim(), at.unwrap_or_default()),
+            }
         })?;
         if raw.record.is_empty() {
             return Err(mapping_error("the mapping has no [[record]] section"));
@@ -311,6 +319,11 @@ mod tests {
     #[test]
     fn mapping_errors_name_the_problem() {
         check_error("", "record");
+        check_error(
+            "[[record]]\nkind = \"person\"\n",
+            "missing field `fields` (line 1, column 1)",
+        );
+        check_error("[file]\nformat = csv\n", "(line 2, column 10)");
         check_error(
             "[[record]]\nkind = \"persons\"\n[record.fields]\nrecord_id = \"ID\"\n",
             "unknown kind 'persons'",

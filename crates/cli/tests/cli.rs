@@ -1,0 +1,319 @@
+//! The `marsad` binary as its users run it: the command-line contract of DESIGN.md (one-line
+//! errors, non-zero exits, the `--json` import report), and the demo loading through the real
+//! import path. Runs on SQLite, and on PostgreSQL too when MARSAD_TEST_DATABASE_URL is set.
+
+// Helpers of tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
+
+struct Cli {
+    dir: tempfile::TempDir,
+    database_url: Option<String>,
+    _pg: Option<PgDb>,
+}
+
+struct PgDb {
+    admin: String,
+    name: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+impl Cli {
+    fn sqlite() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: None,
+            _pg: None,
+        }
+    }
+
+    fn postgres() -> Option<Cli> {
+        let Ok(admin) = std::env::var("MARSAD_TEST_DATABASE_URL") else {
+            eprintln!("skipped: MARSAD_TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let name = format!(
+            "marsad_c_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = format!("{}/{name}", &admin[..admin.rfind('/').unwrap()]);
+        Some(Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: Some(url),
+            _pg: Some(PgDb { admin, name }),
+        })
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"));
+        cmd.args(args)
+            .arg("--data")
+            .arg(self.data())
+            .env("MARSAD_LOG", "warn");
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "one line on stderr: {err:?}"
+        );
+        assert!(err.starts_with("marsad: "), "{err:?}");
+        err
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn import_json(&self, source: &str, file: &Path) -> serde_json::Value {
+        let out = self.ok(&[
+            "import",
+            "--source",
+            source,
+            "--file",
+            file.to_str().unwrap(),
+            "--json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    }
+}
+
+fn import_contract(cli: &Cli) {
+    cli.ok(&[
+        "institution",
+        "add",
+        "ins",
+        "--title",
+        "Institut national de la statistique",
+        "--kind",
+        "statistics",
+    ]);
+    assert!(cli
+        .ok(&["source", "add", "census", "--institution", "ins"])
+        .contains("census"));
+    let file = cli.write(
+        "people.csv",
+        &format!(
+            "{HEADER},extra\ncensus,P1,محمد,الطرابلسي,,,M,1980-03-04,,TUN,,,,,,,x\ncensus,P2,Ali,Gharbi,,,M,2023-02-30,,Tunisie,,,,,,,y\ncensus,P3,Sonia,Jebali,,,F,1990,,تونس,,,,,,,z\n"
+        ),
+    );
+    let report = cli.import_json("census", &file);
+    assert_eq!(report["accepted"], 2, "{report:#}");
+    assert_eq!(report["unchanged"], 0);
+    assert_eq!(
+        report["rejected"],
+        serde_json::json!([{
+            "row": 2, "field": "birth_date",
+            "reason": report["rejected"][0]["reason"].clone(),
+        }])
+    );
+    assert!(report["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("2023-02-30"));
+    assert!(
+        report["warnings"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("'extra'"),
+        "{report:#}"
+    );
+    // The same file again changes nothing.
+    let again = cli.import_json("census", &file);
+    assert_eq!(
+        (again["accepted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(again["disposition"], "already_imported");
+    // The quarantined row, corrected and resubmitted.
+    let list = cli.ok(&["quarantine", "list", "--source", "census", "--json"]);
+    let entry: serde_json::Value = serde_json::from_str(list.lines().next().unwrap()).unwrap();
+    let id = entry["id"].to_string();
+    assert_eq!(entry["raw"]["birth_date"], "2023-02-30");
+    cli.ok(&[
+        "quarantine",
+        "correct",
+        &id,
+        "--set",
+        "birth_date=2023-02-28",
+    ]);
+    let resubmitted: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["quarantine", "resubmit", "--source", "census", "--json"]))
+            .unwrap();
+    assert_eq!(resubmitted["accepted"], 1, "{resubmitted:#}");
+    assert_eq!(cli.ok(&["quarantine", "list", "--source", "census"]), "");
+    let human = cli.ok(&["submission", "report", "1"]);
+    assert!(
+        human.contains("accepted   2") && human.contains("row 2, birth_date"),
+        "{human}"
+    );
+}
+
+fn errors_are_one_line(cli: &Cli) {
+    let file = cli.write("x.csv", &format!("{HEADER}\n"));
+    let err = cli.fails(&[
+        "import",
+        "--source",
+        "nowhere",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(err.contains("unknown source 'nowhere'"), "{err}");
+    let err = cli.fails(&["import", "--source", "nowhere", "--file", "/no/such.csv"]);
+    assert!(err.contains("/no/such.csv"), "{err}");
+    cli.ok(&["source", "add", "s1"]);
+    let err = cli.fails(&["source", "add", "s1"]);
+    assert!(err.contains("already exists"), "{err}");
+    let empty = cli.write("empty.csv", "");
+    let err = cli.fails(&[
+        "import",
+        "--source",
+        "s1",
+        "--file",
+        empty.to_str().unwrap(),
+    ]);
+    assert!(err.contains("empty (0 bytes)"), "{err}");
+    let broken = cli.write("broken.toml", "[[record]]\nkind = \"person\"\n");
+    let err = cli.fails(&[
+        "import",
+        "--source",
+        "s1",
+        "--file",
+        file.to_str().unwrap(),
+        "--mapping",
+        broken.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("broken.toml") && err.contains("missing field `fields` (line 1, column 1)"),
+        "{err}"
+    );
+    let bad_mapping = cli.write(
+        "m.toml",
+        "[[record]]\nkind = \"persons\"\n[record.fields]\nrecord_id = \"ID\"\n",
+    );
+    let err = cli.fails(&[
+        "import",
+        "--source",
+        "s1",
+        "--file",
+        file.to_str().unwrap(),
+        "--mapping",
+        bad_mapping.to_str().unwrap(),
+    ]);
+    assert!(err.contains("m.toml") && err.contains("persons"), "{err}");
+}
+
+fn demo_loads_through_the_import_path(cli: &Cli) {
+    let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(cli.data().join("demo-files/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert!(files.len() >= 6);
+    let institutions: std::collections::BTreeSet<&str> = files
+        .iter()
+        .map(|f| f["institution"].as_str().unwrap())
+        .collect();
+    assert!(institutions.len() >= 6, "{institutions:?}");
+    // Every planted bad row, and only those, is in quarantine: each submission says so.
+    let submissions = cli.ok(&["submission", "list", "--limit", "100"]);
+    for f in files {
+        let source = f["source"].as_str().unwrap();
+        let line = submissions
+            .lines()
+            .find(|l| l.split('\t').nth(1) == Some(source))
+            .unwrap_or_else(|| panic!("no submission for {source}: {submissions}"));
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols[2], "complete", "{line}");
+        assert_eq!(cols[5], f["bad_rows"].to_string(), "{source}: {line}");
+    }
+    // A second run reuses the files and changes nothing.
+    let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reusing the demo files"));
+    let again = cli.ok(&["submission", "list", "--limit", "100"]);
+    assert_eq!(again.lines().count(), submissions.lines().count());
+}
+
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $name() { super::$name(&super::Cli::sqlite()) } )* }
+        mod postgres { $( #[test] fn $name() { if let Some(c) = super::Cli::postgres() { super::$name(&c) } } )* }
+    };
+}
+
+both_engines!(
+    import_contract,
+    errors_are_one_line,
+    demo_loads_through_the_import_path
+);
+
+#[test]
+fn help_lists_the_commands() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for command in [
+        "demo",
+        "serve",
+        "source",
+        "import",
+        "quarantine",
+        "submission",
+        "institution",
+    ] {
+        assert!(
+            help.contains(command),
+            "{command} missing from --help:\n{help}"
+        );
+    }
+}
