@@ -274,6 +274,18 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
         assert_eq!(cols[2], "complete", "{line}");
         assert_eq!(cols[5], f["bad_rows"].to_string(), "{source}: {line}");
     }
+    // The mapping examples in the docs are the demo's own.
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
+    for f in files {
+        let mapping = cli.data().join("demo-files").join(f["mapping"].as_str().unwrap());
+        let name = mapping.file_name().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&mapping).unwrap(),
+            std::fs::read_to_string(docs.join(name)).unwrap(),
+            "docs/examples/{} differs from the demo's mapping; copy it over",
+            name.to_string_lossy()
+        );
+    }
     // A second run reuses the files and changes nothing.
     let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
     assert!(out.status.success());

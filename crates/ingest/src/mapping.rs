@@ -308,6 +308,21 @@ mod tests {
         assert_eq!(direction.map_value("X"), "X");
     }
 
+    #[test]
+    fn example_mappings_stay_valid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                Mapping::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                seen += 1;
+            }
+        }
+        assert!(seen >= 9, "{seen} example mappings");
+    }
+
     fn check_error(text: &str, expected: &str) {
         let err = Mapping::parse(text).unwrap_err().to_string();
         assert!(
