@@ -307,16 +307,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ),
                 None => None,
             };
-            println!("id\tsource\tstatus\taccepted\tunchanged\trejected\tfile");
+            println!("id\tsource\tstatus\taccepted\tunchanged\trejected\trows\tfile");
             for sub in s.submissions(source_id, limit)? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     sub.id.0,
                     sub.source_name,
                     sub.status.as_str(),
                     sub.accepted,
                     sub.unchanged,
                     sub.rejected,
+                    sub.rows_read,
                     sub.file_name
                 );
             }

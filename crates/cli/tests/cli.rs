@@ -277,7 +277,10 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     // The mapping examples in the docs are the demo's own.
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
     for f in files {
-        let mapping = cli.data().join("demo-files").join(f["mapping"].as_str().unwrap());
+        let mapping = cli
+            .data()
+            .join("demo-files")
+            .join(f["mapping"].as_str().unwrap());
         let name = mapping.file_name().unwrap();
         assert_eq!(
             std::fs::read_to_string(&mapping).unwrap(),
@@ -294,6 +297,67 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert_eq!(again.lines().count(), submissions.lines().count());
 }
 
+/// A real `kill -9` in the middle of a long import: nothing of it is visible, and running the same
+/// command again resumes from the last committed batch and completes.
+fn killed_import_resumes(cli: &Cli) {
+    cli.ok(&["source", "add", "border"]);
+    let mut text = format!("{HEADER}\n");
+    for i in 0..150_000 {
+        text.push_str(&format!(
+            "border,K{i},Ali,Gharbi{i},,,M,1980-01-01,,TUN,,,,,,\n"
+        ));
+    }
+    let file = cli.write("big.csv", &text);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"));
+    cmd.args([
+        "import",
+        "--source",
+        "border",
+        "--file",
+        file.to_str().unwrap(),
+        "--json",
+        "--data",
+    ])
+    .arg(cli.data())
+    .env("MARSAD_LOG", "warn")
+    .stdout(std::process::Stdio::null());
+    if let Some(url) = &cli.database_url {
+        cmd.arg("--database-url").arg(url);
+    }
+    let mut child = cmd.spawn().unwrap();
+    // Wait until at least one batch is committed, then kill without warning.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let staged = loop {
+        let list = cli.ok(&["submission", "list"]);
+        let rows: u64 = list
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split('\t').nth(6))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0);
+        if rows > 0 || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        std::thread::yield_now();
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let list = cli.ok(&["submission", "list"]);
+    let line = list.lines().nth(1).unwrap_or_default().to_string();
+    if line.split('\t').nth(2) == Some("complete") {
+        eprintln!(
+            "the import finished before it could be killed ({staged} rows seen); nothing to resume"
+        );
+        return;
+    }
+    assert!(staged > 0 && line.contains("importing"), "{list}");
+    assert!(cli.ok(&["quarantine", "list"]).is_empty());
+    let report = cli.import_json("border", &file);
+    assert_eq!(report["disposition"], "resumed", "{report:#}");
+    assert_eq!(report["accepted"], 150_000, "{report:#}");
+    assert_eq!(report["status"], "complete");
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { super::$name(&super::Cli::sqlite()) } )* }
@@ -304,7 +368,8 @@ macro_rules! both_engines {
 both_engines!(
     import_contract,
     errors_are_one_line,
-    demo_loads_through_the_import_path
+    demo_loads_through_the_import_path,
+    killed_import_resumes,
 );
 
 #[test]
