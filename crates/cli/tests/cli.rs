@@ -8,64 +8,21 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use marsad_testkit::{Engine, TestDb};
+
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
 
 struct Cli {
-    dir: tempfile::TempDir,
-    database_url: Option<String>,
-    _pg: Option<PgDb>,
-}
-
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+    db: TestDb,
 }
 
 impl Cli {
-    fn sqlite() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-            database_url: None,
-            _pg: None,
-        }
-    }
-
-    fn postgres() -> Option<Cli> {
-        let Ok(admin) = std::env::var("MARSAD_TEST_DATABASE_URL") else {
-            eprintln!("skipped: MARSAD_TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let name = format!(
-            "marsad_c_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let url = format!("{}/{name}", &admin[..admin.rfind('/').unwrap()]);
-        Some(Cli {
-            dir: tempfile::tempdir().unwrap(),
-            database_url: Some(url),
-            _pg: Some(PgDb { admin, name }),
-        })
+    fn new(engine: Engine) -> Option<Cli> {
+        TestDb::new(engine).map(|db| Cli { db })
     }
 
     fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.db.dir().join("data")
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -74,7 +31,7 @@ impl Cli {
             .arg("--data")
             .arg(self.data())
             .env("MARSAD_LOG", "warn");
-        if let Some(url) = &self.database_url {
+        if let Some(url) = self.db.database_url() {
             cmd.arg("--database-url").arg(url);
         }
         cmd.output().unwrap()
@@ -104,7 +61,7 @@ impl Cli {
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
+        let path = self.db.dir().join(name);
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -321,7 +278,7 @@ fn killed_import_resumes(cli: &Cli) {
     .arg(cli.data())
     .env("MARSAD_LOG", "warn")
     .stdout(std::process::Stdio::null());
-    if let Some(url) = &cli.database_url {
+    if let Some(url) = cli.db.database_url() {
         cmd.arg("--database-url").arg(url);
     }
     let mut child = cmd.spawn().unwrap();
@@ -360,8 +317,8 @@ fn killed_import_resumes(cli: &Cli) {
 
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $name() { super::$name(&super::Cli::sqlite()) } )* }
-        mod postgres { $( #[test] fn $name() { if let Some(c) = super::Cli::postgres() { super::$name(&c) } } )* }
+        mod sqlite { $( #[test] fn $name() { if let Some(c) = super::Cli::new(super::Engine::Sqlite) { super::$name(&c) } } )* }
+        mod postgres { $( #[test] fn $name() { if let Some(c) = super::Cli::new(super::Engine::Postgres) { super::$name(&c) } } )* }
     };
 }
 

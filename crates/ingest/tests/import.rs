@@ -14,6 +14,7 @@ use marsad_ingest::{
 };
 use marsad_model::FixedClock;
 use marsad_store::{QuarantineFilter, QuarantineStatus, Store};
+use marsad_testkit::{Engine, TestDb};
 
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
 
@@ -21,84 +22,22 @@ fn clock() -> FixedClock {
     FixedClock(Utc.with_ymd_and_hms(2025, 1, 15, 9, 0, 0).unwrap())
 }
 
-/// A fresh store with one source `census`, on the backend chosen by the test, plus a folder for files.
+/// A fresh store with one source `census`, on the engine chosen by the test, plus a folder for files.
 struct Env {
     store: Box<dyn Store>,
-    dir: tempfile::TempDir,
-    _pg: Option<PgDb>,
-}
-
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Engine {
-    Sqlite,
-    Postgres,
+    db: TestDb,
 }
 
 fn env(engine: Engine) -> Option<Env> {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, pg) = match engine {
-        Engine::Sqlite => (
-            marsad_store::open(dir.path().join("marsad.sqlite").to_str().unwrap()).unwrap(),
-            None,
-        ),
-        Engine::Postgres => {
-            let Ok(admin) = std::env::var("MARSAD_TEST_DATABASE_URL") else {
-                eprintln!("skipped: MARSAD_TEST_DATABASE_URL is not set");
-                return None;
-            };
-            let name = format!(
-                "marsad_i_{}",
-                std::process::id() as u64 * 1000 + rand_suffix()
-            );
-            let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
-            c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            let url = match admin.rfind('/') {
-                Some(i) => format!("{}/{name}", &admin[..i]),
-                None => panic!("bad admin url"),
-            };
-            (
-                marsad_store::open(&url).unwrap(),
-                Some(PgDb { admin, name }),
-            )
-        }
-    };
+    let db = TestDb::new(engine)?;
+    let store = db.open();
     store.add_source("census", None, clock().0).unwrap();
-    Some(Env {
-        store,
-        dir,
-        _pg: pg,
-    })
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64;
-    (nanos % 997) * 100 + N.fetch_add(1, Ordering::Relaxed)
+    Some(Env { store, db })
 }
 
 impl Env {
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.path().join(name);
+        let path = self.db.dir().join(name);
         std::fs::write(&path, bytes).unwrap();
         path
     }
@@ -314,7 +253,7 @@ fn utf16(e: &Env) {
 
 fn excel_with_merged_cells_and_formulas(e: &Env) {
     use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
-    let path = e.dir.path().join("placements.xlsx");
+    let path = e.db.dir().join("placements.xlsx");
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Travailleurs").unwrap();
