@@ -6,7 +6,6 @@
 // `#[test]` functions, so clippy's test allowances do not reach them).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use marsad_model::Clock;
@@ -645,83 +644,18 @@ async fn quarantined_row_is_corrected_and_resubmitted() {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
-/// A fresh database on the server named by `MARSAD_TEST_DATABASE_URL`, dropped at the end.
-struct PgDatabase {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    fn create(admin: &str) -> PgDatabase {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "marsad_s_{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            nanos
-        );
-        let mut client = postgres::Client::connect(admin, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        PgDatabase {
-            admin: admin.to_owned(),
-            url: with_database(admin, &name),
-            name,
-        }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        // The sync client runs its own runtime: keep it off the test's runtime thread.
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
-                let _ =
-                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        })
-        .join();
-    }
-}
-
-/// `postgres://u@h:p/admin?x=y` with the database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
 #[tokio::test]
 async fn postgres_upload_and_quarantine_round_trip() {
-    let Ok(admin) = std::env::var("MARSAD_TEST_DATABASE_URL") else {
-        println!("skipped: MARSAD_TEST_DATABASE_URL is not set");
-        return;
-    };
-    let (db, store) = tokio::task::spawn_blocking(move || {
-        let db = PgDatabase::create(&admin);
-        let store: Arc<dyn Store> = Arc::from(marsad_store::open(&db.url).unwrap());
-        (db, store)
+    // The sync PostgreSQL client runs its own runtime: create and drop it off the test's runtime.
+    let Some((db, store)) = tokio::task::spawn_blocking(|| {
+        let db = marsad_testkit::TestDb::new(marsad_testkit::Engine::Postgres)?;
+        let store: Arc<dyn Store> = Arc::from(db.open());
+        Some((db, store))
     })
     .await
-    .unwrap();
+    .unwrap() else {
+        return;
+    };
     let app = spawn_app_with(Some(store), marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await;
     let health: Value = app.get("/healthz").await.json().await.unwrap();
     assert_eq!(health["database"], "postgres");
