@@ -13,7 +13,7 @@ use crate::{progress::Bar, StoreArgs};
 
 pub fn run(
     args: &StoreArgs,
-    listen: SocketAddr,
+    listen: Option<SocketAddr>,
     people: usize,
     seed: u64,
     no_serve: bool,
@@ -109,6 +109,7 @@ pub fn run(
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("marsad: serving the demo on http://{listen}/ (Ctrl-C to stop)");
-    crate::serve(store, args.data.clone(), listen, clock)
+    let addr = args.config()?.listen(listen)?;
+    eprintln!("marsad: serving the demo on http://{addr}/ (Ctrl-C to stop)");
+    crate::serve(args, store, Some(addr), clock)
 }

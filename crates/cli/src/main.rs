@@ -16,6 +16,7 @@ use marsad_store::Store;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod config;
 mod demo;
 mod progress;
 mod quarantine;
@@ -56,18 +57,26 @@ struct StoreArgs {
 }
 
 impl StoreArgs {
+    /// The data folder's configuration file.
+    fn config(&self) -> Result<config::FileConfig> {
+        config::FileConfig::load(&self.data)
+    }
+
     fn open(&self) -> Result<Arc<dyn Store>> {
         std::fs::create_dir_all(&self.data)
             .with_context(|| format!("cannot create the data folder {}", self.data.display()))?;
-        let url = match &self.database_url {
-            Some(url) => url.clone(),
-            None => self
+        let from_file = self.config()?.database_url;
+        let url = match (&self.database_url, &from_file) {
+            (Some(url), _) => url.clone(),
+            (None, Some(secret)) => secret.expose().to_string(),
+            (None, None) => self
                 .data
                 .join("marsad.sqlite")
                 .to_string_lossy()
                 .into_owned(),
         };
         let store = marsad_store::open(&url).map_err(|e| {
+            // A URL may hold a password: name the engine, not the URL.
             let shown = if url.starts_with("postgres") {
                 "the PostgreSQL database".to_string()
             } else {
@@ -85,9 +94,9 @@ enum Command {
     Demo {
         #[command(flatten)]
         store: StoreArgs,
-        /// Address to serve on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
+        /// Address to serve on [default: 127.0.0.1:8080].
+        #[arg(long, env = "MARSAD_LISTEN")]
+        listen: Option<SocketAddr>,
         /// Number of synthetic people.
         #[arg(long, default_value_t = 200_000)]
         people: usize,
@@ -102,8 +111,9 @@ enum Command {
     Serve {
         #[command(flatten)]
         store: StoreArgs,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
+        /// Address to serve on [default: 127.0.0.1:8080].
+        #[arg(long, env = "MARSAD_LISTEN")]
+        listen: Option<SocketAddr>,
     },
     /// Producing institutions.
     #[command(subcommand)]
@@ -230,10 +240,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             no_serve,
         } => demo::run(&store, listen, people, seed, no_serve, clock),
-        Command::Serve { store, listen } => {
-            let data = store.data.clone();
-            serve(store.open()?, data, listen, clock)
-        }
+        Command::Serve { store, listen } => serve(&store, store.open()?, listen, clock),
         Command::Institution(InstitutionCommand::Add {
             store,
             name,
@@ -471,21 +478,22 @@ fn print_report(
 }
 
 fn serve(
+    args: &StoreArgs,
     store: Arc<dyn Store>,
-    data: PathBuf,
-    listen: SocketAddr,
+    listen: Option<SocketAddr>,
     clock: Arc<dyn Clock>,
 ) -> Result<ExitCode> {
+    let file = args.config()?;
+    let config = marsad_server::ServerConfig {
+        listen: file.listen(listen)?,
+        data_dir: args.data.clone(),
+        max_upload_bytes: file.max_upload_bytes(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let config = marsad_server::ServerConfig {
-            listen,
-            data_dir: data,
-            max_upload_bytes: 4 << 30,
-        };
         marsad_server::serve(config, store, clock, marsad_server::shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)

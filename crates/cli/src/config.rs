@@ -1,0 +1,132 @@
+//! Typed configuration. Each setting comes from, in rising precedence: the built-in default, the
+//! data folder's `marsad.toml`, the environment (`MARSAD_*`), the command line. Unknown keys are
+//! refused, so a misspelt setting is an error rather than silently ignored. `marsad.example.toml`
+//! at the repository root documents every key.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde::Deserialize;
+
+/// The file's name inside the data folder.
+pub const FILE_NAME: &str = "marsad.toml";
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 << 30;
+
+/// A secret (a URL with a password): usable, but never printed by `Debug`.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// `DATA/marsad.toml`.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// PostgreSQL URL; without it the SQLite file in the data folder is used.
+    pub database_url: Option<Secret>,
+    /// Address the server listens on.
+    pub listen: Option<SocketAddr>,
+    /// Largest file accepted by `POST .../submissions`, in bytes.
+    pub max_upload_bytes: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads the data folder's configuration file; no file means no settings.
+    pub fn load(data: &Path) -> Result<FileConfig> {
+        let path: PathBuf = data.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        parse(&text).with_context(|| path.display().to_string())
+    }
+
+    pub fn listen(&self, flag: Option<SocketAddr>) -> Result<SocketAddr> {
+        match flag.or(self.listen) {
+            Some(addr) => Ok(addr),
+            None => DEFAULT_LISTEN
+                .parse()
+                .context("bad built-in listen address"),
+        }
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_bytes.unwrap_or(DEFAULT_MAX_UPLOAD_BYTES)
+    }
+}
+
+fn parse(text: &str) -> Result<FileConfig> {
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            format!(" (line {line})")
+        });
+        anyhow::anyhow!("{}{}", e.message().trim(), at.unwrap_or_default())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_is_valid_and_complete() {
+        let example = include_str!("../../../marsad.example.toml");
+        let uncommented: String = example
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.contains(" = "))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = parse(&uncommented).unwrap();
+        assert!(
+            config.database_url.is_some()
+                && config.listen.is_some()
+                && config.max_upload_bytes.is_some()
+        );
+        assert_eq!(parse(example).unwrap(), FileConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let err = parse("listen = \"127.0.0.1:9000\"\nlisten_port = 9000\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("listen_port") && err.contains("line 2"),
+            "{err}"
+        );
+        let err = parse("listen = \"localhost\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let config = parse("database_url = \"postgres://marsad:hunter2@db/marsad\"\n").unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert_eq!(
+            config.database_url.unwrap().expose(),
+            "postgres://marsad:hunter2@db/marsad"
+        );
+    }
+}
