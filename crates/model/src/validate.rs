@@ -1,14 +1,13 @@
 //! `validate`: raw field values of one row in, a [`CanonicalRecord`] (or every issue of the row)
 //! out.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::kind::{FieldType, RecordKind, PERSON_NAME_FIELDS};
-use crate::record::CanonicalRecord;
-use crate::values::{self, name_script, Env};
+use crate::kind::{FieldType, RecordKind};
+use crate::record::{CanonicalRecord, RecordBuilder};
+use crate::values::{self, name_script, trim, Env};
 
 /// One field of one input row, already mapped to its canonical name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +96,12 @@ pub fn validate(
     let mut warnings: Vec<FieldIssue> = Vec::new();
     let mut slots: [Option<&RawField<'_>>; MAX_FIELDS] = [None; MAX_FIELDS];
 
+    // Rows usually list their fields in the kind's order: try the next field first.
+    let mut next = 0;
     for raw in fields {
-        let name = raw.name.trim();
-        let Some(i) = specs.iter().position(|s| s.name == name) else {
+        let name = trim(raw.name);
+        let guess = specs.get(next).filter(|s| s.name == name).map(|_| next);
+        let Some(i) = guess.or_else(|| specs.iter().position(|s| s.name == name)) else {
             let reason = if kind.derived_fields().contains(&name) {
                 format!("'{name}' is computed by marsad; the value given was ignored")
             } else {
@@ -108,6 +110,7 @@ pub fn validate(
             warnings.push(FieldIssue::new(name, reason));
             continue;
         };
+        next = i + 1;
         let Some(slot) = slots.get_mut(i) else {
             continue;
         };
@@ -128,11 +131,12 @@ pub fn validate(
         }
     }
 
-    let mut values: BTreeMap<&'static str, String> = BTreeMap::new();
-    let mut record_id = String::new();
-    for (spec, slot) in specs.iter().zip(slots.iter()) {
+    // Canonical values are seldom longer than the raw ones; derived fields add a few bytes.
+    let capacity = fields.iter().map(|f| f.value.len()).sum::<usize>() + 32;
+    let mut values = RecordBuilder::new(kind, capacity);
+    for (i, (spec, slot)) in specs.iter().zip(slots.iter()).enumerate() {
         let (value, format) = match slot {
-            Some(raw) => (raw.value.trim(), raw.format),
+            Some(raw) => (trim(raw.value), raw.format),
             None => ("", None),
         };
         if value.is_empty() {
@@ -161,10 +165,8 @@ pub fn validate(
                     if spec.required {
                         errors.push(FieldIssue::new(spec.name, "required field is empty"));
                     }
-                } else if spec.name == "record_id" {
-                    record_id = parsed.value;
                 } else {
-                    values.insert(spec.name, parsed.value);
+                    values.set_spec(i, &parsed.value);
                 }
             }
             Err(reason) => errors.push(FieldIssue::new(spec.name, reason)),
@@ -173,28 +175,31 @@ pub fn validate(
 
     cross_checks(kind, &mut values, &mut errors, &mut warnings);
 
-    if errors.is_empty() {
-        Ok(Validated {
-            record: CanonicalRecord::new(kind, record_id, values),
-            warnings,
-        })
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    match values.finish() {
+        Some(record) => Ok(Validated { record, warnings }),
+        // Unreachable: every kind requires record_id, so its absence is an error above.
+        None => Err(vec![FieldIssue::new(
+            "record_id",
+            "required field is empty",
+        )]),
     }
 }
 
-fn num(values: &BTreeMap<&'static str, String>, field: &str) -> Option<f64> {
+fn num(values: &RecordBuilder, field: &str) -> Option<f64> {
     values.get(field).and_then(|v| v.parse().ok())
 }
 
 /// Rules between fields. Values are canonical, so ISO dates compare as strings.
 fn cross_checks(
     kind: RecordKind,
-    values: &mut BTreeMap<&'static str, String>,
+    values: &mut RecordBuilder,
     errors: &mut Vec<FieldIssue>,
     warnings: &mut Vec<FieldIssue>,
 ) {
-    let ordered = |values: &BTreeMap<&'static str, String>,
+    let ordered = |values: &RecordBuilder,
                    errors: &mut Vec<FieldIssue>,
                    first: &str,
                    later: &'static str,
@@ -210,14 +215,7 @@ fn cross_checks(
     };
     match kind {
         RecordKind::Person => {
-            let mut any_name = false;
-            for (name, script_field) in PERSON_NAME_FIELDS {
-                if let Some(v) = values.get(name) {
-                    any_name = true;
-                    let script = name_script(v);
-                    values.insert(script_field, script.to_owned());
-                }
-            }
+            let any_name = values.set_scripts(name_script);
             if !any_name {
                 errors.push(FieldIssue::new(
                     "given_name",
@@ -265,9 +263,9 @@ fn cross_checks(
             }
         }
         RecordKind::RemittanceFlow => {
-            values
-                .entry("direction")
-                .or_insert_with(|| "inward".to_owned());
+            if !values.contains_key("direction") {
+                values.set("direction", "inward");
+            }
         }
         RecordKind::MissingMigrantIncident => {
             let dead = num(values, "dead").unwrap_or(0.0);
@@ -320,7 +318,7 @@ fn cross_checks(
             if let (Some(birth), Some(arrival)) =
                 (values.get("birth_date"), values.get("arrival_year"))
             {
-                if arrival.as_str() < birth.get(..4).unwrap_or("") {
+                if arrival < birth.get(..4).unwrap_or("") {
                     errors.push(FieldIssue::new(
                         "arrival_year",
                         format!("arrival_year {arrival} is before the year of birth ({birth})"),

@@ -2,25 +2,39 @@
 //! out. Called by [`crate::validate`] once per field; allocation is limited to the returned value.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
-use chrono::format::{Parsed, StrftimeItems};
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use crate::codes::{self, ascii_digit, Codelist, Sex};
 use crate::kind::FieldType;
 
-/// What a parser returns: the canonical value and, possibly, a warning about it.
-pub(crate) struct Parsed1 {
-    pub value: String,
+/// What a parser returns: the canonical value (borrowed from the input or a codelist when it
+/// already is canonical) and, possibly, a warning about it.
+pub(crate) struct Parsed1<'a> {
+    pub value: Cow<'a, str>,
     pub warning: Option<String>,
 }
 
-impl From<String> for Parsed1 {
-    fn from(value: String) -> Self {
+impl<'a> From<Cow<'a, str>> for Parsed1<'a> {
+    fn from(value: Cow<'a, str>) -> Self {
         Parsed1 {
             value,
             warning: None,
         }
+    }
+}
+
+impl From<String> for Parsed1<'_> {
+    fn from(value: String) -> Self {
+        Cow::<str>::Owned(value).into()
+    }
+}
+
+impl<'a> From<&'a str> for Parsed1<'a> {
+    fn from(value: &'a str) -> Self {
+        Cow::Borrowed(value).into()
     }
 }
 
@@ -31,9 +45,13 @@ pub(crate) struct Env<'a> {
 }
 
 /// Parses `raw` (already trimmed, non-empty) as a value of type `ty`.
-pub(crate) fn parse_value(ty: FieldType, raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
+pub(crate) fn parse_value<'a>(
+    ty: FieldType,
+    raw: &'a str,
+    env: &Env<'_>,
+) -> Result<Parsed1<'a>, String> {
     match ty {
-        FieldType::Id => Ok(clean_text(raw).into_owned().into()),
+        FieldType::Id => Ok(clean_text(raw).into()),
         FieldType::Text | FieldType::Name => Ok(collapse_text(raw).into()),
         FieldType::Date => date_field(raw, env, DateRule::Any),
         FieldType::PastDate => date_field(raw, env, DateRule::Past),
@@ -43,7 +61,7 @@ pub(crate) fn parse_value(ty: FieldType, raw: &str, env: &Env<'_>) -> Result<Par
         FieldType::Month => month(raw, env),
         FieldType::Year => year(raw, env.today),
         FieldType::Country => codes::country(raw)
-            .map(|c| c.alpha3().to_owned().into())
+            .map(|c| c.alpha3().into())
             .map_err(|e| e.reason()),
         FieldType::Currency => currency(raw),
         FieldType::Sex => sex(raw),
@@ -89,14 +107,41 @@ pub(crate) fn parse_value(ty: FieldType, raw: &str, env: &Env<'_>) -> Result<Par
 
 // ---------------------------------------------------------------- text
 
+/// `s.trim()`, without looking at Unicode tables when both ends are ASCII and not whitespace.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    let solid = |b: Option<&u8>| b.is_some_and(|&b| (0x21..0x80).contains(&b));
+    let b = s.as_bytes();
+    if solid(b.first()) && solid(b.last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// Zero-width characters, bidi controls and BOM that copy-paste leaves in Arabic data.
+#[inline]
 fn is_invisible(c: char) -> bool {
+    if c.is_ascii() {
+        // The ASCII controls except the whitespace ones (tab, line feed, VT, FF, CR), and DEL.
+        return matches!(c, '\0'..='\u{08}' | '\u{0E}'..='\u{1F}' | '\u{7F}');
+    }
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
         || (c.is_control() && !c.is_whitespace())
 }
 
+/// True when `s` has a character [`is_invisible`] removes.
+#[inline]
+fn has_invisible(s: &str) -> bool {
+    // Printable ASCII needs no look at each character.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return false;
+    }
+    s.chars().any(is_invisible)
+}
+
 fn clean_text(s: &str) -> Cow<'_, str> {
-    if s.chars().any(is_invisible) {
+    if has_invisible(s) {
         Cow::Owned(
             s.chars()
                 .filter(|c| !is_invisible(*c))
@@ -109,8 +154,30 @@ fn clean_text(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// True when [`collapse_text`] would give `s` back unchanged: no invisible characters, no
+/// whitespace but single spaces between words.
+fn is_collapsed(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if c.is_whitespace() || is_invisible(c) {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || s.is_empty()
+}
+
 /// Trimmed, invisible characters removed, each run of whitespace → one space.
-pub(crate) fn collapse_text(s: &str) -> String {
+pub(crate) fn collapse_text(s: &str) -> Cow<'_, str> {
+    if is_collapsed(s) {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split(char::is_whitespace) {
         let word: Cow<'_, str> = clean_text(word);
@@ -122,23 +189,31 @@ pub(crate) fn collapse_text(s: &str) -> String {
         }
         out.push_str(&word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The writing system of a name: `arabic`, `latin`, `mixed` or `other`.
 pub fn name_script(name: &str) -> &'static str {
     let (mut arabic, mut latin, mut other) = (false, false, false);
-    for c in name.chars().filter(|c| c.is_alphabetic()) {
-        match c {
+    // Only alphabetic characters count. Whether one is alphabetic is only asked (from the
+    // Unicode tables) while its script has not been seen yet: afterwards the answer changes
+    // nothing.
+    for c in name.chars() {
+        if c.is_ascii() {
+            latin |= c.is_ascii_alphabetic();
+            continue;
+        }
+        let seen = match c {
             '\u{0600}'..='\u{06FF}'
             | '\u{0750}'..='\u{077F}'
             | '\u{08A0}'..='\u{08FF}'
             | '\u{FB50}'..='\u{FDFF}'
-            | '\u{FE70}'..='\u{FEFF}' => arabic = true,
-            'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
-                latin = true
-            }
-            _ => other = true,
+            | '\u{FE70}'..='\u{FEFF}' => &mut arabic,
+            '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => &mut latin,
+            _ => &mut other,
+        };
+        if !*seen && c.is_alphabetic() {
+            *seen = true;
         }
     }
     match (arabic, latin, other) {
@@ -149,14 +224,35 @@ pub fn name_script(name: &str) -> &'static str {
     }
 }
 
-fn document_number(s: &str) -> String {
+fn document_number(s: &str) -> Cow<'_, str> {
+    // Printable ASCII without spaces: only upper-casing can change it.
+    if s.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return if s.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(s.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(s)
+        };
+    }
     s.chars()
         .filter(|c| !c.is_whitespace() && !is_invisible(*c))
         .flat_map(|c| ascii_digit(c).unwrap_or(c).to_uppercase())
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
-fn phone(raw: &str) -> Result<Parsed1, String> {
+/// True when `raw` already is a canonical phone number: an optional leading `+`, then 4 to 15
+/// ASCII digits, not starting with `00`.
+fn is_canonical_phone(raw: &str) -> bool {
+    let digits = raw.strip_prefix('+').unwrap_or(raw);
+    (4..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !raw.starts_with("00")
+}
+
+fn phone(raw: &str) -> Result<Parsed1<'_>, String> {
+    if is_canonical_phone(raw) {
+        return Ok(raw.into());
+    }
     let mut out = String::with_capacity(raw.len());
     for (i, c) in raw.chars().enumerate() {
         match c {
@@ -191,9 +287,9 @@ fn phone(raw: &str) -> Result<Parsed1, String> {
 
 // ---------------------------------------------------------------- codes
 
-fn sex(raw: &str) -> Result<Parsed1, String> {
+fn sex(raw: &str) -> Result<Parsed1<'_>, String> {
     match Sex::parse(raw) {
-        Some(s) => Ok(s.code().to_owned().into()),
+        Some(s) => Ok(s.code().into()),
         None if raw.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
             "'{raw}' is not a sex code; use M, F or X (numeric codes such as 1/2 differ between institutions and are not guessed: map them in the source's mapping file)"
         )),
@@ -203,14 +299,14 @@ fn sex(raw: &str) -> Result<Parsed1, String> {
     }
 }
 
-fn currency(raw: &str) -> Result<Parsed1, String> {
+fn currency(raw: &str) -> Result<Parsed1<'_>, String> {
     if let Some(c) = codes::CURRENCY.parse(raw) {
-        return Ok(c.code.to_owned().into());
+        return Ok(c.code.into());
     }
     let key = codes::normalize(raw);
     let key = if key.is_empty() { raw } else { key.as_str() };
     if let Some((_, code)) = codes::CURRENCY_ALIASES.iter().find(|(a, _)| *a == key) {
-        return Ok((*code).to_owned().into());
+        return Ok((*code).into());
     }
     if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(format!(
@@ -223,24 +319,24 @@ fn currency(raw: &str) -> Result<Parsed1, String> {
     ))
 }
 
-fn isco(raw: &str) -> Result<Parsed1, String> {
+fn isco(raw: &str) -> Result<Parsed1<'_>, String> {
     let digits = to_ascii_digits(raw);
     if !digits.is_empty() && digits.len() <= 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(digits.into_owned().into());
+        return Ok(digits.into());
     }
     if let Some(c) = codes::ISCO08_MAJOR.parse(raw) {
-        return Ok(c.code.to_owned().into());
+        return Ok(c.code.into());
     }
     Err(format!(
         "'{raw}' is not an ISCO-08 code; give the major group (0-9) or a sub-major, minor or unit group code of 2 to 4 digits"
     ))
 }
 
-fn isic(raw: &str) -> Result<Parsed1, String> {
+fn isic(raw: &str) -> Result<Parsed1<'_>, String> {
     let b = raw.as_bytes();
     if b.len() == 1 && b[0].is_ascii_alphabetic() {
         if let Some(c) = codes::ISIC4_SECTION.get(&raw.to_ascii_uppercase()) {
-            return Ok(c.code.to_owned().into());
+            return Ok(c.code.into());
         }
     }
     let digits = to_ascii_digits(raw);
@@ -248,7 +344,7 @@ fn isic(raw: &str) -> Result<Parsed1, String> {
         let division = digits.get(..2).and_then(|d| d.parse::<u8>().ok());
         if let Some(section) = division.and_then(codes::isic_section_of_division) {
             return Ok(Parsed1 {
-                value: section.code.to_owned(),
+                value: section.code.into(),
                 warning: Some(format!(
                     "'{raw}' is an ISIC Rev.4 division or class; stored as its section {} ({})",
                     section.code, section.en
@@ -257,16 +353,16 @@ fn isic(raw: &str) -> Result<Parsed1, String> {
         }
     }
     if let Some(c) = codes::ISIC4_SECTION.parse(raw) {
-        return Ok(c.code.to_owned().into());
+        return Ok(c.code.into());
     }
     Err(format!(
         "'{raw}' is not an ISIC Rev.4 section; use a letter from A to U"
     ))
 }
 
-fn code(list: &'static Codelist, raw: &str) -> Result<Parsed1, String> {
+fn code(list: &'static Codelist, raw: &str) -> Result<Parsed1<'static>, String> {
     match list.parse(raw) {
-        Some(c) => Ok(c.code.to_owned().into()),
+        Some(c) => Ok(c.code.into()),
         None => Err(format!(
             "'{raw}' is not a valid {} code; use one of: {}",
             list.title,
@@ -275,7 +371,7 @@ fn code(list: &'static Codelist, raw: &str) -> Result<Parsed1, String> {
     }
 }
 
-fn code_list(list: &'static Codelist, raw: &str) -> Result<Parsed1, String> {
+fn code_list(list: &'static Codelist, raw: &str) -> Result<Parsed1<'static>, String> {
     let mut found: Vec<&'static str> = Vec::new();
     let mut bad: Vec<&str> = Vec::new();
     for item in raw.split(';').map(str::trim).filter(|i| !i.is_empty()) {
@@ -411,7 +507,7 @@ fn number(
     min: Option<f64>,
     max: Option<f64>,
     what: &str,
-) -> Result<Parsed1, String> {
+) -> Result<Parsed1<'static>, String> {
     let (canonical, value) = decimal(raw, comma).map_err(|e| format!("{e}; expected {what}"))?;
     if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
         return Err(format!("'{raw}' is out of range; expected {what}"));
@@ -419,7 +515,7 @@ fn number(
     Ok(canonical.into())
 }
 
-fn integer(raw: &str, min: u64, max: u64, what: &str) -> Result<Parsed1, String> {
+fn integer(raw: &str, min: u64, max: u64, what: &str) -> Result<Parsed1<'static>, String> {
     let (canonical, value) =
         decimal(raw, Comma::Thousands).map_err(|e| format!("{e}; expected {what}"))?;
     if canonical.contains('.') {
@@ -434,7 +530,7 @@ fn integer(raw: &str, min: u64, max: u64, what: &str) -> Result<Parsed1, String>
     }
 }
 
-fn weight(raw: &str) -> Result<Parsed1, String> {
+fn weight(raw: &str) -> Result<Parsed1<'static>, String> {
     let what = "a survey weight greater than 0";
     let (canonical, value) =
         decimal(raw, Comma::Decimal).map_err(|e| format!("{e}; expected {what}"))?;
@@ -535,13 +631,56 @@ pub fn human_format(fmt: &str) -> String {
     out
 }
 
+/// How many parsed formats a thread keeps (a source has one or two; a mapping a few more).
+const FORMAT_CACHE: usize = 16;
+
+thread_local! {
+    /// Formats already turned into chrono items, so a format is parsed once, not once per value.
+    static FORMATS: RefCell<Vec<(String, Vec<Item<'static>>)>> = const { RefCell::new(Vec::new()) };
+}
+
 fn parse_with(raw: &str, fmt: &str) -> Result<Parsed, ()> {
     let mut p = Parsed::new();
-    chrono::format::parse(&mut p, raw, StrftimeItems::new(fmt)).map_err(|_| ())?;
+    let cached = FORMATS.with(|cell| {
+        let mut cache = cell.try_borrow_mut().ok()?;
+        let i = match cache.iter().position(|(f, _)| f == fmt) {
+            Some(i) => i,
+            None => {
+                if cache.len() >= FORMAT_CACHE {
+                    cache.clear();
+                }
+                // The same items, in the same order, as parsing the format on the fly gives
+                // (`Item::Error` included), so the outcome cannot differ.
+                let items = StrftimeItems::new(fmt).map(Item::to_owned).collect();
+                cache.push((fmt.to_owned(), items));
+                cache.len() - 1
+            }
+        };
+        let (_, items) = cache.get(i)?;
+        Some(chrono::format::parse(&mut p, raw, items.iter()))
+    });
+    match cached {
+        Some(result) => result.map_err(|_| ())?,
+        None => chrono::format::parse(&mut p, raw, StrftimeItems::new(fmt)).map_err(|_| ())?,
+    }
     Ok(p)
 }
 
+/// `YYYY-MM-DD` (exactly, ASCII digits) as a valid date; `None` for anything else.
+fn strict_iso_date(s: &str) -> Option<NaiveDate> {
+    match iso_parts(s) {
+        Some((y, Some(m), Some(d))) => NaiveDate::from_ymd_opt(y, m, d),
+        _ => None,
+    }
+}
+
 fn date_with_format(raw: &str, fmt: &str) -> Result<NaiveDate, String> {
+    // An ISO format and a valid ISO date: chrono would read the same numbers.
+    if matches!(fmt, "%Y-%m-%d" | "%F") {
+        if let Some(date) = strict_iso_date(raw) {
+            return Ok(date);
+        }
+    }
     let mismatch = || {
         format!(
             "'{raw}' does not match the date format {} ({fmt})",
@@ -562,12 +701,9 @@ fn date_with_format(raw: &str, fmt: &str) -> Result<NaiveDate, String> {
 fn iso_parts(s: &str) -> Option<(i32, Option<u32>, Option<u32>)> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(r)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(part).ok()?.parse().ok()
-        } else {
-            None
-        }
+        b.get(r)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
     let year = i32::try_from(digits(0..4)?).ok()?;
     match b.len() {
@@ -626,7 +762,57 @@ fn check_range(raw: &str, date: NaiveDate, rule: DateRule, today: NaiveDate) -> 
     }
 }
 
-fn date_field(raw: &str, env: &Env<'_>, rule: DateRule) -> Result<Parsed1, String> {
+/// `date` as `YYYY-MM-DD` (what chrono's `%Y-%m-%d` writes) for the years 0 to 9999; `None`
+/// outside them (chrono then writes a sign).
+fn iso_date_bytes(date: NaiveDate) -> Option<[u8; 10]> {
+    let y = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let (m, d) = (date.month(), date.day());
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    Some([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ])
+}
+
+/// The canonical text of a date: `raw` itself when it already is that text.
+fn date_value(raw: &str, date: NaiveDate) -> Cow<'_, str> {
+    match iso_date_bytes(date) {
+        Some(iso) if iso == raw.as_bytes() => Cow::Borrowed(raw),
+        Some(iso) => match std::str::from_utf8(&iso) {
+            Ok(iso) => Cow::Owned(iso.to_owned()),
+            Err(_) => Cow::Owned(date.format("%Y-%m-%d").to_string()),
+        },
+        None => Cow::Owned(date.format("%Y-%m-%d").to_string()),
+    }
+}
+
+/// `dt` as `YYYY-MM-DDTHH:MM:SS`, what chrono's `%Y-%m-%dT%H:%M:%S` writes.
+fn iso_date_time_text(dt: NaiveDateTime) -> String {
+    match iso_date_bytes(dt.date()).and_then(|d| std::str::from_utf8(&d).ok().map(str::to_owned)) {
+        Some(mut out) => {
+            let (h, m, s) = (dt.hour(), dt.minute(), dt.second());
+            // chrono writes a leap second (nanosecond ≥ 1e9) as second 60.
+            let s = s + dt.nanosecond() / 1_000_000_000;
+            for (sep, n) in [('T', h), (':', m), (':', s)] {
+                out.push(sep);
+                out.push(char::from(b'0' + (n / 10 % 10) as u8));
+                out.push(char::from(b'0' + (n % 10) as u8));
+            }
+            out
+        }
+        None => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+    }
+}
+
+fn date_field<'a>(raw: &'a str, env: &Env<'_>, rule: DateRule) -> Result<Parsed1<'a>, String> {
     let s = to_ascii_digits(raw);
     let date = match env.date_format {
         Some(fmt) => date_with_format(&s, fmt)
@@ -634,10 +820,10 @@ fn date_field(raw: &str, env: &Env<'_>, rule: DateRule) -> Result<Parsed1, Strin
         None => iso_date(raw, &s)?,
     };
     check_range(raw, date, rule, env.today)?;
-    Ok(date.format("%Y-%m-%d").to_string().into())
+    Ok(date_value(raw, date).into())
 }
 
-fn partial_birth_date(raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
+fn partial_birth_date<'a>(raw: &'a str, env: &Env<'_>) -> Result<Parsed1<'a>, String> {
     let s = to_ascii_digits(raw);
     let parts = iso_parts(&s);
     let full = match (env.date_format, parts) {
@@ -661,7 +847,7 @@ fn partial_birth_date(raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
         })?,
     };
     check_range(raw, full, DateRule::Birth, env.today)?;
-    Ok(full.format("%Y-%m-%d").to_string().into())
+    Ok(date_value(raw, full).into())
 }
 
 fn last_of_month(d: NaiveDate) -> NaiveDate {
@@ -675,7 +861,7 @@ fn partial_check(
     last: NaiveDate,
     today: NaiveDate,
     value: String,
-) -> Result<Parsed1, String> {
+) -> Result<Parsed1<'static>, String> {
     if first > today {
         return Err(format!("'{raw}' is in the future (today is {today})"));
     }
@@ -690,7 +876,7 @@ fn partial_check(
     Ok(value.into())
 }
 
-fn date_time(raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
+fn date_time(raw: &str, env: &Env<'_>) -> Result<Parsed1<'static>, String> {
     let s = to_ascii_digits(raw);
     let mut warning = None;
     let dt = match env.datetime_format {
@@ -726,7 +912,7 @@ fn date_time(raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
     };
     check_range(raw, dt.date(), DateRule::Past, env.today)?;
     Ok(Parsed1 {
-        value: dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        value: iso_date_time_text(dt).into(),
         warning,
     })
 }
@@ -771,7 +957,7 @@ fn iso_date_time(raw: &str, s: &str) -> Result<(NaiveDateTime, bool), String> {
     Ok((date.and_time(t), offset))
 }
 
-fn month(raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
+fn month(raw: &str, env: &Env<'_>) -> Result<Parsed1<'static>, String> {
     let s = to_ascii_digits(raw);
     let (y, m) = match env.date_format {
         Some(fmt) => {
@@ -803,7 +989,7 @@ fn month(raw: &str, env: &Env<'_>) -> Result<Parsed1, String> {
     Ok(format!("{y:04}-{m:02}").into())
 }
 
-fn year(raw: &str, today: NaiveDate) -> Result<Parsed1, String> {
+fn year(raw: &str, today: NaiveDate) -> Result<Parsed1<'static>, String> {
     let s = to_ascii_digits(raw);
     match iso_parts(&s) {
         Some((y, None, None)) if y < 1900 => Err(format!("'{raw}' is before 1900; check the year")),
@@ -828,7 +1014,7 @@ mod tests {
     }
 
     fn run(ty: FieldType, input: &str, fmt: Option<&'static str>) -> Result<String, String> {
-        parse_value(ty, input, &env(fmt)).map(|p| p.value)
+        parse_value(ty, input, &env(fmt)).map(|p| p.value.into_owned())
     }
 
     /// `expected`: `Ok(canonical)` or `Err(substring of the reason)`.
@@ -1113,5 +1299,383 @@ mod tests {
         assert_eq!(human_format("%d/%m/%Y"), "dd/mm/yyyy");
         assert_eq!(human_format("%m/%d/%y %H:%M"), "mm/dd/yy HH:MM");
         assert_eq!(human_format("%F"), "yyyy-mm-dd");
+    }
+}
+
+/// Differential tests: every fast path against the straightforward code it replaced (kept here
+/// as the reference) or against chrono, on many generated strings.
+#[cfg(test)]
+mod fast_paths {
+    use super::*;
+
+    /// Deterministic xorshift64*: the cases are the same on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        /// A string of up to `max` characters drawn from `pool`.
+        fn string(&mut self, pool: &[char], max: usize) -> String {
+            let n = self.below(max + 1);
+            (0..n).map(|_| pool[self.below(pool.len())]).collect()
+        }
+    }
+
+    /// Characters around every boundary the fast paths draw: ASCII controls, whitespace,
+    /// invisible characters, Arabic letters, marks, digits and punctuation, Latin letters with
+    /// and without accents, other scripts.
+    const POOL: &[char] = &[
+        'a',
+        'Z',
+        'x',
+        '0',
+        '9',
+        ' ',
+        ' ',
+        '\t',
+        '\n',
+        '\u{0B}',
+        '\u{0C}',
+        '\r',
+        '\0',
+        '\u{1}',
+        '\u{1F}',
+        '\u{7F}',
+        '-',
+        '.',
+        '"',
+        '\\',
+        '+',
+        '(',
+        '/',
+        '\u{85}',
+        '\u{A0}',
+        '\u{9F}',
+        '\u{D7}',
+        '\u{F7}',
+        'é',
+        'Ç',
+        'ß',
+        'ł',
+        '\u{1E9E}',
+        'ạ',
+        'ي',
+        'م',
+        'ح',
+        'د',
+        'ة',
+        'ى',
+        '\u{064B}',
+        '\u{0670}',
+        '\u{0640}',
+        '\u{060C}',
+        '\u{061C}',
+        '\u{0660}',
+        '\u{0669}',
+        '\u{06F5}',
+        '\u{0750}',
+        '\u{08A0}',
+        '\u{FB50}',
+        '\u{FDFC}',
+        '\u{FE70}',
+        '\u{FEFF}',
+        '\u{200B}',
+        '\u{200D}',
+        '\u{200F}',
+        '\u{202A}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{2069}',
+        '\u{2028}',
+        '\u{3000}',
+        '\u{1680}',
+        'Д',
+        'ж',
+        '中',
+        '\u{1F600}',
+    ];
+
+    // ------------------------------------------------ the code the fast paths replaced
+
+    fn old_is_invisible(c: char) -> bool {
+        matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
+            || (c.is_control() && !c.is_whitespace())
+    }
+
+    fn old_clean_text(s: &str) -> String {
+        if s.chars().any(old_is_invisible) {
+            s.chars()
+                .filter(|c| !old_is_invisible(*c))
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        } else {
+            s.to_owned()
+        }
+    }
+
+    fn old_collapse_text(s: &str) -> String {
+        let mut out = String::new();
+        for word in s.split(char::is_whitespace) {
+            let word = old_clean_text(word);
+            if word.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&word);
+        }
+        out
+    }
+
+    fn old_name_script(name: &str) -> &'static str {
+        let (mut arabic, mut latin, mut other) = (false, false, false);
+        for c in name.chars().filter(|c| c.is_alphabetic()) {
+            match c {
+                '\u{0600}'..='\u{06FF}'
+                | '\u{0750}'..='\u{077F}'
+                | '\u{08A0}'..='\u{08FF}'
+                | '\u{FB50}'..='\u{FDFF}'
+                | '\u{FE70}'..='\u{FEFF}' => arabic = true,
+                'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
+                    latin = true
+                }
+                _ => other = true,
+            }
+        }
+        match (arabic, latin, other) {
+            (true, false, false) => "arabic",
+            (false, true, false) => "latin",
+            (false, false, _) => "other",
+            _ => "mixed",
+        }
+    }
+
+    fn old_document_number(s: &str) -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && !old_is_invisible(*c))
+            .flat_map(|c| ascii_digit(c).unwrap_or(c).to_uppercase())
+            .collect()
+    }
+
+    fn old_iso_parts(s: &str) -> Option<(i32, Option<u32>, Option<u32>)> {
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            let part = b.get(r)?;
+            if part.iter().all(u8::is_ascii_digit) {
+                std::str::from_utf8(part).ok()?.parse().ok()
+            } else {
+                None
+            }
+        };
+        let year = i32::try_from(digits(0..4)?).ok()?;
+        match b.len() {
+            4 => Some((year, None, None)),
+            7 if b[4] == b'-' => Some((year, Some(digits(5..7)?), None)),
+            10 if b[4] == b'-' && b[7] == b'-' => {
+                Some((year, Some(digits(5..7)?), Some(digits(8..10)?)))
+            }
+            _ => None,
+        }
+    }
+
+    /// `date_with_format` as it was: chrono parses the format for every value.
+    fn old_date_with_format(raw: &str, fmt: &str) -> Result<NaiveDate, String> {
+        let mismatch = || {
+            format!(
+                "'{raw}' does not match the date format {} ({fmt})",
+                human_format(fmt)
+            )
+        };
+        let mut p = Parsed::new();
+        chrono::format::parse(&mut p, raw, StrftimeItems::new(fmt)).map_err(|_| mismatch())?;
+        match p.to_naive_date() {
+            Ok(d) => Ok(d),
+            Err(_) => match (p.year(), p.month(), p.day()) {
+                (Some(y), Some(m), Some(d)) => ymd(raw, y, m, d),
+                _ => Err(mismatch()),
+            },
+        }
+    }
+
+    // ------------------------------------------------ the pins
+
+    #[test]
+    fn text_fast_paths_match_the_unicode_code() {
+        let mut rng = Rng(1);
+        for _ in 0..50_000 {
+            let s = rng.string(POOL, 8);
+            for c in s.chars() {
+                assert_eq!(is_invisible(c), old_is_invisible(c), "{c:?}");
+            }
+            assert_eq!(trim(&s), s.trim(), "{s:?}");
+            assert_eq!(clean_text(&s), old_clean_text(&s), "{s:?}");
+            assert_eq!(collapse_text(&s), old_collapse_text(&s), "{s:?}");
+            assert_eq!(name_script(&s), old_name_script(&s), "{s:?}");
+            assert_eq!(document_number(&s), old_document_number(&s), "{s:?}");
+        }
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(is_invisible(c), old_is_invisible(c), "{c:?}");
+            let s = c.to_string();
+            assert_eq!(name_script(&s), old_name_script(&s), "{c:?}");
+            assert_eq!(trim(&s), s.trim(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn canonical_phone_fast_path_matches_the_general_reader() {
+        let pool = ['+', '0', '0', '1', '2', '9', ' ', '-', '٣', 'a'];
+        let mut rng = Rng(2);
+        for _ in 0..50_000 {
+            let s = rng.string(&pool, 18);
+            if is_canonical_phone(&s) {
+                // The general reader (what ran before the fast path) keeps it as it is.
+                let mut out = String::new();
+                for (i, c) in s.chars().enumerate() {
+                    match c {
+                        '+' if i == 0 => out.push('+'),
+                        c if c.is_ascii_digit() => out.push(c),
+                        _ => panic!("{s:?}"),
+                    }
+                }
+                assert!(!out.starts_with("00"), "{s:?}");
+                assert_eq!(out, s);
+            }
+            let _ = phone(&s);
+        }
+        assert!(!is_canonical_phone("00216"));
+        assert!(!is_canonical_phone("+123"));
+        assert!(is_canonical_phone("+1234"));
+        assert!(is_canonical_phone("123456789012345"));
+        assert!(!is_canonical_phone("1234567890123456"));
+    }
+
+    /// Strings shaped like dates, most of them nearly ISO.
+    fn date_like(rng: &mut Rng) -> String {
+        let pool = ['0', '1', '2', '3', '9', '-', '/', ' ', '+', 'T', '٢'];
+        if rng.below(4) == 0 {
+            return rng.string(&pool, 12);
+        }
+        let y = rng.below(10_000);
+        let m = rng.below(14);
+        let d = rng.below(33);
+        let mut s = format!("{y:04}-{m:02}-{d:02}");
+        if rng.below(5) == 0 {
+            // Damage one byte.
+            let i = rng.below(s.len());
+            let c = pool[rng.below(pool.len())];
+            s = s
+                .chars()
+                .enumerate()
+                .map(|(j, x)| if j == i { c } else { x })
+                .collect();
+        }
+        s
+    }
+
+    #[test]
+    fn iso_date_fast_path_matches_chrono() {
+        let mut rng = Rng(3);
+        for _ in 0..100_000 {
+            let s = date_like(&mut rng);
+            assert_eq!(iso_parts(&s), old_iso_parts(&s), "{s:?}");
+            if let Some(d) = strict_iso_date(&s) {
+                assert_eq!(NaiveDate::parse_from_str(&s, "%Y-%m-%d"), Ok(d), "{s:?}");
+            }
+            for fmt in ["%Y-%m-%d", "%F", "%d/%m/%Y"] {
+                assert_eq!(
+                    date_with_format(&s, fmt),
+                    old_date_with_format(&s, fmt),
+                    "{s:?} {fmt}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn date_text_matches_chrono_format() {
+        let mut rng = Rng(4);
+        let check = |d: NaiveDate| {
+            let text = d.format("%Y-%m-%d").to_string();
+            assert_eq!(date_value("", d), text);
+            assert_eq!(date_value(&text, d), text);
+            if (0..=9999).contains(&d.year()) {
+                assert!(matches!(date_value(&text, d), Cow::Borrowed(_)), "{text}");
+            }
+            for (h, mi, s, nano) in [
+                (0, 0, 0, 0),
+                (23, 59, 59, 999),
+                (9, 5, 7, 0),
+                (23, 59, 59, 1_500_000_000),
+            ] {
+                if let Some(dt) = d.and_hms_nano_opt(h, mi, s, nano) {
+                    assert_eq!(
+                        iso_date_time_text(dt),
+                        dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+                    );
+                }
+            }
+        };
+        for y in [
+            -10_000, -1, 0, 1, 99, 999, 1000, 1900, 2025, 9999, 10_000, 12_345,
+        ] {
+            for (m, d) in [(1, 1), (2, 28), (12, 31)] {
+                check(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+            }
+        }
+        for _ in 0..20_000 {
+            let days = i32::try_from(rng.below(4_000_000)).unwrap() - 1_000_000;
+            if let Some(d) = NaiveDate::from_num_days_from_ce_opt(days) {
+                check(d);
+            }
+        }
+    }
+
+    #[test]
+    fn cached_formats_parse_like_fresh_ones() {
+        let formats = [
+            "%d/%m/%Y",
+            "%m/%d/%Y",
+            "%d.%m.%Y",
+            "%Y%m%d",
+            "%d %b %Y",
+            "%e/%m/%y",
+            "%Q",
+            "%",
+            "%d/%m/%Y %H:%M",
+            "%F %T",
+            "%m/%Y",
+            " %d-%m-%Y ",
+        ];
+        let pool = [
+            '0', '1', '2', '3', '9', '/', '.', '-', ' ', ':', 'J', 'a', 'n',
+        ];
+        let mut rng = Rng(5);
+        // More formats than the cache holds, so it is also emptied and refilled.
+        let many: Vec<String> = (0..FORMAT_CACHE + 5)
+            .map(|i| format!("%d/%m/%Y{i}"))
+            .collect();
+        for n in 0..30_000 {
+            let s = rng.string(&pool, 16);
+            let fmt = if n % 3 == 0 {
+                many[rng.below(many.len())].as_str()
+            } else {
+                formats[rng.below(formats.len())]
+            };
+            let mut fresh = Parsed::new();
+            let fresh_result =
+                chrono::format::parse(&mut fresh, &s, StrftimeItems::new(fmt)).map(|_| fresh);
+            assert_eq!(parse_with(&s, fmt).ok(), fresh_result.ok(), "{s:?} {fmt:?}");
+        }
     }
 }
