@@ -225,7 +225,7 @@ fn version_row(r: &Row, o: usize) -> Result<RecordVersion> {
         record_id: get(r, o + 4, CTX)?,
         version: u32::try_from(version).unwrap_or(0),
         payload: get(r, o + 6, CTX)?,
-        hash: get(r, o + 7, CTX)?,
+        hash: codec::hash_to_hex(get(r, o + 7, CTX)?),
         submission_id: SubmissionId(get(r, o + 8, CTX)?),
         file_hash: get(r, o + 9, CTX)?,
         row: to_u64(get(r, o + 10, CTX)?),
@@ -311,9 +311,10 @@ fn end_submission(
     let mut conn = store.conn()?;
     let mut tx = conn.transaction().map_err(db(CTX))?;
     importing_submission(&mut tx, id, CTX)?;
+    let (lo, hi) = codec::version_range(id)?;
     tx.execute(
-        "DELETE FROM record_versions WHERE submission_id = $1",
-        &[&id.0],
+        "DELETE FROM record_versions WHERE id > $1 AND id < $2",
+        &[&lo, &hi],
     )
     .map_err(db(CTX))?;
     tx.execute(
@@ -537,14 +538,33 @@ impl Store for PostgresStore {
             .map_err(db(CTX))?;
         let (source, started_at) = importing_submission(&mut tx, id, CTX)?;
         if !batch.records.is_empty() {
+            let (lo, hi) = codec::version_range(id)?;
+            let last: i64 = get(
+                &tx.query_one(
+                    "SELECT coalesce(max(id), $1) FROM record_versions WHERE id > $1 AND id < $2",
+                    &[&lo, &hi],
+                )
+                .map_err(db(CTX))?,
+                0,
+                CTX,
+            )?;
             let mut buf = Vec::with_capacity(batch.records.len() * 512);
-            let mut prefix = Vec::new();
-            copy_int(&mut prefix, id.0);
-            prefix.push(b'\t');
-            copy_int(&mut prefix, source.0);
-            prefix.push(b'\t');
-            for r in &batch.records {
-                buf.extend_from_slice(&prefix);
+            let mut suffix = Vec::new();
+            suffix.push(b'\t');
+            copy_int(&mut suffix, id.0);
+            suffix.push(b'\t');
+            copy_int(&mut suffix, source.0);
+            suffix.push(b'\t');
+            for (n, r) in (last + 1..).zip(&batch.records) {
+                if n >= hi {
+                    return Err(StoreError::Invalid(format!(
+                        "submission {} has more records than a submission can hold",
+                        id.0
+                    )));
+                }
+                codec::hash_from_hex(&r.hash)?;
+                copy_int(&mut buf, n);
+                buf.extend_from_slice(&suffix);
                 copy_field(&mut buf, &r.kind);
                 buf.push(b'\t');
                 copy_field(&mut buf, &r.record_id);
@@ -552,14 +572,15 @@ impl Store for PostgresStore {
                 copy_int(&mut buf, to_i64(r.row));
                 buf.push(b'\t');
                 copy_field(&mut buf, &r.payload);
-                buf.push(b'\t');
-                copy_field(&mut buf, &r.hash);
+                // bytea in COPY text format: `\x` and hex digits, the backslash escaped.
+                buf.extend_from_slice(b"\t\\\\x");
+                buf.extend_from_slice(r.hash.as_bytes());
                 buf.push(b'\n');
             }
             let mut writer = tx
                 .copy_in(
                     "COPY record_versions
-                         (submission_id, source_id, kind, record_id, row_no, payload, hash)
+                         (id, submission_id, source_id, kind, record_id, row_no, payload, hash)
                      FROM STDIN",
                 )
                 .map_err(db(CTX))?;
@@ -661,11 +682,12 @@ impl Store for PostgresStore {
         if sub.status != SubmissionStatus::Importing {
             return Ok(Vec::new());
         }
+        let (lo, hi) = codec::version_range(id)?;
         let rows = conn
             .query(
                 "SELECT kind, record_id, row_no, hash FROM record_versions
-                 WHERE submission_id = $1 ORDER BY id",
-                &[&id.0],
+                 WHERE id > $1 AND id < $2 ORDER BY id",
+                &[&lo, &hi],
             )
             .map_err(db(CTX))?;
         collect(rows, |r| {
@@ -673,7 +695,7 @@ impl Store for PostgresStore {
                 kind: get(r, 0, CTX)?,
                 record_id: get(r, 1, CTX)?,
                 row: to_u64(get(r, 2, CTX)?),
-                hash: get(r, 3, CTX)?,
+                hash: codec::hash_to_hex(get(r, 3, CTX)?),
             })
         })
     }
@@ -683,6 +705,7 @@ impl Store for PostgresStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().map_err(db(CTX))?;
         let (source, _) = importing_submission(&mut tx, id, CTX)?;
+        let (lo, hi) = codec::version_range(id)?;
         // One finalize per source at a time: the current pointers of a source are read and
         // written as a whole below.
         tx.execute(
@@ -695,14 +718,6 @@ impl Store for PostgresStore {
         let mut one = |sql: &str, p: &[&(dyn ToSql + Sync)]| -> Result<Row> {
             tx.query_one(sql, p).map_err(db(CTX))
         };
-        let staged: i64 = get(
-            &one(
-                "SELECT count(*) FROM record_versions WHERE submission_id = $1",
-                &[&id.0],
-            )?,
-            0,
-            CTX,
-        )?;
         let has_current: bool = get(
             &one(
                 "SELECT EXISTS (SELECT 1 FROM current_records WHERE source_id = $1)",
@@ -730,20 +745,21 @@ impl Store for PostgresStore {
                      SELECT k.quarantine_id FROM record_versions v
                      JOIN quarantine_keys k ON k.source_id = v.source_id AND k.kind = v.kind
                           AND k.record_id = v.record_id
-                     WHERE v.submission_id = $1)",
-                &[&id.0, &source.0],
+                     WHERE v.id > $3 AND v.id < $4)",
+                &[&id.0, &source.0, &lo, &hi],
             )
             .map_err(db(CTX))?;
         }
-        let mut unchanged: i64 = 0;
+        // Staged rows are counted by the statements that consume them (no extra scan).
+        let (accepted, unchanged);
         if has_current {
             let deleted = tx
                 .execute(
                     "DELETE FROM record_versions v
                      USING current_records c
-                     WHERE v.submission_id = $1 AND c.source_id = v.source_id
+                     WHERE v.id > $1 AND v.id < $2 AND c.source_id = v.source_id
                        AND c.kind = v.kind AND c.record_id = v.record_id AND c.hash = v.hash",
-                    &[&id.0],
+                    &[&lo, &hi],
                 )
                 .map_err(db(CTX))?;
             unchanged = to_i64(deleted);
@@ -752,29 +768,34 @@ impl Store for PostgresStore {
                  SELECT v.id, c.version_id FROM record_versions v
                  JOIN current_records c ON c.source_id = v.source_id AND c.kind = v.kind
                       AND c.record_id = v.record_id
-                 WHERE v.submission_id = $1",
-                &[&id.0],
+                 WHERE v.id > $1 AND v.id < $2",
+                &[&lo, &hi],
             )
             .map_err(db(CTX))?;
-            tx.execute(
-                "INSERT INTO current_records (source_id, kind, record_id, version_id, version, hash)
-                 SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
-                 WHERE submission_id = $1 ORDER BY kind, record_id
-                 ON CONFLICT (source_id, kind, record_id) DO UPDATE SET
-                     version_id = excluded.version_id,
-                     version = current_records.version + 1,
-                     hash = excluded.hash",
-                &[&id.0],
-            )
-            .map_err(db(CTX))?;
+            accepted = tx
+                .execute(
+                    "INSERT INTO current_records
+                         (source_id, kind, record_id, version_id, version, hash)
+                     SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
+                     WHERE id > $1 AND id < $2 ORDER BY kind, record_id
+                     ON CONFLICT (source_id, kind, record_id) DO UPDATE SET
+                         version_id = excluded.version_id,
+                         version = current_records.version + 1,
+                         hash = excluded.hash",
+                    &[&lo, &hi],
+                )
+                .map_err(db(CTX))?;
         } else {
-            tx.execute(
-                "INSERT INTO current_records (source_id, kind, record_id, version_id, version, hash)
-                 SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
-                 WHERE submission_id = $1 ORDER BY kind, record_id",
-                &[&id.0],
-            )
-            .map_err(db(CTX))?;
+            unchanged = 0;
+            accepted = tx
+                .execute(
+                    "INSERT INTO current_records
+                         (source_id, kind, record_id, version_id, version, hash)
+                     SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
+                     WHERE id > $1 AND id < $2 ORDER BY kind, record_id",
+                    &[&lo, &hi],
+                )
+                .map_err(db(CTX))?;
         }
         tx.execute(
             "UPDATE submissions SET status = 'complete', finished_at = $2,
@@ -782,7 +803,7 @@ impl Store for PostgresStore {
                  rejected = (SELECT count(*) FROM quarantine WHERE submission_id = $1),
                  warnings = (SELECT count(*) FROM submission_warnings WHERE submission_id = $1)
              WHERE id = $1",
-            &[&id.0, &at, &(staged - unchanged), &unchanged],
+            &[&id.0, &at, &to_i64(accepted), &unchanged],
         )
         .map_err(db(CTX))?;
         let sub = get_submission(&mut tx, id)?;

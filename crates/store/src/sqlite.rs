@@ -55,6 +55,13 @@ fn connect(path: &Path) -> Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(db("configuring the database"))?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Takes effect only when the file is created (before WAL is set). Record versions are rows of
+    // about half a kilobyte written in bulk: with 32 KiB pages a 1M-row import spends about a
+    // third less CPU staging and finalizing than with 4 KiB pages (fewer b-tree pages to split,
+    // WAL frames to checksum and checkpoint); 64 KiB gained little more and makes every small
+    // write transaction log larger frames.
+    conn.execute_batch("PRAGMA page_size = 32768")
+        .map_err(db("configuring the database"))?;
     // journal_mode answers with a row, so it is read rather than executed.
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -263,7 +270,7 @@ fn version_row(r: &Row<'_>, o: usize) -> rusqlite::Result<RecordVersion> {
         record_id: r.get(o + 4)?,
         version: u32::try_from(version).unwrap_or(u32::MAX),
         payload: r.get(o + 6)?,
-        hash: r.get(o + 7)?,
+        hash: codec::hash_to_hex(&r.get::<_, Vec<u8>>(o + 7)?),
         submission_id: SubmissionId(r.get(o + 8)?),
         file_hash: r.get(o + 9)?,
         row: to_u64(r.get(o + 10)?),
@@ -327,9 +334,10 @@ fn end_submission(
     let mut conn = store.conn()?;
     let tx = write_tx(&mut conn, CTX)?;
     importing_submission(&tx, id, CTX)?;
+    let (lo, hi) = codec::version_range(id)?;
     tx.execute(
-        "DELETE FROM record_versions WHERE submission_id = ?1",
-        [id.0],
+        "DELETE FROM record_versions WHERE id > ?1 AND id < ?2",
+        [lo, hi],
     )
     .map_err(db(CTX))?;
     tx.execute(
@@ -569,23 +577,38 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = write_tx(&mut conn, CTX)?;
         let (source, started_at) = importing_submission(&tx, id, CTX)?;
-        {
+        if !batch.records.is_empty() {
+            let (lo, hi) = codec::version_range(id)?;
+            let last: i64 = tx
+                .prepare_cached(
+                    "SELECT coalesce(max(id), ?1) FROM record_versions WHERE id > ?1 AND id < ?2",
+                )
+                .and_then(|mut st| st.query_row([lo, hi], |r| r.get(0)))
+                .map_err(db(CTX))?;
             let mut st = tx
                 .prepare_cached(
                     "INSERT INTO record_versions
-                         (submission_id, source_id, kind, record_id, row_no, payload, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         (id, submission_id, source_id, kind, record_id, row_no, payload, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(db(CTX))?;
-            for r in &batch.records {
+            for (n, r) in (last + 1..).zip(&batch.records) {
+                if n >= hi {
+                    return Err(StoreError::Invalid(format!(
+                        "submission {} has more records than a submission can hold",
+                        id.0
+                    )));
+                }
+                let hash = codec::hash_from_hex(&r.hash)?;
                 st.execute(params![
+                    n,
                     id.0,
                     source.0,
                     r.kind,
                     r.record_id,
                     to_i64(r.row),
                     r.payload,
-                    r.hash
+                    &hash[..]
                 ])
                 .map_err(db(CTX))?;
             }
@@ -653,16 +676,17 @@ impl Store for SqliteStore {
         let mut st = conn
             .prepare_cached(
                 "SELECT kind, record_id, row_no, hash FROM record_versions
-                 WHERE submission_id = ?1 ORDER BY id",
+                 WHERE id > ?1 AND id < ?2 ORDER BY id",
             )
             .map_err(db(CTX))?;
+        let (lo, hi) = codec::version_range(id)?;
         let rows = st
-            .query_map([id.0], |r| {
+            .query_map([lo, hi], |r| {
                 Ok(StagedKey {
                     kind: r.get(0)?,
                     record_id: r.get(1)?,
                     row: to_u64(r.get(2)?),
-                    hash: r.get(3)?,
+                    hash: codec::hash_to_hex(&r.get::<_, Vec<u8>>(3)?),
                 })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
@@ -675,13 +699,10 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = write_tx(&mut conn, CTX)?;
         let (source, _) = importing_submission(&tx, id, CTX)?;
+        let (lo, hi) = codec::version_range(id)?;
         let one = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64> {
             tx.query_row(sql, p, |r| r.get(0)).map_err(db(CTX))
         };
-        let staged = one(
-            "SELECT count(*) FROM record_versions WHERE submission_id = ?1",
-            &[&id.0],
-        )?;
         let has_current = one(
             "SELECT EXISTS (SELECT 1 FROM current_records WHERE source_id = ?1)",
             &[&source.0],
@@ -701,23 +722,24 @@ impl Store for SqliteStore {
                      SELECT k.quarantine_id FROM record_versions v
                      JOIN quarantine_keys k ON k.source_id = v.source_id AND k.kind = v.kind
                           AND k.record_id = v.record_id
-                     WHERE v.submission_id = ?1)",
-                params![id.0, source.0],
+                     WHERE v.id > ?3 AND v.id < ?4)",
+                params![id.0, source.0, lo, hi],
             )
             .map_err(db(CTX))?;
         }
-        let mut unchanged = 0;
+        // Staged rows are counted by the statements that consume them (no extra scan).
+        let (accepted, unchanged);
         if has_current {
             unchanged = tx
                 .execute(
                     "DELETE FROM record_versions
-                     WHERE submission_id = ?1 AND EXISTS (
+                     WHERE id > ?1 AND id < ?2 AND EXISTS (
                          SELECT 1 FROM current_records c
                          WHERE c.source_id = record_versions.source_id
                            AND c.kind = record_versions.kind
                            AND c.record_id = record_versions.record_id
                            AND c.hash = record_versions.hash)",
-                    [id.0],
+                    [lo, hi],
                 )
                 .map_err(db(CTX))? as i64;
             tx.execute(
@@ -725,29 +747,32 @@ impl Store for SqliteStore {
                  SELECT v.id, c.version_id FROM record_versions v
                  JOIN current_records c ON c.source_id = v.source_id AND c.kind = v.kind
                       AND c.record_id = v.record_id
-                 WHERE v.submission_id = ?1",
-                [id.0],
+                 WHERE v.id > ?1 AND v.id < ?2",
+                [lo, hi],
             )
             .map_err(db(CTX))?;
-            tx.execute(
+            accepted = tx.execute(
                 "INSERT INTO current_records (source_id, kind, record_id, version_id, version, hash)
                  SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
-                 WHERE submission_id = ?1 ORDER BY kind, record_id
+                 WHERE id > ?1 AND id < ?2 ORDER BY kind, record_id
                  ON CONFLICT (source_id, kind, record_id) DO UPDATE SET
                      version_id = excluded.version_id,
                      version = current_records.version + 1,
                      hash = excluded.hash",
-                [id.0],
+                [lo, hi],
             )
-            .map_err(db(CTX))?;
+            .map_err(db(CTX))? as i64;
         } else {
-            tx.execute(
+            // First records of the source: no conflicts, and no sort (inserting in staging order
+            // is about a third cheaper than sorting by key first).
+            unchanged = 0;
+            accepted = tx.execute(
                 "INSERT INTO current_records (source_id, kind, record_id, version_id, version, hash)
                  SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
-                 WHERE submission_id = ?1 ORDER BY kind, record_id",
-                [id.0],
+                 WHERE id > ?1 AND id < ?2",
+                [lo, hi],
             )
-            .map_err(db(CTX))?;
+            .map_err(db(CTX))? as i64;
         }
         tx.execute(
             "UPDATE submissions SET status = 'complete', finished_at = ?2,
@@ -755,7 +780,7 @@ impl Store for SqliteStore {
                  rejected = (SELECT count(*) FROM quarantine WHERE submission_id = ?1),
                  warnings = (SELECT count(*) FROM submission_warnings WHERE submission_id = ?1)
              WHERE id = ?1",
-            params![id.0, codec::ts_to_text(&at), staged - unchanged, unchanged],
+            params![id.0, codec::ts_to_text(&at), accepted, unchanged],
         )
         .map_err(db(CTX))?;
         let sub = get_submission(&tx, id)?;

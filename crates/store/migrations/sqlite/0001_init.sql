@@ -44,6 +44,9 @@ CREATE INDEX submissions_by_file ON submissions (source_id, file_hash, mapping_h
 -- are deleted, as are staged rows found unchanged at finalize).
 -- No foreign keys from the hot tables to each other: deleting staged rows must not probe
 -- current_records or version_links.
+-- Ids are chosen by the store: the rows of submission s have ids in (s << 32, (s + 1) << 32), in
+-- staging order, so a submission's rows are one range of the primary key and need no index.
+-- Hashes are the 32 bytes of the payload's SHA-256.
 CREATE TABLE record_versions (
     id INTEGER PRIMARY KEY,
     submission_id INTEGER NOT NULL REFERENCES submissions (id),
@@ -52,9 +55,8 @@ CREATE TABLE record_versions (
     record_id TEXT NOT NULL,
     row_no INTEGER NOT NULL,
     payload TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash BLOB NOT NULL
 );
-CREATE INDEX record_versions_by_submission ON record_versions (submission_id);
 
 -- The newest visible version of each record; `version` is its 1-based version number.
 CREATE TABLE current_records (
@@ -64,7 +66,7 @@ CREATE TABLE current_records (
     record_id TEXT NOT NULL,
     version_id INTEGER NOT NULL,
     version INTEGER NOT NULL,
-    hash TEXT NOT NULL
+    hash BLOB NOT NULL
 );
 CREATE UNIQUE INDEX current_records_by_key ON current_records (source_id, kind, record_id);
 CREATE INDEX current_records_by_kind ON current_records (kind, id);
