@@ -211,7 +211,10 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MARSAD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // The PostgreSQL driver logs server notices at info; they are not for users.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("info,postgres=warn,tokio_postgres=warn")
+                }),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())

@@ -792,7 +792,9 @@ impl Store for PostgresStore {
                     "INSERT INTO current_records
                          (source_id, kind, record_id, version_id, version, hash)
                      SELECT source_id, kind, record_id, id, 1, hash FROM record_versions
-                     WHERE id > $1 AND id < $2 ORDER BY kind, record_id",
+                     WHERE id > $1 AND id < $2",
+                    // No ORDER BY: sorting a million keys first costs more than the random
+                    // index inserts it saves (4.5 s against 3.4 s for 1M rows, measured).
                     &[&lo, &hi],
                 )
                 .map_err(db(CTX))?;
