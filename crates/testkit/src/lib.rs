@@ -155,6 +155,39 @@ pub fn with_database(url: &str, name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Tidy: every source file of every crate opens with `//!` docs saying what it owns.
+    #[test]
+    fn every_module_has_docs() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for krate in std::fs::read_dir(&crates).unwrap() {
+            let src = krate.unwrap().path().join("src");
+            if src.is_dir() {
+                walk(&src, &mut files);
+            }
+        }
+        assert!(files.len() > 20, "found only {} files", files.len());
+        let undocumented: Vec<String> = files
+            .iter()
+            .filter(|f| !std::fs::read_to_string(f).unwrap().starts_with("//!"))
+            .map(|f| f.display().to_string())
+            .collect();
+        assert!(
+            undocumented.is_empty(),
+            "modules without //! docs: {undocumented:#?}"
+        );
+    }
+
     #[test]
     fn replaces_the_database_of_a_url() {
         for (url, expected) in [

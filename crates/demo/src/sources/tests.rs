@@ -1,3 +1,5 @@
+//! Tests over every source's generated file: determinism, headers against mappings, encodings.
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
