@@ -49,9 +49,45 @@ impl std::fmt::Debug for PostgresStore {
 fn db(context: &'static str) -> impl FnOnce(postgres::Error) -> StoreError {
     move |e| StoreError::Database {
         context,
-        source: Box::new(e),
+        source: Box::new(DriverError::from(&e)),
     }
 }
+
+/// A PostgreSQL error reduced to what an operator's log may hold: the SQLSTATE and the server's
+/// primary message. The server's DETAIL and WHERE lines can quote row values (a duplicate
+/// key names the record id, which may be a passport number), so they are never kept.
+#[derive(Debug)]
+struct DriverError {
+    code: Option<String>,
+    message: String,
+}
+
+impl From<&postgres::Error> for DriverError {
+    fn from(e: &postgres::Error) -> DriverError {
+        match e.as_db_error() {
+            Some(db) => DriverError {
+                code: Some(db.code().code().to_string()),
+                message: db.message().to_string(),
+            },
+            None => DriverError {
+                code: e.code().map(|c| c.code().to_string()),
+                // Connection and protocol errors: no row data in them.
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "PostgreSQL error {code}: {}", self.message),
+            None => write!(f, "PostgreSQL error: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for DriverError {}
 
 fn is_unique_violation(e: &postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
