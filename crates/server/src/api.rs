@@ -1,7 +1,7 @@
 //! Handlers of the JSON API (all but the upload, in `upload.rs`), `/healthz` and `/metrics`.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marsad_store::{QuarantineFilter, QuarantineId, QuarantineStatus, Source, Store, SubmissionId};
@@ -137,6 +137,53 @@ pub async fn submissions(
     Ok(Json(SubmissionList {
         submissions: list.into_iter().map(SubmissionDto::from).collect(),
     }))
+}
+
+/// The import job as JSON (what `GET /api/v1/imports/{id}` answers).
+pub fn job_json(job: &crate::jobs::Job) -> serde_json::Value {
+    let (bytes_done, bytes_total, rows) = job.progress();
+    let outcome = job.outcome();
+    let dto = crate::dto::ImportJobDto {
+        id: job.id,
+        source: job.source.clone(),
+        file: job.file_name.clone(),
+        started_at: job.started_at.to_rfc3339(),
+        phase: job.phase_name().to_string(),
+        bytes_done,
+        bytes_total,
+        rows,
+        status: outcome.as_ref().map(|(status, _)| status.as_u16()),
+        result: outcome.map(|(_, body)| body),
+    };
+    serde_json::to_value(dto).unwrap_or_default()
+}
+
+/// Imports running on this server or recently finished (newest first).
+#[utoipa::path(get, path = "/api/v1/imports", tag = "submissions",
+    responses((status = 200, body = [crate::dto::ImportJobDto])))]
+pub async fn imports(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::Value::Array(
+        state.jobs().list().iter().map(|j| job_json(j)).collect(),
+    ))
+}
+
+/// One import job: its phase and progress while it runs, its outcome when done.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "submissions",
+    params(("id" = u64, Path, description = "Import job id")),
+    responses(
+        (status = 200, body = crate::dto::ImportJobDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import_job(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let job = state.jobs().get(id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "import {id} not found (jobs are kept in memory until the server restarts)"
+        ))
+    })?;
+    Ok(Json(job_json(&job)))
 }
 
 /// One submission.
@@ -362,14 +409,4 @@ pub async fn record_stats(State(state): State<AppState>) -> Result<Json<RecordSt
         kinds: counts.into_iter().map(KindCountDto::from).collect(),
         total,
     }))
-}
-
-/// Answer of a successful upload: 201 with `Location` for a new import, 200 for a file already
-/// imported.
-pub(crate) fn created(location: String, body: serde_json::Value) -> Response {
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(value) = header::HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }

@@ -293,6 +293,30 @@ pub struct RawFile(pub Vec<u8>);
 pub struct UploadQuery {
     /// File name to record for a raw (non-multipart) upload.
     pub file_name: Option<String>,
+    /// `false`: answer 202 at once and import in the background (poll the job's URL);
+    /// default `true`: answer when the import is done.
+    pub wait: Option<bool>,
+}
+
+/// An import running (or recently run) on this server.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportJobDto {
+    pub id: u64,
+    pub source: String,
+    pub file: String,
+    pub started_at: String,
+    /// queued, hashing, importing, finalizing, done.
+    pub phase: String,
+    /// Bytes of the file handled in the current phase, and the phase's total (0 if unknown).
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Data rows read so far.
+    pub rows: u64,
+    /// When done: the HTTP status the import ended with and its body (the import report, or a
+    /// problem for a refused file).
+    pub status: Option<u16>,
+    #[schema(value_type = Object)]
+    pub result: Option<serde_json::Value>,
 }
 
 /// A correction: column name -> corrected value, the same columns as the entry's `raw`.

@@ -233,6 +233,16 @@ impl ApiError {
         ApiError::new(Code::Internal, format!("the server failed while {context}"))
     }
 
+    /// The HTTP status this error answers with.
+    pub fn http_status(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    /// The problem document this error answers with (without `instance`).
+    pub fn problem_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.problem(None)).unwrap_or_default()
+    }
+
     pub fn with_report(mut self, report: serde_json::Value) -> ApiError {
         self.report = Some(report);
         self

@@ -37,6 +37,7 @@ pub mod caller;
 pub mod dto;
 pub mod error;
 mod extract;
+mod jobs;
 mod landing;
 pub mod metrics;
 pub mod openapi;
@@ -122,6 +123,7 @@ pub struct AppState {
     incoming: PathBuf,
     max_upload_bytes: u64,
     metrics: Arc<Metrics>,
+    jobs: Arc<jobs::Jobs>,
 }
 
 impl AppState {
@@ -138,11 +140,17 @@ impl AppState {
             incoming,
             max_upload_bytes,
             metrics: Arc::new(Metrics::new()),
+            jobs: Arc::new(jobs::Jobs::default()),
         }
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// Imports running or recently finished.
+    pub(crate) fn jobs(&self) -> &jobs::Jobs {
+        &self.jobs
     }
 
     /// Runs a store or ingest call on the blocking pool (the store is synchronous).
@@ -220,6 +228,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/sources/{name}/quarantine/resubmit",
             post(api::resubmit),
         )
+        .route("/api/v1/imports", get(api::imports))
+        .route("/api/v1/imports/{id}", get(api::import_job))
         .route("/api/v1/submissions/{id}", get(api::submission))
         .route("/api/v1/submissions/{id}/report", get(api::report))
         .route("/api/v1/quarantine", get(api::quarantine))

@@ -14,11 +14,11 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http_body_util::{BodyExt, LengthLimitError};
-use marsad_ingest::{Disposition, ImportRequest, NoProgress};
+use marsad_ingest::{Disposition, ImportRequest};
 use tempfile::NamedTempFile;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
-use crate::api::{created, find_source};
+use crate::api::find_source;
 use crate::caller::Caller;
 use crate::dto::UploadQuery;
 use crate::error::{ApiError, Code, Problem};
@@ -73,6 +73,7 @@ pub(crate) async fn prepare_incoming(dir: &Path) -> std::io::Result<()> {
     responses(
         (status = 201, description = "Imported; `Location` names the submission", body = crate::dto::ImportReportDto),
         (status = 200, description = "The same file with the same mapping was already imported: nothing changed", body = crate::dto::ImportReportDto),
+        (status = 202, description = "With `wait=false`: the import goes on; `Location` names the import job to poll", body = crate::dto::ImportJobDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
@@ -100,6 +101,56 @@ pub async fn submit(
     let spool = spool(&state.incoming).await?;
     let received = receive(request, &spool, max, query.file_name).await?;
 
+    let job = state
+        .jobs()
+        .start(&name, &received.file_name, state.clock.now());
+    let run = {
+        let state = state.clone();
+        let job = job.clone();
+        async move {
+            let response = import(&state, caller, name, spool, received, job.clone()).await;
+            let (status, body) = match &response {
+                Ok((status, body, _)) => (*status, body.clone()),
+                Err(e) => (e.http_status(), e.problem_json()),
+            };
+            job.finish(status, body);
+            response
+        }
+    };
+    if query.wait == Some(false) {
+        // The import goes on after the answer; its progress and outcome are at the job's URL.
+        tokio::spawn(run);
+        let location = format!("/api/v1/imports/{}", job.id);
+        let body = crate::api::job_json(&job);
+        let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+        if let Ok(value) = header::HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        return Ok(response);
+    }
+    let (status, body, location) = run.await?;
+    let mut response = (status, Json(body)).into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&location) {
+        let name = if status == StatusCode::CREATED {
+            header::LOCATION
+        } else {
+            header::CONTENT_LOCATION
+        };
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
+}
+
+/// Runs the import of a received upload and turns its outcome into the answer: the status, the
+/// report and the submission's URL (or the problem for a refused file).
+async fn import(
+    state: &AppState,
+    caller: Caller,
+    name: String,
+    spool: NamedTempFile,
+    received: Received,
+    job: std::sync::Arc<crate::jobs::Job>,
+) -> Result<(StatusCode, serde_json::Value, String), ApiError> {
     let metrics = state.metrics().clone();
     let outcome = state
         .blocking(move |store, clock| {
@@ -113,7 +164,7 @@ pub async fn submit(
                     submitted_by: &caller.name,
                 },
                 clock,
-                &NoProgress,
+                job.as_ref(),
             );
             if let Err(e) = spool.close() {
                 tracing::warn!(error = %e, "cannot remove a spooled upload");
@@ -148,27 +199,17 @@ pub async fn submit(
     );
     let location = format!("/api/v1/submissions/{}", s.id.0);
     let body = outcome.to_json();
-    Ok(match outcome.disposition {
-        Disposition::Imported | Disposition::Resumed => created(location, body),
-        Disposition::AlreadyImported => {
-            let mut response = (StatusCode::OK, Json(body)).into_response();
-            if let Ok(value) = header::HeaderValue::from_str(&location) {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_LOCATION, value);
-            }
-            response
-        }
+    match outcome.disposition {
+        Disposition::Imported | Disposition::Resumed => Ok((StatusCode::CREATED, body, location)),
+        Disposition::AlreadyImported => Ok((StatusCode::OK, body, location)),
         Disposition::Rejected => {
             let reason = s
                 .error
                 .clone()
                 .unwrap_or_else(|| "the file was refused".to_string());
-            ApiError::new(Code::FileRejected, reason)
-                .with_report(body)
-                .into_response()
+            Err(ApiError::new(Code::FileRejected, reason).with_report(body))
         }
-    })
+    }
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

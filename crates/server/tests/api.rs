@@ -230,6 +230,8 @@ async fn openapi_describes_every_endpoint() {
         ("/api/v1/sources/{name}/submissions", "get"),
         ("/api/v1/sources/{name}/submissions", "post"),
         ("/api/v1/sources/{name}/quarantine/resubmit", "post"),
+        ("/api/v1/imports", "get"),
+        ("/api/v1/imports/{id}", "get"),
         ("/api/v1/submissions/{id}", "get"),
         ("/api/v1/submissions/{id}/report", "get"),
         ("/api/v1/quarantine", "get"),
@@ -244,7 +246,7 @@ async fn openapi_describes_every_endpoint() {
             "{method} {path} is not described"
         );
     }
-    assert_eq!(paths.len(), 14, "a path is described but not tested here");
+    assert_eq!(paths.len(), 16, "a path is described but not tested here");
     // The documented report schema names every member of a real report.
     let schema = &doc["components"]["schemas"]["ImportReportDto"]["properties"];
     let response = app
@@ -257,6 +259,51 @@ async fn openapi_describes_every_endpoint() {
             "report member {key} is not documented"
         );
     }
+    app.stop().await;
+}
+
+/// `wait=false`: 202 at once, then the job's phase, progress and outcome by polling.
+#[tokio::test]
+async fn background_import_reports_progress_and_outcome() {
+    let app = spawn_app().await;
+    let mut rows: Vec<String> = (0..30_000)
+        .map(|i| format!("{SOURCE},B{i},Ali,Gharbi{i},,,M,1980-01-01,,TUN,,,,,,"))
+        .collect();
+    rows.push(BAD_ROW.to_string());
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let form = Form::new().part(
+        "file",
+        Part::bytes(person_csv(&refs).into_bytes()).file_name("big.csv"),
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{SOURCE}/submissions?wait=false")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/api/v1/imports/"), "{location}");
+    let accepted: Value = response.json().await.unwrap();
+    assert_eq!(accepted["file"], "big.csv");
+    let mut phases = std::collections::BTreeSet::new();
+    let job = loop {
+        let job: Value = app.get(&location).await.json().await.unwrap();
+        phases.insert(job["phase"].as_str().unwrap().to_string());
+        if job["phase"] == "done" {
+            break job;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(job["status"], 201, "{job:#}");
+    assert_eq!(job["result"]["accepted"], 30_000);
+    assert_eq!(job["result"]["rejected_rows"], 1);
+    assert_eq!(job["rows"], 30_001);
+    let listed: Value = app.get("/api/v1/imports").await.json().await.unwrap();
+    assert_eq!(listed[0]["id"], job["id"]);
+    let missing = app.get("/api/v1/imports/999").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
 
