@@ -35,6 +35,7 @@ impl Bar {
 
 impl marsad_ingest::Progress for Bar {
     fn phase(&self, name: &str, total: u64) {
+        tracing::debug!(phase = name, total, "import phase");
         self.bar.set_length(total);
         self.bar.set_position(0);
         let template = if total > 0 {
