@@ -43,6 +43,24 @@ pub enum QuarantineCommand {
         #[arg(long = "set", value_name = "COLUMN=VALUE")]
         set: Vec<String>,
     },
+    /// Write a source's open entries as CSV for correction in a spreadsheet (UTF-8 with BOM).
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        source: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Read an edited export back: changed rows become corrections (then `resubmit`).
+    Apply {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The edited CSV (any encoding; `,` or `;`).
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
     /// Withdraw a quarantined row (it stays on record as dismissed).
     Dismiss {
         #[command(flatten)]
@@ -147,6 +165,59 @@ pub fn run(cmd: QuarantineCommand, clock: &dyn Clock) -> Result<ExitCode> {
                 &serde_json::Value::Object(row).to_string(),
             )?;
             println!("quarantine entry {id} corrected; `marsad quarantine resubmit --source {}` re-validates it", e.source_name);
+            Ok(ExitCode::SUCCESS)
+        }
+        QuarantineCommand::Export { store, source, out } => {
+            let s = store.open()?;
+            let n = match &out {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(
+                        std::fs::File::create(path)
+                            .with_context(|| format!("cannot create {}", path.display()))?,
+                    );
+                    let n = marsad_ingest::corrections::export_quarantine(
+                        s.as_ref(),
+                        &source,
+                        &mut file,
+                    )?;
+                    std::io::Write::flush(&mut file)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    n
+                }
+                None => marsad_ingest::corrections::export_quarantine(
+                    s.as_ref(),
+                    &source,
+                    &mut std::io::stdout().lock(),
+                )?,
+            };
+            if let Some(path) = out {
+                println!(
+                    "{n} open entr{} of '{source}' written to {}; correct the values, keep the quarantine_id column, then `marsad quarantine apply --file {}`",
+                    if n == 1 { "y" } else { "ies" },
+                    path.display(),
+                    path.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        QuarantineCommand::Apply { store, file } => {
+            let s = store.open()?;
+            let applied = marsad_ingest::corrections::apply_corrections(s.as_ref(), &file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!(
+                "{} entr{} corrected, {} unchanged",
+                applied.corrected,
+                if applied.corrected == 1 { "y" } else { "ies" },
+                applied.unchanged
+            );
+            for (row, reason) in &applied.problems {
+                println!("  row {row}: {reason}");
+            }
+            if applied.corrected > 0 {
+                println!(
+                    "`marsad quarantine resubmit --source SOURCE` re-validates the corrected rows"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         QuarantineCommand::Dismiss { store, id } => {

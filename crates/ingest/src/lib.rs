@@ -25,6 +25,7 @@ use marsad_store::{
 };
 use sha2::{Digest, Sha256};
 
+pub mod corrections;
 pub mod csvread;
 mod format;
 pub mod mapping;

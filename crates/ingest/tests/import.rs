@@ -148,6 +148,7 @@ both_engines!(
     interrupted_import_resumes_and_shows_nothing_before,
     quarantine_correct_and_resubmit,
     json_lines_with_nested_fields,
+    bulk_corrections_through_a_spreadsheet,
     mapping_with_two_record_kinds,
 );
 
@@ -690,6 +691,63 @@ fn quarantine_correct_and_resubmit(e: &Env) {
     let first = e.store.quarantine_entry(entry.id).unwrap();
     assert_eq!(first.status, QuarantineStatus::Resolved);
     assert!(first.raw.contains("2023-02-30"), "the original row is kept");
+}
+
+fn bulk_corrections_through_a_spreadsheet(e: &Env) {
+    let rows = [
+        GOOD1,
+        "census,P7,Ali,\"Gharbi, jr\",,,M,2023-02-30,,TUN,,,,,,",
+        "census,P8,ليلى,بن علي,,,F,1990-01-01,,Tunisa,,,,,,",
+    ];
+    let o = e.import_text("fix-in-excel.csv", &person_csv(&rows), None);
+    assert_eq!(counts(&o), (1, 0, 2));
+    let mut exported = Vec::new();
+    let n =
+        marsad_ingest::corrections::export_quarantine(e.store.as_ref(), "census", &mut exported)
+            .unwrap();
+    assert_eq!(n, 2);
+    let text = String::from_utf8(exported).unwrap();
+    assert!(
+        text.starts_with("\u{feff}quarantine_id,submission,row,reasons,source,record_id,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"Gharbi, jr\"") && text.contains("بن علي"),
+        "{text}"
+    );
+    assert!(text.contains("birth_date: '2023-02-30'"), "{text}");
+    // The data officer fixes both rows in a spreadsheet, saved as ';'-separated Windows-1256.
+    let edited = text
+        .replace("2023-02-30", "2023-02-28")
+        .replace(",Tunisa,", ",Tunisie,")
+        .replace(',', ";")
+        .replace("\"Gharbi; jr\"", "\"Gharbi, jr\"")
+        .trim_start_matches('\u{feff}')
+        .to_string();
+    let (bytes, _, lossy) = encoding_rs::WINDOWS_1256.encode(&edited);
+    assert!(!lossy);
+    let path = e.write("corrected.csv", &bytes);
+    let applied = marsad_ingest::corrections::apply_corrections(e.store.as_ref(), &path).unwrap();
+    assert_eq!(
+        (applied.corrected, applied.unchanged),
+        (2, 0),
+        "{applied:?}"
+    );
+    assert!(applied.problems.is_empty(), "{applied:?}");
+    let outcomes = resubmit_quarantine(e.store.as_ref(), "census", None, "test", &clock()).unwrap();
+    assert_eq!(counts(&outcomes[0]), (2, 0, 0), "{:#?}", outcomes[0].report);
+    assert_eq!(e.payload("person", "P7")["family_name"], "Gharbi, jr");
+    assert_eq!(e.payload("person", "P8")["nationality"], "TUN");
+    // Applying the same file again: the entries are resolved now, and say so.
+    let again = marsad_ingest::corrections::apply_corrections(e.store.as_ref(), &path).unwrap();
+    assert_eq!(again.corrected, 0);
+    assert!(
+        again
+            .problems
+            .iter()
+            .all(|(_, reason)| reason.contains("is resolved, not open")),
+        "{again:?}"
+    );
 }
 
 fn json_lines_with_nested_fields(e: &Env) {
