@@ -133,10 +133,20 @@ fn import_contract(cli: &Cli) {
     assert_eq!(entry["raw"]["birth_date"], "2023-02-30");
     // Round trip through a spreadsheet export: unchanged rows stay as they are.
     let export = cli.db.dir().join("fix.csv");
-    let said = cli.ok(&["quarantine", "export", "--source", "census", "--out", export.to_str().unwrap()]);
+    let said = cli.ok(&[
+        "quarantine",
+        "export",
+        "--source",
+        "census",
+        "--out",
+        export.to_str().unwrap(),
+    ]);
     assert!(said.contains("1 open entry"), "{said}");
     let applied = cli.ok(&["quarantine", "apply", "--file", export.to_str().unwrap()]);
-    assert!(applied.contains("0 entries corrected, 1 unchanged"), "{applied}");
+    assert!(
+        applied.contains("0 entries corrected, 1 unchanged"),
+        "{applied}"
+    );
     cli.ok(&[
         "quarantine",
         "correct",
