@@ -18,6 +18,7 @@ mod clock;
 pub mod codes;
 mod kind;
 mod record;
+mod unified;
 mod validate;
 mod values;
 
@@ -25,5 +26,6 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use codes::Lang;
 pub use kind::{FieldSpec, FieldType, RecordKind, PERSON_NAME_FIELDS};
 pub use record::{CanonicalRecord, RecordError};
+pub use unified::{verhoeff_check_digit, verhoeff_valid, UnifiedNumber, UnifiedNumberError};
 pub use validate::{validate, Context, FieldIssue, RawField, Validated};
 pub use values::{human_format, name_script};
