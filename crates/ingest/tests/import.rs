@@ -575,6 +575,21 @@ impl Store for Crashing<'_> {
         record_history(&self, source: marsad_store::SourceId, kind: &str, record_id: &str) -> marsad_store::Result<Vec<marsad_store::RecordVersion>>;
         records(&self, kind: &str, after: Option<i64>, limit: u32) -> marsad_store::Result<(Vec<marsad_store::RecordVersion>, Option<i64>)>;
         count_records(&self) -> marsad_store::Result<Vec<marsad_store::KindCount>>;
+        create_person(&self, number: marsad_store::PersonNumber, actor: &str, at: marsad_store::Timestamp) -> marsad_store::Result<()>;
+        person(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<marsad_store::Person>;
+        assign_records(&self, number: marsad_store::PersonNumber, records: &[marsad_store::RecordKey], actor: &str, weight: Option<f64>, at: marsad_store::Timestamp) -> marsad_store::Result<u64>;
+        person_of(&self, record: &marsad_store::RecordKey) -> marsad_store::Result<Option<marsad_store::PersonNumber>>;
+        person_records(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<Vec<marsad_store::RecordKey>>;
+        resolve_number(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<marsad_store::PersonNumber>;
+        unassigned_records(&self, kind: &str, after: Option<i64>, limit: u32) -> marsad_store::Result<(Vec<marsad_store::RecordVersion>, Option<i64>)>;
+        merge_persons(&self, keep: marsad_store::PersonNumber, absorb: marsad_store::PersonNumber, actor: &str, reason: &str, at: marsad_store::Timestamp) -> marsad_store::Result<()>;
+        split_person(&self, number: marsad_store::PersonNumber, records: &[marsad_store::RecordKey], new_number: marsad_store::PersonNumber, actor: &str, reason: &str, at: marsad_store::Timestamp) -> marsad_store::Result<()>;
+        add_review(&self, left: &marsad_store::RecordKey, right: &marsad_store::RecordKey, weight: f64, explanation: &str, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::ReviewId>;
+        review(&self, id: marsad_store::ReviewId) -> marsad_store::Result<marsad_store::LinkReview>;
+        reviews(&self, status: Option<marsad_store::ReviewStatus>, after: Option<marsad_store::ReviewId>, limit: u32) -> marsad_store::Result<Vec<marsad_store::LinkReview>>;
+        decide_review(&self, id: marsad_store::ReviewId, accepted: bool, actor: &str, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::LinkReview>;
+        review_labels(&self) -> marsad_store::Result<Vec<(marsad_store::RecordKey, marsad_store::RecordKey, bool)>>;
+        person_events(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<Vec<marsad_store::PersonEvent>>;
     }
 }
 

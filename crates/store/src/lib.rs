@@ -11,11 +11,15 @@
 //! - every version keeps its provenance (source, institution, submission, file hash, row number);
 //! - a submission's records become visible only when [`Store::finalize`] commits, all at once;
 //!   staged rows of an interrupted import can be resumed from [`Submission::rows_read`];
-//! - rejected rows are never dropped: they live in quarantine until corrected and resubmitted.
+//! - rejected rows are never dropped: they live in quarantine until corrected and resubmitted;
+//! - every unified person number ever issued stays issued (a merged number is an alias that still
+//!   resolves), each record belongs to at most one person, and every creation, assignment,
+//!   merge, split and review decision is logged as a [`PersonEvent`].
 
 use std::fmt;
 
 mod codec;
+mod persons;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
@@ -322,6 +326,152 @@ pub struct KindCount {
     pub records: u64,
 }
 
+/// A unified person number as the store keeps it: a plain integer (the 12-digit format with its
+/// check digit is `marsad_model::UnifiedNumber`'s business; the store only keeps numbers unique
+/// and never reuses one). Numbers above `i64::MAX` are refused as `Invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PersonNumber(pub u64);
+
+/// The key of a record across sources: the unit that is assigned to a person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordKey {
+    pub source: SourceId,
+    pub kind: String,
+    pub record_id: String,
+}
+
+impl RecordKey {
+    pub fn new(source: SourceId, kind: impl Into<String>, record_id: impl Into<String>) -> Self {
+        RecordKey {
+            source,
+            kind: kind.into(),
+            record_id: record_id.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonStatus {
+    /// The number is in use and holds records.
+    Active,
+    /// The number was merged into another and is now an alias of it.
+    Merged,
+}
+
+/// One issued unified number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub number: PersonNumber,
+    pub status: PersonStatus,
+    /// For a merged number, the final survivor it resolves to.
+    pub merged_into: Option<PersonNumber>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+/// What a [`PersonEvent`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonAction {
+    /// A number was issued.
+    Create,
+    /// Records were assigned (or reassigned) to a person.
+    Assign,
+    /// `numbers[1]` was merged into `numbers[0]`.
+    Merge,
+    /// Records of `numbers[0]` were moved to the new number `numbers[1]`.
+    Split,
+    /// A clerical review of the pair in `records` was decided (`reason` says how).
+    Review,
+}
+
+impl PersonAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonAction::Create => "create",
+            PersonAction::Assign => "assign",
+            PersonAction::Merge => "merge",
+            PersonAction::Split => "split",
+            PersonAction::Review => "review",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "create" => PersonAction::Create,
+            "assign" => PersonAction::Assign,
+            "merge" => PersonAction::Merge,
+            "split" => PersonAction::Split,
+            "review" => PersonAction::Review,
+            _ => return None,
+        })
+    }
+}
+
+/// One entry of the persons' log (the audit of merges and splits until the hash-chained audit
+/// of issue 4 takes over).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonEvent {
+    /// Increasing in the order events were recorded.
+    pub id: i64,
+    pub at: Timestamp,
+    /// `link` or the user who acted.
+    pub actor: String,
+    pub action: PersonAction,
+    /// The numbers involved, in the order [`PersonAction`] describes; an assignment lists the
+    /// target first, then the numbers records were taken from.
+    pub numbers: Vec<PersonNumber>,
+    /// The records involved (moved, assigned, or the reviewed pair).
+    pub records: Vec<RecordKey>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReviewId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewStatus {
+    /// Waiting for a clerk.
+    Open,
+    /// The clerk said: same person.
+    Accepted,
+    /// The clerk said: different persons.
+    Rejected,
+}
+
+impl ReviewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Open => "open",
+            ReviewStatus::Accepted => "accepted",
+            ReviewStatus::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => ReviewStatus::Open,
+            "accepted" => ReviewStatus::Accepted,
+            "rejected" => ReviewStatus::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+/// A pair of records in the clerical review band. The pair is unordered; the store keeps the
+/// smaller key (by source, kind, record id) as `left`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkReview {
+    pub id: ReviewId,
+    pub left: RecordKey,
+    pub right: RecordKey,
+    /// The pair's match weight.
+    pub weight: f64,
+    /// The linkage engine's explanation (the weight of each comparison) as JSON text.
+    pub explanation: String,
+    pub status: ReviewStatus,
+    pub created_at: Timestamp,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Timestamp>,
+}
+
 /// The persistence interface. Implementations are synchronous and thread-safe; async callers use
 /// `spawn_blocking`.
 pub trait Store: Send + Sync {
@@ -410,6 +560,100 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<(Vec<RecordVersion>, Option<i64>)>;
     fn count_records(&self) -> Result<Vec<KindCount>>;
+
+    // Persons (unified numbers). All multi-row changes are one transaction.
+    /// Issues `number`. `Conflict` if it was ever issued before (the caller draws another).
+    fn create_person(&self, number: PersonNumber, actor: &str, at: Timestamp) -> Result<()>;
+    /// The number as issued (a merged number shows its survivor). `NotFound` if never issued.
+    fn person(&self, number: PersonNumber) -> Result<Person>;
+    /// Assigns visible records to the person `number` resolves to, taking them from whichever
+    /// person held them (a record belongs to one person at a time). Records already with that
+    /// person are left as they are. Logs one `Assign` event when anything changed; returns how
+    /// many records changed. `NotFound` for an unknown number or a record that is not visible.
+    fn assign_records(
+        &self,
+        number: PersonNumber,
+        records: &[RecordKey],
+        actor: &str,
+        weight: Option<f64>,
+        at: Timestamp,
+    ) -> Result<u64>;
+    /// The (active) person a record belongs to, if any.
+    fn person_of(&self, record: &RecordKey) -> Result<Option<PersonNumber>>;
+    /// The records of the person `number` resolves to, ordered by key. `NotFound` if never issued.
+    fn person_records(&self, number: PersonNumber) -> Result<Vec<RecordKey>>;
+    /// The active number `number` stands for: itself, or for an alias the final survivor of
+    /// its merges. `NotFound` if never issued.
+    fn resolve_number(&self, number: PersonNumber) -> Result<PersonNumber>;
+    /// Visible current records of `kind` assigned to no person (the incremental linker's input),
+    /// keyset-paged like [`Store::records`]. Staged records of importing submissions are never
+    /// listed.
+    fn unassigned_records(
+        &self,
+        kind: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<RecordVersion>, Option<i64>)>;
+    /// Merges `absorb` into `keep`: its records move to `keep`, it becomes an alias of `keep`
+    /// (and so do the numbers that were aliases of it), and a `Merge` event is logged.
+    /// `Invalid` when the two are the same or either is already merged; `NotFound` if either
+    /// was never issued.
+    fn merge_persons(
+        &self,
+        keep: PersonNumber,
+        absorb: PersonNumber,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Splits `records` off the person `number` resolves to onto `new_number`, issued here, and
+    /// logs a `Split` event. `Conflict` if `new_number` was ever issued; `Invalid` if `records`
+    /// is empty or holds a record that is not this person's; `NotFound` for an unknown number.
+    fn split_person(
+        &self,
+        number: PersonNumber,
+        records: &[RecordKey],
+        new_number: PersonNumber,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Puts a pair in the review queue; the pair is unordered, and adding it again (either way
+    /// round) returns the existing review unchanged. `Invalid` for a record paired with itself,
+    /// a weight that is not finite, or an explanation that is not JSON.
+    fn add_review(
+        &self,
+        left: &RecordKey,
+        right: &RecordKey,
+        weight: f64,
+        explanation: &str,
+        at: Timestamp,
+    ) -> Result<ReviewId>;
+    /// One review. `NotFound` if unknown.
+    fn review(&self, id: ReviewId) -> Result<LinkReview>;
+    /// Reviews by id, `status` filtering, after `after` (keyset paging), at most `limit`.
+    fn reviews(
+        &self,
+        status: Option<ReviewStatus>,
+        after: Option<ReviewId>,
+        limit: u32,
+    ) -> Result<Vec<LinkReview>>;
+    /// Records a clerk's decision (and a `Review` event naming the pair's persons). Applying it
+    /// (merging or splitting) is the caller's next step. `Conflict` if already decided;
+    /// `NotFound` if unknown.
+    fn decide_review(
+        &self,
+        id: ReviewId,
+        accepted: bool,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<LinkReview>;
+    /// Every decided pair, oldest decision first: `true` for same person. Labels for the next
+    /// estimation of the linkage model.
+    fn review_labels(&self) -> Result<Vec<(RecordKey, RecordKey, bool)>>;
+    /// The log of the person `number` resolves to, including events of the numbers merged into
+    /// it, oldest first. `NotFound` if never issued.
+    fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

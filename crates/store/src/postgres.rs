@@ -11,19 +11,27 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Transaction};
 
 use crate::codec::{self, to_i64, to_u64};
+use crate::persons::{self, Sql, Val, P};
 use crate::pool::{Pool, Pooled};
 use crate::{
-    Backend, Batch, ImportReport, Institution, InstitutionId, Issue, KindCount, NewInstitution,
-    NewSubmission, QuarantineEntry, QuarantineFilter, QuarantineId, QuarantineStatus,
-    RecordVersion, Result, Source, SourceId, StagedKey, Store, StoreError, Submission,
-    SubmissionId, SubmissionStatus, Timestamp,
+    Backend, Batch, ImportReport, Institution, InstitutionId, Issue, KindCount, LinkReview,
+    NewInstitution, NewSubmission, Person, PersonEvent, PersonNumber, QuarantineEntry,
+    QuarantineFilter, QuarantineId, QuarantineStatus, RecordKey, RecordVersion, Result, ReviewId,
+    ReviewStatus, Source, SourceId, StagedKey, Store, StoreError, Submission, SubmissionId,
+    SubmissionStatus, Timestamp,
 };
 
 /// Migrations in order; the version of each is its position (1-based).
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_persons",
+        include_str!("../migrations/postgres/0002_persons.sql"),
+    ),
+];
 
 /// Connections in the pool.
 const POOL_SIZE: usize = 4;
@@ -153,6 +161,112 @@ impl PostgresStore {
 
     fn conn(&self) -> Result<Pooled<'_, Client>> {
         self.pool.get()
+    }
+
+    /// Runs `f` in one transaction and commits.
+    fn write<T>(&self, ctx: &'static str, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(db(ctx))?;
+        let out = f(&mut Pg(&mut tx))?;
+        tx.commit().map_err(db(ctx))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one read-only transaction with one snapshot.
+    fn read<T>(&self, ctx: &'static str, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(db(ctx))?;
+        let out = f(&mut Pg(&mut tx))?;
+        tx.commit().map_err(db(ctx))?;
+        Ok(out)
+    }
+}
+
+/// The persons' SQL interface on one PostgreSQL transaction.
+struct Pg<'c, 't>(&'c mut Transaction<'t>);
+
+impl ToSql for P<'_> {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        match self {
+            P::Int(v) => v.to_sql_checked(ty, out),
+            P::Real(v) => v.to_sql_checked(ty, out),
+            P::Text(v) => v.to_sql_checked(ty, out),
+            P::Ts(v) => v.to_sql_checked(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        // Each variant checks its own type in `to_sql` (through `to_sql_checked`).
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// `?1` placeholders (the persons' code is written for both engines) to PostgreSQL's `$1`.
+fn pg_placeholders(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+impl Sql for Pg<'_, '_> {
+    fn for_update(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+
+    fn exec(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<u64> {
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
+        match self.0.execute(pg_placeholders(sql).as_str(), &refs) {
+            Ok(n) => Ok(n),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict { what: ctx.into() }),
+            Err(e) => Err(db(ctx)(e)),
+        }
+    }
+
+    fn query(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<Vec<Vec<Val>>> {
+        use postgres::types::Type;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
+        let rows = match self.0.query(pg_placeholders(sql).as_str(), &refs) {
+            Ok(rows) => rows,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict { what: ctx.into() })
+            }
+            Err(e) => return Err(db(ctx)(e)),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut vals = Vec::with_capacity(row.len());
+            for (i, col) in row.columns().iter().enumerate() {
+                let ty = col.type_();
+                let val = if *ty == Type::INT8 {
+                    get::<Option<i64>>(row, i, ctx)?.map(Val::Int)
+                } else if *ty == Type::INT4 {
+                    get::<Option<i32>>(row, i, ctx)?.map(|v| Val::Int(v.into()))
+                } else if *ty == Type::FLOAT8 {
+                    get::<Option<f64>>(row, i, ctx)?.map(Val::Real)
+                } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+                    get::<Option<String>>(row, i, ctx)?.map(Val::Text)
+                } else if *ty == Type::TIMESTAMPTZ {
+                    get::<Option<Timestamp>>(row, i, ctx)?.map(Val::Ts)
+                } else if *ty == Type::BOOL {
+                    get::<Option<bool>>(row, i, ctx)?.map(|b| Val::Int(b.into()))
+                } else {
+                    return Err(codec::corrupt(ctx, format!("unexpected column type {ty}")));
+                };
+                vals.push(val.unwrap_or(Val::Null));
+            }
+            out.push(vals);
+        }
+        Ok(out)
     }
 }
 
@@ -1061,6 +1175,159 @@ impl Store for PostgresStore {
                 kind: get(r, 0, "counting records")?,
                 records: to_u64(get(r, 1, "counting records")?),
             })
+        })
+    }
+
+    fn create_person(&self, number: PersonNumber, actor: &str, at: Timestamp) -> Result<()> {
+        self.write("issuing a person number", |d| {
+            persons::create_person(d, number, actor, at)
+        })
+    }
+
+    fn person(&self, number: PersonNumber) -> Result<Person> {
+        self.read("reading a person", |d| persons::person(d, number))
+    }
+
+    fn assign_records(
+        &self,
+        number: PersonNumber,
+        records: &[RecordKey],
+        actor: &str,
+        weight: Option<f64>,
+        at: Timestamp,
+    ) -> Result<u64> {
+        self.write("assigning records", |d| {
+            persons::assign_records(d, number, records, actor, weight, at)
+        })
+    }
+
+    fn person_of(&self, record: &RecordKey) -> Result<Option<PersonNumber>> {
+        self.read("reading a record's person", |d| {
+            persons::person_of(d, record)
+        })
+    }
+
+    fn person_records(&self, number: PersonNumber) -> Result<Vec<RecordKey>> {
+        self.read("reading a person's records", |d| {
+            persons::person_records(d, number)
+        })
+    }
+
+    fn resolve_number(&self, number: PersonNumber) -> Result<PersonNumber> {
+        self.read("resolving a person number", |d| {
+            persons::resolve_number(d, number)
+        })
+    }
+
+    fn unassigned_records(
+        &self,
+        kind: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<RecordVersion>, Option<i64>)> {
+        const CTX: &str = "listing unassigned records";
+        let limit = codec::page_limit(limit);
+        if limit == 0 {
+            return Ok((Vec::new(), None));
+        }
+        let sql = format!(
+            "SELECT c.id, {} FROM current_records c JOIN record_versions v ON v.id = c.version_id
+             {VERSION_JOINS}
+             WHERE c.kind = $1 AND c.id > $2 AND NOT EXISTS (
+                 SELECT 1 FROM person_records p WHERE p.source_id = c.source_id
+                     AND p.kind = c.kind AND p.record_id = c.record_id)
+             ORDER BY c.id LIMIT $3",
+            VERSION_COLUMNS.replace("{version}", "c.version")
+        );
+        let rows = self
+            .conn()?
+            .query(&sql, &[&kind, &after.unwrap_or(0), &(limit + 1)])
+            .map_err(db(CTX))?;
+        let mut out = collect(rows, |r| Ok((get::<i64>(r, 0, CTX)?, version_row(r, 1)?)))?;
+        let more = out.len() as i64 > limit;
+        out.truncate(limit as usize);
+        let next = if more {
+            out.last().map(|(id, _)| *id)
+        } else {
+            None
+        };
+        Ok((out.into_iter().map(|(_, v)| v).collect(), next))
+    }
+
+    fn merge_persons(
+        &self,
+        keep: PersonNumber,
+        absorb: PersonNumber,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write("merging persons", |d| {
+            persons::merge_persons(d, keep, absorb, actor, reason, at)
+        })
+    }
+
+    fn split_person(
+        &self,
+        number: PersonNumber,
+        records: &[RecordKey],
+        new_number: PersonNumber,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write("splitting a person", |d| {
+            persons::split_person(d, number, records, new_number, actor, reason, at)
+        })
+    }
+
+    fn add_review(
+        &self,
+        left: &RecordKey,
+        right: &RecordKey,
+        weight: f64,
+        explanation: &str,
+        at: Timestamp,
+    ) -> Result<ReviewId> {
+        self.write("adding a review", |d| {
+            persons::add_review(d, left, right, weight, explanation, at)
+        })
+    }
+
+    fn review(&self, id: ReviewId) -> Result<LinkReview> {
+        self.read("reading a review", |d| persons::review(d, id))
+    }
+
+    fn reviews(
+        &self,
+        status: Option<ReviewStatus>,
+        after: Option<ReviewId>,
+        limit: u32,
+    ) -> Result<Vec<LinkReview>> {
+        self.read("listing reviews", |d| {
+            persons::reviews(d, status, after, limit)
+        })
+    }
+
+    fn decide_review(
+        &self,
+        id: ReviewId,
+        accepted: bool,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<LinkReview> {
+        self.write("deciding a review", |d| {
+            persons::decide_review(d, id, accepted, actor, at)
+        })
+    }
+
+    fn review_labels(&self) -> Result<Vec<(RecordKey, RecordKey, bool)>> {
+        self.read("reading review labels", persons::review_labels)
+    }
+
+    fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>> {
+        self.read("reading a person's events", |d| {
+            persons::person_events(d, number)
         })
     }
 }

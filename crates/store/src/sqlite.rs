@@ -10,19 +10,27 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use crate::codec::{self, to_i64, to_u64};
+use crate::persons::{self, Sql, Val, P};
 use crate::pool::{Pool, Pooled};
 use crate::{
-    Backend, Batch, ImportReport, Institution, InstitutionId, Issue, KindCount, NewInstitution,
-    NewSubmission, QuarantineEntry, QuarantineFilter, QuarantineId, QuarantineStatus,
-    RecordVersion, Result, Source, SourceId, StagedKey, Store, StoreError, Submission,
-    SubmissionId, SubmissionStatus, Timestamp,
+    Backend, Batch, ImportReport, Institution, InstitutionId, Issue, KindCount, LinkReview,
+    NewInstitution, NewSubmission, Person, PersonEvent, PersonNumber, QuarantineEntry,
+    QuarantineFilter, QuarantineId, QuarantineStatus, RecordKey, RecordVersion, Result, ReviewId,
+    ReviewStatus, Source, SourceId, StagedKey, Store, StoreError, Submission, SubmissionId,
+    SubmissionStatus, Timestamp,
 };
 
 /// Migrations in order; the version of each is its position (1-based).
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        "0002_persons",
+        include_str!("../migrations/sqlite/0002_persons.sql"),
+    ),
+];
 
 /// Connections in the pool (one writer at a time; the others read).
 const POOL_SIZE: usize = 4;
@@ -140,6 +148,89 @@ impl SqliteStore {
 
     fn conn(&self) -> Result<Pooled<'_, Connection>> {
         self.pool.get()
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`) and commits.
+    fn write<T>(&self, ctx: &'static str, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let tx = write_tx(&mut conn, ctx)?;
+        let out = f(&mut Lite(&tx))?;
+        tx.commit().map_err(db(ctx))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one read transaction (one snapshot).
+    fn read<T>(&self, ctx: &'static str, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(db(ctx))?;
+        f(&mut Lite(&tx))
+    }
+}
+
+/// The persons' SQL interface on one SQLite connection or transaction.
+struct Lite<'c>(&'c Connection);
+
+impl rusqlite::ToSql for P<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match *self {
+            P::Int(v) => ToSqlOutput::Owned(Value::Integer(v)),
+            P::Real(Some(v)) => ToSqlOutput::Owned(Value::Real(v)),
+            P::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            P::Real(None) | P::Text(None) => ToSqlOutput::Owned(Value::Null),
+            P::Ts(t) => ToSqlOutput::Owned(Value::Text(codec::ts_to_text(&t))),
+        })
+    }
+}
+
+impl Sql for Lite<'_> {
+    fn for_update(&self) -> &'static str {
+        ""
+    }
+
+    fn exec(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<u64> {
+        let mut st = self.0.prepare_cached(sql).map_err(db(ctx))?;
+        match st.execute(rusqlite::params_from_iter(params)) {
+            Ok(n) => Ok(n as u64),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict { what: ctx.into() }),
+            Err(e) => Err(db(ctx)(e)),
+        }
+    }
+
+    fn query(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<Vec<Vec<Val>>> {
+        use rusqlite::types::ValueRef;
+        let mut st = self.0.prepare_cached(sql).map_err(db(ctx))?;
+        let width = st.column_count();
+        let mut rows = match st.query(rusqlite::params_from_iter(params)) {
+            Ok(rows) => rows,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict { what: ctx.into() })
+            }
+            Err(e) => return Err(db(ctx)(e)),
+        };
+        let mut out = Vec::new();
+        loop {
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict { what: ctx.into() })
+                }
+                Err(e) => return Err(db(ctx)(e)),
+            };
+            let mut vals = Vec::with_capacity(width);
+            for i in 0..width {
+                vals.push(match row.get_ref(i).map_err(db(ctx))? {
+                    ValueRef::Null => Val::Null,
+                    ValueRef::Integer(v) => Val::Int(v),
+                    ValueRef::Real(v) => Val::Real(v),
+                    ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => return Err(codec::corrupt(ctx, "unexpected blob".into())),
+                });
+            }
+            out.push(vals);
+        }
+        Ok(out)
     }
 }
 
@@ -1017,5 +1108,161 @@ impl Store for SqliteStore {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db("counting records"))?;
         Ok(rows)
+    }
+
+    fn create_person(&self, number: PersonNumber, actor: &str, at: Timestamp) -> Result<()> {
+        self.write("issuing a person number", |d| {
+            persons::create_person(d, number, actor, at)
+        })
+    }
+
+    fn person(&self, number: PersonNumber) -> Result<Person> {
+        self.read("reading a person", |d| persons::person(d, number))
+    }
+
+    fn assign_records(
+        &self,
+        number: PersonNumber,
+        records: &[RecordKey],
+        actor: &str,
+        weight: Option<f64>,
+        at: Timestamp,
+    ) -> Result<u64> {
+        self.write("assigning records", |d| {
+            persons::assign_records(d, number, records, actor, weight, at)
+        })
+    }
+
+    fn person_of(&self, record: &RecordKey) -> Result<Option<PersonNumber>> {
+        self.read("reading a record's person", |d| {
+            persons::person_of(d, record)
+        })
+    }
+
+    fn person_records(&self, number: PersonNumber) -> Result<Vec<RecordKey>> {
+        self.read("reading a person's records", |d| {
+            persons::person_records(d, number)
+        })
+    }
+
+    fn resolve_number(&self, number: PersonNumber) -> Result<PersonNumber> {
+        self.read("resolving a person number", |d| {
+            persons::resolve_number(d, number)
+        })
+    }
+
+    fn unassigned_records(
+        &self,
+        kind: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<RecordVersion>, Option<i64>)> {
+        const CTX: &str = "listing unassigned records";
+        let limit = codec::page_limit(limit);
+        if limit == 0 {
+            return Ok((Vec::new(), None));
+        }
+        let conn = self.conn()?;
+        let sql = format!(
+            "SELECT c.id, {} FROM current_records c JOIN record_versions v ON v.id = c.version_id
+             {VERSION_JOINS}
+             WHERE c.kind = ?1 AND c.id > ?2 AND NOT EXISTS (
+                 SELECT 1 FROM person_records p WHERE p.source_id = c.source_id
+                     AND p.kind = c.kind AND p.record_id = c.record_id)
+             ORDER BY c.id LIMIT ?3",
+            VERSION_COLUMNS.replace("{version}", "c.version")
+        );
+        let mut st = conn.prepare_cached(&sql).map_err(db(CTX))?;
+        let mut rows = st
+            .query_map(params![kind, after.unwrap_or(0), limit + 1], |r| {
+                Ok((r.get::<_, i64>(0)?, version_row(r, 1)?))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db(CTX))?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|(id, _)| *id)
+        } else {
+            None
+        };
+        Ok((rows.into_iter().map(|(_, v)| v).collect(), next))
+    }
+
+    fn merge_persons(
+        &self,
+        keep: PersonNumber,
+        absorb: PersonNumber,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write("merging persons", |d| {
+            persons::merge_persons(d, keep, absorb, actor, reason, at)
+        })
+    }
+
+    fn split_person(
+        &self,
+        number: PersonNumber,
+        records: &[RecordKey],
+        new_number: PersonNumber,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write("splitting a person", |d| {
+            persons::split_person(d, number, records, new_number, actor, reason, at)
+        })
+    }
+
+    fn add_review(
+        &self,
+        left: &RecordKey,
+        right: &RecordKey,
+        weight: f64,
+        explanation: &str,
+        at: Timestamp,
+    ) -> Result<ReviewId> {
+        self.write("adding a review", |d| {
+            persons::add_review(d, left, right, weight, explanation, at)
+        })
+    }
+
+    fn review(&self, id: ReviewId) -> Result<LinkReview> {
+        self.read("reading a review", |d| persons::review(d, id))
+    }
+
+    fn reviews(
+        &self,
+        status: Option<ReviewStatus>,
+        after: Option<ReviewId>,
+        limit: u32,
+    ) -> Result<Vec<LinkReview>> {
+        self.read("listing reviews", |d| {
+            persons::reviews(d, status, after, limit)
+        })
+    }
+
+    fn decide_review(
+        &self,
+        id: ReviewId,
+        accepted: bool,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<LinkReview> {
+        self.write("deciding a review", |d| {
+            persons::decide_review(d, id, accepted, actor, at)
+        })
+    }
+
+    fn review_labels(&self) -> Result<Vec<(RecordKey, RecordKey, bool)>> {
+        self.read("reading review labels", persons::review_labels)
+    }
+
+    fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>> {
+        self.read("reading a person's events", |d| {
+            persons::person_events(d, number)
+        })
     }
 }

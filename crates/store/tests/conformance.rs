@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::TimeZone;
 use marsad_store::{
-    Backend, Batch, Issue, NewInstitution, NewSubmission, QuarantineFilter, QuarantineStatus,
-    QuarantinedRow, SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId,
-    SubmissionStatus, Timestamp,
+    Backend, Batch, Issue, NewInstitution, NewSubmission, PersonAction, PersonNumber, PersonStatus,
+    QuarantineFilter, QuarantineStatus, QuarantinedRow, RecordKey, ReviewId, ReviewStatus,
+    SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId, SubmissionStatus,
+    Timestamp,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +191,16 @@ scenarios!(
     concurrent_finalize_same_source,
     migrations_idempotent_on_reopen,
     schema_too_new,
+    persons_create_assign_lookup,
+    person_number_issued_once,
+    merge_resolves_aliases_and_chains,
+    merge_refusals,
+    split_moves_only_given_records,
+    unassigned_records_shrink_and_skip_invisible,
+    reviews_idempotent_decided_once_labelled,
+    person_events_logged,
+    person_unknowns,
+    concurrent_opposite_merges,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1276,4 +1287,446 @@ fn thread_cpu() -> std::time::Duration {
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
         .map_or(std::time::Duration::ZERO, std::time::Duration::from_nanos)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persons (unified numbers) and clerical review
+
+const N1: PersonNumber = PersonNumber(1234_5678_9012);
+const N2: PersonNumber = PersonNumber(5555_0000_1111);
+const N3: PersonNumber = PersonNumber(9000_0000_0007);
+const N4: PersonNumber = PersonNumber(4242_4242_4242);
+
+fn key(src: SourceId, id: &str) -> RecordKey {
+    RecordKey::new(src, "person", id)
+}
+
+/// A source `census` with person records P1..=Pn, visible.
+fn people(s: &dyn Store, n: u64) -> SourceId {
+    let src = source(s, "census");
+    let records = (1..=n)
+        .map(|i| person(i, &format!("P{i}"), &format!("N{i}")))
+        .collect();
+    import(s, src, "people.csv", 10, records);
+    src
+}
+
+fn conflict<T: std::fmt::Debug>(r: marsad_store::Result<T>) {
+    assert!(
+        matches!(r, Err(StoreError::Conflict { .. })),
+        "expected Conflict, got {r:?}"
+    );
+}
+
+fn invalid<T: std::fmt::Debug>(r: marsad_store::Result<T>) {
+    assert!(
+        matches!(r, Err(StoreError::Invalid(_))),
+        "expected Invalid, got {r:?}"
+    );
+}
+
+fn not_found<T: std::fmt::Debug>(r: marsad_store::Result<T>) {
+    assert!(
+        matches!(r, Err(StoreError::NotFound { .. })),
+        "expected NotFound, got {r:?}"
+    );
+}
+
+fn persons_create_assign_lookup(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 3);
+    s.create_person(N1, "link", at(100)).unwrap();
+    let p = s.person(N1).unwrap();
+    assert_eq!(
+        (
+            p.number,
+            p.status,
+            p.merged_into,
+            p.created_at,
+            p.created_by.as_str()
+        ),
+        (N1, PersonStatus::Active, None, at(100), "link")
+    );
+    assert_eq!(s.person_records(N1).unwrap(), vec![]);
+    let changed = s
+        .assign_records(
+            N1,
+            &[key(src, "P2"), key(src, "P1")],
+            "link",
+            Some(12.5),
+            at(101),
+        )
+        .unwrap();
+    assert_eq!(changed, 2);
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N1));
+    assert_eq!(s.person_of(&key(src, "P3")).unwrap(), None);
+    assert_eq!(
+        s.person_records(N1).unwrap(),
+        vec![key(src, "P1"), key(src, "P2")]
+    );
+    assert_eq!(s.resolve_number(N1).unwrap(), N1);
+    // Assigning again changes nothing.
+    assert_eq!(
+        s.assign_records(N1, &[key(src, "P1")], "link", None, at(102))
+            .unwrap(),
+        0
+    );
+    // Reassignment: a record belongs to one person at a time.
+    s.create_person(N2, "link", at(103)).unwrap();
+    assert_eq!(
+        s.assign_records(
+            N2,
+            &[key(src, "P2"), key(src, "P3")],
+            "clerk-1",
+            None,
+            at(104)
+        )
+        .unwrap(),
+        2
+    );
+    assert_eq!(s.person_records(N1).unwrap(), vec![key(src, "P1")]);
+    assert_eq!(
+        s.person_records(N2).unwrap(),
+        vec![key(src, "P2"), key(src, "P3")]
+    );
+    let events = s.person_events(N1).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.action, PersonAction::Assign);
+    assert_eq!(last.numbers, vec![N2, N1], "target first, then where from");
+    assert_eq!(last.records, vec![key(src, "P2"), key(src, "P3")]);
+    assert_eq!(last.actor, "clerk-1");
+    // A record that is not visible cannot be assigned; nothing of the call is kept.
+    not_found(s.assign_records(N1, &[key(src, "P3"), key(src, "P9")], "link", None, at(105)));
+    assert_eq!(s.person_of(&key(src, "P3")).unwrap(), Some(N2));
+    invalid(s.assign_records(N1, &[key(src, "P3")], "link", Some(f64::NAN), at(105)));
+    // Kept across a reopen.
+    let again = h.reopen().unwrap();
+    assert_eq!(again.person_of(&key(src, "P1")).unwrap(), Some(N1));
+}
+
+fn person_number_issued_once(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 2);
+    s.create_person(N1, "link", at(100)).unwrap();
+    conflict(s.create_person(N1, "link", at(101)));
+    // Still issued after a merge: a merged number is never handed out again.
+    s.create_person(N2, "link", at(102)).unwrap();
+    s.assign_records(N2, &[key(src, "P1")], "link", None, at(103))
+        .unwrap();
+    s.merge_persons(N1, N2, "clerk-1", "same person", at(104))
+        .unwrap();
+    conflict(s.create_person(N2, "link", at(105)));
+    // A split onto a number already issued is refused and changes nothing.
+    conflict(s.split_person(N1, &[key(src, "P1")], N2, "clerk-1", "twins", at(106)));
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N1));
+    invalid(s.create_person(PersonNumber(u64::MAX), "link", at(107)));
+}
+
+fn merge_resolves_aliases_and_chains(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 6);
+    for (n, ids) in [(N1, ["P1", "P2"]), (N2, ["P3", "P4"]), (N3, ["P5", "P6"])] {
+        s.create_person(n, "link", at(100)).unwrap();
+        let keys: Vec<_> = ids.iter().map(|id| key(src, id)).collect();
+        s.assign_records(n, &keys, "link", Some(20.0), at(101))
+            .unwrap();
+    }
+    s.merge_persons(N1, N2, "clerk-1", "same passport", at(110))
+        .unwrap();
+    assert_eq!(s.resolve_number(N2).unwrap(), N1);
+    assert_eq!(s.person(N2).unwrap().status, PersonStatus::Merged);
+    assert_eq!(s.person(N2).unwrap().merged_into, Some(N1));
+    assert_eq!(s.person_of(&key(src, "P3")).unwrap(), Some(N1));
+    let four: Vec<_> = ["P1", "P2", "P3", "P4"]
+        .iter()
+        .map(|i| key(src, i))
+        .collect();
+    assert_eq!(s.person_records(N1).unwrap(), four);
+    assert_eq!(
+        s.person_records(N2).unwrap(),
+        four,
+        "an alias answers for the survivor"
+    );
+    // Chain: N1 (holding N2) merges into N3; both old numbers resolve to N3.
+    s.merge_persons(N3, N1, "clerk-2", "same fingerprints", at(120))
+        .unwrap();
+    assert_eq!(s.resolve_number(N1).unwrap(), N3);
+    assert_eq!(s.resolve_number(N2).unwrap(), N3);
+    assert_eq!(s.resolve_number(N3).unwrap(), N3);
+    assert_eq!(s.person_records(N2).unwrap().len(), 6);
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N3));
+    // Assigning to an alias assigns to its survivor.
+    let src2 = source(s, "border");
+    import(s, src2, "crossings.csv", 130, vec![person(1, "B1", "X")]);
+    s.assign_records(N2, &[key(src2, "B1")], "link", None, at(131))
+        .unwrap();
+    assert_eq!(s.person_of(&key(src2, "B1")).unwrap(), Some(N3));
+}
+
+fn merge_refusals(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 2);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.create_person(N2, "link", at(100)).unwrap();
+    s.create_person(N3, "link", at(100)).unwrap();
+    s.assign_records(N2, &[key(src, "P1")], "link", None, at(101))
+        .unwrap();
+    invalid(s.merge_persons(N1, N1, "clerk-1", "oops", at(102)));
+    not_found(s.merge_persons(N1, N4, "clerk-1", "unknown", at(102)));
+    not_found(s.merge_persons(N4, N1, "clerk-1", "unknown", at(102)));
+    s.merge_persons(N1, N2, "clerk-1", "same", at(103)).unwrap();
+    // Into a merged number, or a merged number again: refused, nothing changes.
+    invalid(s.merge_persons(N2, N3, "clerk-1", "into alias", at(104)));
+    invalid(s.merge_persons(N3, N2, "clerk-1", "alias again", at(104)));
+    assert_eq!(s.resolve_number(N3).unwrap(), N3);
+    assert_eq!(s.resolve_number(N2).unwrap(), N1);
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N1));
+}
+
+fn split_moves_only_given_records(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 4);
+    let all: Vec<_> = ["P1", "P2", "P3", "P4"]
+        .iter()
+        .map(|i| key(src, i))
+        .collect();
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.assign_records(N1, &all, "link", Some(9.0), at(101))
+        .unwrap();
+    s.split_person(
+        N1,
+        &[key(src, "P3"), key(src, "P4"), key(src, "P3")],
+        N2,
+        "clerk-1",
+        "twins",
+        at(110),
+    )
+    .unwrap();
+    assert_eq!(s.person(N2).unwrap().status, PersonStatus::Active);
+    assert_eq!(s.person_records(N1).unwrap(), all[..2].to_vec());
+    assert_eq!(s.person_records(N2).unwrap(), all[2..].to_vec());
+    assert_eq!(s.resolve_number(N2).unwrap(), N2);
+    // Refusals leave everything as it was (and issue no number).
+    invalid(s.split_person(N1, &[], N3, "clerk-1", "nothing", at(111)));
+    invalid(s.split_person(
+        N1,
+        &[key(src, "P1"), key(src, "P3")],
+        N3,
+        "clerk-1",
+        "not N1's",
+        at(111),
+    ));
+    not_found(s.person(N3));
+    assert_eq!(s.person_records(N1).unwrap(), all[..2].to_vec());
+    not_found(s.split_person(N4, &[key(src, "P1")], N3, "clerk-1", "unknown", at(111)));
+}
+
+fn unassigned_records_shrink_and_skip_invisible(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 5);
+    // Staged but not finalized: invisible, never offered to the linker.
+    let pending = begin(s, src, "pending.csv", 20);
+    s.stage(pending.id, &batch(vec![person(1, "Q1", "Hidden")], 1))
+        .unwrap();
+    let ids = |s: &dyn Store, after, limit| {
+        let (page, next) = s.unassigned_records("person", after, limit).unwrap();
+        (
+            page.into_iter().map(|r| r.record_id).collect::<Vec<_>>(),
+            next,
+        )
+    };
+    let (all, next) = ids(s, None, 100);
+    assert_eq!(all, ["P1", "P2", "P3", "P4", "P5"]);
+    assert_eq!(next, None);
+    let (first, next) = ids(s, None, 2);
+    assert_eq!(first, ["P1", "P2"]);
+    let (second, _) = ids(s, next, 2);
+    assert_eq!(second, ["P3", "P4"]);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.assign_records(N1, &[key(src, "P2"), key(src, "P4")], "link", None, at(101))
+        .unwrap();
+    assert_eq!(ids(s, None, 100).0, ["P1", "P3", "P5"]);
+    assert!(s
+        .unassigned_records("border_crossing", None, 100)
+        .unwrap()
+        .0
+        .is_empty());
+    // Once finalized, the new record is offered.
+    s.finalize(pending.id, at(200)).unwrap();
+    assert_eq!(ids(s, None, 100).0, ["P1", "P3", "P5", "Q1"]);
+    let first = s.unassigned_records("person", None, 1).unwrap();
+    assert_eq!(first.0[0].payload, person(1, "P1", "N1").payload);
+    assert!(s
+        .unassigned_records("person", None, 0)
+        .unwrap()
+        .0
+        .is_empty());
+}
+
+fn reviews_idempotent_decided_once_labelled(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 4);
+    let explanation = r#"{"given_name":4.5,"birth_date":-1.25}"#;
+    let a = s
+        .add_review(&key(src, "P2"), &key(src, "P1"), 3.5, explanation, at(100))
+        .unwrap();
+    let again = s
+        .add_review(&key(src, "P1"), &key(src, "P2"), 9.0, "{}", at(101))
+        .unwrap();
+    assert_eq!(a, again, "one review per unordered pair");
+    let b = s
+        .add_review(&key(src, "P3"), &key(src, "P4"), -1.0, "{}", at(102))
+        .unwrap();
+    assert_ne!(a, b);
+    let r = s.review(a).unwrap();
+    assert_eq!(
+        (r.left.clone(), r.right.clone()),
+        (key(src, "P1"), key(src, "P2"))
+    );
+    assert_eq!(r.weight, 3.5);
+    assert_eq!(r.explanation, explanation);
+    assert_eq!(r.status, ReviewStatus::Open);
+    assert_eq!(
+        (r.created_at, r.decided_by, r.decided_at),
+        (at(100), None, None)
+    );
+    invalid(s.add_review(&key(src, "P1"), &key(src, "P1"), 1.0, "{}", at(103)));
+    invalid(s.add_review(
+        &key(src, "P1"),
+        &key(src, "P3"),
+        f64::INFINITY,
+        "{}",
+        at(103),
+    ));
+    invalid(s.add_review(&key(src, "P1"), &key(src, "P3"), 1.0, "not json", at(103)));
+
+    let open: Vec<ReviewId> = s
+        .reviews(Some(ReviewStatus::Open), None, 100)
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(open, [a, b]);
+    assert_eq!(s.reviews(None, Some(a), 100).unwrap()[0].id, b);
+    assert_eq!(s.reviews(None, None, 1).unwrap().len(), 1);
+    assert!(s.review_labels().unwrap().is_empty());
+
+    let decided = s.decide_review(a, true, "clerk-1", at(110)).unwrap();
+    assert_eq!(decided.status, ReviewStatus::Accepted);
+    assert_eq!(decided.decided_by.as_deref(), Some("clerk-1"));
+    assert_eq!(decided.decided_at, Some(at(110)));
+    conflict(s.decide_review(a, false, "clerk-2", at(111)));
+    assert_eq!(s.review(a).unwrap().status, ReviewStatus::Accepted);
+    s.decide_review(b, false, "clerk-2", at(112)).unwrap();
+    assert!(s
+        .reviews(Some(ReviewStatus::Open), None, 100)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.reviews(Some(ReviewStatus::Rejected), None, 100).unwrap()[0].id,
+        b
+    );
+    assert_eq!(
+        s.review_labels().unwrap(),
+        vec![
+            (key(src, "P1"), key(src, "P2"), true),
+            (key(src, "P3"), key(src, "P4"), false),
+        ]
+    );
+    not_found(s.review(ReviewId(999)));
+    not_found(s.decide_review(ReviewId(999), true, "clerk-1", at(113)));
+}
+
+fn person_events_logged(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 3);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.create_person(N2, "link", at(101)).unwrap();
+    s.assign_records(N1, &[key(src, "P1")], "link", Some(7.0), at(102))
+        .unwrap();
+    s.assign_records(N2, &[key(src, "P2"), key(src, "P3")], "link", None, at(103))
+        .unwrap();
+    s.merge_persons(N1, N2, "clerk-1", "same person", at(110))
+        .unwrap();
+    s.split_person(N1, &[key(src, "P3")], N3, "clerk-2", "brother", at(120))
+        .unwrap();
+    let review = s
+        .add_review(&key(src, "P1"), &key(src, "P3"), 2.0, "{}", at(125))
+        .unwrap();
+    s.decide_review(review, false, "clerk-3", at(130)).unwrap();
+
+    let events = s.person_events(N1).unwrap();
+    let summary: Vec<_> = events
+        .iter()
+        .map(|e| (e.action, e.numbers.clone(), e.actor.as_str(), e.at))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (PersonAction::Create, vec![N1], "link", at(100)),
+            (PersonAction::Create, vec![N2], "link", at(101)),
+            (PersonAction::Assign, vec![N1], "link", at(102)),
+            (PersonAction::Assign, vec![N2], "link", at(103)),
+            (PersonAction::Merge, vec![N1, N2], "clerk-1", at(110)),
+            (PersonAction::Split, vec![N1, N3], "clerk-2", at(120)),
+            (PersonAction::Review, vec![N1, N3], "clerk-3", at(130)),
+        ]
+    );
+    let merge = &events[4];
+    assert_eq!(merge.records, vec![key(src, "P2"), key(src, "P3")]);
+    assert_eq!(merge.reason.as_deref(), Some("same person"));
+    let split = &events[5];
+    assert_eq!(split.records, vec![key(src, "P3")]);
+    assert_eq!(split.reason.as_deref(), Some("brother"));
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    // Asking through the alias gives the survivor's log.
+    assert_eq!(s.person_events(N2).unwrap(), events);
+    let n3: Vec<_> = s
+        .person_events(N3)
+        .unwrap()
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(n3, [PersonAction::Split, PersonAction::Review]);
+}
+
+fn person_unknowns(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 1);
+    not_found(s.person(N1));
+    not_found(s.resolve_number(N1));
+    not_found(s.person_records(N1));
+    not_found(s.person_events(N1));
+    not_found(s.assign_records(N1, &[key(src, "P1")], "link", None, at(100)));
+    assert_eq!(s.person_of(&key(src, "P9")).unwrap(), None);
+}
+
+fn concurrent_opposite_merges(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 2);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.create_person(N2, "link", at(100)).unwrap();
+    s.assign_records(N1, &[key(src, "P1")], "link", None, at(101))
+        .unwrap();
+    s.assign_records(N2, &[key(src, "P2")], "link", None, at(101))
+        .unwrap();
+    // Two clerks merge the same pair in opposite directions at once: one wins, the other is
+    // refused, and the records end with the survivor.
+    let outcomes: Vec<bool> = std::thread::scope(|scope| {
+        let a = scope.spawn(|| s.merge_persons(N1, N2, "clerk-1", "a", at(110)));
+        let b = scope.spawn(|| s.merge_persons(N2, N1, "clerk-2", "b", at(110)));
+        [a.join().unwrap(), b.join().unwrap()]
+            .into_iter()
+            .map(|r| match r {
+                Ok(()) => true,
+                Err(StoreError::Invalid(_)) => false,
+                Err(other) => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    });
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1);
+    let survivor = if outcomes[0] { N1 } else { N2 };
+    assert_eq!(s.resolve_number(N1).unwrap(), survivor);
+    assert_eq!(s.resolve_number(N2).unwrap(), survivor);
+    assert_eq!(s.person_records(survivor).unwrap().len(), 2);
 }
