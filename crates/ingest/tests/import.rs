@@ -590,6 +590,35 @@ impl Store for Crashing<'_> {
         decide_review(&self, id: marsad_store::ReviewId, accepted: bool, actor: &str, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::LinkReview>;
         review_labels(&self) -> marsad_store::Result<Vec<(marsad_store::RecordKey, marsad_store::RecordKey, bool)>>;
         person_events(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<Vec<marsad_store::PersonEvent>>;
+        create_user(&self, new: &marsad_store::NewUser<'_>) -> marsad_store::Result<marsad_store::User>;
+        users_exist(&self) -> marsad_store::Result<bool>;
+        user_by_login(&self, login: &str) -> marsad_store::Result<Option<marsad_store::User>>;
+        user(&self, id: marsad_store::UserId) -> marsad_store::Result<marsad_store::User>;
+        users(&self) -> marsad_store::Result<Vec<marsad_store::User>>;
+        set_user_password(&self, id: marsad_store::UserId, password_hash: &str) -> marsad_store::Result<()>;
+        set_user_totp(&self, id: marsad_store::UserId, secret: Option<&str>) -> marsad_store::Result<()>;
+        advance_totp_step(&self, id: marsad_store::UserId, step: u64) -> marsad_store::Result<bool>;
+        set_user_roles(&self, id: marsad_store::UserId, roles: &[String]) -> marsad_store::Result<()>;
+        set_user_disabled(&self, id: marsad_store::UserId, disabled: bool) -> marsad_store::Result<()>;
+        set_recovery_codes(&self, user: marsad_store::UserId, hashes: &[[u8; 32]], at: marsad_store::Timestamp) -> marsad_store::Result<()>;
+        unused_recovery_codes(&self, user: marsad_store::UserId) -> marsad_store::Result<Vec<[u8; 32]>>;
+        consume_recovery_code(&self, user: marsad_store::UserId, hash: &[u8; 32], at: marsad_store::Timestamp) -> marsad_store::Result<bool>;
+        create_token(&self, token: &marsad_store::ApiToken) -> marsad_store::Result<()>;
+        token(&self, id: &str) -> marsad_store::Result<Option<marsad_store::ApiToken>>;
+        tokens(&self, institution: &str) -> marsad_store::Result<Vec<marsad_store::ApiToken>>;
+        revoke_token(&self, id: &str, at: marsad_store::Timestamp) -> marsad_store::Result<()>;
+        create_session(&self, session: &marsad_store::SessionRow) -> marsad_store::Result<()>;
+        session(&self, id_hash: &[u8; 32]) -> marsad_store::Result<Option<marsad_store::SessionRow>>;
+        touch_session(&self, id_hash: &[u8; 32], at: marsad_store::Timestamp) -> marsad_store::Result<bool>;
+        delete_session(&self, id_hash: &[u8; 32]) -> marsad_store::Result<bool>;
+        delete_user_sessions(&self, user: marsad_store::UserId) -> marsad_store::Result<u64>;
+        throttle(&self, kind: marsad_store::ThrottleKind, key: &str) -> marsad_store::Result<marsad_store::ThrottleState>;
+        put_throttle(&self, kind: marsad_store::ThrottleKind, key: &str, state: &marsad_store::ThrottleState) -> marsad_store::Result<()>;
+        delete_throttle(&self, kind: marsad_store::ThrottleKind, key: &str) -> marsad_store::Result<()>;
+        audit_append(&self, event: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::AuditEntry>;
+        audit_entries(&self, after_seq: u64, limit: u32) -> marsad_store::Result<Vec<marsad_store::AuditEntry>>;
+        audit_by_object(&self, kind: &str, id: &str, limit: u32) -> marsad_store::Result<Vec<marsad_store::AuditEntry>>;
+        audit_by_actor(&self, actor: &marsad_store::Actor, limit: u32) -> marsad_store::Result<Vec<marsad_store::AuditEntry>>;
     }
 }
 

@@ -14,10 +14,22 @@
 //! - rejected rows are never dropped: they live in quarantine until corrected and resubmitted;
 //! - every unified person number ever issued stays issued (a merged number is an alias that still
 //!   resolves), each record belongs to at most one person, and every creation, assignment,
-//!   merge, split and review decision is logged as a [`PersonEvent`].
+//!   merge, split and review decision is logged as a [`PersonEvent`];
+//! - no secret is stored in a usable form: passwords as argon2id PHC strings, API tokens,
+//!   sessions and recovery codes as SHA-256 (see `marsad-auth`); the one exception is the TOTP
+//!   secret, which verification needs in clear and which must be encrypted at rest once the key
+//!   management of issue 5 lands;
+//! - the audit log is append-only and hash-chained ([`Store::audit_append`]; the tables refuse
+//!   `UPDATE` and `DELETE` by trigger), and [`verify_audit`] finds an edited, deleted or moved
+//!   entry and names it.
 
 use std::fmt;
 
+pub use marsad_auth::{
+    Actor, AuditEntry, AuditEvent, AuditObject, ChainBreak, ChainHead, Outcome, ThrottleState,
+};
+
+mod access;
 mod codec;
 mod persons;
 mod pool;
@@ -472,6 +484,158 @@ pub struct LinkReview {
     pub decided_at: Option<Timestamp>,
 }
 
+/// A user account's id (assigned by the store, never reused). In the audit trail a user actor is
+/// this number in decimal (`Actor::User("7")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(pub i64);
+
+/// A person who signs in (an official of an institution).
+#[derive(Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    /// As given at creation; unique whatever its case.
+    pub login: String,
+    /// Free text, any script.
+    pub display_name: String,
+    /// The institution's `name`.
+    pub institution: String,
+    /// Role names, in the order given.
+    pub roles: Vec<String>,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// The TOTP secret as base32 text, once enrolled. Kept in clear until issue 5's key
+    /// management encrypts it at rest.
+    pub totp_secret: Option<String>,
+    /// The last TOTP step accepted (replay refusal); `None` before the first use.
+    pub totp_last_step: Option<u64>,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+impl fmt::Debug for User {
+    /// Redacts the password hash and the TOTP secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("login", &self.login)
+            .field("display_name", &self.display_name)
+            .field("institution", &self.institution)
+            .field("roles", &self.roles)
+            .field("password_hash", &"[REDACTED]")
+            .field("totp_enrolled", &self.totp_secret.is_some())
+            .field("totp_last_step", &self.totp_last_step)
+            .field("disabled", &self.disabled)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct NewUser<'a> {
+    pub login: &'a str,
+    pub display_name: &'a str,
+    /// An existing institution's `name`.
+    pub institution: &'a str,
+    pub roles: &'a [String],
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+    pub created_at: Timestamp,
+}
+
+impl fmt::Debug for NewUser<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("login", &self.login)
+            .field("institution", &self.institution)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An API token as stored: its public id, the SHA-256 of its secret and its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    /// The `<id>` of `marsad_<id>_<secret>`.
+    pub id: String,
+    pub secret_hash: [u8; 32],
+    /// The institution's `name`.
+    pub institution: String,
+    /// The action set as text (`submit,read`; `marsad_auth::ActionSet` parses it).
+    pub actions: String,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    /// Who issued it (a user's login or id, or `system`).
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+/// A browser session as stored, keyed by SHA-256 of the session id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id_hash: [u8; 32],
+    pub user: UserId,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// Whether the second factor was given in this session (the server issues a new session
+    /// when it is, rather than updating this one).
+    pub second_factor_done: bool,
+}
+
+/// What a login throttle state is kept for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThrottleKind {
+    /// A login name as submitted (normalised), whether or not it names an account.
+    Account,
+    /// A source address.
+    Address,
+}
+
+impl ThrottleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThrottleKind::Account => "account",
+            ThrottleKind::Address => "address",
+        }
+    }
+}
+
+/// Why [`verify_audit`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditVerifyError {
+    /// The chain is broken at the named entry.
+    #[error(transparent)]
+    Broken(#[from] ChainBreak),
+    /// The log could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Entries read per page by [`verify_audit`].
+const AUDIT_VERIFY_PAGE: u32 = 1_000;
+
+/// Reads the whole audit log in `seq` order, page by page, through
+/// [`marsad_auth::ChainVerifier`]: the head reached, or the first broken entry (edited, deleted,
+/// moved) by `seq`. `anchor` is the last head recorded outside the database (without one, a
+/// deleted tail or a chain rebuilt from scratch cannot be seen; see `marsad_auth::audit`).
+pub fn verify_audit(
+    store: &dyn Store,
+    anchor: Option<ChainHead>,
+) -> Result<ChainHead, AuditVerifyError> {
+    let mut verifier = marsad_auth::ChainVerifier::new(ChainHead::GENESIS, anchor);
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, AUDIT_VERIFY_PAGE)?;
+        for entry in &page {
+            verifier.push(entry)?;
+        }
+        match page.last() {
+            Some(last) if page.len() == AUDIT_VERIFY_PAGE as usize => after = last.seq,
+            _ => break,
+        }
+    }
+    Ok(verifier.finish()?)
+}
+
 /// The persistence interface. Implementations are synchronous and thread-safe; async callers use
 /// `spawn_blocking`.
 pub trait Store: Send + Sync {
@@ -654,6 +818,86 @@ pub trait Store: Send + Sync {
     /// The log of the person `number` resolves to, including events of the numbers merged into
     /// it, oldest first. `NotFound` if never issued.
     fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>>;
+
+    // Users and their second factor.
+    /// Creates a user. `Conflict` if the login name is taken in any case (`Ali` and `ali` are
+    /// one name); `NotFound` if the institution is unknown.
+    fn create_user(&self, new: &NewUser<'_>) -> Result<User>;
+    /// Whether any user exists: the command that creates the first administrator refuses to run
+    /// when one does.
+    fn users_exist(&self) -> Result<bool>;
+    /// The user whose login name equals `login` ignoring case.
+    fn user_by_login(&self, login: &str) -> Result<Option<User>>;
+    /// One user. `NotFound` if unknown.
+    fn user(&self, id: UserId) -> Result<User>;
+    /// Every user, by id.
+    fn users(&self) -> Result<Vec<User>>;
+    /// Replaces the password hash (a change, an administrator's reset or a re-hash).
+    /// `NotFound` if unknown.
+    fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<()>;
+    /// Enrols (`Some`) or removes (`None`) the TOTP secret; either way the last used step is
+    /// forgotten. `NotFound` if unknown.
+    fn set_user_totp(&self, id: UserId, secret: Option<&str>) -> Result<()>;
+    /// Records that the TOTP code of `step` was accepted, atomically and only if `step` is later
+    /// than the last step recorded: `false` means a concurrent login already used this (or a
+    /// later) step, and the code must be refused as a replay. `NotFound` if unknown.
+    fn advance_totp_step(&self, id: UserId, step: u64) -> Result<bool>;
+    /// `NotFound` if unknown.
+    fn set_user_roles(&self, id: UserId, roles: &[String]) -> Result<()>;
+    /// `NotFound` if unknown.
+    fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
+    /// Replaces the user's recovery codes (SHA-256 of each) with a new set. `NotFound` if unknown.
+    fn set_recovery_codes(&self, user: UserId, hashes: &[[u8; 32]], at: Timestamp) -> Result<()>;
+    /// The hashes of the user's unused recovery codes, in a stable order (what
+    /// `marsad_auth::verify_recovery_code` takes).
+    fn unused_recovery_codes(&self, user: UserId) -> Result<Vec<[u8; 32]>>;
+    /// Marks the code with this hash used, atomically: `true` once, `false` if it was already
+    /// used (also concurrently) or is not the user's.
+    fn consume_recovery_code(&self, user: UserId, hash: &[u8; 32], at: Timestamp) -> Result<bool>;
+
+    // API tokens.
+    /// Stores a newly issued token (`revoked_at` is ignored). `Conflict` if the id exists;
+    /// `NotFound` if the institution is unknown.
+    fn create_token(&self, token: &ApiToken) -> Result<()>;
+    fn token(&self, id: &str) -> Result<Option<ApiToken>>;
+    /// The institution's tokens, revoked and expired ones included, oldest first.
+    fn tokens(&self, institution: &str) -> Result<Vec<ApiToken>>;
+    /// Revokes the token at `at` (revoking again keeps the first time). `NotFound` if unknown.
+    fn revoke_token(&self, id: &str, at: Timestamp) -> Result<()>;
+
+    // Sessions.
+    /// `Conflict` if the hash exists; `NotFound` if the user is unknown.
+    fn create_session(&self, session: &SessionRow) -> Result<()>;
+    fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRow>>;
+    /// Sets `last_seen_at`; `false` if there is no such session.
+    fn touch_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<bool>;
+    /// `false` if there was no such session.
+    fn delete_session(&self, id_hash: &[u8; 32]) -> Result<bool>;
+    /// Ends every session of the user (disabled, password reset); returns how many.
+    fn delete_user_sessions(&self, user: UserId) -> Result<u64>;
+
+    // Login throttling.
+    /// The state for `key` (a clean `ThrottleState::default()` when none is stored).
+    fn throttle(&self, kind: ThrottleKind, key: &str) -> Result<ThrottleState>;
+    /// Stores the state for `key`, replacing any.
+    fn put_throttle(&self, kind: ThrottleKind, key: &str, state: &ThrottleState) -> Result<()>;
+    /// Forgets `key` (an idle state, or an administrator's unlock).
+    fn delete_throttle(&self, kind: ThrottleKind, key: &str) -> Result<()>;
+
+    // The audit trail.
+    /// Appends `event` as the next entry of the chain in one transaction: reads the head, links
+    /// the entry to it (`marsad_auth::append`), inserts it. A concurrent writer that took the same
+    /// `seq` makes this one retry from a fresh head (bounded; `Conflict` if it never gets a
+    /// place). `Invalid` for an event `marsad_auth` refuses (an empty or NUL-holding field).
+    fn audit_append(&self, event: &AuditEvent) -> Result<AuditEntry>;
+    /// Entries with `seq > after_seq`, in `seq` order, at most `limit` (at most 10,000), as
+    /// stored: for verification (see [`verify_audit`]) and export.
+    fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The entries about one object (e.g. `person` and a unified number: who saw this
+    /// person's file), newest first, at most `limit`.
+    fn audit_by_object(&self, kind: &str, id: &str, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The entries of one actor, newest first, at most `limit`.
+    fn audit_by_actor(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

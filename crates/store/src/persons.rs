@@ -24,6 +24,9 @@ pub(crate) enum P<'a> {
     Real(Option<f64>),
     Text(Option<&'a str>),
     Ts(Timestamp),
+    OptTs(Option<Timestamp>),
+    Bool(bool),
+    Bytes(&'a [u8]),
 }
 
 /// A value read from a row.
@@ -34,6 +37,7 @@ pub(crate) enum Val {
     Real(f64),
     Text(String),
     Ts(Timestamp),
+    Bytes(Vec<u8>),
 }
 
 /// What the persons' code needs from an engine.
@@ -51,11 +55,11 @@ const USER_LIMIT_MAX: u32 = 10_000;
 // ---------------------------------------------------------------------------------------------
 // Reading values
 
-fn bad(ctx: &'static str, what: &str) -> StoreError {
+pub(crate) fn bad(ctx: &'static str, what: &str) -> StoreError {
     corrupt(ctx, format!("unexpected value in {what}"))
 }
 
-fn int(row: &[Val], i: usize, ctx: &'static str) -> Result<i64> {
+pub(crate) fn int(row: &[Val], i: usize, ctx: &'static str) -> Result<i64> {
     match row.get(i) {
         Some(Val::Int(v)) => Ok(*v),
         _ => Err(bad(ctx, "an integer column")),
@@ -70,21 +74,21 @@ fn real(row: &[Val], i: usize, ctx: &'static str) -> Result<f64> {
     }
 }
 
-fn text(row: &[Val], i: usize, ctx: &'static str) -> Result<String> {
+pub(crate) fn text(row: &[Val], i: usize, ctx: &'static str) -> Result<String> {
     match row.get(i) {
         Some(Val::Text(v)) => Ok(v.clone()),
         _ => Err(bad(ctx, "a text column")),
     }
 }
 
-fn opt_text(row: &[Val], i: usize, ctx: &'static str) -> Result<Option<String>> {
+pub(crate) fn opt_text(row: &[Val], i: usize, ctx: &'static str) -> Result<Option<String>> {
     match row.get(i) {
         Some(Val::Null) => Ok(None),
         _ => text(row, i, ctx).map(Some),
     }
 }
 
-fn ts(row: &[Val], i: usize, ctx: &'static str) -> Result<Timestamp> {
+pub(crate) fn ts(row: &[Val], i: usize, ctx: &'static str) -> Result<Timestamp> {
     match row.get(i) {
         Some(Val::Ts(t)) => Ok(*t),
         Some(Val::Text(t)) => crate::codec::ts_from_text(t),
@@ -92,7 +96,7 @@ fn ts(row: &[Val], i: usize, ctx: &'static str) -> Result<Timestamp> {
     }
 }
 
-fn opt_ts(row: &[Val], i: usize, ctx: &'static str) -> Result<Option<Timestamp>> {
+pub(crate) fn opt_ts(row: &[Val], i: usize, ctx: &'static str) -> Result<Option<Timestamp>> {
     match row.get(i) {
         Some(Val::Null) => Ok(None),
         _ => ts(row, i, ctx).map(Some),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
+use crate::access;
 use crate::codec::{self, to_i64, to_u64};
 use crate::persons::{self, Sql, Val, P};
 use crate::pool::{Pool, Pooled};
@@ -29,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_persons",
         include_str!("../migrations/sqlite/0002_persons.sql"),
+    ),
+    (
+        "0003_access",
+        include_str!("../migrations/sqlite/0003_access.sql"),
     ),
 ];
 
@@ -178,7 +183,10 @@ impl rusqlite::ToSql for P<'_> {
             P::Real(Some(v)) => ToSqlOutput::Owned(Value::Real(v)),
             P::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             P::Real(None) | P::Text(None) => ToSqlOutput::Owned(Value::Null),
-            P::Ts(t) => ToSqlOutput::Owned(Value::Text(codec::ts_to_text(&t))),
+            P::Ts(t) | P::OptTs(Some(t)) => ToSqlOutput::Owned(Value::Text(codec::ts_to_text(&t))),
+            P::OptTs(None) => ToSqlOutput::Owned(Value::Null),
+            P::Bool(b) => ToSqlOutput::Owned(Value::Integer(b.into())),
+            P::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }
 }
@@ -225,7 +233,7 @@ impl Sql for Lite<'_> {
                     ValueRef::Integer(v) => Val::Int(v),
                     ValueRef::Real(v) => Val::Real(v),
                     ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(_) => return Err(codec::corrupt(ctx, "unexpected blob".into())),
+                    ValueRef::Blob(b) => Val::Bytes(b.to_vec()),
                 });
             }
             out.push(vals);
@@ -1263,6 +1271,169 @@ impl Store for SqliteStore {
     fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>> {
         self.read("reading a person's events", |d| {
             persons::person_events(d, number)
+        })
+    }
+
+    fn create_user(&self, new: &crate::NewUser<'_>) -> Result<crate::User> {
+        self.write("creating a user", |d| access::create_user(d, new))
+    }
+
+    fn users_exist(&self) -> Result<bool> {
+        self.read("reading users", access::users_exist)
+    }
+
+    fn user_by_login(&self, login: &str) -> Result<Option<crate::User>> {
+        self.read("reading a user", |d| access::user_by_login(d, login))
+    }
+
+    fn user(&self, id: crate::UserId) -> Result<crate::User> {
+        self.read("reading a user", |d| access::user(d, id))
+    }
+
+    fn users(&self) -> Result<Vec<crate::User>> {
+        self.read("reading users", access::users)
+    }
+
+    fn set_user_password(&self, id: crate::UserId, password_hash: &str) -> Result<()> {
+        self.write("changing a password", |d| {
+            access::set_user_password(d, id, password_hash)
+        })
+    }
+
+    fn set_user_totp(&self, id: crate::UserId, secret: Option<&str>) -> Result<()> {
+        self.write("changing a second factor", |d| {
+            access::set_user_totp(d, id, secret)
+        })
+    }
+
+    fn advance_totp_step(&self, id: crate::UserId, step: u64) -> Result<bool> {
+        self.write("recording a second factor", |d| {
+            access::advance_totp_step(d, id, step)
+        })
+    }
+
+    fn set_user_roles(&self, id: crate::UserId, roles: &[String]) -> Result<()> {
+        self.write("changing roles", |d| access::set_user_roles(d, id, roles))
+    }
+
+    fn set_user_disabled(&self, id: crate::UserId, disabled: bool) -> Result<()> {
+        self.write("disabling a user", |d| {
+            access::set_user_disabled(d, id, disabled)
+        })
+    }
+
+    fn set_recovery_codes(
+        &self,
+        user: crate::UserId,
+        hashes: &[[u8; 32]],
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write("storing recovery codes", |d| {
+            access::set_recovery_codes(d, user, hashes, at)
+        })
+    }
+
+    fn unused_recovery_codes(&self, user: crate::UserId) -> Result<Vec<[u8; 32]>> {
+        self.read("reading recovery codes", |d| {
+            access::unused_recovery_codes(d, user)
+        })
+    }
+
+    fn consume_recovery_code(
+        &self,
+        user: crate::UserId,
+        hash: &[u8; 32],
+        at: Timestamp,
+    ) -> Result<bool> {
+        self.write("using a recovery code", |d| {
+            access::consume_recovery_code(d, user, hash, at)
+        })
+    }
+
+    fn create_token(&self, token: &crate::ApiToken) -> Result<()> {
+        self.write("storing an API token", |d| access::create_token(d, token))
+    }
+
+    fn token(&self, id: &str) -> Result<Option<crate::ApiToken>> {
+        self.read("reading an API token", |d| access::token(d, id))
+    }
+
+    fn tokens(&self, institution: &str) -> Result<Vec<crate::ApiToken>> {
+        self.read("reading API tokens", |d| access::tokens(d, institution))
+    }
+
+    fn revoke_token(&self, id: &str, at: Timestamp) -> Result<()> {
+        self.write("revoking an API token", |d| access::revoke_token(d, id, at))
+    }
+
+    fn create_session(&self, session: &crate::SessionRow) -> Result<()> {
+        self.write("starting a session", |d| access::create_session(d, session))
+    }
+
+    fn session(&self, id_hash: &[u8; 32]) -> Result<Option<crate::SessionRow>> {
+        self.read("reading a session", |d| access::session(d, id_hash))
+    }
+
+    fn touch_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<bool> {
+        self.write("refreshing a session", |d| {
+            access::touch_session(d, id_hash, at)
+        })
+    }
+
+    fn delete_session(&self, id_hash: &[u8; 32]) -> Result<bool> {
+        self.write("ending a session", |d| access::delete_session(d, id_hash))
+    }
+
+    fn delete_user_sessions(&self, user: crate::UserId) -> Result<u64> {
+        self.write("ending sessions", |d| access::delete_user_sessions(d, user))
+    }
+
+    fn throttle(&self, kind: crate::ThrottleKind, key: &str) -> Result<crate::ThrottleState> {
+        self.read("reading a login throttle", |d| {
+            access::throttle(d, kind, key)
+        })
+    }
+
+    fn put_throttle(
+        &self,
+        kind: crate::ThrottleKind,
+        key: &str,
+        state: &crate::ThrottleState,
+    ) -> Result<()> {
+        self.write("storing a login throttle", |d| {
+            access::put_throttle(d, kind, key, state)
+        })
+    }
+
+    fn delete_throttle(&self, kind: crate::ThrottleKind, key: &str) -> Result<()> {
+        self.write("forgetting a login throttle", |d| {
+            access::delete_throttle(d, kind, key)
+        })
+    }
+
+    fn audit_append(&self, event: &crate::AuditEvent) -> Result<crate::AuditEntry> {
+        access::append_with_retry(|| {
+            self.write("appending to the audit log", |d| {
+                access::audit_append(d, event)
+            })
+        })
+    }
+
+    fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<crate::AuditEntry>> {
+        self.read("reading the audit log", |d| {
+            access::audit_entries(d, after_seq, limit)
+        })
+    }
+
+    fn audit_by_object(&self, kind: &str, id: &str, limit: u32) -> Result<Vec<crate::AuditEntry>> {
+        self.read("reading the audit log", |d| {
+            access::audit_by_object(d, kind, id, limit)
+        })
+    }
+
+    fn audit_by_actor(&self, actor: &crate::Actor, limit: u32) -> Result<Vec<crate::AuditEntry>> {
+        self.read("reading the audit log", |d| {
+            access::audit_by_actor(d, actor, limit)
         })
     }
 }

@@ -9,6 +9,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::TimeZone;
+use marsad_auth::{BreakReason, ChainVerifier, Purpose};
+use marsad_store::{
+    verify_audit, Actor, ApiToken, AuditEntry, AuditEvent, AuditObject, AuditVerifyError,
+    ChainBreak, ChainHead, NewUser, Outcome, SessionRow, ThrottleKind, ThrottleState, UserId,
+};
 use marsad_store::{
     Backend, Batch, Issue, NewInstitution, NewSubmission, PersonAction, PersonNumber, PersonStatus,
     QuarantineFilter, QuarantineStatus, QuarantinedRow, RecordKey, ReviewId, ReviewStatus,
@@ -62,6 +67,20 @@ impl Harness {
         match &self.engine {
             Engine::Sqlite { path, .. } => marsad_store::open(path.to_str().unwrap()),
             Engine::Postgres(db) => marsad_store::open(&db.url),
+        }
+    }
+
+    /// Runs raw SQL behind the store's back; the engine's error as text.
+    fn try_execute(&self, sql: &str) -> Result<(), String> {
+        match &self.engine {
+            Engine::Sqlite { path, .. } => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .map_err(|e| e.to_string()),
+            Engine::Postgres(db) => ::postgres::Client::connect(&db.url, ::postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -201,6 +220,19 @@ scenarios!(
     person_events_logged,
     person_unknowns,
     concurrent_opposite_merges,
+    users_lifecycle,
+    login_names_ignore_case,
+    recovery_code_consumed_once,
+    token_revoke,
+    session_touch_delete,
+    throttle_put_get,
+    audit_chain_and_queries,
+    audit_append_only_by_trigger,
+    audit_concurrent_appends,
+    audit_tamper_change,
+    audit_tamper_change_timestamp,
+    audit_tamper_delete,
+    audit_tamper_swap,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1729,4 +1761,546 @@ fn concurrent_opposite_merges(h: &Harness) {
     assert_eq!(s.resolve_number(N1).unwrap(), survivor);
     assert_eq!(s.resolve_number(N2).unwrap(), survivor);
     assert_eq!(s.person_records(survivor).unwrap().len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access: users, second factor, recovery codes, tokens, sessions, throttling, audit (issue 4)
+
+fn institution(s: &dyn Store, name: &str) {
+    s.ensure_institution(&NewInstitution {
+        name,
+        title: name,
+        kind: "border_police",
+        created_at: at(0),
+    })
+    .unwrap();
+}
+
+fn new_user<'a>(login: &'a str, roles: &'a [String]) -> NewUser<'a> {
+    NewUser {
+        login,
+        display_name: "أمينة بن علي",
+        institution: "border-police",
+        roles,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA",
+        created_at: at(10),
+    }
+}
+
+fn roles(names: &[&str]) -> Vec<String> {
+    names.iter().map(|r| (*r).to_owned()).collect()
+}
+
+fn users_lifecycle(h: &Harness) {
+    let s = h.store();
+    institution(s, "border-police");
+    assert!(!s.users_exist().unwrap());
+    let officer = roles(&["officer"]);
+    let u = s.create_user(&new_user("amina", &officer)).unwrap();
+    assert!(s.users_exist().unwrap());
+    assert_eq!(u.login, "amina");
+    assert_eq!(u.display_name, "أمينة بن علي");
+    assert_eq!(u.institution, "border-police");
+    assert_eq!(u.roles, officer);
+    assert_eq!((u.totp_secret.clone(), u.totp_last_step), (None, None));
+    assert!(!u.disabled);
+    assert_eq!(u.created_at, at(10));
+    assert!(
+        !format!("{u:?}").contains("argon2id"),
+        "Debug shows the hash"
+    );
+    assert_eq!(s.user(u.id).unwrap(), u);
+    assert_eq!(s.user_by_login("amina").unwrap(), Some(u.clone()));
+    assert_eq!(s.user_by_login("nobody").unwrap(), None);
+
+    s.set_user_password(u.id, "$argon2id$new").unwrap();
+    s.set_user_totp(u.id, Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"))
+        .unwrap();
+    assert!(s.advance_totp_step(u.id, 100).unwrap());
+    assert!(!s.advance_totp_step(u.id, 100).unwrap(), "replayed step");
+    assert!(!s.advance_totp_step(u.id, 99).unwrap(), "older step");
+    assert!(s.advance_totp_step(u.id, 101).unwrap());
+    s.set_user_roles(u.id, &roles(&["officer", "admin"]))
+        .unwrap();
+    s.set_user_disabled(u.id, true).unwrap();
+    let changed = s.user(u.id).unwrap();
+    assert_eq!(changed.password_hash, "$argon2id$new");
+    assert_eq!(
+        changed.totp_secret.as_deref(),
+        Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    );
+    assert_eq!(changed.totp_last_step, Some(101));
+    assert_eq!(changed.roles, roles(&["officer", "admin"]));
+    assert!(changed.disabled);
+    s.set_user_disabled(u.id, false).unwrap();
+    // Re-enrolling forgets the last step; removing the secret works too.
+    s.set_user_totp(u.id, Some("NEWSECRETNEWSECRETNEWSECRETNEWSE"))
+        .unwrap();
+    assert_eq!(s.user(u.id).unwrap().totp_last_step, None);
+    s.set_user_totp(u.id, None).unwrap();
+    assert_eq!(s.user(u.id).unwrap().totp_secret, None);
+    assert!(!s.user(u.id).unwrap().disabled);
+
+    let other = s.create_user(&new_user("karim", &[])).unwrap();
+    assert_eq!(
+        s.users()
+            .unwrap()
+            .iter()
+            .map(|u| u.login.as_str())
+            .collect::<Vec<_>>(),
+        ["amina", "karim"]
+    );
+    assert!(other.roles.is_empty());
+
+    let ghost = UserId(9_999);
+    not_found(s.user(ghost));
+    not_found(s.set_user_password(ghost, "x"));
+    not_found(s.set_user_totp(ghost, None));
+    not_found(s.advance_totp_step(ghost, 1));
+    not_found(s.set_user_roles(ghost, &[]));
+    not_found(s.set_user_disabled(ghost, true));
+    let mut unknown_institution = new_user("sami", &[]);
+    unknown_institution.institution = "nowhere";
+    not_found(s.create_user(&unknown_institution));
+    invalid(s.create_user(&new_user("", &[])));
+}
+
+fn login_names_ignore_case(h: &Harness) {
+    let s = h.store();
+    institution(s, "border-police");
+    let u = s.create_user(&new_user("Amina.Ben", &[])).unwrap();
+    conflict(s.create_user(&new_user("amina.ben", &[])));
+    conflict(s.create_user(&new_user("AMINA.BEN", &[])));
+    assert_eq!(s.user_by_login("aMiNa.bEn").unwrap().unwrap().id, u.id);
+    assert_eq!(
+        s.user_by_login("Amina.Ben").unwrap().unwrap().login,
+        "Amina.Ben"
+    );
+    // Beyond ASCII: É and é are one name.
+    s.create_user(&new_user("Émile", &[])).unwrap();
+    conflict(s.create_user(&new_user("émile", &[])));
+    assert!(s.user_by_login("ÉMILE").unwrap().is_some());
+    assert_eq!(s.users().unwrap().len(), 2);
+}
+
+fn code(n: u8) -> [u8; 32] {
+    [n; 32]
+}
+
+fn recovery_code_consumed_once(h: &Harness) {
+    let s = h.store();
+    institution(s, "border-police");
+    let u = s.create_user(&new_user("amina", &[])).unwrap();
+    let v = s.create_user(&new_user("karim", &[])).unwrap();
+    s.set_recovery_codes(u.id, &[code(3), code(1), code(2)], at(20))
+        .unwrap();
+    assert_eq!(
+        s.unused_recovery_codes(u.id).unwrap(),
+        [code(1), code(2), code(3)]
+    );
+    assert!(s.consume_recovery_code(u.id, &code(2), at(30)).unwrap());
+    assert!(!s.consume_recovery_code(u.id, &code(2), at(31)).unwrap());
+    assert!(
+        !s.consume_recovery_code(v.id, &code(1), at(31)).unwrap(),
+        "another user's code"
+    );
+    assert!(!s.consume_recovery_code(u.id, &code(9), at(31)).unwrap());
+    assert_eq!(s.unused_recovery_codes(u.id).unwrap(), [code(1), code(3)]);
+
+    // Racing logins with the same code: exactly one wins.
+    let wins = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| s.consume_recovery_code(u.id, &code(1), at(40)).unwrap()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|won| *won)
+            .count()
+    });
+    assert_eq!(wins, 1);
+
+    // A new set replaces the old one.
+    s.set_recovery_codes(u.id, &[code(7)], at(50)).unwrap();
+    assert_eq!(s.unused_recovery_codes(u.id).unwrap(), [code(7)]);
+    assert!(!s.consume_recovery_code(u.id, &code(3), at(51)).unwrap());
+    invalid(s.set_recovery_codes(u.id, &[code(8), code(8)], at(52)));
+    assert_eq!(
+        s.unused_recovery_codes(u.id).unwrap(),
+        [code(7)],
+        "refused set kept nothing"
+    );
+    not_found(s.set_recovery_codes(UserId(9_999), &[code(1)], at(53)));
+}
+
+fn api_token(id: &str, institution: &str, created: i64) -> ApiToken {
+    ApiToken {
+        id: id.into(),
+        secret_hash: code(created as u8),
+        institution: institution.into(),
+        actions: "submit,read".into(),
+        expires_at: at(86_400),
+        revoked_at: None,
+        created_by: "amina".into(),
+        created_at: at(created),
+    }
+}
+
+fn token_revoke(h: &Harness) {
+    let s = h.store();
+    institution(s, "border-police");
+    institution(s, "central-bank");
+    let t1 = api_token("abcdefghijklmnop", "border-police", 10);
+    let t2 = api_token("qrstuvwxyz234567", "border-police", 20);
+    let t3 = api_token("aaaaaaaaaaaaaaaa", "central-bank", 30);
+    for t in [&t1, &t2, &t3] {
+        s.create_token(t).unwrap();
+    }
+    conflict(s.create_token(&t1));
+    not_found(s.create_token(&api_token("bbbbbbbbbbbbbbbb", "nowhere", 40)));
+    assert_eq!(s.token(&t1.id).unwrap(), Some(t1.clone()));
+    assert_eq!(s.token("cccccccccccccccc").unwrap(), None);
+    assert_eq!(s.tokens("border-police").unwrap(), [t1.clone(), t2.clone()]);
+    assert_eq!(s.tokens("central-bank").unwrap(), [t3]);
+
+    s.revoke_token(&t1.id, at(100)).unwrap();
+    s.revoke_token(&t1.id, at(200)).unwrap();
+    let revoked = s.token(&t1.id).unwrap().unwrap();
+    assert_eq!(
+        revoked.revoked_at,
+        Some(at(100)),
+        "the first revocation stands"
+    );
+    assert_eq!(s.token(&t2.id).unwrap().unwrap().revoked_at, None);
+    not_found(s.revoke_token("cccccccccccccccc", at(100)));
+}
+
+fn session_touch_delete(h: &Harness) {
+    let s = h.store();
+    institution(s, "border-police");
+    let u = s.create_user(&new_user("amina", &[])).unwrap();
+    let v = s.create_user(&new_user("karim", &[])).unwrap();
+    let row = |id: u8, user: UserId| SessionRow {
+        id_hash: code(id),
+        user,
+        created_at: at(10),
+        last_seen_at: at(10),
+        second_factor_done: id.is_multiple_of(2),
+    };
+    for (id, user) in [(1, u.id), (2, u.id), (3, v.id)] {
+        s.create_session(&row(id, user)).unwrap();
+    }
+    conflict(s.create_session(&row(1, u.id)));
+    not_found(s.create_session(&row(4, UserId(9_999))));
+    assert_eq!(s.session(&code(2)).unwrap(), Some(row(2, u.id)));
+    assert_eq!(s.session(&code(9)).unwrap(), None);
+
+    let later = at(70) + chrono::Duration::microseconds(123_456);
+    assert!(s.touch_session(&code(1), later).unwrap());
+    assert!(!s.touch_session(&code(9), later).unwrap());
+    let touched = s.session(&code(1)).unwrap().unwrap();
+    assert_eq!((touched.created_at, touched.last_seen_at), (at(10), later));
+    assert!(!touched.second_factor_done);
+
+    assert!(s.delete_session(&code(1)).unwrap());
+    assert!(!s.delete_session(&code(1)).unwrap());
+    assert_eq!(s.session(&code(1)).unwrap(), None);
+    assert_eq!(s.delete_user_sessions(u.id).unwrap(), 1);
+    assert_eq!(s.session(&code(2)).unwrap(), None);
+    assert_eq!(
+        s.session(&code(3)).unwrap(),
+        Some(row(3, v.id)),
+        "other users keep theirs"
+    );
+}
+
+fn throttle_put_get(h: &Harness) {
+    let s = h.store();
+    assert_eq!(
+        s.throttle(ThrottleKind::Account, "amina").unwrap(),
+        ThrottleState::default()
+    );
+    let failing = ThrottleState {
+        recent_failures: 6,
+        consecutive_failures: 6,
+        last_failure_at: Some(at(60) + chrono::Duration::microseconds(7)),
+        locked_at: None,
+    };
+    s.put_throttle(ThrottleKind::Account, "amina", &failing)
+        .unwrap();
+    assert_eq!(s.throttle(ThrottleKind::Account, "amina").unwrap(), failing);
+    assert_eq!(
+        s.throttle(ThrottleKind::Address, "amina").unwrap(),
+        ThrottleState::default(),
+        "kinds are separate"
+    );
+    let locked = ThrottleState {
+        recent_failures: 20,
+        consecutive_failures: u32::MAX,
+        last_failure_at: Some(at(90)),
+        locked_at: Some(at(90)),
+    };
+    s.put_throttle(ThrottleKind::Account, "amina", &locked)
+        .unwrap();
+    assert_eq!(s.throttle(ThrottleKind::Account, "amina").unwrap(), locked);
+    s.put_throttle(ThrottleKind::Address, "192.0.2.7", &failing)
+        .unwrap();
+    s.delete_throttle(ThrottleKind::Account, "amina").unwrap();
+    s.delete_throttle(ThrottleKind::Account, "amina").unwrap();
+    assert_eq!(
+        s.throttle(ThrottleKind::Account, "amina").unwrap(),
+        ThrottleState::default()
+    );
+    assert_eq!(
+        s.throttle(ThrottleKind::Address, "192.0.2.7").unwrap(),
+        failing
+    );
+}
+
+/// A varied event: users read persons' files, a token submits, the system imports.
+fn event(i: u64) -> AuditEvent {
+    let (actor, action, object, purpose) = match i % 3 {
+        0 => (
+            Actor::User("1".into()),
+            "read",
+            Some(("person", format!("{}", 100 + i % 2))),
+            Some("case review"),
+        ),
+        1 => (
+            Actor::Token("abcdefghijklmnop".into()),
+            "submit",
+            Some(("submission", format!("{i}"))),
+            None,
+        ),
+        _ => (Actor::System("import".into()), "finalize", None, None),
+    };
+    AuditEvent {
+        // Nanoseconds are truncated to microseconds, which both engines keep exactly.
+        at: at(i as i64) + chrono::Duration::nanoseconds(123_456_789),
+        actor,
+        institution: Some("border-police".into()),
+        action: action.into(),
+        object: object.map(|(kind, id)| AuditObject {
+            kind: kind.into(),
+            id,
+        }),
+        purpose: purpose.map(|p| Purpose::parse(p).unwrap()),
+        outcome: if i == 4 {
+            Outcome::Denied
+        } else {
+            Outcome::Success
+        },
+    }
+}
+
+fn append_events(s: &dyn Store, n: u64) -> Vec<AuditEntry> {
+    (1..=n)
+        .map(|i| s.audit_append(&event(i)).unwrap())
+        .collect()
+}
+
+/// Reads the whole log through the verifier, `page` entries at a time.
+fn verify_paged(s: &dyn Store, page: u32) -> Result<ChainHead, ChainBreak> {
+    let mut v = ChainVerifier::new(ChainHead::GENESIS, None);
+    let mut after = 0;
+    loop {
+        let entries = s.audit_entries(after, page).unwrap();
+        for e in &entries {
+            v.push(e)?;
+        }
+        match entries.last() {
+            Some(last) => after = last.seq,
+            None => return v.finish(),
+        }
+    }
+}
+
+fn audit_chain_and_queries(h: &Harness) {
+    let s = h.store();
+    assert_eq!(verify_audit(s, None).unwrap(), ChainHead::GENESIS);
+    let written = append_events(s, 20);
+    assert_eq!(written[0].seq, 1);
+    assert_eq!(written[0].prev_hash, [0u8; 32]);
+    assert_eq!(written[0].at.timestamp_subsec_nanos(), 123_456_000);
+    // Stored exactly as hashed: every field, the microseconds included.
+    let mut stored = s.audit_entries(0, 7).unwrap();
+    stored.extend(s.audit_entries(7, 100).unwrap());
+    assert_eq!(stored, written);
+    let head = written[19].head();
+    assert_eq!(verify_paged(s, 7), Ok(head));
+    assert_eq!(verify_audit(s, None).unwrap(), head);
+    assert_eq!(verify_audit(s, Some(written[9].head())).unwrap(), head);
+    // An anchor further than the log: its tail was deleted.
+    let beyond = ChainHead {
+        seq: 25,
+        hash: [1; 32],
+    };
+    match verify_audit(s, Some(beyond)) {
+        Err(AuditVerifyError::Broken(b)) => assert_eq!(b.seq, 21),
+        other => panic!("expected a break, got {other:?}"),
+    }
+
+    // Who saw person 100's file: entries 6, 12, 18 (i % 3 == 0, i % 2 == 0), newest first.
+    let seen = s.audit_by_object("person", "100", 10).unwrap();
+    assert_eq!(seen.iter().map(|e| e.seq).collect::<Vec<_>>(), [18, 12, 6]);
+    assert!(seen
+        .iter()
+        .all(|e| e.purpose.as_deref() == Some("case review")));
+    assert_eq!(s.audit_by_object("person", "100", 2).unwrap().len(), 2);
+    assert!(s.audit_by_object("person", "999", 10).unwrap().is_empty());
+    let by_token = s
+        .audit_by_actor(&Actor::Token("abcdefghijklmnop".into()), 100)
+        .unwrap();
+    assert_eq!(
+        by_token.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [19, 16, 13, 10, 7, 4, 1]
+    );
+    assert_eq!(by_token[5].outcome, Outcome::Denied);
+    // Same id, other kind: nothing.
+    assert!(s
+        .audit_by_actor(&Actor::User("abcdefghijklmnop".into()), 100)
+        .unwrap()
+        .is_empty());
+
+    let mut bad = event(1);
+    bad.action = String::new();
+    invalid(s.audit_append(&bad));
+    assert_eq!(
+        verify_audit(s, None).unwrap(),
+        head,
+        "a refused event takes no place"
+    );
+    let next = s.audit_append(&event(21)).unwrap();
+    assert_eq!((next.seq, next.prev_hash), (21, head.hash));
+}
+
+fn audit_append_only_by_trigger(h: &Harness) {
+    let s = h.store();
+    append_events(s, 3);
+    assert!(h
+        .try_execute("UPDATE audit_log SET purpose = 'x' WHERE seq = 2")
+        .is_err());
+    assert!(h
+        .try_execute("DELETE FROM audit_log WHERE seq = 3")
+        .is_err());
+    assert_eq!(verify_audit(s, None).unwrap().seq, 3);
+}
+
+fn audit_concurrent_appends(h: &Harness) {
+    let s = h.store();
+    std::thread::scope(|scope| {
+        for t in 0..4u64 {
+            scope.spawn(move || {
+                for i in 0..15 {
+                    s.audit_append(&event(t * 100 + i)).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(verify_audit(s, None).unwrap().seq, 60);
+}
+
+/// Lets raw SQL edit the audit log, as someone with the database's keys could.
+fn disable_audit_triggers(h: &Harness) {
+    match h.store().backend() {
+        Backend::Sqlite => {
+            h.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        }
+        Backend::Postgres => h.execute("ALTER TABLE audit_log DISABLE TRIGGER USER"),
+    }
+}
+
+fn broken(s: &dyn Store) -> ChainBreak {
+    let paged = verify_paged(s, 2).unwrap_err();
+    match verify_audit(s, None) {
+        Err(AuditVerifyError::Broken(b)) => {
+            assert_eq!(b, paged);
+            b
+        }
+        other => panic!("expected a break, got {other:?}"),
+    }
+}
+
+fn audit_tamper_change(h: &Harness) {
+    let s = h.store();
+    append_events(s, 6);
+    disable_audit_triggers(h);
+    h.execute("UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 3");
+    assert_eq!(
+        broken(s),
+        ChainBreak {
+            seq: 3,
+            reason: BreakReason::Changed
+        }
+    );
+}
+
+fn audit_tamper_change_timestamp(h: &Harness) {
+    let s = h.store();
+    append_events(s, 6);
+    disable_audit_triggers(h);
+    // One microsecond is enough.
+    let moved = match h.store().backend() {
+        Backend::Sqlite => "UPDATE audit_log SET at = '2025-03-01T08:00:05.123457Z' WHERE seq = 5",
+        Backend::Postgres => {
+            "UPDATE audit_log SET at = at + interval '1 microsecond' WHERE seq = 5"
+        }
+    };
+    h.execute(moved);
+    assert_eq!(
+        broken(s),
+        ChainBreak {
+            seq: 5,
+            reason: BreakReason::Changed
+        }
+    );
+}
+
+fn audit_tamper_delete(h: &Harness) {
+    let s = h.store();
+    append_events(s, 6);
+    disable_audit_triggers(h);
+    h.execute("DELETE FROM audit_log WHERE seq = 4");
+    assert_eq!(
+        broken(s),
+        ChainBreak {
+            seq: 4,
+            reason: BreakReason::Missing { through: 4 }
+        }
+    );
+}
+
+fn audit_tamper_swap(h: &Harness) {
+    let s = h.store();
+    append_events(s, 6);
+    disable_audit_triggers(h);
+    let cols = [
+        "at",
+        "actor_kind",
+        "actor_id",
+        "institution",
+        "action",
+        "object_kind",
+        "object_id",
+        "purpose",
+        "outcome",
+        "prev_hash",
+        "hash",
+    ];
+    let set = cols
+        .iter()
+        .map(|c| format!("{c} = (SELECT {c} FROM swap WHERE swap.seq = 6 - audit_log.seq)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    h.execute(&format!(
+        "CREATE TEMP TABLE swap AS SELECT * FROM audit_log WHERE seq IN (2, 4);
+         UPDATE audit_log SET {set} WHERE seq IN (2, 4);"
+    ));
+    assert_eq!(
+        broken(s),
+        ChainBreak {
+            seq: 2,
+            reason: BreakReason::Moved { original_seq: 4 }
+        }
+    );
 }
