@@ -17,6 +17,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+mod linkage;
 mod names;
 mod out;
 mod population;
@@ -24,6 +25,10 @@ mod sources;
 mod spell;
 mod world;
 
+pub use linkage::{
+    arabic_keyboard, linkage_benchmark, LinkageConfig, LinkageFile, LinkageSet,
+    CANONICAL_PERSON_HEADER, RECORDS_PER_PERSON, TRUTH_FILE,
+};
 pub use sources::SOURCE_NAMES;
 
 /// What to generate.
