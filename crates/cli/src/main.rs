@@ -16,8 +16,10 @@ use marsad_store::Store;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod admin;
 mod config;
 mod demo;
+mod link;
 mod progress;
 mod quarantine;
 
@@ -144,6 +146,14 @@ enum Command {
     /// Rejected rows: list, correct, resubmit.
     #[command(subcommand)]
     Quarantine(quarantine::QuarantineCommand),
+    /// The audit trail: check its hash chain.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Accounts: the one-time creation of the first administrator.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Link canonical person CSVs offline: one person id per record (source,record_id,person_id).
+    Link(link::LinkArgs),
 }
 
 #[derive(Subcommand)]
@@ -344,6 +354,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Quarantine(cmd) => quarantine::run(cmd, clock.as_ref()),
+        Command::Audit(cmd) => admin::audit(cmd),
+        Command::User(cmd) => admin::user(cmd, clock.as_ref()),
+        Command::Link(args) => link::run(args),
     }
 }
 

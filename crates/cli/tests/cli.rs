@@ -331,6 +331,66 @@ fn killed_import_resumes(cli: &Cli) {
     assert_eq!(report["status"], "complete");
 }
 
+/// The first administrator is created once, with a random one-time password; the creation is
+/// audited, `audit verify` accepts the chain, and names the entry when one is tampered with.
+fn first_admin_and_audit_verify(cli: &Cli) {
+    let err = cli.fails(&[
+        "user",
+        "create-admin",
+        "root",
+        "--institution",
+        "observatoire",
+    ]);
+    assert!(err.contains("unknown institution 'observatoire'"), "{err}");
+    cli.ok(&[
+        "institution",
+        "add",
+        "observatoire",
+        "--kind",
+        "observatory",
+    ]);
+    let out = cli.ok(&[
+        "user",
+        "create-admin",
+        "amina",
+        "--institution",
+        "observatoire",
+    ]);
+    let password = out
+        .lines()
+        .find_map(|l| l.split("sign-in): ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(password.len(), 20, "{out}");
+    let again = cli.fails(&[
+        "user",
+        "create-admin",
+        "amina2",
+        "--institution",
+        "observatoire",
+    ]);
+    assert!(again.contains("accounts exist already"), "{again}");
+    let verified = cli.ok(&["audit", "verify"]);
+    assert!(
+        verified.contains("audit chain intact: 1 entry, head 1:"),
+        "{verified}"
+    );
+    let head = verified
+        .split("head ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(cli
+        .ok(&["audit", "verify", "--anchor", &head])
+        .contains("intact"));
+    let err = cli.fails(&["audit", "verify", "--anchor", "7:00"]);
+    assert!(err.contains("--anchor '7:00'"), "{err}");
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { if let Some(c) = super::Cli::new(super::Engine::Sqlite) { super::$name(&c) } } )* }
@@ -343,6 +403,7 @@ both_engines!(
     errors_are_one_line,
     demo_loads_through_the_import_path,
     killed_import_resumes,
+    first_admin_and_audit_verify,
 );
 
 #[test]

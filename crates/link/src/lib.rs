@@ -1,0 +1,299 @@
+//! Record linkage: which person records, from any source and in either script, are one person.
+//!
+//! What this crate owns: reading a canonical person row into a [`Record`] with its keys
+//! precomputed (names through `marsad-names`); **blocking** ([`BlockRule`]: several rules,
+//! pairs unioned, oversized blocks skipped and reported); **comparisons with levels**
+//! ([`Comparison`], [`compare`]); a **Fellegi–Sunter model estimated without labels**
+//! ([`Model`]: u from seeded random pairs, m and λ by EM, match weights log2(m/u),
+//! term-frequency adjustment of exact name matches); the three **outcomes** per pair
+//! ([`Outcome`]: link, clerical review, no link); **clustering guarded against chaining**
+//! (module `cluster` documents the rule); every score **explainable** ([`Model::explain`]).
+//! [`link`] runs it all.
+//!
+//! What it does **not** do: no I/O, no clock, no global state; randomness is a seed in
+//! [`LinkConfig`]. Comparisons run on scoped threads (`LinkConfig::threads`); the result does
+//! not depend on their number. Reading CSV files, progress bars and timing belong
+//! to the `cli`; storing unified numbers belongs to the store integration.
+//!
+//! Records with no name, no date of birth and no document are kept (each is its own person)
+//! but never linked: they are put in no block ("never linked on nothing").
+//!
+//! # Guards on top of Fellegi–Sunter
+//! Plain Fellegi–Sunter assumes the comparisons independent; in migration registers they are
+//! not (a household shares a phone and an address, a frequent name is frequent as a whole,
+//! namesakes share a birth year by construction). [`Model`] applies, each explainable as a
+//! term of the score:
+//! - **names are reliable, so their disagreement is (nearly) a veto**: when the estimated m
+//!   says fewer than 5% of one person's record pairs disagree on the given name (and the
+//!   documents do not agree), a given-name disagreement weighs −60 bits and a merely "alike"
+//!   given name −20; a family- or father's-name disagreement −20. Siblings and twins, who
+//!   share father, mother, family name, address, phone (and, twins, the birth date) stay
+//!   apart. On data where names are often replaced (FEBRL) the guard switches itself off;
+//! - **two frequent given names are two names**: Mohamed and Mahmoud (keys one letter apart)
+//!   are "different", not "similar", when both are frequent;
+//! - **dates in conflict** (two full dates beyond a typo, years more than five apart) weigh at
+//!   most −12 bits, −30 when such conflicts are rare among one person's records;
+//! - **term frequency**: an exact match on a frequent name (محمد, بن علي) counts less than on
+//!   a rare one (log2(u_exact / frequency), bounded by `tf_adjustment_max`), and the whole
+//!   name (given|family|father) is bounded by its own frequency: Mohamed Ben Ali son of Ali is
+//!   one frequent name, not three agreements;
+//! - **a household's contact fields count once**: only the strongest agreement among phone,
+//!   address, locality and postcode ([`CONTACT_GROUP`]);
+//! - **the source is a comparison too**: EM learns how rarely one source holds two records of
+//!   one person, so two census records of namesakes need more evidence than a census and a
+//!   border record.
+//!
+//! The clustering guard against chaining is documented in module `cluster` and in
+//! [`cluster()`].
+
+mod blocking;
+mod cluster;
+mod compare;
+mod config;
+mod model;
+mod record;
+mod rng;
+
+pub use blocking::{candidate_pairs, BlockRule, RuleReport};
+pub use cluster::{cluster, Clustering};
+pub use compare::{
+    compare, date_level, document_level, name_level, Comparison, Levels, COMPARISONS,
+    FULL_DATE_CONFLICT, NULL,
+};
+pub use config::LinkConfig;
+pub use model::{
+    em, estimate_m, estimate_u, initial_m, patterns, Explanation, Model, Probabilities, Term,
+    CONTACT_GROUP,
+};
+pub use record::{BirthDate, Name, PersonRow, Record, Sex};
+pub use rng::SplitMix64;
+
+/// What can go wrong in this crate.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LinkError {
+    /// The configuration is unreadable or inconsistent.
+    #[error("invalid link configuration: {0}")]
+    Config(String),
+}
+
+/// The decision for one pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Link,
+    Review,
+    NoLink,
+}
+
+impl Outcome {
+    /// The outcome of a score under the configured thresholds.
+    pub fn of(score: f64, config: &LinkConfig) -> Outcome {
+        if score >= config.link_threshold {
+            Outcome::Link
+        } else if score >= config.review_threshold {
+            Outcome::Review
+        } else {
+            Outcome::NoLink
+        }
+    }
+}
+
+/// A scored candidate pair (indices into the input records, `a < b`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredPair {
+    pub a: u32,
+    pub b: u32,
+    pub score: f64,
+    pub outcome: Outcome,
+}
+
+/// Receives the phases of [`link`] (for progress bars and timing, which are the caller's).
+pub trait Progress {
+    /// A phase starts; `total` units of work (0 when unknown).
+    fn phase(&self, name: &str, total: u64);
+    /// `n` more units are done.
+    fn advance(&self, n: u64);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn phase(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// Counts for the summary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkStats {
+    pub records: usize,
+    /// Records with nothing to link on (kept as their own person).
+    pub unusable: usize,
+    pub rules: Vec<RuleReport>,
+    /// Candidate pairs after the union of the rules.
+    pub candidate_pairs: usize,
+    pub links: usize,
+    pub reviews: usize,
+    pub clusters: usize,
+    pub largest_cluster: usize,
+    pub refused_merges: u64,
+}
+
+/// Everything [`link`] found.
+#[derive(Clone, Debug)]
+pub struct Linkage {
+    /// The cluster of each input record (numbered in order of first appearance).
+    pub cluster_of: Vec<u32>,
+    /// The pairs scored link or review (not the no-links), in candidate order.
+    pub pairs: Vec<ScoredPair>,
+    pub model: Model,
+    pub stats: LinkStats,
+}
+
+impl Linkage {
+    /// The offline person id of record `i`: `P` and the cluster's number (1-based, in order
+    /// of the cluster's first record in the input), so the same input in the same order gives
+    /// the same ids. (The unified 12-digit number is the store's, not this.)
+    pub fn person_id(&self, i: usize) -> String {
+        format!("P{}", self.cluster_of[i] + 1)
+    }
+}
+
+const CHUNK: usize = 4096;
+
+/// `f` over `items` on up to `threads` scoped threads, results in order.
+pub(crate) fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < 2 * CHUNK {
+        return items.iter().map(f).collect();
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                // A comparison never panics; if one did, the panic goes on in the caller.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
+}
+
+/// A given and family name carried by at most this many records is "rare together".
+const RARE_NAME_RECORDS: u32 = 8;
+
+/// For each pair: both records carry the same given and family name keys, and that name is
+/// rare (at most [`RARE_NAME_RECORDS`] records).
+fn rare_name_pairs(records: &[Record], usable: &[u32], pairs: &[(u32, u32)]) -> Vec<bool> {
+    let full = |r: &Record| -> Option<String> {
+        Some(format!(
+            "{}|{}",
+            r.given.as_ref()?.key,
+            r.family.as_ref()?.key
+        ))
+    };
+    let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for &i in usable {
+        if let Some(k) = full(&records[i as usize]) {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    pairs
+        .iter()
+        .map(
+            |&(a, b)| match (full(&records[a as usize]), full(&records[b as usize])) {
+                (Some(x), Some(y)) if x == y => {
+                    counts.get(&x).copied().unwrap_or(0) <= RARE_NAME_RECORDS
+                }
+                _ => false,
+            },
+        )
+        .collect()
+}
+
+/// Links the records: blocking, comparison, model estimation, scoring, clustering.
+pub fn link(records: &[Record], config: &LinkConfig, progress: &dyn Progress) -> Linkage {
+    let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
+    let usable_idx: Vec<u32> = (0..records.len() as u32)
+        .filter(|&i| usable[i as usize])
+        .collect();
+
+    progress.phase("blocking", 0);
+    let (pairs, rules) = candidate_pairs(records, &usable, config.max_block_size);
+
+    progress.phase("comparing", pairs.len() as u64);
+    let threads = config.threads();
+    let mut levels: Vec<Levels> = Vec::with_capacity(pairs.len());
+    for chunk in pairs.chunks(CHUNK * 64) {
+        levels.extend(par_map(chunk, threads, |&(a, b)| {
+            compare(&records[a as usize], &records[b as usize])
+        }));
+        progress.advance(chunk.len() as u64);
+    }
+
+    progress.phase("estimating", 0);
+    let rare_name = rare_name_pairs(records, &usable_idx, &pairs);
+    let model = Model::estimate(records, &usable_idx, &levels, &rare_name, config);
+
+    progress.phase("scoring", pairs.len() as u64);
+    let mut scored = Vec::new();
+    let mut links = Vec::new();
+    for (k, (&(a, b), l)) in pairs.iter().zip(&levels).enumerate() {
+        let score = model.score_levels(&records[a as usize], &records[b as usize], l);
+        let outcome = Outcome::of(score, config);
+        if outcome != Outcome::NoLink {
+            scored.push(ScoredPair {
+                a,
+                b,
+                score,
+                outcome,
+            });
+        }
+        if outcome == Outcome::Link {
+            links.push((score, a, b));
+        }
+        if (k + 1) % CHUNK == 0 {
+            progress.advance(CHUNK as u64);
+        }
+    }
+    drop(levels);
+
+    progress.phase("clustering", 0);
+    let clustering = cluster(
+        records.len(),
+        &links,
+        |x, y| model.score(&records[x as usize], &records[y as usize]),
+        config.merge_mean_min,
+        config.merge_pair_min,
+        config.merge_check_members,
+    );
+    let stats = LinkStats {
+        records: records.len(),
+        unusable: records.len() - usable_idx.len(),
+        rules,
+        candidate_pairs: pairs.len(),
+        links: links.len(),
+        reviews: scored.len() - links.len(),
+        clusters: clustering.clusters,
+        largest_cluster: clustering.largest,
+        refused_merges: clustering.refused_merges,
+    };
+    Linkage {
+        cluster_of: clustering.cluster_of,
+        pairs: scored,
+        model,
+        stats,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,738 @@
+//! The Fellegi–Sunter model, estimated without labels: u (how often two different people agree
+//! at a level) from random pairs, m (how often one person's two records do) and λ (the share of
+//! matches among candidate pairs) by expectation–maximisation over the candidate pairs. A
+//! level's weight is log2(m/u) bits; an exact name match is adjusted by the name's frequency.
+
+use std::collections::HashMap;
+
+use crate::compare::{compare, Comparison, Levels, NULL};
+use crate::config::LinkConfig;
+use crate::record::Record;
+use crate::rng::SplitMix64;
+
+/// The estimated model and everything needed to score a pair.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Share of matches among the candidate pairs.
+    pub lambda: f64,
+    /// `m[c][level]`: P(level | same person).
+    pub m: Vec<Vec<f64>>,
+    /// `u[c][level]`: P(level | different people).
+    pub u: Vec<Vec<f64>>,
+    /// `weights[c][level]` = log2(m/u), after the guards (see [`Model::estimate`]).
+    pub weights: Vec<Vec<f64>>,
+    /// Relative frequency of each given, family, father's and mother's name key among the
+    /// usable records.
+    tf: [HashMap<String, f64>; 4],
+    /// Relative frequency of each whole name: given|family and given|family|father keys.
+    whole_name: HashMap<String, f64>,
+    tf_max: f64,
+    /// The comparisons whose full disagreement is capped (near a veto) when the document
+    /// does not agree, and the cap.
+    name_vetoes: Vec<(Comparison, f64)>,
+    /// The cap of a given name "alike" (JW ≥ 0.8 only) when given names are reliable.
+    given_alike_cap: Option<f64>,
+    /// Two different given-name keys both at least this frequent are two names.
+    distinct_min_frequency: f64,
+}
+
+/// One comparison's part of a pair's score.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Term {
+    pub comparison: Comparison,
+    /// The level's name; `None` when either side is unknown (weight 0).
+    pub level: Option<&'static str>,
+    /// What the comparison adds to the score, term-frequency adjustment included.
+    pub weight: f64,
+    /// The term-frequency part of `weight` (0 unless an exact name match; on the given name
+    /// it includes the whole-name correction).
+    pub tf_adjustment: f64,
+    /// An agreement not counted because a stronger one of its group counted (see
+    /// [`CONTACT_GROUP`]).
+    pub grouped: bool,
+}
+
+/// Fields a household shares: only the strongest agreement among them counts (they are not
+/// independent evidence: siblings share phone, address, locality and postcode at once).
+/// Disagreements all count.
+pub const CONTACT_GROUP: [Comparison; 4] = [
+    Comparison::Phone,
+    Comparison::Address,
+    Comparison::Locality,
+    Comparison::Postcode,
+];
+
+/// Why a pair scored what it did: `score = prior + Σ terms.weight`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// log2(λ/(1-λ)): the score of a pair nothing is known about.
+    pub prior: f64,
+    pub terms: Vec<Term>,
+    pub score: f64,
+}
+
+const M_MIN: f64 = 1e-6;
+const U_PSEUDO: f64 = 0.5;
+const PRIOR_PAIRS: f64 = 2.0;
+
+/// The m probabilities EM starts from (and is pulled towards by a weak prior): agreement is
+/// likely for a person's own records, each further level half as likely as the one before.
+pub fn initial_m() -> Vec<Vec<f64>> {
+    Comparison::ALL
+        .iter()
+        .map(|c| {
+            let n = c.levels().len();
+            let mut v: Vec<f64> = (0..n)
+                .map(|l| if l == 0 { 0.0 } else { 0.5f64.powi(l as i32) })
+                .collect();
+            let rest: f64 = v.iter().sum();
+            for x in v.iter_mut().skip(1) {
+                *x *= 0.15 / rest;
+            }
+            v[0] = 0.85;
+            v
+        })
+        .collect()
+}
+
+/// u from random pairs of the usable records (`indices`), seeded; all pairs when there are
+/// no more than `sample` of them. Each level gets a pseudo-count of one half. Compared on
+/// `threads` scoped threads; the result does not depend on their number.
+pub fn estimate_u(
+    records: &[Record],
+    indices: &[u32],
+    sample: usize,
+    seed: u64,
+    threads: usize,
+) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = Comparison::ALL
+        .iter()
+        .map(|c| vec![U_PSEUDO; c.levels().len()])
+        .collect();
+    let n = indices.len();
+    let all_pairs = n.saturating_mul(n.saturating_sub(1)) / 2;
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(all_pairs.min(sample));
+    if all_pairs <= sample {
+        for (x, &i) in indices.iter().enumerate() {
+            for &j in &indices[x + 1..] {
+                pairs.push((i, j));
+            }
+        }
+    } else {
+        let mut rng = SplitMix64::new(seed);
+        while pairs.len() < sample {
+            let (x, y) = (rng.below(n), rng.below(n));
+            if x != y {
+                pairs.push((indices[x], indices[y]));
+            }
+        }
+    }
+    let levels = crate::par_map(&pairs, threads, |&(i, j)| {
+        compare(&records[i as usize], &records[j as usize])
+    });
+    for l in &levels {
+        for (c, &x) in l.iter().enumerate() {
+            if x != NULL {
+                counts[c][usize::from(x)] += 1.0;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|v| {
+            let total: f64 = v.iter().sum();
+            v.into_iter().map(|x| x / total).collect()
+        })
+        .collect()
+}
+
+/// EM over comparison patterns (`(levels, how many pairs)`), u fixed: returns (λ, m).
+pub fn em(
+    patterns: &[(Levels, u64)],
+    u: &[Vec<f64>],
+    init_m: &[Vec<f64>],
+    iterations: usize,
+) -> (f64, Vec<Vec<f64>>) {
+    let (lambda, m, _) = em_counts(patterns, u, init_m, iterations);
+    (lambda, m)
+}
+
+/// EM as [`em`], also returning the expected number of matching pairs at each level in the
+/// last iteration (the sufficient statistics, for pooling sessions).
+fn em_counts(
+    patterns: &[(Levels, u64)],
+    u: &[Vec<f64>],
+    init_m: &[Vec<f64>],
+    iterations: usize,
+) -> (f64, Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let mut m: Vec<Vec<f64>> = init_m.to_vec();
+    let mut counts: Vec<Vec<f64>> = init_m.iter().map(|v| vec![0.0; v.len()]).collect();
+    let mut lambda = 0.3;
+    let total: f64 = patterns.iter().map(|(_, n)| *n as f64).sum();
+    if total == 0.0 {
+        return (lambda, m, counts);
+    }
+    for _ in 0..iterations {
+        let mut acc: Vec<Vec<f64>> = init_m.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut matches = 0.0;
+        for (levels, n) in patterns {
+            let mut log_odds = (lambda / (1.0 - lambda)).ln();
+            for (c, &l) in levels.iter().enumerate() {
+                if l != NULL {
+                    let l = usize::from(l);
+                    log_odds += m[c][l].ln() - u[c][l].ln();
+                }
+            }
+            let p = 1.0 / (1.0 + (-log_odds).exp());
+            let w = p * (*n as f64);
+            matches += w;
+            for (c, &l) in levels.iter().enumerate() {
+                if l != NULL {
+                    acc[c][usize::from(l)] += w;
+                }
+            }
+        }
+        lambda = (matches / total).clamp(1e-6, 1.0 - 1e-6);
+        m = pooled(&[&acc], init_m);
+        counts = acc;
+    }
+    (lambda, m, counts)
+}
+
+/// m from expected counts (summed over `counts`) with a weak prior of `PRIOR_PAIRS` pairs
+/// distributed as `init_m`, clamped.
+fn pooled(counts: &[&Vec<Vec<f64>>], init_m: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    init_m
+        .iter()
+        .enumerate()
+        .map(|(c, init)| {
+            let row: Vec<f64> = init
+                .iter()
+                .enumerate()
+                .map(|(l, p)| p * PRIOR_PAIRS + counts.iter().map(|k| k[c][l]).sum::<f64>())
+                .collect();
+            let sum: f64 = row.iter().sum();
+            row.into_iter()
+                .map(|x| (x / sum).clamp(M_MIN, 1.0 - M_MIN))
+                .collect()
+        })
+        .collect()
+}
+
+/// A training session: the candidate pairs agreeing exactly on `on`, with those comparisons
+/// left out of the EM (they were chosen to agree, so their m and u would be biased).
+/// Probabilities per comparison and level (`p[comparison][level]`).
+pub type Probabilities = Vec<Vec<f64>>;
+
+/// Sessions: pairs agreeing exactly on a document number, on a full date of birth, or on
+/// given and family name.
+const SESSIONS: &[&[Comparison]] = &[
+    &[Comparison::Document],
+    &[Comparison::BirthDate],
+    &[Comparison::Given, Comparison::Family],
+];
+
+/// Fewest pairs a session needs for its estimates to be used.
+const SESSION_MIN_PAIRS: u64 = 20;
+
+/// m by EM in sessions (as Splink trains): each session takes the candidate pairs that agree
+/// exactly on some comparisons and runs EM over the others; a comparison's m pools the
+/// expected match counts of every session that did not select on it (so a level seen only in
+/// one kind of pair, a year-only date against a full one, is estimated where it occurs).
+/// EM over all candidate pairs with every comparison at once tends to call everything a match
+/// (the pairs that blocking brought together agree on a lot); within a session, the
+/// comparisons that blocking did not choose separate the classes. Then λ is estimated over all
+/// candidate pairs with m and u fixed, and bounded to [1e-4, 0.5]. Also returns the m of the
+/// document session alone (pairs sharing a document number are almost all one person: the
+/// cleanest view of how often one person's records disagree), when it had enough pairs.
+///
+/// The session on names takes only `rare_name_patterns`: pairs whose given and family name
+/// are rare together (the pipeline passes pairs whose name occurs on few records), since
+/// among the pairs sharing a frequent name (محمد بن علي) most are namesakes, and EM would
+/// learn that one person's records often disagree on the date of birth.
+pub fn estimate_m(
+    patterns: &[(Levels, u64)],
+    rare_name_patterns: &[(Levels, u64)],
+    u: &[Vec<f64>],
+    iterations: usize,
+) -> (f64, Probabilities, Option<Probabilities>) {
+    let init = initial_m();
+    let mut sums: Vec<Vec<f64>> = init.iter().map(|v| vec![0.0; v.len()]).collect();
+    let mut by_document = None;
+    for on in SESSIONS {
+        let idx: Vec<usize> = on.iter().map(|c| *c as usize).collect();
+        let source = if on.contains(&Comparison::Given) {
+            rare_name_patterns
+        } else {
+            patterns
+        };
+        let selected: Vec<(Levels, u64)> = source
+            .iter()
+            .filter(|(l, _)| idx.iter().all(|&c| l[c] == 0))
+            .map(|(l, k)| {
+                let mut l = *l;
+                for &c in &idx {
+                    l[c] = NULL;
+                }
+                (l, *k)
+            })
+            .collect();
+        let total: u64 = selected.iter().map(|(_, k)| k).sum();
+        if total < SESSION_MIN_PAIRS {
+            continue;
+        }
+        let (_, session_m, counts) = em_counts(&selected, u, &init, iterations);
+        if on == &[Comparison::Document] {
+            by_document = Some(session_m);
+        }
+        for (c, row) in counts.iter().enumerate() {
+            if idx.contains(&c) {
+                continue;
+            }
+            for (s, x) in sums[c].iter_mut().zip(row) {
+                *s += x;
+            }
+        }
+    }
+    let m = pooled(&[&sums], &init);
+    // λ with m and u fixed.
+    let total: f64 = patterns.iter().map(|(_, k)| *k as f64).sum();
+    let mut lambda: f64 = 0.1;
+    if total > 0.0 {
+        for _ in 0..iterations.max(1) * 2 {
+            let mut matches = 0.0;
+            for (levels, k) in patterns {
+                let mut log_odds = (lambda / (1.0 - lambda)).ln();
+                for (c, &l) in levels.iter().enumerate() {
+                    if l != NULL {
+                        let l = usize::from(l);
+                        log_odds += m[c][l].ln() - u[c][l].ln();
+                    }
+                }
+                matches += *k as f64 / (1.0 + (-log_odds).exp());
+            }
+            lambda = (matches / total).clamp(1e-4, 0.5);
+        }
+    }
+    (lambda, m, by_document)
+}
+
+const COMPARISON_COUNT: usize = crate::compare::COMPARISONS;
+
+/// Counts the distinct comparison patterns.
+pub fn patterns(levels: &[Levels]) -> Vec<(Levels, u64)> {
+    let mut map: HashMap<Levels, u64> = HashMap::new();
+    for l in levels {
+        *map.entry(*l).or_default() += 1;
+    }
+    let mut v: Vec<(Levels, u64)> = map.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+impl Model {
+    /// Estimates the model: u from random pairs of the usable records, m and λ by EM over
+    /// the candidate pairs' levels (`rare_name[k]`: pair k's given and family name are rare
+    /// together, see [`estimate_m`]). Guards after EM: agreement never counts against a match
+    /// nor full disagreement for one; a name level never weighs more than the level above it;
+    /// a given-name disagreement weighs at most `config.given_mismatch_same_document_weight`;
+    /// and a given-, family- or father's-name disagreement weighs at most
+    /// `config.{given,family,father}_mismatch_max_weight` (near a veto) when the document does
+    /// not agree and that name is reliable in these data (m of the disagreement below
+    /// `config.names_reliable_below`): siblings and twins agree on everything else, and
+    /// namesakes born the same day in the same town are not one person. (FEBRL replaces given
+    /// names in 12% of its duplicates; there the near-veto would cost recall and is not
+    /// applied.)
+    pub fn estimate(
+        records: &[Record],
+        usable: &[u32],
+        candidate_levels: &[Levels],
+        rare_name: &[bool],
+        config: &LinkConfig,
+    ) -> Model {
+        let u = estimate_u(
+            records,
+            usable,
+            config.u_sample_pairs,
+            config.seed,
+            config.threads(),
+        );
+        let rare: Vec<Levels> = candidate_levels
+            .iter()
+            .zip(rare_name)
+            .filter(|(_, r)| **r)
+            .map(|(l, _)| *l)
+            .collect();
+        let (lambda, m, by_document) = estimate_m(
+            &patterns(candidate_levels),
+            &patterns(&rare),
+            &u,
+            config.em_iterations,
+        );
+        let mut weights: Vec<Vec<f64>> = m
+            .iter()
+            .zip(&u)
+            .map(|(mc, uc)| mc.iter().zip(uc).map(|(m, u)| (m / u).log2()).collect())
+            .collect();
+        for (c, w) in Comparison::ALL.iter().zip(weights.iter_mut()) {
+            if matches!(
+                c,
+                Comparison::Given | Comparison::Family | Comparison::Father | Comparison::Mother
+            ) {
+                for l in 1..w.len() {
+                    w[l] = w[l].min(w[l - 1]);
+                }
+            }
+            // Agreement never counts against a match, full disagreement never for one, and no
+            // partial agreement counts more than full agreement (rare levels are poorly
+            // estimated). Not for the source, where "agreement" (the same source) is evidence
+            // against.
+            if *c != Comparison::Source {
+                if let Some(first) = w.first_mut() {
+                    *first = first.max(0.0);
+                }
+                for l in 1..w.len() {
+                    w[l] = w[l].min(w[0]);
+                }
+                if let Some(last) = w.last_mut() {
+                    *last = last.min(0.0);
+                }
+            }
+            if *c == Comparison::BirthDate {
+                let k = usize::from(crate::compare::FULL_DATE_CONFLICT);
+                let mc = &by_document.as_ref().unwrap_or(&m)[Comparison::BirthDate as usize];
+                let conflicts = mc[k] + mc.last().copied().unwrap_or(0.0);
+                let cap = if conflicts < config.dates_reliable_below {
+                    config.date_conflict_reliable_max_weight
+                } else {
+                    config.date_conflict_max_weight
+                };
+                w[k] = w[k].min(cap);
+                if let Some(last) = w.last_mut() {
+                    *last = last.min(cap);
+                }
+            }
+            if *c == Comparison::Given {
+                if let Some(last) = w.last_mut() {
+                    *last = last.min(config.given_mismatch_same_document_weight);
+                }
+            }
+        }
+        // Name disagreements the data show to be rare among one person's records.
+        let clean = by_document.as_ref().unwrap_or(&m);
+        let reliable = |c: Comparison| {
+            clean[c as usize].last().copied().unwrap_or(1.0) < config.names_reliable_below
+        };
+        let caps = [
+            (Comparison::Given, config.given_mismatch_max_weight),
+            (Comparison::Family, config.family_mismatch_max_weight),
+            (Comparison::Father, config.father_mismatch_max_weight),
+        ];
+        let name_vetoes: Vec<(Comparison, f64)> =
+            caps.into_iter().filter(|(c, _)| reliable(*c)).collect();
+        let given_alike_cap = reliable(Comparison::Given).then_some(config.given_alike_max_weight);
+        let pick = |r: &Record, t: usize| -> Option<String> {
+            let n = match t {
+                0 => r.given.as_ref(),
+                1 => r.family.as_ref(),
+                2 => r.father.as_ref(),
+                _ => r.mother.as_ref(),
+            };
+            n.map(|n| n.key.clone())
+        };
+        let tf: [HashMap<String, f64>; 4] = std::array::from_fn(|t| {
+            let mut counts: HashMap<String, f64> = HashMap::new();
+            let mut total = 0.0;
+            for &i in usable {
+                if let Some(k) = pick(&records[i as usize], t) {
+                    *counts.entry(k).or_default() += 1.0;
+                    total += 1.0;
+                }
+            }
+            for v in counts.values_mut() {
+                *v /= total;
+            }
+            counts
+        });
+        let mut whole_name: HashMap<String, f64> = HashMap::new();
+        let mut total = 0.0;
+        for &i in usable {
+            let r = &records[i as usize];
+            if let Some(k) = whole_key(r, false) {
+                *whole_name.entry(k).or_default() += 1.0;
+                total += 1.0;
+                if let Some(k) = whole_key(r, true) {
+                    *whole_name.entry(k).or_default() += 1.0;
+                }
+            }
+        }
+        for v in whole_name.values_mut() {
+            *v /= total;
+        }
+        Model {
+            whole_name,
+            lambda,
+            m,
+            u,
+            weights,
+            tf,
+            tf_max: config.tf_adjustment_max,
+            name_vetoes,
+            given_alike_cap,
+            distinct_min_frequency: config.distinct_names_min_frequency,
+        }
+    }
+
+    /// log2(λ/(1-λ)).
+    pub fn prior(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// The term-frequency adjustment of an exact match on `key` for a name comparison:
+    /// log2(u_exact / frequency(key)), bounded. Positive for a name rarer than average
+    /// (the average frequency of agreement is u_exact), negative for a frequent one.
+    pub fn tf_adjustment(&self, comparison: Comparison, key: &str) -> f64 {
+        let (table, c) = match comparison {
+            Comparison::Given => (&self.tf[0], Comparison::Given as usize),
+            Comparison::Family => (&self.tf[1], Comparison::Family as usize),
+            Comparison::Father => (&self.tf[2], Comparison::Father as usize),
+            Comparison::Mother => (&self.tf[3], Comparison::Mother as usize),
+            _ => return 0.0,
+        };
+        let Some(&freq) = table.get(key) else {
+            return 0.0;
+        };
+        let u_exact = self.u[c][0];
+        (u_exact / freq).log2().clamp(-self.tf_max, self.tf_max)
+    }
+
+    fn term(&self, c: Comparison, level: u8, a: &Record) -> (f64, f64) {
+        if level == NULL {
+            return (0.0, 0.0);
+        }
+        let idx = c as usize;
+        let w = self.weights[idx][usize::from(level)];
+        let tf = if level == 0 && c.has_tf() {
+            let key = match c {
+                Comparison::Given => a.given.as_ref(),
+                Comparison::Family => a.family.as_ref(),
+                Comparison::Father => a.father.as_ref(),
+                _ => a.mother.as_ref(),
+            };
+            key.map(|k| self.tf_adjustment(c, &k.key)).unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        (w + tf, tf)
+    }
+
+    /// Each comparison's (weight, term-frequency part, grouped) for a pair.
+    fn contributions(&self, a: &Record, levels: &Levels) -> [(f64, f64, bool); COMPARISON_COUNT] {
+        let mut out = [(0.0, 0.0, false); COMPARISON_COUNT];
+        for (k, (c, &l)) in Comparison::ALL.iter().zip(levels.iter()).enumerate() {
+            let (w, tf) = self.term(*c, l, a);
+            out[k] = (w, tf, false);
+        }
+        // The whole name: given, family (and father's) name agreeing exactly are not
+        // independent evidence (Mohamed Ben Ali son of Ali is one frequent name, not three):
+        // their weights together are at most log2(Π m / frequency of the whole name). The
+        // correction is carried by the given-name term.
+        let (g, f, fa) = (
+            Comparison::Given as usize,
+            Comparison::Family as usize,
+            Comparison::Father as usize,
+        );
+        if levels[g] == 0 && levels[f] == 0 {
+            let with_father = levels[fa] == 0;
+            if let Some(freq) = whole_key(a, with_father).and_then(|k| self.whole_name.get(&k)) {
+                let mut m = self.m[g][0] * self.m[f][0];
+                let mut sum = out[g].0 + out[f].0;
+                if with_father {
+                    m *= self.m[fa][0];
+                    sum += out[fa].0;
+                }
+                let cap = (m / freq).log2();
+                if cap < sum {
+                    out[g].0 -= sum - cap;
+                    out[g].1 -= sum - cap;
+                }
+            }
+        }
+        // A name disagreement is close to a veto unless the document agrees.
+        let doc = levels[Comparison::Document as usize];
+        if doc != 0 && doc != 1 {
+            for &(c, cap) in &self.name_vetoes {
+                let k = c as usize;
+                if usize::from(levels[k]) == c.levels().len() - 1 {
+                    out[k].0 = out[k].0.min(cap);
+                }
+            }
+            if let (Some(cap), 2) = (self.given_alike_cap, levels[g]) {
+                out[g].0 = out[g].0.min(cap);
+            }
+        }
+        let best = CONTACT_GROUP
+            .iter()
+            .map(|c| *c as usize)
+            .filter(|&k| out[k].0 > 0.0)
+            .max_by(|&x, &y| out[x].0.total_cmp(&out[y].0).then(y.cmp(&x)));
+        if let Some(best) = best {
+            for c in CONTACT_GROUP {
+                let k = c as usize;
+                if k != best && out[k].0 > 0.0 {
+                    out[k] = (0.0, 0.0, true);
+                }
+            }
+        }
+        out
+    }
+
+    /// The levels as the model reads them: two different one-word given names that are both
+    /// frequent (each on at least `distinct_names_min_frequency` of the records: Mohamed and
+    /// Mahmoud, whose keys are one letter apart) are two names, "different", however alike
+    /// their keys.
+    pub fn read_levels(&self, a: &Record, b: &Record, levels: &Levels) -> Levels {
+        let mut l = *levels;
+        let g = Comparison::Given as usize;
+        if l[g] == 1 || l[g] == 2 {
+            if let (Some(x), Some(y)) = (&a.given, &b.given) {
+                let frequent = |k: &str| {
+                    !k.contains(' ')
+                        && self.tf[0].get(k).copied().unwrap_or(0.0) >= self.distinct_min_frequency
+                };
+                if frequent(&x.key) && frequent(&y.key) {
+                    l[g] = 3;
+                }
+            }
+        }
+        l
+    }
+
+    /// The score of a pair whose levels (by [`compare`]) are known.
+    pub fn score_levels(&self, a: &Record, b: &Record, levels: &Levels) -> f64 {
+        let levels = self.read_levels(a, b, levels);
+        self.prior()
+            + self
+                .contributions(a, &levels)
+                .iter()
+                .map(|(w, _, _)| w)
+                .sum::<f64>()
+    }
+
+    /// The score of two records.
+    pub fn score(&self, a: &Record, b: &Record) -> f64 {
+        self.score_levels(a, b, &compare(a, b))
+    }
+
+    /// The score of two records with each comparison's contribution.
+    pub fn explain(&self, a: &Record, b: &Record) -> Explanation {
+        let levels = self.read_levels(a, b, &compare(a, b));
+        let prior = self.prior();
+        let parts = self.contributions(a, &levels);
+        let mut score = prior;
+        let terms = Comparison::ALL
+            .iter()
+            .zip(levels.iter())
+            .zip(parts.iter())
+            .map(|((&c, &l), &(weight, tf_adjustment, grouped))| {
+                score += weight;
+                Term {
+                    comparison: c,
+                    level: (l != NULL).then(|| c.levels()[usize::from(l)]),
+                    weight,
+                    tf_adjustment,
+                    grouped,
+                }
+            })
+            .collect();
+        Explanation {
+            prior,
+            terms,
+            score,
+        }
+    }
+}
+
+/// The key of a whole name: given|family, or given|family|father.
+fn whole_key(r: &Record, with_father: bool) -> Option<String> {
+    let (g, f) = (r.given.as_ref()?, r.family.as_ref()?);
+    if with_father {
+        Some(format!("{}|{}|{}", g.key, f.key, r.father.as_ref()?.key))
+    } else {
+        Some(format!("{}|{}", g.key, f.key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::COMPARISONS;
+
+    /// Synthetic pairs with known λ, m and u: EM recovers m and λ.
+    #[test]
+    fn em_recovers_known_parameters() {
+        let true_lambda = 0.3;
+        // Three comparisons with 2, 3 and 4 levels (the rest unknown).
+        let true_m = [
+            vec![0.9, 0.1],
+            vec![0.8, 0.15, 0.05],
+            vec![0.7, 0.2, 0.05, 0.05],
+        ];
+        let true_u = [
+            vec![0.1, 0.9],
+            vec![0.05, 0.15, 0.8],
+            vec![0.02, 0.08, 0.2, 0.7],
+        ];
+        let used = [0usize, 4, 1];
+        let levels_count = [2usize, 7, 4];
+        let mut rng = SplitMix64::new(42);
+        let draw = |rng: &mut SplitMix64, p: &[f64]| -> u8 {
+            let x = rng.unit();
+            let mut acc = 0.0;
+            for (i, q) in p.iter().enumerate() {
+                acc += q;
+                if x < acc {
+                    return i as u8;
+                }
+            }
+            (p.len() - 1) as u8
+        };
+        let mut pairs = Vec::new();
+        for _ in 0..50_000 {
+            let is_match = rng.unit() < true_lambda;
+            let mut l = [NULL; COMPARISONS];
+            for (k, &c) in used.iter().enumerate() {
+                let p = if is_match { &true_m[k] } else { &true_u[k] };
+                l[c] = draw(&mut rng, p);
+            }
+            pairs.push(l);
+        }
+        // u as random pairs would give it (padded to each comparison's level count).
+        let mut u: Vec<Vec<f64>> = Comparison::ALL
+            .iter()
+            .map(|c| vec![1.0 / c.levels().len() as f64; c.levels().len()])
+            .collect();
+        let mut init = initial_m();
+        for (k, &c) in used.iter().enumerate() {
+            assert!(levels_count[k] <= u[c].len());
+            let n = u[c].len();
+            u[c] = (0..n)
+                .map(|l| true_u[k].get(l).copied().unwrap_or(M_MIN))
+                .collect();
+            init[c] = (0..n)
+                .map(|l| if l == 0 { 0.6 } else { 0.4 / (n - 1) as f64 })
+                .collect();
+        }
+        let (lambda, m) = em(&patterns(&pairs), &u, &init, 50);
+        assert!((lambda - true_lambda).abs() < 0.02, "λ = {lambda}");
+        for (k, &c) in used.iter().enumerate() {
+            for (l, want) in true_m[k].iter().enumerate() {
+                assert!(
+                    (m[c][l] - want).abs() < 0.03,
+                    "m[{c}][{l}] = {} want {want}",
+                    m[c][l]
+                );
+            }
+        }
+    }
+}

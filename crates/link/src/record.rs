@@ -1,0 +1,416 @@
+//! Records: a canonical person row and the keys the linker compares, computed once.
+
+use marsad_names::{
+    coarse_key, detect_script, name_key, normalize_name, recover_arabic_layout, split_chain,
+    NameChain, Script,
+};
+
+/// One row of the canonical person CSV (DESIGN.md), as text; empty means unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonRow {
+    pub source: String,
+    pub record_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub father_name: String,
+    pub mother_name: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub birth_place: String,
+    pub nationality: String,
+    pub document_type: String,
+    pub document_number: String,
+    pub phone: String,
+    pub address: String,
+    pub locality: String,
+    pub postcode: String,
+}
+
+impl PersonRow {
+    /// The canonical column names, in contract order.
+    pub const COLUMNS: [&'static str; 16] = [
+        "source",
+        "record_id",
+        "given_name",
+        "family_name",
+        "father_name",
+        "mother_name",
+        "sex",
+        "birth_date",
+        "birth_place",
+        "nationality",
+        "document_type",
+        "document_number",
+        "phone",
+        "address",
+        "locality",
+        "postcode",
+    ];
+
+    /// The field named by a canonical column, for readers that fill a row column by column.
+    pub fn field_mut(&mut self, column: &str) -> Option<&mut String> {
+        Some(match column {
+            "source" => &mut self.source,
+            "record_id" => &mut self.record_id,
+            "given_name" => &mut self.given_name,
+            "family_name" => &mut self.family_name,
+            "father_name" => &mut self.father_name,
+            "mother_name" => &mut self.mother_name,
+            "sex" => &mut self.sex,
+            "birth_date" => &mut self.birth_date,
+            "birth_place" => &mut self.birth_place,
+            "nationality" => &mut self.nationality,
+            "document_type" => &mut self.document_type,
+            "document_number" => &mut self.document_number,
+            "phone" => &mut self.phone,
+            "address" => &mut self.address,
+            "locality" => &mut self.locality,
+            "postcode" => &mut self.postcode,
+            _ => return None,
+        })
+    }
+}
+
+/// A name part as the linker compares it: its phonetic key (repeated parts written once, so a
+/// field holding both scripts, `Mohamed محمد`, has the key of one) and its coarse blocking key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub key: String,
+    pub coarse: String,
+}
+
+impl Name {
+    /// The name of a text field; `None` when it holds nothing a key can be made of. Arabic
+    /// letters that are Latin typed on the Arabic keyboard layout are read back first.
+    pub fn of(text: &str) -> Option<Name> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let recovered;
+        let text = if detect_script(text) == Script::Arabic {
+            match recover_arabic_layout(text) {
+                Some(r) => {
+                    recovered = r.text;
+                    recovered.as_str()
+                }
+                None => text,
+            }
+        } else {
+            text
+        };
+        Name::of_key(name_key(text).as_str())
+    }
+
+    /// A name from a key already made by `marsad-names`.
+    fn of_key(key: &str) -> Option<Name> {
+        let mut parts: Vec<&str> = Vec::new();
+        for p in key.split(' ').filter(|p| !p.is_empty()) {
+            if !parts.contains(&p) {
+                parts.push(p);
+            }
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let key = parts.join(" ");
+        let coarse = coarse_key(&key);
+        Some(Name { key, coarse })
+    }
+
+    /// The first part of the key (the given name of a compound `mhmd amyn`).
+    pub fn first(&self) -> &str {
+        self.key.split(' ').next().unwrap_or("")
+    }
+
+    /// The coarse key of the first part.
+    pub fn first_coarse(&self) -> &str {
+        self.coarse.split(' ').next().unwrap_or("")
+    }
+}
+
+/// A date of birth, as precise as the source gave it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct BirthDate {
+    pub year: Option<u16>,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+}
+
+impl BirthDate {
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; anything else is unknown (all `None`).
+    pub fn parse(s: &str) -> BirthDate {
+        let s = s.trim();
+        let mut it = s.split('-');
+        let num = |p: Option<&str>, len: usize| -> Option<u32> {
+            p.filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|p| p.parse().ok())
+        };
+        let parts: Vec<&str> = s.split('-').collect();
+        let year = num(it.next(), 4).and_then(|y| u16::try_from(y).ok());
+        let month = num(it.next(), 2).and_then(|m| u8::try_from(m).ok());
+        let day = num(it.next(), 2).and_then(|d| u8::try_from(d).ok());
+        let ok = match (parts.len(), year, month, day) {
+            (1, Some(_), _, _) => true,
+            (2, Some(_), Some(m), _) => (1..=12).contains(&m),
+            (3, Some(_), Some(m), Some(d)) => (1..=12).contains(&m) && (1..=31).contains(&d),
+            _ => false,
+        };
+        if !ok {
+            return BirthDate::default();
+        }
+        BirthDate { year, month, day }
+    }
+
+    /// True when year, month and day are all known.
+    pub fn is_full(&self) -> bool {
+        self.year.is_some() && self.month.is_some() && self.day.is_some()
+    }
+}
+
+/// Sex as recorded (`X` and anything unknown are `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+/// A person record with everything the linker compares precomputed. Built once per input
+/// row by [`Record::from_row`]; never fails: what cannot be read is unknown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub source: String,
+    pub record_id: String,
+    pub given: Option<Name>,
+    pub family: Option<Name>,
+    /// From `father_name`, or else from the chain in `given_name` (`Mohamed ben Salah`).
+    pub father: Option<Name>,
+    pub mother: Option<Name>,
+    pub sex: Option<Sex>,
+    pub birth: BirthDate,
+    /// Upper-case letters and digits only.
+    pub document: Option<String>,
+    /// The document type, lower case (`passport`, `national_id`); numbers of two different
+    /// types are not compared.
+    pub document_type: Option<String>,
+    /// ISO alpha-3 / ICAO code, upper case; the unspecified `XXX` is unknown.
+    pub nationality: Option<String>,
+    /// Phonetic keys of the places, so `Sfax` and صفاقس agree.
+    pub birth_place: Option<String>,
+    pub locality: Option<String>,
+    pub postcode: Option<String>,
+    /// Normalised text (lower case, accents removed).
+    pub address: Option<String>,
+    /// The last nine digits (country prefixes and leading zeros differ between sources).
+    pub phone: Option<String>,
+}
+
+fn non_empty(s: String) -> Option<String> {
+    if s.is_empty() {
+        None
+    } else {
+        Some(s)
+    }
+}
+
+/// The name after a leading `ben`/`bin`/`ibn`/بن/ابن, if the text starts with one.
+fn trailing_ben(text: &str) -> Option<&str> {
+    let mut words = text.splitn(2, char::is_whitespace);
+    let first = words.next()?;
+    let rest = words.next()?.trim();
+    let particle = matches!(
+        first.to_lowercase().as_str(),
+        "ben" | "bin" | "ibn" | "b" | "بن" | "ابن"
+    );
+    (particle && !rest.is_empty()).then_some(rest)
+}
+
+fn key_of_chain_part(part: &Option<marsad_names::NamePart>) -> Option<Name> {
+    part.as_ref().and_then(|p| Name::of_key(p.key.as_str()))
+}
+
+impl Record {
+    /// Reads a canonical row. The name chain: when `given_name` holds linking particles
+    /// (`Mohamed Ben Salah`) or the family name is empty (`محمد بن صالح الطرابلسي` in one
+    /// field), the given name is split as a chain (`marsad_names::split_chain`), the family
+    /// name field coming first when present; the father's name field, when filled, wins over a
+    /// father found in the chain.
+    pub fn from_row(row: &PersonRow) -> Record {
+        let given_text = row.given_name.trim();
+        let family_text = row.family_name.trim();
+        let chain: Option<NameChain> = if given_text.is_empty() {
+            None
+        } else {
+            let alone = split_chain(given_text);
+            if !alone.particles.is_empty() && !family_text.is_empty() {
+                Some(split_chain(&format!("{family_text}<<{given_text}")))
+            } else if family_text.is_empty() && given_text.split_whitespace().count() > 1 {
+                Some(alone)
+            } else {
+                None
+            }
+        };
+        let (given, chain_father, chain_family) = match &chain {
+            Some(c) => (
+                key_of_chain_part(&c.given),
+                key_of_chain_part(&c.father),
+                key_of_chain_part(&c.family),
+            ),
+            None => (Name::of(given_text), None, None),
+        };
+        // `Mohamed Ben Salh` alone: the trailing `ben X` is read as the father, not as a family
+        // name (the chain splitter's choice for a full name), since the row has no family name
+        // to compare it with and the father's name is what the other sources write.
+        let (chain_father, chain_family) = match (&chain, chain_father, chain_family) {
+            (Some(c), None, Some(fam)) if family_text.is_empty() => {
+                match c.family.as_ref().and_then(|p| trailing_ben(&p.text)) {
+                    Some(father) => (Name::of(father), None),
+                    None => (None, Some(fam)),
+                }
+            }
+            (_, father, family) => (father, family),
+        };
+        let family = Name::of(family_text).or(chain_family);
+        let father = Name::of(&row.father_name).or(chain_father);
+        let sex = match row.sex.trim().to_ascii_uppercase().as_str() {
+            "M" => Some(Sex::Male),
+            "F" => Some(Sex::Female),
+            _ => None,
+        };
+        let document = non_empty(
+            row.document_number
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        );
+        let nationality =
+            non_empty(row.nationality.trim().to_ascii_uppercase()).filter(|n| n.as_str() != "XXX");
+        let place = |s: &str| Name::of(s).map(|n| n.key);
+        let digits: String = row.phone.chars().filter(char::is_ascii_digit).collect();
+        let phone = if digits.len() >= 6 {
+            Some(digits[digits.len().saturating_sub(9)..].to_string())
+        } else {
+            None
+        };
+        Record {
+            source: row.source.clone(),
+            record_id: row.record_id.clone(),
+            given,
+            family,
+            father,
+            mother: Name::of(&row.mother_name),
+            sex,
+            birth: BirthDate::parse(&row.birth_date),
+            document,
+            document_type: non_empty(row.document_type.trim().to_lowercase()),
+            nationality,
+            birth_place: place(&row.birth_place),
+            locality: place(&row.locality),
+            postcode: non_empty(
+                row.postcode
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect(),
+            ),
+            address: non_empty(normalize_name(&row.address)),
+            phone,
+        }
+    }
+
+    /// True when the record holds something that identifies a person: a name, a date of
+    /// birth or a document number. Records without are kept (they get their own person) but
+    /// never linked: they are put in no block.
+    pub fn is_usable(&self) -> bool {
+        self.given.is_some()
+            || self.family.is_some()
+            || self.father.is_some()
+            || self.birth.year.is_some()
+            || self.document.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(given: &str, father: &str, family: &str) -> PersonRow {
+        PersonRow {
+            given_name: given.into(),
+            father_name: father.into(),
+            family_name: family.into(),
+            ..PersonRow::default()
+        }
+    }
+
+    fn keys(r: &Record) -> (String, String, String) {
+        let k = |n: &Option<Name>| n.as_ref().map(|n| n.key.clone()).unwrap_or_default();
+        (k(&r.given), k(&r.father), k(&r.family))
+    }
+
+    #[test]
+    fn chains_in_any_layout_reach_the_same_keys() {
+        let a = Record::from_row(&row("محمد", "صالح", "الطرابلسي"));
+        let b = Record::from_row(&row("MOHAMED BEN SALAH", "", "TRABELSI"));
+        let c = Record::from_row(&row("محمد بن صالح الطرابلسي", "", ""));
+        let d = Record::from_row(&row("Mohammed", "Salih", "Trabelsi"));
+        assert_eq!(keys(&a), keys(&b));
+        assert_eq!(keys(&a), keys(&c));
+        assert_eq!(keys(&a), keys(&d));
+        let e = Record::from_row(&row("Mohamed Ben Salh", "", ""));
+        assert_eq!(keys(&e), ("mhmd".into(), "sla".into(), String::new()));
+        assert_eq!(keys(&a).0, "mhmd");
+    }
+
+    #[test]
+    fn both_scripts_in_one_field_give_one_key() {
+        let r = Record::from_row(&row("Mohamed محمد", "", "Trabelsi"));
+        assert_eq!(keys(&r).0, "mhmd");
+    }
+
+    #[test]
+    fn dates() {
+        let check = |s: &str, y: Option<u16>, m: Option<u8>, d: Option<u8>| {
+            assert_eq!(
+                BirthDate::parse(s),
+                BirthDate {
+                    year: y,
+                    month: m,
+                    day: d
+                },
+                "{s}"
+            );
+        };
+        check("1987-03-09", Some(1987), Some(3), Some(9));
+        check("1987-03", Some(1987), Some(3), None);
+        check("1987", Some(1987), None, None);
+        check("", None, None, None);
+        check("1987-13-01", None, None, None);
+        check("87-03-09", None, None, None);
+        check("1987-03-09-01", None, None, None);
+    }
+
+    #[test]
+    fn unusable_records() {
+        let mut r = PersonRow {
+            phone: "+216 71 000 000".into(),
+            ..PersonRow::default()
+        };
+        assert!(!Record::from_row(&r).is_usable());
+        r.birth_date = "1990".into();
+        assert!(Record::from_row(&r).is_usable());
+    }
+
+    #[test]
+    fn documents_and_phones_are_normalised() {
+        let r = Record::from_row(&PersonRow {
+            document_number: "ab-12 345".into(),
+            phone: "+216 (71) 123-456".into(),
+            nationality: "xxx".into(),
+            ..PersonRow::default()
+        });
+        assert_eq!(r.document.as_deref(), Some("AB12345"));
+        assert_eq!(r.phone.as_deref(), Some("21671123456"[2..].as_ref()));
+        assert_eq!(r.nationality, None);
+    }
+}

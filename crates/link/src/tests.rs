@@ -1,0 +1,413 @@
+//! Pipeline tests: a seeded synthetic population with the hard cases in it.
+
+use super::*;
+
+const GIVEN: &[(&str, &str)] = &[
+    ("Mohamed", "محمد"),
+    ("Mohamed", "محمد"),
+    ("Mohamed", "محمد"),
+    ("Ali", "علي"),
+    ("Ahmed", "أحمد"),
+    ("Youssef", "يوسف"),
+    ("Karim", "كريم"),
+    ("Sami", "سامي"),
+    ("Walid", "وليد"),
+    ("Nabil", "نبيل"),
+    ("Omar", "عمر"),
+    ("Khaled", "خالد"),
+    ("Mourad", "مراد"),
+    ("Hatem", "حاتم"),
+    ("Adel", "عادل"),
+    ("Anis", "أنيس"),
+    ("Fatma", "فاطمة"),
+    ("Amira", "أميرة"),
+    ("Salma", "سلمى"),
+    ("Leila", "ليلى"),
+];
+const SYLLABLES: &[&str] = &[
+    "gha", "rbi", "jaz", "iri", "ham", "mam", "kef", "lou", "dri", "sou", "zou", "ari", "mej",
+    "ber", "tou", "nsi", "cha", "bba", "kas", "sem", "dab", "bou", "lah", "fer",
+];
+
+fn row(source: &str, id: usize) -> PersonRow {
+    PersonRow {
+        source: source.into(),
+        record_id: id.to_string(),
+        ..PersonRow::default()
+    }
+}
+
+/// A seeded population: 400 people, about half with a second record in another source
+/// (other script for the given name, a typo in the family name, year-only dates, swapped day
+/// and month, missing documents), 30 of them with the frequent family name Ben Ali.
+/// Returns the rows and each row's true person.
+fn population(seed: u64) -> (Vec<PersonRow>, Vec<usize>) {
+    let mut rng = SplitMix64::new(seed);
+    let mut rows = Vec::new();
+    let mut truth = Vec::new();
+    for p in 0..400 {
+        let (given_latin, given_arabic) = GIVEN[rng.below(GIVEN.len())];
+        let family = if p < 30 {
+            "Ben Ali".to_string()
+        } else {
+            let mut f = String::new();
+            for _ in 0..3 {
+                f.push_str(SYLLABLES[rng.below(SYLLABLES.len())]);
+            }
+            let mut c = f.chars();
+            c.next()
+                .map(|x| x.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        };
+        let father = GIVEN[3 + rng.below(12)].0;
+        let (y, m, d) = (1950 + rng.below(55), 1 + rng.below(12), 1 + rng.below(28));
+        let sex = if given_latin.ends_with('a') { "F" } else { "M" };
+        let doc = format!("{:08}", rng.below(100_000_000));
+        let place = ["Tunis", "Sfax", "Sousse", "Gabes", "Bizerte"][rng.below(5)];
+        let mut a = row("a", rows.len());
+        a.given_name = given_latin.into();
+        a.family_name = family.clone();
+        a.father_name = if rng.unit() < 0.7 {
+            father.into()
+        } else {
+            String::new()
+        };
+        a.sex = sex.into();
+        a.birth_date = format!("{y:04}-{m:02}-{d:02}");
+        a.document_number = doc.clone();
+        a.locality = place.into();
+        rows.push(a);
+        truth.push(p);
+        if rng.unit() < 0.5 {
+            let mut b = row("b", rows.len());
+            b.given_name = if rng.unit() < 0.3 {
+                given_arabic.into()
+            } else {
+                given_latin.to_uppercase()
+            };
+            b.family_name = if rng.unit() < 0.15 && family.len() > 4 {
+                let mut f = family.clone();
+                f.remove(2);
+                f
+            } else {
+                family.clone()
+            };
+            b.father_name = if rng.unit() < 0.6 {
+                father.into()
+            } else {
+                String::new()
+            };
+            b.sex = sex.into();
+            let r = rng.unit();
+            b.birth_date = if r < 0.3 {
+                format!("{y:04}")
+            } else if r < 0.4 && d <= 12 {
+                format!("{y:04}-{d:02}-{m:02}")
+            } else {
+                format!("{y:04}-{m:02}-{d:02}")
+            };
+            b.document_number = if rng.unit() < 0.5 { doc } else { String::new() };
+            b.locality = place.into();
+            rows.push(b);
+            truth.push(p);
+        }
+    }
+    (rows, truth)
+}
+
+fn records(rows: &[PersonRow]) -> Vec<Record> {
+    rows.iter().map(Record::from_row).collect()
+}
+
+fn push(rows: &mut Vec<PersonRow>, source: &str, f: impl FnOnce(&mut PersonRow)) -> usize {
+    let mut r = row(source, rows.len());
+    f(&mut r);
+    rows.push(r);
+    rows.len() - 1
+}
+
+/// Pairwise precision and recall of a clustering against the truth.
+fn precision_recall(cluster_of: &[u32], truth: &[usize]) -> (f64, f64) {
+    let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
+    for i in 0..truth.len() {
+        for j in i + 1..truth.len() {
+            match (cluster_of[i] == cluster_of[j], truth[i] == truth[j]) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fn_ += 1.0,
+                _ => {}
+            }
+        }
+    }
+    (tp / (tp + fp), tp / (tp + fn_))
+}
+
+#[test]
+fn synthetic_population_links_well() {
+    let (rows, truth) = population(7);
+    let linkage = link(&records(&rows), &LinkConfig::default(), &NoProgress);
+    let (p, r) = precision_recall(&linkage.cluster_of, &truth);
+    assert!(p > 0.97 && r > 0.9, "precision {p}, recall {r}");
+    assert_eq!(linkage.cluster_of.len(), rows.len());
+}
+
+/// The example: four spellings of one man end in one cluster; his brother and two
+/// other men called Mohamed Ben Ali born the same year stay apart.
+#[test]
+fn trabelsi_one_person_sibling_and_namesakes_apart() {
+    let (mut rows, _) = population(11);
+    let census = push(&mut rows, "census", |r| {
+        r.given_name = "محمد".into();
+        r.father_name = "صالح".into();
+        r.family_name = "الطرابلسي".into();
+        r.sex = "M".into();
+        r.birth_date = "1985".into();
+    });
+    let border = push(&mut rows, "border", |r| {
+        r.given_name = "MOHAMED BEN SALAH".into();
+        r.family_name = "TRABELSI".into();
+        r.sex = "M".into();
+        r.birth_date = "1985-04-12".into();
+        r.document_number = "P1234567".into();
+        r.nationality = "TUN".into();
+    });
+    let consulate = push(&mut rows, "consulate", |r| {
+        r.given_name = "Mohammed bin Salih".into();
+        r.family_name = "Trabelsi".into();
+        r.sex = "M".into();
+        r.birth_date = "1985-04-12".into();
+        r.document_number = "P1234567".into();
+        r.nationality = "TUN".into();
+        r.address = "12 Rue de Marseille, Lyon".into();
+    });
+    let labour = push(&mut rows, "labour", |r| {
+        r.given_name = "Mohamed Ben Salh".into();
+        r.sex = "M".into();
+        r.birth_date = "1985-04-12".into();
+        r.document_number = "09876543".into();
+        r.phone = "+216 98 123 456".into();
+        r.address = "5 Rue de Rome, Sfax".into();
+        r.locality = "Sfax".into();
+    });
+    let brother = push(&mut rows, "labour", |r| {
+        r.given_name = "Karim Ben Salah".into();
+        r.family_name = "Trabelsi".into();
+        r.sex = "M".into();
+        r.birth_date = "1988-09-30".into();
+        r.document_number = "09876111".into();
+        r.phone = "+216 98 123 456".into();
+        r.address = "5 Rue de Rome, Sfax".into();
+        r.locality = "Sfax".into();
+    });
+    let brother_census = push(&mut rows, "census", |r| {
+        r.given_name = "كريم".into();
+        r.father_name = "صالح".into();
+        r.family_name = "الطرابلسي".into();
+        r.sex = "M".into();
+        r.birth_date = "1988".into();
+    });
+    let namesake1 = push(&mut rows, "border", |r| {
+        r.given_name = "MOHAMED BEN ALI".into();
+        r.family_name = "BEN ALI".into();
+        r.sex = "M".into();
+        r.birth_date = "1985-02-03".into();
+        r.document_number = "P7777777".into();
+    });
+    let namesake2 = push(&mut rows, "labour", |r| {
+        r.given_name = "Mohamed".into();
+        r.father_name = "Ali".into();
+        r.family_name = "Ben Ali".into();
+        r.sex = "M".into();
+        r.birth_date = "1985-11-20".into();
+        r.document_number = "04440444".into();
+    });
+    let linkage = link(&records(&rows), &LinkConfig::default(), &NoProgress);
+    let c = |i: usize| linkage.cluster_of[i];
+    assert_eq!(c(census), c(border), "census / border");
+    assert_eq!(c(border), c(consulate), "border / consulate");
+    assert_eq!(c(border), c(labour), "border / labour");
+    assert_eq!(c(brother), c(brother_census), "the brother's own records");
+    assert_ne!(c(brother), c(border), "brother");
+    assert_ne!(c(namesake1), c(namesake2), "namesakes");
+    assert_ne!(c(namesake1), c(border));
+    assert_ne!(c(namesake2), c(border));
+}
+
+#[test]
+fn rare_name_match_counts_more_than_a_common_one() {
+    let (rows, _) = population(3);
+    let recs = records(&rows);
+    let linkage = link(&recs, &LinkConfig::default(), &NoProgress);
+    let m = &linkage.model;
+    let family = |s: &str| Name::of(s).unwrap().key;
+    let common = m.tf_adjustment(Comparison::Family, &family("Ben Ali"));
+    let rare_key = recs
+        .iter()
+        .filter_map(|r| r.family.as_ref())
+        .map(|n| n.key.clone())
+        .find(|k| k != &family("Ben Ali"))
+        .unwrap();
+    let rare = m.tf_adjustment(Comparison::Family, &rare_key);
+    assert!(rare > common, "rare {rare} vs common {common}");
+    assert!(common < 0.0, "Ben Ali is frequent: {common}");
+    let mohamed = m.tf_adjustment(Comparison::Given, "mhmd");
+    let anis = m.tf_adjustment(Comparison::Given, &family("Anis"));
+    assert!(anis > mohamed, "Anis {anis} vs Mohamed {mohamed}");
+
+    // Two pairs alike in everything but the family name's frequency.
+    let pair = |fam: &str| {
+        let mk = |s: &str| {
+            Record::from_row(&PersonRow {
+                source: s.into(),
+                given_name: "Sami".into(),
+                family_name: fam.into(),
+                birth_date: "1970".into(),
+                ..PersonRow::default()
+            })
+        };
+        m.score(&mk("x"), &mk("y"))
+    };
+    let rare_name: String = rows
+        .iter()
+        .find(|r| Name::of(&r.family_name).map(|n| n.key) == Some(rare_key.clone()))
+        .map(|r| r.family_name.clone())
+        .unwrap();
+    assert!(pair(&rare_name) > pair("Ben Ali"));
+}
+
+#[test]
+fn explanation_sums_to_the_score() {
+    let (rows, _) = population(5);
+    let recs = records(&rows);
+    let linkage = link(&recs, &LinkConfig::default(), &NoProgress);
+    assert!(!linkage.pairs.is_empty());
+    for p in linkage.pairs.iter().take(50) {
+        let (a, b) = (&recs[p.a as usize], &recs[p.b as usize]);
+        let e = linkage.model.explain(a, b);
+        let sum: f64 = e.prior + e.terms.iter().map(|t| t.weight).sum::<f64>();
+        assert!((sum - e.score).abs() < 1e-9);
+        assert!((e.score - p.score).abs() < 1e-9);
+        assert_eq!(e.terms.len(), COMPARISONS);
+        let contact_positive = e
+            .terms
+            .iter()
+            .filter(|t| CONTACT_GROUP.contains(&t.comparison) && t.weight > 0.0)
+            .count();
+        assert!(contact_positive <= 1, "the contact group counts once");
+        for t in &e.terms {
+            if t.level.is_none() {
+                assert_eq!(t.weight, 0.0);
+            }
+        }
+    }
+}
+
+#[test]
+fn all_unknown_records_stay_single() {
+    let (mut rows, _) = population(9);
+    let empty1 = push(&mut rows, "x", |_| {});
+    let empty2 = push(&mut rows, "x", |_| {});
+    let phone1 = push(&mut rows, "x", |r| r.phone = "+216 22 333 444".into());
+    let phone2 = push(&mut rows, "y", |r| {
+        r.phone = "22 333 444".into();
+        r.sex = "M".into();
+        r.locality = "Tunis".into();
+    });
+    let linkage = link(&records(&rows), &LinkConfig::default(), &NoProgress);
+    assert_eq!(linkage.stats.unusable, 4);
+    let c = &linkage.cluster_of;
+    let ids = [empty1, empty2, phone1, phone2];
+    for (x, &i) in ids.iter().enumerate() {
+        for &j in &ids[x + 1..] {
+            assert_ne!(c[i], c[j]);
+        }
+        assert_eq!(c.iter().filter(|&&k| k == c[i]).count(), 1);
+    }
+}
+
+#[test]
+fn outcomes_and_person_ids() {
+    let config = LinkConfig::default();
+    assert_eq!(Outcome::of(config.link_threshold, &config), Outcome::Link);
+    assert_eq!(
+        Outcome::of(config.review_threshold, &config),
+        Outcome::Review
+    );
+    assert_eq!(
+        Outcome::of(config.review_threshold - 1.0, &config),
+        Outcome::NoLink
+    );
+    let (mut rows, _) = population(17);
+    let mut ids = Vec::new();
+    // Twins: same family and birth date, own given names and documents.
+    for (given, doc) in [
+        ("Ali", "12345678"),
+        ("Sami", "12345999"),
+        ("Aly", "12345678"),
+    ] {
+        ids.push(push(&mut rows, "s", |r| {
+            r.given_name = given.into();
+            r.family_name = "Jaziri".into();
+            r.birth_date = "1970-01-01".into();
+            r.document_number = doc.into();
+        }));
+    }
+    let linkage = link(&records(&rows), &config, &NoProgress);
+    assert_eq!(linkage.person_id(0), "P1");
+    assert_eq!(linkage.person_id(ids[0]), linkage.person_id(ids[2]));
+    assert_ne!(linkage.person_id(ids[0]), linkage.person_id(ids[1]));
+}
+
+#[test]
+fn linkage_is_reproducible() {
+    let (rows, _) = population(13);
+    let recs = records(&rows);
+    let a = link(&recs, &LinkConfig::default(), &NoProgress);
+    let b = link(&recs, &LinkConfig::default(), &NoProgress);
+    assert_eq!(a.cluster_of, b.cluster_of);
+    assert_eq!(a.stats, b.stats);
+}
+
+/// Mohamed Ben Ali son of Ali is one frequent name, not three independent agreements: the
+/// whole-name correction lowers the pair's score below what a rare whole name gets.
+#[test]
+fn a_frequent_whole_name_counts_less() {
+    let (mut rows, _) = population(21);
+    for k in 0..40 {
+        push(&mut rows, "census", |r| {
+            r.given_name = "محمد".into();
+            r.father_name = "علي".into();
+            r.family_name = "بن علي".into();
+            r.sex = "M".into();
+            r.birth_date = format!("{}", 1980 + k % 10);
+        });
+    }
+    let recs = records(&rows);
+    let linkage = link(&recs, &LinkConfig::default(), &NoProgress);
+    let mk = |g: &str, fa: &str, f: &str| {
+        Record::from_row(&PersonRow {
+            source: "x".into(),
+            given_name: g.into(),
+            father_name: fa.into(),
+            family_name: f.into(),
+            sex: "M".into(),
+            birth_date: "1985".into(),
+            ..PersonRow::default()
+        })
+    };
+    let frequent = linkage.model.explain(
+        &mk("Mohamed", "Ali", "Ben Ali"),
+        &mk("محمد", "علي", "بن علي"),
+    );
+    let given = &frequent.terms[Comparison::Given as usize];
+    assert!(given.tf_adjustment < 0.0, "{given:?}");
+    let rare = linkage.model.score(
+        &mk("Mohamed", "Ali", "Trabelsi"),
+        &mk("محمد", "علي", "الطرابلسي"),
+    );
+    assert!(
+        rare > frequent.score,
+        "rare {rare} vs frequent {}",
+        frequent.score
+    );
+}
