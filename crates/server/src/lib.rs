@@ -41,6 +41,7 @@ mod jobs;
 mod landing;
 pub mod metrics;
 pub mod openapi;
+mod reviews;
 mod upload;
 
 pub use caller::Caller;
@@ -235,6 +236,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/quarantine", get(api::quarantine))
         .route("/api/v1/quarantine/{id}", get(api::quarantine_entry))
         .route("/api/v1/quarantine/{id}/correction", put(api::correct))
+        .route("/api/v1/reviews", get(reviews::reviews))
+        .route("/api/v1/reviews/{id}", get(reviews::review))
+        .route("/api/v1/reviews/{id}/decision", post(reviews::decide))
         .route("/api/v1/records/{kind}", get(api::records))
         .route("/api/v1/stats/records", get(api::record_stats))
         .route_layer(middleware::from_fn(tag_route))

@@ -1,0 +1,199 @@
+//! Clerical review over HTTP: the pairs the linkage engine could not decide, each shown side by
+//! side with both records and the weight every comparison contributed, and the analyst's
+//! decision (stored once; decisions become labels for the next estimation of the model).
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::Json;
+use marsad_store::{LinkReview, RecordKey, ReviewId, ReviewStatus, SourceId, Store};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::caller::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::AppState;
+
+/// One side of a review pair, with the record as it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewRecordDto {
+    pub source: String,
+    pub kind: String,
+    pub record_id: String,
+    /// The record's current canonical values (null if it is no longer visible).
+    #[schema(value_type = Object)]
+    pub record: Option<serde_json::Value>,
+}
+
+/// A pair in the review queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDto {
+    pub id: i64,
+    /// open, accepted or rejected.
+    pub status: String,
+    /// The pair's match weight (log2 likelihood ratio).
+    pub weight: f64,
+    /// The weight each comparison contributed, as the linkage engine explained it.
+    #[schema(value_type = Object)]
+    pub explanation: serde_json::Value,
+    pub left: ReviewRecordDto,
+    pub right: ReviewRecordDto,
+    pub created_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewList {
+    pub reviews: Vec<ReviewDto>,
+    /// Pass as `after` to read the next page; null on the last page.
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQuery {
+    /// open (default), accepted or rejected.
+    pub status: Option<String>,
+    pub after: Option<i64>,
+    /// At most this many (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// The analyst's decision on a pair.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Decision {
+    /// true: the two records are the same person; false: they are not.
+    pub accepted: bool,
+}
+
+fn record_side(
+    store: &dyn Store,
+    names: &HashMap<SourceId, String>,
+    key: RecordKey,
+) -> Result<ReviewRecordDto, ApiError> {
+    let record = store
+        .record(key.source, &key.kind, &key.record_id)?
+        .and_then(|v| serde_json::from_str(&v.payload).ok());
+    Ok(ReviewRecordDto {
+        source: names.get(&key.source).cloned().unwrap_or_default(),
+        kind: key.kind,
+        record_id: key.record_id,
+        record,
+    })
+}
+
+fn review_dto(
+    store: &dyn Store,
+    names: &HashMap<SourceId, String>,
+    r: LinkReview,
+) -> Result<ReviewDto, ApiError> {
+    Ok(ReviewDto {
+        id: r.id.0,
+        status: r.status.as_str().to_string(),
+        weight: r.weight,
+        explanation: serde_json::from_str(&r.explanation).unwrap_or(serde_json::Value::Null),
+        left: record_side(store, names, r.left)?,
+        right: record_side(store, names, r.right)?,
+        created_at: r.created_at.to_rfc3339(),
+        decided_by: r.decided_by,
+        decided_at: r.decided_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+fn source_names(store: &dyn Store) -> Result<HashMap<SourceId, String>, ApiError> {
+    Ok(store
+        .sources()?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
+/// Pairs in the review queue, oldest first.
+#[utoipa::path(get, path = "/api/v1/reviews", tag = "linkage",
+    params(ReviewQuery),
+    responses(
+        (status = 200, body = ReviewList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reviews(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ReviewQuery>,
+) -> Result<Json<ReviewList>, ApiError> {
+    let status = match query.status.as_deref() {
+        None => ReviewStatus::Open,
+        Some(s) => ReviewStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!("status '{s}' is not open, accepted or rejected"))
+        })?,
+    };
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let list = state
+        .blocking(move |store, _| {
+            let names = source_names(store)?;
+            let page = store.reviews(Some(status), query.after.map(ReviewId), limit + 1)?;
+            let more = page.len() > limit as usize;
+            let reviews = page
+                .into_iter()
+                .take(limit as usize)
+                .map(|r| review_dto(store, &names, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            let next_after = if more {
+                reviews.last().map(|r| r.id)
+            } else {
+                None
+            };
+            Ok(ReviewList {
+                reviews,
+                next_after,
+            })
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// One pair, both records side by side with the comparison weights.
+#[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "linkage",
+    params(("id" = i64, Path, description = "Review id")),
+    responses(
+        (status = 200, body = ReviewDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn review(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ReviewDto>, ApiError> {
+    let dto = state
+        .blocking(move |store, _| {
+            let names = source_names(store)?;
+            review_dto(store, &names, store.review(ReviewId(id))?)
+        })
+        .await?;
+    Ok(Json(dto))
+}
+
+/// Decides a pair: the same person (`accepted: true`) or not. A pair is decided once.
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/decision", tag = "linkage",
+    params(("id" = i64, Path, description = "Review id")),
+    request_body = Decision,
+    responses(
+        (status = 200, body = ReviewDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    crate::extract::ApiJson(decision): crate::extract::ApiJson<Decision>,
+) -> Result<Json<ReviewDto>, ApiError> {
+    let dto = state
+        .blocking(move |store, clock| {
+            let decided =
+                store.decide_review(ReviewId(id), decision.accepted, &caller.name, clock.now())?;
+            let names = source_names(store)?;
+            review_dto(store, &names, decided)
+        })
+        .await?;
+    Ok(Json(dto))
+}
