@@ -79,6 +79,28 @@ pub fn audit(cmd: AuditCommand) -> Result<ExitCode> {
 /// Characters of one-time passwords: no look-alikes (0/O, 1/l/I).
 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
+/// `marsad unify`: gives every visible person record its person's unified number.
+pub fn unify(
+    store: &StoreArgs,
+    config: Option<&std::path::Path>,
+    clock: &dyn Clock,
+) -> Result<ExitCode> {
+    let config = crate::link::load_config(config)?;
+    let s = store.open()?;
+    let mut rng = UnwrapErr(getrandom::SysRng);
+    let mut random = || marsad_auth::rand_core::Rng::next_u64(&mut rng);
+    let report = marsad_unify::unify(s.as_ref(), &config, "cli", clock, &mut random)?;
+    println!("person records     {}", report.records);
+    println!("new persons        {}", report.persons_created);
+    println!("records numbered   {}", report.records_assigned);
+    println!(
+        "clusters holding several numbers (sent to review, not merged)  {}",
+        report.conflicting_clusters
+    );
+    println!("pairs added to the review queue  {}", report.reviews_added);
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn user(cmd: UserCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
         UserCommand::CreateAdmin {

@@ -202,17 +202,22 @@ impl marsad_link::Progress for Phases {
     }
 }
 
-/// Runs `marsad link`.
-pub fn run(args: LinkArgs) -> Result<ExitCode> {
-    use marsad_link::Progress as _;
-    let config = match &args.config {
+/// The linkage settings of `--config FILE`, or the defaults.
+pub fn load_config(path: Option<&std::path::Path>) -> Result<LinkConfig> {
+    match path {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            LinkConfig::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            LinkConfig::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         }
-        None => LinkConfig::default(),
-    };
+        None => Ok(LinkConfig::default()),
+    }
+}
+
+/// Runs `marsad link`.
+pub fn run(args: LinkArgs) -> Result<ExitCode> {
+    use marsad_link::Progress as _;
+    let config = load_config(args.config.as_deref())?;
     let phases = Phases::new();
     phases.phase("reading", 0);
     let (rows, warnings) = read_inputs(&args.inputs)?;

@@ -146,6 +146,15 @@ enum Command {
     /// Rejected rows: list, correct, resubmit.
     #[command(subcommand)]
     Quarantine(quarantine::QuarantineCommand),
+    /// Give every person record the unified number of its person (links all visible person
+    /// records; numbers already given never change; conflicts go to clerical review).
+    Unify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Linkage settings (TOML), as for `marsad link`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// The audit trail: check its hash chain.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
@@ -354,6 +363,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Quarantine(cmd) => quarantine::run(cmd, clock.as_ref()),
+        Command::Unify { store, config } => admin::unify(&store, config.as_deref(), clock.as_ref()),
         Command::Audit(cmd) => admin::audit(cmd),
         Command::User(cmd) => admin::user(cmd, clock.as_ref()),
         Command::Link(args) => link::run(args),

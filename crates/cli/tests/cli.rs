@@ -247,6 +247,29 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
         assert_eq!(cols[2], "complete", "{line}");
         assert_eq!(cols[5], f["bad_rows"].to_string(), "{source}: {line}");
     }
+    // Unified numbers for the demo's people; a rerun gives no new number.
+    let first = cli.ok(&["unify"]);
+    let numbered = |out: &str, label: &str| -> u64 {
+        out.lines()
+            .find(|l| l.starts_with(label))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no '{label}' in {out}"))
+    };
+    assert!(numbered(&first, "records numbered") > 1000, "{first}");
+    assert!(
+        numbered(&first, "new persons") < numbered(&first, "records numbered"),
+        "{first}"
+    );
+    let again = cli.ok(&["unify"]);
+    assert_eq!(
+        (
+            numbered(&again, "new persons"),
+            numbered(&again, "records numbered")
+        ),
+        (0, 0),
+        "{again}"
+    );
     // The mapping examples in the docs are the demo's own.
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
     for f in files {
