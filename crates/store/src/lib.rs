@@ -31,6 +31,7 @@ pub use marsad_auth::{
 
 mod access;
 mod codec;
+mod neutral;
 mod persons;
 mod pool;
 pub mod postgres;

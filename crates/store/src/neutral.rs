@@ -1,0 +1,274 @@
+//! The `Store` methods whose bodies are the same for both engines: each runs one of the
+//! engine-neutral functions (`persons`, `access`, submissions) inside the engine's own read or
+//! write transaction. Expanded inside `impl Store` of each engine, so the two never drift apart.
+
+/// Expands to the engine-neutral `Store` methods; the engine provides `read` and `write`.
+macro_rules! engine_neutral_methods {
+    () => {
+        fn reject_submission(
+            &self,
+            id: SubmissionId,
+            reason: &str,
+            at: Timestamp,
+        ) -> Result<Submission> {
+            end_submission(self, id, SubmissionStatus::Rejected, reason, at)
+        }
+        fn fail_submission(
+            &self,
+            id: SubmissionId,
+            reason: &str,
+            at: Timestamp,
+        ) -> Result<Submission> {
+            end_submission(self, id, SubmissionStatus::Failed, reason, at)
+        }
+        fn create_person(&self, number: PersonNumber, actor: &str, at: Timestamp) -> Result<()> {
+            self.write("issuing a person number", |d| {
+                persons::create_person(d, number, actor, at)
+            })
+        }
+        fn person(&self, number: PersonNumber) -> Result<Person> {
+            self.read("reading a person", |d| persons::person(d, number))
+        }
+        fn assign_records(
+            &self,
+            number: PersonNumber,
+            records: &[RecordKey],
+            actor: &str,
+            weight: Option<f64>,
+            at: Timestamp,
+        ) -> Result<u64> {
+            self.write("assigning records", |d| {
+                persons::assign_records(d, number, records, actor, weight, at)
+            })
+        }
+        fn person_of(&self, record: &RecordKey) -> Result<Option<PersonNumber>> {
+            self.read("reading a record's person", |d| {
+                persons::person_of(d, record)
+            })
+        }
+        fn person_records(&self, number: PersonNumber) -> Result<Vec<RecordKey>> {
+            self.read("reading a person's records", |d| {
+                persons::person_records(d, number)
+            })
+        }
+        fn resolve_number(&self, number: PersonNumber) -> Result<PersonNumber> {
+            self.read("resolving a person number", |d| {
+                persons::resolve_number(d, number)
+            })
+        }
+        fn merge_persons(
+            &self,
+            keep: PersonNumber,
+            absorb: PersonNumber,
+            actor: &str,
+            reason: &str,
+            at: Timestamp,
+        ) -> Result<()> {
+            self.write("merging persons", |d| {
+                persons::merge_persons(d, keep, absorb, actor, reason, at)
+            })
+        }
+        fn split_person(
+            &self,
+            number: PersonNumber,
+            records: &[RecordKey],
+            new_number: PersonNumber,
+            actor: &str,
+            reason: &str,
+            at: Timestamp,
+        ) -> Result<()> {
+            self.write("splitting a person", |d| {
+                persons::split_person(d, number, records, new_number, actor, reason, at)
+            })
+        }
+        fn add_review(
+            &self,
+            left: &RecordKey,
+            right: &RecordKey,
+            weight: f64,
+            explanation: &str,
+            at: Timestamp,
+        ) -> Result<ReviewId> {
+            self.write("adding a review", |d| {
+                persons::add_review(d, left, right, weight, explanation, at)
+            })
+        }
+        fn review(&self, id: ReviewId) -> Result<LinkReview> {
+            self.read("reading a review", |d| persons::review(d, id))
+        }
+        fn reviews(
+            &self,
+            status: Option<ReviewStatus>,
+            after: Option<ReviewId>,
+            limit: u32,
+        ) -> Result<Vec<LinkReview>> {
+            self.read("listing reviews", |d| {
+                persons::reviews(d, status, after, limit)
+            })
+        }
+        fn decide_review(
+            &self,
+            id: ReviewId,
+            accepted: bool,
+            actor: &str,
+            at: Timestamp,
+        ) -> Result<LinkReview> {
+            self.write("deciding a review", |d| {
+                persons::decide_review(d, id, accepted, actor, at)
+            })
+        }
+        fn review_labels(&self) -> Result<Vec<(RecordKey, RecordKey, bool)>> {
+            self.read("reading review labels", persons::review_labels)
+        }
+        fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>> {
+            self.read("reading a person's events", |d| {
+                persons::person_events(d, number)
+            })
+        }
+        fn create_user(&self, new: &crate::NewUser<'_>) -> Result<crate::User> {
+            self.write("creating a user", |d| access::create_user(d, new))
+        }
+        fn users_exist(&self) -> Result<bool> {
+            self.read("reading users", access::users_exist)
+        }
+        fn user_by_login(&self, login: &str) -> Result<Option<crate::User>> {
+            self.read("reading a user", |d| access::user_by_login(d, login))
+        }
+        fn user(&self, id: crate::UserId) -> Result<crate::User> {
+            self.read("reading a user", |d| access::user(d, id))
+        }
+        fn users(&self) -> Result<Vec<crate::User>> {
+            self.read("reading users", access::users)
+        }
+        fn set_user_password(&self, id: crate::UserId, password_hash: &str) -> Result<()> {
+            self.write("changing a password", |d| {
+                access::set_user_password(d, id, password_hash)
+            })
+        }
+        fn set_user_totp(&self, id: crate::UserId, secret: Option<&str>) -> Result<()> {
+            self.write("changing a second factor", |d| {
+                access::set_user_totp(d, id, secret)
+            })
+        }
+        fn advance_totp_step(&self, id: crate::UserId, step: u64) -> Result<bool> {
+            self.write("recording a second factor", |d| {
+                access::advance_totp_step(d, id, step)
+            })
+        }
+        fn set_user_roles(&self, id: crate::UserId, roles: &[String]) -> Result<()> {
+            self.write("changing roles", |d| access::set_user_roles(d, id, roles))
+        }
+        fn set_user_disabled(&self, id: crate::UserId, disabled: bool) -> Result<()> {
+            self.write("disabling a user", |d| {
+                access::set_user_disabled(d, id, disabled)
+            })
+        }
+        fn set_recovery_codes(
+            &self,
+            user: crate::UserId,
+            hashes: &[[u8; 32]],
+            at: Timestamp,
+        ) -> Result<()> {
+            self.write("storing recovery codes", |d| {
+                access::set_recovery_codes(d, user, hashes, at)
+            })
+        }
+        fn unused_recovery_codes(&self, user: crate::UserId) -> Result<Vec<[u8; 32]>> {
+            self.read("reading recovery codes", |d| {
+                access::unused_recovery_codes(d, user)
+            })
+        }
+        fn consume_recovery_code(
+            &self,
+            user: crate::UserId,
+            hash: &[u8; 32],
+            at: Timestamp,
+        ) -> Result<bool> {
+            self.write("using a recovery code", |d| {
+                access::consume_recovery_code(d, user, hash, at)
+            })
+        }
+        fn create_token(&self, token: &crate::ApiToken) -> Result<()> {
+            self.write("storing an API token", |d| access::create_token(d, token))
+        }
+        fn token(&self, id: &str) -> Result<Option<crate::ApiToken>> {
+            self.read("reading an API token", |d| access::token(d, id))
+        }
+        fn tokens(&self, institution: &str) -> Result<Vec<crate::ApiToken>> {
+            self.read("reading API tokens", |d| access::tokens(d, institution))
+        }
+        fn revoke_token(&self, id: &str, at: Timestamp) -> Result<()> {
+            self.write("revoking an API token", |d| access::revoke_token(d, id, at))
+        }
+        fn create_session(&self, session: &crate::SessionRow) -> Result<()> {
+            self.write("starting a session", |d| access::create_session(d, session))
+        }
+        fn session(&self, id_hash: &[u8; 32]) -> Result<Option<crate::SessionRow>> {
+            self.read("reading a session", |d| access::session(d, id_hash))
+        }
+        fn touch_session(&self, id_hash: &[u8; 32], at: Timestamp) -> Result<bool> {
+            self.write("refreshing a session", |d| {
+                access::touch_session(d, id_hash, at)
+            })
+        }
+        fn delete_session(&self, id_hash: &[u8; 32]) -> Result<bool> {
+            self.write("ending a session", |d| access::delete_session(d, id_hash))
+        }
+        fn delete_user_sessions(&self, user: crate::UserId) -> Result<u64> {
+            self.write("ending sessions", |d| access::delete_user_sessions(d, user))
+        }
+        fn throttle(&self, kind: crate::ThrottleKind, key: &str) -> Result<crate::ThrottleState> {
+            self.read("reading a login throttle", |d| {
+                access::throttle(d, kind, key)
+            })
+        }
+        fn put_throttle(
+            &self,
+            kind: crate::ThrottleKind,
+            key: &str,
+            state: &crate::ThrottleState,
+        ) -> Result<()> {
+            self.write("storing a login throttle", |d| {
+                access::put_throttle(d, kind, key, state)
+            })
+        }
+        fn delete_throttle(&self, kind: crate::ThrottleKind, key: &str) -> Result<()> {
+            self.write("forgetting a login throttle", |d| {
+                access::delete_throttle(d, kind, key)
+            })
+        }
+        fn audit_append(&self, event: &crate::AuditEvent) -> Result<crate::AuditEntry> {
+            access::append_with_retry(|| {
+                self.write("appending to the audit log", |d| {
+                    access::audit_append(d, event)
+                })
+            })
+        }
+        fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<crate::AuditEntry>> {
+            self.read("reading the audit log", |d| {
+                access::audit_entries(d, after_seq, limit)
+            })
+        }
+        fn audit_by_object(
+            &self,
+            kind: &str,
+            id: &str,
+            limit: u32,
+        ) -> Result<Vec<crate::AuditEntry>> {
+            self.read("reading the audit log", |d| {
+                access::audit_by_object(d, kind, id, limit)
+            })
+        }
+        fn audit_by_actor(
+            &self,
+            actor: &crate::Actor,
+            limit: u32,
+        ) -> Result<Vec<crate::AuditEntry>> {
+            self.read("reading the audit log", |d| {
+                access::audit_by_actor(d, actor, limit)
+            })
+        }
+    };
+}
+
+pub(crate) use engine_neutral_methods;
