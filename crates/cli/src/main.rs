@@ -450,10 +450,7 @@ fn print_report(
     if let Some(err) = &s.error {
         println!("  reason     {err}");
     }
-    let (accepted, unchanged) = match disposition {
-        Some(marsad_ingest::Disposition::AlreadyImported) => (0, s.accepted + s.unchanged),
-        _ => (s.accepted, s.unchanged),
-    };
+    let (accepted, unchanged) = marsad_ingest::reported_counts(s, disposition);
     println!("  rows       {}", s.rows_read);
     println!("  accepted   {accepted}");
     println!("  unchanged  {unchanged}");

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
-use marsad_store::{QuarantineEntry, QuarantineFilter, QuarantineId, QuarantineStatus, Store};
+use marsad_store::{QuarantineEntry, QuarantineId, QuarantineStatus, Store};
 
 use crate::csvread::{CsvItem, CsvRecords};
 use crate::{text, IngestError};
@@ -28,20 +28,7 @@ pub fn export_quarantine(
     let source_rec = store
         .source(source)?
         .ok_or_else(|| IngestError::UnknownSource(source.to_string()))?;
-    let mut entries: Vec<QuarantineEntry> = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.quarantine(&QuarantineFilter {
-            source: Some(source_rec.id),
-            status: Some(QuarantineStatus::Open),
-            after,
-            limit: Some(1000),
-            ..QuarantineFilter::default()
-        })?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        entries.extend(page);
-    }
+    let entries = crate::open_entries(store, source_rec.id)?;
     let rows: Vec<(&QuarantineEntry, serde_json::Map<String, serde_json::Value>)> =
         entries.iter().map(|e| (e, current_values(e))).collect();
     // The union of the entries' columns, in the order they first appear.

@@ -114,15 +114,24 @@ impl ImportOutcome {
     }
 }
 
+/// `(accepted, unchanged)` as this call reports them: resubmitting a file already imported
+/// accepts nothing and finds every stored row unchanged.
+pub fn reported_counts(
+    s: &marsad_store::Submission,
+    disposition: Option<Disposition>,
+) -> (u64, u64) {
+    match disposition {
+        Some(Disposition::AlreadyImported) => (0, s.accepted + s.unchanged),
+        _ => (s.accepted, s.unchanged),
+    }
+}
+
 /// An import report as JSON (the `--json` output and the API's report body).
 pub fn report_json(report: &ImportReport, disposition: Option<Disposition>) -> serde_json::Value {
     let s = &report.submission;
     let issue =
         |i: &Issue| serde_json::json!({ "row": i.row, "field": i.field, "reason": i.reason });
-    let (accepted, unchanged) = match disposition {
-        Some(Disposition::AlreadyImported) => (0, s.accepted + s.unchanged),
-        _ => (s.accepted, s.unchanged),
-    };
+    let (accepted, unchanged) = reported_counts(s, disposition);
     serde_json::json!({
         "submission": s.id.0,
         "source": s.source_name,
@@ -281,23 +290,10 @@ pub fn resubmit_quarantine(
             .iter()
             .map(|id| store.quarantine_entry(*id))
             .collect::<Result<Vec<_>, _>>()?,
-        None => {
-            let mut all = Vec::new();
-            let mut after = None;
-            loop {
-                let page = store.quarantine(&QuarantineFilter {
-                    source: Some(source_rec.id),
-                    status: Some(QuarantineStatus::Open),
-                    after,
-                    limit: Some(1000),
-                    ..QuarantineFilter::default()
-                })?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.id);
-                all.extend(page.into_iter().filter(|e| e.corrected.is_some()));
-            }
-            all
-        }
+        None => open_entries(store, source_rec.id)?
+            .into_iter()
+            .filter(|e| e.corrected.is_some())
+            .collect(),
     };
     let mut groups: HashMap<SubmissionId, Vec<_>> = HashMap::new();
     for e in entries {
@@ -377,6 +373,28 @@ pub fn resubmit_quarantine(
         });
     }
     Ok(outcomes)
+}
+
+/// Every open quarantine entry of a source, oldest first.
+pub(crate) fn open_entries(
+    store: &dyn Store,
+    source: marsad_store::SourceId,
+) -> Result<Vec<marsad_store::QuarantineEntry>, IngestError> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.quarantine(&QuarantineFilter {
+            source: Some(source),
+            status: Some(QuarantineStatus::Open),
+            after,
+            limit: Some(1000),
+            ..QuarantineFilter::default()
+        })?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        all.extend(page);
+    }
+    Ok(all)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -187,14 +187,11 @@ async fn import(
         Disposition::Rejected => "rejected",
     };
     let counted = outcome.disposition != Disposition::AlreadyImported;
+    let (accepted, unchanged) = marsad_ingest::reported_counts(s, Some(outcome.disposition));
     metrics.observe_import(
         label,
-        if counted { s.accepted } else { 0 },
-        if counted {
-            s.unchanged
-        } else {
-            s.accepted + s.unchanged
-        },
+        accepted,
+        unchanged,
         if counted { s.rejected } else { 0 },
     );
     let location = format!("/api/v1/submissions/{}", s.id.0);

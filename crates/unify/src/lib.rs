@@ -128,9 +128,8 @@ pub fn unify(
             }
         };
         if !unassigned.is_empty() {
-            let weight = None;
             report.records_assigned +=
-                store.assign_records(target, &unassigned, actor, weight, now)? as usize;
+                store.assign_records(target, &unassigned, actor, None, now)? as usize;
         }
         if count.len() > 1 {
             report.conflicting_clusters += 1;
