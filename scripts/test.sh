@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, and every test against SQLite AND a real PostgreSQL
-# server. Installs PostgreSQL from Debian's packages when missing, starts a throw-away cluster
-# on a free loopback port, and stops it afterwards.
+# server, with page tests in a real headless Chromium. Installs PostgreSQL and Chromium from
+# Debian's packages when missing, starts a throw-away PostgreSQL cluster on a free loopback
+# port, and stops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,14 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 PG_BIN="$(pg_bin)"
+
+# Page tests (passkeys now, the portal later) drive Debian's Chromium, headless.
+if ! command -v chromium >/dev/null && [ -z "${MARSAD_CHROMIUM:-}" ]; then
+  echo "==> installing Chromium (Debian packages, no recommends)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+export MARSAD_REQUIRE_BROWSER=1
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 

@@ -8,6 +8,8 @@
 //! | [`session`] | session ids, idle and absolute expiry ([`SessionPolicy`]), the `Set-Cookie` value, CSRF tokens and the `Origin`/`Sec-Fetch-Site` check |
 //! | [`throttle`] | login throttling and lockout as a state machine ([`ThrottlePolicy`]) |
 //! | [`audit`] | the append-only, hash-chained audit log entry format and [`verify_chain`] |
+//! | [`webauthn`] | passkeys: a WebAuthn Level 2 relying party (ES256, EdDSA, RS256; attestation `none` and packed self-attestation), its options JSON, ceremony states and a minimal CBOR decoder |
+//! | [`oidc`] | OpenID Connect sign-in without the network: the authorization request (state, nonce, PKCE) and the ID token check (RS256/ES256 signature with the provider's keys, issuer, audience, times, nonce) |
 //! | [`secret`] | [`Secret`], the wrapper whose `Debug` redacts and whose memory is zeroed on drop |
 //!
 //! What this crate does **not** do: no I/O, no SQL, no HTTP types, no async, and it never reads the
@@ -25,12 +27,14 @@
 
 pub mod audit;
 mod common;
+pub mod oidc;
 pub mod password;
 pub mod secret;
 pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod totp;
+pub mod webauthn;
 
 pub use audit::{
     append, chain_hash, require_purpose, verify_chain, Actor, AuditEntry, AuditError, AuditEvent,
@@ -52,6 +56,13 @@ pub use token::{
 pub use totp::{
     generate_recovery_codes, hotp, recovery_code_hash, verify_recovery_code, RecoveryCodes,
     TotpAlgorithm, TotpConfig, TotpError, TotpSecret, TotpVerdict,
+};
+
+pub use webauthn::{
+    finish_authentication, finish_registration, generate_user_handle, start_authentication,
+    start_registration, AuthenticationResponse, AuthenticationResult, AuthenticationState,
+    CreationOptions, Passkey, RegistrationResponse, RegistrationState, RelyingParty,
+    RequestOptions, UserVerification, WebauthnError,
 };
 
 /// The random-generator traits this crate's functions take (`rand_core` 0.10), re-exported so

@@ -25,6 +25,18 @@ pub enum AuditCommand {
         #[arg(long)]
         anchor: Option<String>,
     },
+    /// Who saw a person's file (`--person NUMBER`), or what an account did (`--user LOGIN`),
+    /// newest first.
+    Search {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -43,10 +55,53 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Create an account with a random one-time password (printed once).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        login: String,
+        #[arg(long)]
+        institution: String,
+        /// A role (repeat for several): admin, data_officer, officer, case_worker, analyst,
+        /// identity_analyst, reviewer, publisher, dpo.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Every account.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Set a new one-time password (printed once), end the account's sessions, lift a lockout.
+    ResetPassword {
+        #[command(flatten)]
+        store: StoreArgs,
+        login: String,
+    },
+    /// Disable an account and sign it out everywhere.
+    Disable {
+        #[command(flatten)]
+        store: StoreArgs,
+        login: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[command(flatten)]
+        store: StoreArgs,
+        login: String,
+    },
 }
 
-pub fn audit(cmd: AuditCommand) -> Result<ExitCode> {
+pub fn audit(cmd: AuditCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
+        AuditCommand::Search {
+            store,
+            person,
+            user,
+            limit,
+        } => crate::access::audit_search(&store, person, user, limit, clock),
         AuditCommand::Verify { store, anchor } => {
             let anchor = match anchor {
                 Some(text) => Some(text.parse::<ChainHead>().map_err(|_| {
@@ -79,30 +134,51 @@ pub fn audit(cmd: AuditCommand) -> Result<ExitCode> {
 /// Characters of one-time passwords: no look-alikes (0/O, 1/l/I).
 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-/// `marsad unify`: gives every visible person record its person's unified number.
-pub fn unify(
-    store: &StoreArgs,
-    config: Option<&std::path::Path>,
-    clock: &dyn Clock,
-) -> Result<ExitCode> {
-    let config = crate::link::load_config(config)?;
-    let s = store.open()?;
-    let mut rng = UnwrapErr(getrandom::SysRng);
-    let mut random = || marsad_auth::rand_core::Rng::next_u64(&mut rng);
-    let report = marsad_unify::unify(s.as_ref(), &config, "cli", clock, &mut random)?;
-    println!("person records     {}", report.records);
-    println!("new persons        {}", report.persons_created);
-    println!("records numbered   {}", report.records_assigned);
-    println!(
-        "clusters holding several numbers (sent to review, not merged)  {}",
-        report.conflicting_clusters
-    );
-    println!("pairs added to the review queue  {}", report.reviews_added);
-    Ok(ExitCode::SUCCESS)
-}
-
 pub fn user(cmd: UserCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
+        UserCommand::Add {
+            store,
+            login,
+            institution,
+            roles,
+            name,
+        } => {
+            let s = store.open()?;
+            let password = crate::access::add_user(
+                s.as_ref(),
+                clock,
+                &login,
+                &institution,
+                &roles,
+                name.as_deref(),
+            )?;
+            println!(
+                "account '{}' created for {institution} ({})",
+                login.trim(),
+                roles.join(", ")
+            );
+            println!(
+                "one-time password (shown once; change it at first sign-in): {}",
+                password.expose()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List { store } => crate::access::list_users(store.open()?.as_ref()),
+        UserCommand::ResetPassword { store, login } => {
+            let s = store.open()?;
+            let password = crate::access::reset_password(s.as_ref(), clock, &login)?;
+            println!(
+                "new one-time password for '{login}' (shown once): {}",
+                password.expose()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Disable { store, login } => {
+            crate::access::set_disabled(store.open()?.as_ref(), clock, &login, true)
+        }
+        UserCommand::Enable { store, login } => {
+            crate::access::set_disabled(store.open()?.as_ref(), clock, &login, false)
+        }
         UserCommand::CreateAdmin {
             store,
             login,
@@ -152,7 +228,10 @@ pub fn user(cmd: UserCommand, clock: &dyn Clock) -> Result<ExitCode> {
     }
 }
 
-fn one_time_password(rng: &mut impl marsad_auth::rand_core::Rng, len: usize) -> Secret<String> {
+pub(crate) fn one_time_password(
+    rng: &mut impl marsad_auth::rand_core::Rng,
+    len: usize,
+) -> Secret<String> {
     let mut out = String::with_capacity(len);
     while out.len() < len {
         // Rejection sampling keeps every character equally likely.

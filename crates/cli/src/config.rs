@@ -43,6 +43,43 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Largest file accepted by `POST .../submissions`, in bytes.
     pub max_upload_bytes: Option<u64>,
+    /// The origins browsers reach the server at (`https://marsad.gov.example`).
+    pub origins: Option<Vec<String>>,
+    /// OpenID Connect sign-in with a national e-ID.
+    pub oidc: Option<OidcFile>,
+}
+
+/// `oidc = { ... }` in `DATA/marsad.toml`.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcFile {
+    /// The provider's issuer URL (https).
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The ID token claim that holds the marsad login (default `preferred_username`).
+    pub login_claim: Option<String>,
+    /// What the sign-in page calls it (default `e-ID`).
+    pub label: Option<String>,
+}
+
+impl OidcFile {
+    pub fn to_server(&self) -> Result<marsad_server::oidc::OidcConfig> {
+        if !self.issuer.starts_with("https://") {
+            anyhow::bail!("oidc.issuer must be an https:// URL");
+        }
+        Ok(marsad_server::oidc::OidcConfig {
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: marsad_auth::Secret::new(self.client_secret.expose().to_string()),
+            login_claim: self
+                .login_claim
+                .clone()
+                .unwrap_or_else(|| "preferred_username".into()),
+            label: self.label.clone().unwrap_or_else(|| "e-ID".into()),
+            allow_http: false,
+        })
+    }
 }
 
 impl FileConfig {
@@ -103,6 +140,8 @@ mod tests {
             config.database_url.is_some()
                 && config.listen.is_some()
                 && config.max_upload_bytes.is_some()
+                && config.origins.is_some()
+                && config.oidc.is_some()
         );
         assert_eq!(parse(example).unwrap(), FileConfig::default());
     }

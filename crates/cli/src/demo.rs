@@ -91,6 +91,18 @@ pub fn run(
         .with_context(|| format!("cannot import {}", f.path.display()))?;
         bar.finish();
         let s = &outcome.report.submission;
+        store.audit_append(&marsad_store::AuditEvent {
+            at: clock.now(),
+            actor: marsad_store::Actor::System("demo".into()),
+            institution: Some(f.institution.clone()),
+            action: format!("import {} ({} accepted)", f.source, s.accepted),
+            object: Some(marsad_store::AuditObject {
+                kind: "submission".into(),
+                id: s.id.0.to_string(),
+            }),
+            purpose: None,
+            outcome: marsad_store::Outcome::Success,
+        })?;
         summary.push(format!(
             "  {:<28} {:<40} {:>8} accepted {:>8} unchanged {:>6} in quarantine",
             f.source, name, s.accepted, s.unchanged, s.rejected
@@ -106,10 +118,65 @@ pub fn run(
     for c in store.count_records()? {
         eprintln!("  {:<28} {:>8} records", c.kind, c.records);
     }
+    let addr = args.config()?.listen(listen)?;
+    accounts(store.as_ref(), clock.as_ref(), &manifest.institutions, addr)?;
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    let addr = args.config()?.listen(listen)?;
     eprintln!("marsad: serving the demo on http://{addr}/ (Ctrl-C to stop)");
     crate::serve(args, store, Some(addr), clock)
+}
+
+/// The roles the demo gives each kind of institution (every one also has an administrator, a
+/// data officer and an officer).
+fn demo_roles(kind: &str) -> Vec<&'static str> {
+    let mut roles = vec!["admin", "data_officer", "officer"];
+    roles.extend(match kind {
+        "observatory" => &[
+            "analyst",
+            "identity_analyst",
+            "reviewer",
+            "publisher",
+            "dpo",
+        ][..],
+        "statistics" => &["analyst", "publisher"][..],
+        "anti_trafficking" | "ministry" | "consulate" => &["case_worker"][..],
+        _ => &[][..],
+    });
+    roles
+}
+
+/// One account per role and institution, each with a fresh one-time password at every start
+/// (never a fixed one), printed once.
+fn accounts(
+    store: &dyn marsad_store::Store,
+    clock: &dyn Clock,
+    institutions: &[marsad_demo::DemoInstitution],
+    addr: SocketAddr,
+) -> Result<()> {
+    let mut lines = Vec::new();
+    for i in institutions {
+        for role in demo_roles(&i.kind) {
+            let login = format!("{}.{role}", i.name);
+            let password = match store.user_by_login(&login)? {
+                Some(_) => crate::access::reset_password(store, clock, &login)?,
+                None => crate::access::add_user(
+                    store,
+                    clock,
+                    &login,
+                    &i.name,
+                    &[role.to_string()],
+                    None,
+                )?,
+            };
+            lines.push(format!("  {login:<36} {}", password.expose()));
+        }
+    }
+    eprintln!(
+        "marsad: demo accounts (one-time passwords, new at every start; sign in at http://{addr}/signin):"
+    );
+    for l in lines {
+        eprintln!("{l}");
+    }
+    Ok(())
 }

@@ -16,10 +16,12 @@ use marsad_store::Store;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod access;
 mod admin;
 mod config;
 mod demo;
 mod link;
+mod persons;
 mod progress;
 mod quarantine;
 
@@ -146,21 +148,28 @@ enum Command {
     /// Rejected rows: list, correct, resubmit.
     #[command(subcommand)]
     Quarantine(quarantine::QuarantineCommand),
-    /// Give every person record the unified number of its person (links all visible person
-    /// records; numbers already given never change; conflicts go to clerical review).
-    Unify {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// Linkage settings (TOML), as for `marsad link`.
-        #[arg(long)]
-        config: Option<PathBuf>,
-    },
-    /// The audit trail: check its hash chain.
+    /// Give every person record the unified number of its person (links the records without a
+    /// number against the numbered ones; `--full` relinks all; numbers already given never
+    /// change; conflicts go to clerical review).
+    Unify(persons::UnifyArgs),
+    /// Persons (unified numbers): records, aliases, history.
+    #[command(subcommand)]
+    Person(persons::PersonCommand),
+    /// The clerical review queue: pairs the linkage could not decide.
+    #[command(subcommand)]
+    Review(persons::ReviewCommand),
+    /// The audit trail: check its hash chain, search it by person or account.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
-    /// Accounts: the one-time creation of the first administrator.
+    /// Accounts: the first administrator, then every other one.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// The access policy: show it, check or apply a new version.
+    #[command(subcommand)]
+    Policy(access::PolicyCommand),
+    /// API tokens for institutions' systems.
+    #[command(subcommand)]
+    Token(access::TokenCommand),
     /// Link canonical person CSVs offline: one person id per record (source,record_id,person_id).
     Link(link::LinkArgs),
 }
@@ -363,8 +372,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Quarantine(cmd) => quarantine::run(cmd, clock.as_ref()),
-        Command::Unify { store, config } => admin::unify(&store, config.as_deref(), clock.as_ref()),
-        Command::Audit(cmd) => admin::audit(cmd),
+        Command::Unify(args) => persons::unify(&args, clock.as_ref()),
+        Command::Person(cmd) => persons::person(cmd),
+        Command::Review(cmd) => persons::review(cmd, clock.as_ref()),
+        Command::Audit(cmd) => admin::audit(cmd, clock.as_ref()),
+        Command::Policy(cmd) => access::policy(cmd, clock.as_ref()),
+        Command::Token(cmd) => access::token(cmd, clock.as_ref()),
         Command::User(cmd) => admin::user(cmd, clock.as_ref()),
         Command::Link(args) => link::run(args),
     }
@@ -408,6 +421,19 @@ fn import(
             anyhow::anyhow!("{}: {e}", m.display())
         }
         _ => anyhow::anyhow!("{}: {e}", file.display()),
+    })?;
+    let sub = &outcome.report.submission;
+    s.audit_append(&marsad_store::AuditEvent {
+        at: clock.now(),
+        actor: marsad_store::Actor::System("cli".into()),
+        institution: s.source(source)?.and_then(|src| src.institution),
+        action: format!("import {source} ({})", sub.status.as_str()),
+        object: Some(marsad_store::AuditObject {
+            kind: "submission".into(),
+            id: sub.id.0.to_string(),
+        }),
+        purpose: None,
+        outcome: marsad_store::Outcome::Success,
     })?;
     if json {
         println!("{}", outcome.to_json());
@@ -511,6 +537,8 @@ fn serve(
         listen: file.listen(listen)?,
         data_dir: args.data.clone(),
         max_upload_bytes: file.max_upload_bytes(),
+        origins: file.origins.clone().unwrap_or_default(),
+        oidc: file.oidc.as_ref().map(|o| o.to_server()).transpose()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

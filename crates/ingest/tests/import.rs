@@ -550,6 +550,27 @@ impl Store for Crashing<'_> {
         self.inner.stage(id, batch)
     }
     delegate! {
+        person_aliases(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<Vec<marsad_store::PersonNumber>>;
+        apply_review(&self, id: marsad_store::ReviewId, accepted: bool, effect: &marsad_store::ReviewEffect, actor: &str, reason: &str, at: marsad_store::Timestamp) -> marsad_store::Result<marsad_store::LinkReview>;
+        number_persons(&self, batch: &[marsad_store::Numbering], actor: &str, at: marsad_store::Timestamp) -> marsad_store::Result<u64>;
+        add_reviews(&self, reviews: &[marsad_store::NewReview], at: marsad_store::Timestamp) -> marsad_store::Result<Vec<(marsad_store::ReviewId, bool)>>;
+        link_records(&self, kind: &str, selection: marsad_store::LinkSelection, after: Option<i64>, limit: u32) -> marsad_store::Result<(Vec<marsad_store::LinkRecord>, Option<i64>)>;
+        put_blocks(&self, blocks: &[marsad_store::RecordBlocks]) -> marsad_store::Result<()>;
+        block_sizes(&self, keys: &[u64]) -> marsad_store::Result<Vec<(u64, u64)>>;
+        block_members(&self, keys: &[u64]) -> marsad_store::Result<Vec<marsad_store::RecordHandle>>;
+        person_members(&self, numbers: &[marsad_store::PersonNumber]) -> marsad_store::Result<Vec<marsad_store::RecordHandle>>;
+        link_records_by_handle(&self, handles: &[marsad_store::RecordHandle]) -> marsad_store::Result<Vec<marsad_store::LinkRecord>>;
+        clear_link_index(&self) -> marsad_store::Result<()>;
+        put_link_model(&self, model: &str, at: marsad_store::Timestamp) -> marsad_store::Result<()>;
+        link_model(&self) -> marsad_store::Result<Option<marsad_store::StoredModel>>;
+        add_passkey(&self, passkey: &marsad_store::PasskeyRow) -> marsad_store::Result<()>;
+        passkey(&self, credential_id: &[u8]) -> marsad_store::Result<Option<marsad_store::PasskeyRow>>;
+        passkeys(&self, user: marsad_store::UserId) -> marsad_store::Result<Vec<marsad_store::PasskeyRow>>;
+        use_passkey(&self, credential_id: &[u8], sign_count: u32, backed_up: bool, at: marsad_store::Timestamp) -> marsad_store::Result<bool>;
+        delete_passkey(&self, user: marsad_store::UserId, credential_id: &[u8]) -> marsad_store::Result<bool>;
+        put_ceremony(&self, ceremony: &marsad_store::Ceremony) -> marsad_store::Result<()>;
+        take_ceremony(&self, id_hash: &[u8; 32], now: marsad_store::Timestamp) -> marsad_store::Result<Option<marsad_store::Ceremony>>;
+        audit_append_all(&self, events: &[marsad_store::AuditEvent]) -> marsad_store::Result<Option<marsad_store::AuditEntry>>;
         backend(&self) -> marsad_store::Backend;
         schema_version(&self) -> marsad_store::Result<i64>;
         ensure_institution(&self, new: &marsad_store::NewInstitution<'_>) -> marsad_store::Result<marsad_store::Institution>;

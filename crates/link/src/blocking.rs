@@ -1,7 +1,7 @@
 //! Blocking: which pairs are compared at all. Each rule puts records with the same block key
 //! in one block; every pair inside a block is a candidate; the rules' pairs are unioned.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::record::Record;
 
@@ -99,22 +99,76 @@ pub struct RuleReport {
     pub skipped_records: u64,
 }
 
+/// The block key of a record under `rule` as the store keeps it: FNV-1a (64 bits) of the
+/// rule's position and the key text, so the rules' keys never meet and every key is one
+/// integer. Two different keys sharing a hash (odds about 10⁻⁸ at a million keys) only add
+/// candidate pairs, which the model then scores.
+pub fn block_hash(rule: BlockRule, key: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let position = BlockRule::ALL.iter().position(|r| *r == rule).unwrap_or(0) as u8;
+    let mut h = OFFSET;
+    for b in std::iter::once(position).chain(key.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
+/// Every block key of a record (one per rule that gives it a key), hashed by [`block_hash`];
+/// none for a record that is not usable (never linked on nothing).
+pub fn block_keys(r: &Record) -> Vec<u64> {
+    if !r.is_usable() {
+        return Vec::new();
+    }
+    BlockRule::ALL
+        .iter()
+        .filter_map(|&rule| rule.key(r).map(|k| block_hash(rule, &k)))
+        .collect()
+}
+
 /// The candidate pairs (`i < j`, sorted, unique) of the usable records, and each rule's report.
 pub fn candidate_pairs(
     records: &[Record],
     usable: &[bool],
     max_block_size: usize,
 ) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
+    pairs_where(records, usable, max_block_size, &HashSet::new(), 0)
+}
+
+/// The candidate pairs of an incremental run: records `first_new..` are new, the others
+/// already numbered. Only pairs holding at least one new record are returned (two numbered
+/// records were compared when they were numbered). A block whose key is in `oversized` is
+/// skipped: the caller knows it is larger than the cap in the whole store, though only some of
+/// its records are in `records`.
+pub fn incremental_pairs(
+    records: &[Record],
+    usable: &[bool],
+    max_block_size: usize,
+    oversized: &HashSet<u64>,
+    first_new: usize,
+) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
+    pairs_where(records, usable, max_block_size, oversized, first_new)
+}
+
+fn pairs_where(
+    records: &[Record],
+    usable: &[bool],
+    max_block_size: usize,
+    oversized: &HashSet<u64>,
+    first_new: usize,
+) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
+    let first_new = u32::try_from(first_new).unwrap_or(u32::MAX);
     let mut all: Vec<u64> = Vec::new();
     let mut reports = Vec::new();
     for rule in BlockRule::ALL {
-        let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
         for (i, r) in records.iter().enumerate() {
             if !usable[i] {
                 continue;
             }
             if let (Some(key), Ok(i)) = (rule.key(r), u32::try_from(i)) {
-                blocks.entry(key).or_default().push(i);
+                blocks.entry(block_hash(rule, &key)).or_default().push(i);
             }
         }
         let mut report = RuleReport {
@@ -123,17 +177,21 @@ pub fn candidate_pairs(
             skipped_blocks: 0,
             skipped_records: 0,
         };
-        for members in blocks.values() {
+        for (key, members) in &blocks {
             if members.len() < 2 {
                 continue;
             }
-            if members.len() > max_block_size {
+            if members.len() > max_block_size || oversized.contains(key) {
                 report.skipped_blocks += 1;
                 report.skipped_records += members.len() as u64;
                 continue;
             }
+            // Members are in record order: the new ones (if any) come last.
             for (x, &a) in members.iter().enumerate() {
                 for &b in &members[x + 1..] {
+                    if b < first_new {
+                        continue;
+                    }
                     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
                     all.push((u64::from(lo) << 32) | u64::from(hi));
                     report.pairs += 1;
@@ -184,5 +242,33 @@ mod tests {
         let (pairs, reports) = candidate_pairs(&records, &usable, 1);
         assert!(pairs.is_empty());
         assert_eq!(reports[0].skipped_blocks, 1);
+    }
+
+    #[test]
+    fn incremental_pairs_hold_a_new_record_and_skip_oversized_blocks() {
+        let records = vec![
+            rec("Mohamed", "Trabelsi", "1980-01-02", "A1"),
+            rec("Mohamed", "Trabelsi", "1980-01-02", ""),
+            rec("محمد", "الطرابلسي", "1980", ""),
+            rec("Ali", "Gharbi", "1990-01-01", "A1"),
+        ];
+        let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
+        let (all, _) = candidate_pairs(&records, &usable, 10);
+        assert_eq!(all, vec![(0, 1), (0, 2), (0, 3), (1, 2)]);
+        // Records 0 and 1 are numbered: their pair is not compared again.
+        let (pairs, _) = incremental_pairs(&records, &usable, 10, &HashSet::new(), 2);
+        assert_eq!(pairs, vec![(0, 2), (0, 3), (1, 2)]);
+        // The document block is larger than the cap in the store.
+        let doc = block_hash(BlockRule::Document, "A1");
+        let (pairs, reports) = incremental_pairs(&records, &usable, 10, &HashSet::from([doc]), 2);
+        assert_eq!(pairs, vec![(0, 2), (1, 2)]);
+        let skipped: u64 = reports.iter().map(|r| r.skipped_blocks).sum();
+        assert_eq!(skipped, 1);
+        assert!(block_keys(&records[0]).contains(&doc));
+        assert!(block_keys(&rec("", "", "", "")).is_empty());
+        assert_ne!(
+            block_hash(BlockRule::Document, "A1"),
+            block_hash(BlockRule::Phone, "A1")
+        );
     }
 }

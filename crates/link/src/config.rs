@@ -1,6 +1,6 @@
 //! The linker's settings: thresholds, blocking cap, model estimation and clustering guard.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::LinkError;
 
@@ -9,7 +9,7 @@ use crate::LinkError;
 ///
 /// Weights are in bits (log2 of likelihood ratios); a pair's score is the prior weight
 /// log2(λ/(1-λ)) plus the weight of every comparison, so a score of 0 is an even chance.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinkConfig {
     /// A pair scoring at least this is a link.

@@ -10,6 +10,12 @@
 //! (module `cluster` documents the rule); every score **explainable** ([`Model::explain`]).
 //! [`link`] runs it all.
 //!
+//! For the store's unified numbers: [`link_labelled`] takes clerks' decisions ([`Label`]) as
+//! labels of the estimation and as decisions of their pairs; [`link_incremental`] links new
+//! records against records already grouped into known persons with a model estimated before
+//! (kept as JSON: [`Model::to_json`]), comparing only pairs that hold a new record, found
+//! through the same block keys ([`block_keys`], 64-bit hashes the store can index).
+//!
 //! What it does **not** do: no I/O, no clock, no global state; randomness is a seed in
 //! [`LinkConfig`]. Comparisons run on scoped threads (`LinkConfig::threads`); the result does
 //! not depend on their number. Reading CSV files, progress bars and timing belong
@@ -54,16 +60,18 @@ mod model;
 mod record;
 mod rng;
 
-pub use blocking::{candidate_pairs, BlockRule, RuleReport};
-pub use cluster::{cluster, Clustering};
+pub use blocking::{
+    block_hash, block_keys, candidate_pairs, incremental_pairs, BlockRule, RuleReport,
+};
+pub use cluster::{cluster, cluster_constrained, Clustering, Constraints};
 pub use compare::{
     compare, date_level, document_level, name_level, Comparison, Levels, COMPARISONS,
     FULL_DATE_CONFLICT, NULL,
 };
 pub use config::LinkConfig;
 pub use model::{
-    em, estimate_m, estimate_u, initial_m, patterns, Explanation, Model, Probabilities, Term,
-    CONTACT_GROUP,
+    em, estimate_m, estimate_m_labelled, estimate_u, estimate_u_labelled, initial_m, patterns,
+    Explanation, Model, Probabilities, Term, CONTACT_GROUP,
 };
 pub use record::{BirthDate, Name, PersonRow, Record, Sex};
 pub use rng::SplitMix64;
@@ -74,6 +82,9 @@ pub enum LinkError {
     /// The configuration is unreadable or inconsistent.
     #[error("invalid link configuration: {0}")]
     Config(String),
+    /// A stored model cannot be written or read back.
+    #[error("stored linkage model: {0}")]
+    Model(String),
 }
 
 /// The decision for one pair.
@@ -104,6 +115,14 @@ pub struct ScoredPair {
     pub b: u32,
     pub score: f64,
     pub outcome: Outcome,
+}
+
+/// A clerk's decision on a pair of input records (indices): one person (`same`) or two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Label {
+    pub a: u32,
+    pub b: u32,
+    pub same: bool,
 }
 
 /// Receives the phases of [`link`] (for progress bars and timing, which are the caller's).
@@ -222,10 +241,46 @@ fn rare_name_pairs(records: &[Record], usable: &[u32], pairs: &[(u32, u32)]) -> 
 
 /// Links the records: blocking, comparison, model estimation, scoring, clustering.
 pub fn link(records: &[Record], config: &LinkConfig, progress: &dyn Progress) -> Linkage {
+    link_labelled(records, &[], config, progress)
+}
+
+/// Index pairs `(a, b)`, `a < b`.
+type Pairs = Vec<(u32, u32)>;
+
+/// The decided pairs as (same, different) index pairs, `a < b`, out-of-range ones dropped.
+fn split_labels(labels: &[Label], n: usize) -> (Pairs, Pairs) {
+    let mut same = Vec::new();
+    let mut different = Vec::new();
+    for l in labels {
+        if l.a == l.b || l.a as usize >= n || l.b as usize >= n {
+            continue;
+        }
+        let pair = (l.a.min(l.b), l.a.max(l.b));
+        if l.same {
+            same.push(pair);
+        } else {
+            different.push(pair);
+        }
+    }
+    (same, different)
+}
+
+/// [`link`] with a clerk's decisions: they join the model's estimation as known matches and
+/// non-matches ([`Model::estimate_labelled`]), and they decide their pairs whatever the
+/// score: a pair said to be one person is a link (clustered first, without the guard), a
+/// pair said to be two people is neither a link nor a review, and its records never end in
+/// one cluster (module `cluster`).
+pub fn link_labelled(
+    records: &[Record],
+    labels: &[Label],
+    config: &LinkConfig,
+    progress: &dyn Progress,
+) -> Linkage {
     let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
     let usable_idx: Vec<u32> = (0..records.len() as u32)
         .filter(|&i| usable[i as usize])
         .collect();
+    let (same, different) = split_labels(labels, records.len());
 
     progress.phase("blocking", 0);
     let (pairs, rules) = candidate_pairs(records, &usable, config.max_block_size);
@@ -242,12 +297,27 @@ pub fn link(records: &[Record], config: &LinkConfig, progress: &dyn Progress) ->
 
     progress.phase("estimating", 0);
     let rare_name = rare_name_pairs(records, &usable_idx, &pairs);
-    let model = Model::estimate(records, &usable_idx, &levels, &rare_name, config);
+    let labelled: Vec<(Levels, bool)> = same
+        .iter()
+        .map(|p| (p, true))
+        .chain(different.iter().map(|p| (p, false)))
+        .map(|(&(a, b), s)| (compare(&records[a as usize], &records[b as usize]), s))
+        .collect();
+    let model =
+        Model::estimate_labelled(records, &usable_idx, &levels, &rare_name, &labelled, config);
 
     progress.phase("scoring", pairs.len() as u64);
+    let decided: std::collections::HashSet<(u32, u32)> =
+        same.iter().chain(&different).copied().collect();
     let mut scored = Vec::new();
     let mut links = Vec::new();
     for (k, (&(a, b), l)) in pairs.iter().zip(&levels).enumerate() {
+        if (k + 1) % CHUNK == 0 {
+            progress.advance(CHUNK as u64);
+        }
+        if decided.contains(&(a, b)) {
+            continue;
+        }
         let score = model.score_levels(&records[a as usize], &records[b as usize], l);
         let outcome = Outcome::of(score, config);
         if outcome != Outcome::NoLink {
@@ -261,28 +331,39 @@ pub fn link(records: &[Record], config: &LinkConfig, progress: &dyn Progress) ->
         if outcome == Outcome::Link {
             links.push((score, a, b));
         }
-        if (k + 1) % CHUNK == 0 {
-            progress.advance(CHUNK as u64);
-        }
     }
     drop(levels);
+    for &(a, b) in &same {
+        let score = model.score(&records[a as usize], &records[b as usize]);
+        scored.push(ScoredPair {
+            a,
+            b,
+            score,
+            outcome: Outcome::Link,
+        });
+    }
 
     progress.phase("clustering", 0);
-    let clustering = cluster(
+    let clustering = cluster_constrained(
         records.len(),
         &links,
         |x, y| model.score(&records[x as usize], &records[y as usize]),
         config.merge_mean_min,
         config.merge_pair_min,
         config.merge_check_members,
+        &Constraints {
+            known: &[],
+            same: &same,
+            different: &different,
+        },
     );
     let stats = LinkStats {
         records: records.len(),
         unusable: records.len() - usable_idx.len(),
         rules,
         candidate_pairs: pairs.len(),
-        links: links.len(),
-        reviews: scored.len() - links.len(),
+        links: links.len() + same.len(),
+        reviews: scored.len() - links.len() - same.len(),
         clusters: clustering.clusters,
         largest_cluster: clustering.largest,
         refused_merges: clustering.refused_merges,
@@ -291,6 +372,124 @@ pub fn link(records: &[Record], config: &LinkConfig, progress: &dyn Progress) ->
         cluster_of: clustering.cluster_of,
         pairs: scored,
         model,
+        stats,
+    }
+}
+
+/// What [`link_incremental`] found.
+#[derive(Clone, Debug)]
+pub struct IncrementalLinkage {
+    /// The cluster of each input record. Records of one known person share a cluster; a new
+    /// record's cluster holds at most one known person.
+    pub cluster_of: Vec<u32>,
+    /// The pairs scored link or review; each holds at least one new record.
+    pub pairs: Vec<ScoredPair>,
+    /// Links `(i, j)` not followed because they would join two known persons: a merge is
+    /// a clerk's decision.
+    pub conflicts: Vec<(u32, u32)>,
+    pub stats: LinkStats,
+}
+
+/// Links new records against records already numbered, with a model estimated before.
+///
+/// `records[..first_new]` are numbered (`known[i]` names their person: only the records of
+/// those persons that share a block with a new record, or belong to a person that does, need
+/// to be given); `records[first_new..]` are new. Blocks as [`candidate_pairs`], keeping only
+/// pairs with a new record and skipping the blocks in `oversized` (larger than the cap in the
+/// whole store); scores with `model`; clusters as [`cluster_constrained`]: known persons start
+/// as clusters and never merge, new records join at most one of them or form new clusters,
+/// and `labels` decide their pairs as in [`link_labelled`].
+#[allow(clippy::too_many_arguments)] // each argument is one input of the run
+pub fn link_incremental(
+    records: &[Record],
+    known: &[Option<u32>],
+    first_new: usize,
+    model: &Model,
+    labels: &[Label],
+    oversized: &std::collections::HashSet<u64>,
+    config: &LinkConfig,
+    progress: &dyn Progress,
+) -> IncrementalLinkage {
+    let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
+    let (same, different) = split_labels(labels, records.len());
+
+    progress.phase("blocking", 0);
+    let (pairs, rules) = incremental_pairs(
+        records,
+        &usable,
+        config.max_block_size,
+        oversized,
+        first_new,
+    );
+
+    progress.phase("comparing", pairs.len() as u64);
+    let decided: std::collections::HashSet<(u32, u32)> =
+        same.iter().chain(&different).copied().collect();
+    let threads = config.threads();
+    let mut scores: Vec<f64> = Vec::with_capacity(pairs.len());
+    for chunk in pairs.chunks(CHUNK * 64) {
+        scores.extend(par_map(chunk, threads, |&(a, b)| {
+            model.score(&records[a as usize], &records[b as usize])
+        }));
+        progress.advance(chunk.len() as u64);
+    }
+    let mut scored = Vec::new();
+    let mut links = Vec::new();
+    for (&(a, b), &score) in pairs.iter().zip(&scores) {
+        if decided.contains(&(a, b)) {
+            continue;
+        }
+        let outcome = Outcome::of(score, config);
+        if outcome != Outcome::NoLink {
+            scored.push(ScoredPair {
+                a,
+                b,
+                score,
+                outcome,
+            });
+        }
+        if outcome == Outcome::Link {
+            links.push((score, a, b));
+        }
+    }
+    for &(a, b) in &same {
+        scored.push(ScoredPair {
+            a,
+            b,
+            score: model.score(&records[a as usize], &records[b as usize]),
+            outcome: Outcome::Link,
+        });
+    }
+
+    progress.phase("clustering", 0);
+    let clustering = cluster_constrained(
+        records.len(),
+        &links,
+        |x, y| model.score(&records[x as usize], &records[y as usize]),
+        config.merge_mean_min,
+        config.merge_pair_min,
+        config.merge_check_members,
+        &Constraints {
+            known,
+            same: &same,
+            different: &different,
+        },
+    );
+    let stats = LinkStats {
+        records: records.len(),
+        unusable: usable.iter().filter(|u| !**u).count(),
+        rules,
+        candidate_pairs: pairs.len(),
+        links: links.len() + same.len(),
+        reviews: scored.len() - links.len() - same.len(),
+        clusters: clustering.clusters,
+        largest_cluster: clustering.largest,
+        refused_merges: clustering.refused_merges,
+    };
+    IncrementalLinkage {
+        cluster_of: clustering.cluster_of,
+        pairs: scored,
+        conflicts: clustering.conflicts,
         stats,
     }
 }

@@ -5,10 +5,13 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::compare::{compare, Comparison, Levels, NULL};
 use crate::config::LinkConfig;
 use crate::record::Record;
 use crate::rng::SplitMix64;
+use crate::LinkError;
 
 /// The estimated model and everything needed to score a pair.
 #[derive(Clone, Debug)]
@@ -21,11 +24,12 @@ pub struct Model {
     pub u: Vec<Vec<f64>>,
     /// `weights[c][level]` = log2(m/u), after the guards (see [`Model::estimate`]).
     pub weights: Vec<Vec<f64>>,
-    /// Relative frequency of each given, family, father's and mother's name key among the
-    /// usable records.
-    tf: [HashMap<String, f64>; 4],
-    /// Relative frequency of each whole name: given|family and given|family|father keys.
-    whole_name: HashMap<String, f64>,
+    /// How often each given, family, father's and mother's name key occurs among the usable
+    /// records.
+    tf: [Frequencies; 4],
+    /// How often each whole name occurs: given|family and given|family|father keys (relative
+    /// to the records holding a given|family key).
+    whole_name: Frequencies,
     tf_max: f64,
     /// The comparisons whose full disagreement is capped (near a veto) when the document
     /// does not agree, and the cap.
@@ -34,6 +38,29 @@ pub struct Model {
     given_alike_cap: Option<f64>,
     /// Two different given-name keys both at least this frequent are two names.
     distinct_min_frequency: f64,
+}
+
+/// Counts of name keys, so frequencies can follow the data as records are added
+/// ([`Model::add_frequencies`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Frequencies {
+    counts: HashMap<String, u64>,
+    total: u64,
+}
+
+impl Frequencies {
+    fn add(&mut self, key: String, counted: bool) {
+        *self.counts.entry(key).or_default() += 1;
+        if counted {
+            self.total += 1;
+        }
+    }
+
+    /// The relative frequency of `key`; `None` when never seen.
+    fn get(&self, key: &str) -> Option<f64> {
+        let c = *self.counts.get(key)?;
+        (self.total > 0).then(|| c as f64 / self.total as f64)
+    }
 }
 
 /// One comparison's part of a pair's score.
@@ -105,6 +132,19 @@ pub fn estimate_u(
     seed: u64,
     threads: usize,
 ) -> Vec<Vec<f64>> {
+    estimate_u_labelled(records, indices, sample, seed, threads, &[])
+}
+
+/// [`estimate_u`] with the levels of pairs a clerk said are two people (`different`) counted
+/// as random pairs are: known non-matches.
+pub fn estimate_u_labelled(
+    records: &[Record],
+    indices: &[u32],
+    sample: usize,
+    seed: u64,
+    threads: usize,
+    different: &[Levels],
+) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = Comparison::ALL
         .iter()
         .map(|c| vec![U_PSEUDO; c.levels().len()])
@@ -130,7 +170,7 @@ pub fn estimate_u(
     let levels = crate::par_map(&pairs, threads, |&(i, j)| {
         compare(&records[i as usize], &records[j as usize])
     });
-    for l in &levels {
+    for l in levels.iter().chain(different) {
         for (c, &x) in l.iter().enumerate() {
             if x != NULL {
                 counts[c][usize::from(x)] += 1.0;
@@ -256,8 +296,28 @@ pub fn estimate_m(
     u: &[Vec<f64>],
     iterations: usize,
 ) -> (f64, Probabilities, Option<Probabilities>) {
+    estimate_m_labelled(patterns, rare_name_patterns, u, iterations, &[])
+}
+
+/// [`estimate_m`] with the levels of pairs a clerk said are one person (`same`) added to the
+/// pooled match counts as certain matches (each counts as one pair whose match probability
+/// is 1, where EM's pairs count by their estimated probability).
+pub fn estimate_m_labelled(
+    patterns: &[(Levels, u64)],
+    rare_name_patterns: &[(Levels, u64)],
+    u: &[Vec<f64>],
+    iterations: usize,
+    same: &[Levels],
+) -> (f64, Probabilities, Option<Probabilities>) {
     let init = initial_m();
     let mut sums: Vec<Vec<f64>> = init.iter().map(|v| vec![0.0; v.len()]).collect();
+    for l in same {
+        for (c, &x) in l.iter().enumerate() {
+            if x != NULL {
+                sums[c][usize::from(x)] += 1.0;
+            }
+        }
+    }
     let mut by_document = None;
     for on in SESSIONS {
         let idx: Vec<usize> = on.iter().map(|c| *c as usize).collect();
@@ -350,12 +410,29 @@ impl Model {
         rare_name: &[bool],
         config: &LinkConfig,
     ) -> Model {
-        let u = estimate_u(
+        Model::estimate_labelled(records, usable, candidate_levels, rare_name, &[], config)
+    }
+
+    /// [`Model::estimate`] with labelled pairs (`(levels, same person)`, a clerk's decisions):
+    /// known matches join the m estimate ([`estimate_m_labelled`]), known non-matches the u
+    /// estimate ([`estimate_u_labelled`]).
+    pub fn estimate_labelled(
+        records: &[Record],
+        usable: &[u32],
+        candidate_levels: &[Levels],
+        rare_name: &[bool],
+        labelled: &[(Levels, bool)],
+        config: &LinkConfig,
+    ) -> Model {
+        let same: Vec<Levels> = labelled.iter().filter(|l| l.1).map(|l| l.0).collect();
+        let different: Vec<Levels> = labelled.iter().filter(|l| !l.1).map(|l| l.0).collect();
+        let u = estimate_u_labelled(
             records,
             usable,
             config.u_sample_pairs,
             config.seed,
             config.threads(),
+            &different,
         );
         let rare: Vec<Levels> = candidate_levels
             .iter()
@@ -363,11 +440,12 @@ impl Model {
             .filter(|(_, r)| **r)
             .map(|(l, _)| *l)
             .collect();
-        let (lambda, m, by_document) = estimate_m(
+        let (lambda, m, by_document) = estimate_m_labelled(
             &patterns(candidate_levels),
             &patterns(&rare),
             &u,
             config.em_iterations,
+            &same,
         );
         let mut weights: Vec<Vec<f64>> = m
             .iter()
@@ -431,55 +509,45 @@ impl Model {
         let name_vetoes: Vec<(Comparison, f64)> =
             caps.into_iter().filter(|(c, _)| reliable(*c)).collect();
         let given_alike_cap = reliable(Comparison::Given).then_some(config.given_alike_max_weight);
-        let pick = |r: &Record, t: usize| -> Option<String> {
-            let n = match t {
-                0 => r.given.as_ref(),
-                1 => r.family.as_ref(),
-                2 => r.father.as_ref(),
-                _ => r.mother.as_ref(),
-            };
-            n.map(|n| n.key.clone())
-        };
-        let tf: [HashMap<String, f64>; 4] = std::array::from_fn(|t| {
-            let mut counts: HashMap<String, f64> = HashMap::new();
-            let mut total = 0.0;
-            for &i in usable {
-                if let Some(k) = pick(&records[i as usize], t) {
-                    *counts.entry(k).or_default() += 1.0;
-                    total += 1.0;
-                }
-            }
-            for v in counts.values_mut() {
-                *v /= total;
-            }
-            counts
-        });
-        let mut whole_name: HashMap<String, f64> = HashMap::new();
-        let mut total = 0.0;
-        for &i in usable {
-            let r = &records[i as usize];
-            if let Some(k) = whole_key(r, false) {
-                *whole_name.entry(k).or_default() += 1.0;
-                total += 1.0;
-                if let Some(k) = whole_key(r, true) {
-                    *whole_name.entry(k).or_default() += 1.0;
-                }
-            }
-        }
-        for v in whole_name.values_mut() {
-            *v /= total;
-        }
-        Model {
-            whole_name,
+        let mut model = Model {
+            whole_name: Frequencies::default(),
             lambda,
             m,
             u,
             weights,
-            tf,
+            tf: Default::default(),
             tf_max: config.tf_adjustment_max,
             name_vetoes,
             given_alike_cap,
             distinct_min_frequency: config.distinct_names_min_frequency,
+        };
+        model.add_frequencies(usable.iter().map(|&i| &records[i as usize]));
+        model
+    }
+
+    /// Counts the names of `records` into the term-frequency tables (the records the model was
+    /// estimated on are counted by [`Model::estimate`]): an incremental run adds the new
+    /// records, so a name that grows frequent counts less as data arrive. Unusable records
+    /// are not counted.
+    pub fn add_frequencies<'r>(&mut self, records: impl IntoIterator<Item = &'r Record>) {
+        for r in records {
+            if !r.is_usable() {
+                continue;
+            }
+            for (t, name) in [&r.given, &r.family, &r.father, &r.mother]
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(n) = name {
+                    self.tf[t].add(n.key.clone(), true);
+                }
+            }
+            if let Some(k) = whole_key(r, false) {
+                self.whole_name.add(k, true);
+                if let Some(k) = whole_key(r, true) {
+                    self.whole_name.add(k, false);
+                }
+            }
         }
     }
 
@@ -499,7 +567,7 @@ impl Model {
             Comparison::Mother => (&self.tf[3], Comparison::Mother as usize),
             _ => return 0.0,
         };
-        let Some(&freq) = table.get(key) else {
+        let Some(freq) = table.get(key) else {
             return 0.0;
         };
         let u_exact = self.u[c][0];
@@ -598,7 +666,7 @@ impl Model {
             if let (Some(x), Some(y)) = (&a.given, &b.given) {
                 let frequent = |k: &str| {
                     !k.contains(' ')
-                        && self.tf[0].get(k).copied().unwrap_or(0.0) >= self.distinct_min_frequency
+                        && self.tf[0].get(k).unwrap_or(0.0) >= self.distinct_min_frequency
                 };
                 if frequent(&x.key) && frequent(&y.key) {
                     l[g] = 3;
@@ -650,6 +718,104 @@ impl Model {
             terms,
             score,
         }
+    }
+}
+
+/// The stored form of a model ([`Model::to_json`]): every estimated parameter and the
+/// configuration it was estimated with.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Saved {
+    format: u32,
+    config: LinkConfig,
+    lambda: f64,
+    m: Vec<Vec<f64>>,
+    u: Vec<Vec<f64>>,
+    weights: Vec<Vec<f64>>,
+    tf: [Frequencies; 4],
+    whole_name: Frequencies,
+    tf_max: f64,
+    /// (position in [`Comparison::ALL`], cap).
+    name_vetoes: Vec<(usize, f64)>,
+    given_alike_cap: Option<f64>,
+    distinct_min_frequency: f64,
+}
+
+const SAVED_FORMAT: u32 = 1;
+
+impl Model {
+    /// The model as JSON, with the configuration it was estimated with, to be stored and
+    /// scored with later ([`Model::from_json`]) without estimating again.
+    pub fn to_json(&self, config: &LinkConfig) -> Result<String, LinkError> {
+        let saved = Saved {
+            format: SAVED_FORMAT,
+            config: config.clone(),
+            lambda: self.lambda,
+            m: self.m.clone(),
+            u: self.u.clone(),
+            weights: self.weights.clone(),
+            tf: self.tf.clone(),
+            whole_name: self.whole_name.clone(),
+            tf_max: self.tf_max,
+            name_vetoes: self
+                .name_vetoes
+                .iter()
+                .map(|(c, w)| (*c as usize, *w))
+                .collect(),
+            given_alike_cap: self.given_alike_cap,
+            distinct_min_frequency: self.distinct_min_frequency,
+        };
+        serde_json::to_string(&saved).map_err(|e| LinkError::Model(e.to_string()))
+    }
+
+    /// A model stored by [`Model::to_json`] and the configuration it was estimated with.
+    /// Refuses another format, or probabilities and weights that do not fit the comparisons.
+    pub fn from_json(text: &str) -> Result<(Model, LinkConfig), LinkError> {
+        let saved: Saved =
+            serde_json::from_str(text).map_err(|e| LinkError::Model(e.to_string()))?;
+        if saved.format != SAVED_FORMAT {
+            return Err(LinkError::Model(format!(
+                "stored model format {} is not {SAVED_FORMAT}",
+                saved.format
+            )));
+        }
+        let fits = |p: &[Vec<f64>]| {
+            p.len() == Comparison::ALL.len()
+                && p.iter()
+                    .zip(Comparison::ALL)
+                    .all(|(v, c)| v.len() == c.levels().len() && v.iter().all(|x| x.is_finite()))
+        };
+        if !(fits(&saved.m) && fits(&saved.u) && fits(&saved.weights) && saved.lambda.is_finite()) {
+            return Err(LinkError::Model(
+                "stored probabilities do not fit the comparisons".into(),
+            ));
+        }
+        let name_vetoes = saved
+            .name_vetoes
+            .iter()
+            .map(|&(c, w)| {
+                Comparison::ALL
+                    .get(c)
+                    .map(|c| (*c, w))
+                    .ok_or_else(|| LinkError::Model(format!("no comparison {c}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        saved.config.check()?;
+        Ok((
+            Model {
+                lambda: saved.lambda,
+                m: saved.m,
+                u: saved.u,
+                weights: saved.weights,
+                tf: saved.tf,
+                whole_name: saved.whole_name,
+                tf_max: saved.tf_max,
+                name_vetoes,
+                given_alike_cap: saved.given_alike_cap,
+                distinct_min_frequency: saved.distinct_min_frequency,
+            },
+            saved.config,
+        ))
     }
 }
 

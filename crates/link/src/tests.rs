@@ -411,3 +411,154 @@ fn a_frequent_whole_name_counts_less() {
         frequent.score
     );
 }
+
+/// A clerk's decisions win over the score: a rejected pair that links is kept apart (and
+/// is no review), an accepted pair that does not link is one person.
+#[test]
+fn labels_decide_their_pairs() {
+    let (rows, truth) = population(23);
+    let recs = records(&rows);
+    let plain = link(&recs, &LinkConfig::default(), &NoProgress);
+    let linked = plain
+        .pairs
+        .iter()
+        .find(|p| {
+            p.outcome == Outcome::Link
+                && plain.cluster_of[p.a as usize] == plain.cluster_of[p.b as usize]
+        })
+        .copied()
+        .unwrap();
+    // Two records of different true persons in different clusters.
+    let apart = (0..recs.len() as u32)
+        .flat_map(|a| (a + 1..recs.len() as u32).map(move |b| (a, b)))
+        .find(|&(a, b)| {
+            truth[a as usize] != truth[b as usize]
+                && plain.cluster_of[a as usize] != plain.cluster_of[b as usize]
+                && recs[a as usize].is_usable()
+                && recs[b as usize].is_usable()
+        })
+        .unwrap();
+    let labels = [
+        Label {
+            a: linked.a,
+            b: linked.b,
+            same: false,
+        },
+        Label {
+            a: apart.1,
+            b: apart.0,
+            same: true,
+        },
+    ];
+    let l = link_labelled(&recs, &labels, &LinkConfig::default(), &NoProgress);
+    assert_ne!(
+        l.cluster_of[linked.a as usize],
+        l.cluster_of[linked.b as usize]
+    );
+    assert_eq!(
+        l.cluster_of[apart.0 as usize],
+        l.cluster_of[apart.1 as usize]
+    );
+    assert!(!l.pairs.iter().any(|p| (p.a, p.b) == (linked.a, linked.b)));
+    assert!(l
+        .pairs
+        .iter()
+        .any(|p| (p.a, p.b) == apart && p.outcome == Outcome::Link));
+}
+
+/// A stored model scores as the estimated one did, and the configuration comes back.
+#[test]
+fn model_round_trips_through_json() {
+    let (rows, _) = population(29);
+    let recs = records(&rows);
+    let config = LinkConfig {
+        link_threshold: 7.5,
+        ..LinkConfig::default()
+    };
+    let linkage = link(&recs, &config, &NoProgress);
+    let text = linkage.model.to_json(&config).unwrap();
+    let (model, back) = Model::from_json(&text).unwrap();
+    assert_eq!(back, config);
+    for p in linkage.pairs.iter().take(200) {
+        let (a, b) = (&recs[p.a as usize], &recs[p.b as usize]);
+        assert!((model.score(a, b) - p.score).abs() < 1e-9);
+    }
+    assert!(Model::from_json("{}").is_err());
+    assert!(Model::from_json(&text.replace("\"format\":1", "\"format\":9")).is_err());
+}
+
+/// New records linked against numbered ones find their persons as a full run would, the
+/// numbered persons stay as they were, and a link joining two known persons is a conflict.
+#[test]
+fn incremental_links_new_records_to_known_persons() {
+    let (rows, truth) = population(31);
+    let recs = records(&rows);
+    let config = LinkConfig::default();
+    // The first source is numbered by a full run; the second arrives later.
+    let old: Vec<usize> = (0..recs.len()).filter(|&i| rows[i].source == "a").collect();
+    let new: Vec<usize> = (0..recs.len()).filter(|&i| rows[i].source == "b").collect();
+    let old_recs: Vec<Record> = old.iter().map(|&i| recs[i].clone()).collect();
+    let first = link(&old_recs, &config, &NoProgress);
+    let mut all: Vec<Record> = old_recs.clone();
+    all.extend(new.iter().map(|&i| recs[i].clone()));
+    let mut known: Vec<Option<u32>> = first.cluster_of.iter().map(|c| Some(*c)).collect();
+    known.resize(all.len(), None);
+    let mut model = first.model.clone();
+    model.add_frequencies(&all[old.len()..]);
+    let inc = link_incremental(
+        &all,
+        &known,
+        old.len(),
+        &model,
+        &[],
+        &Default::default(),
+        &config,
+        &NoProgress,
+    );
+    assert!(inc
+        .pairs
+        .iter()
+        .all(|p| p.a as usize >= old.len() || p.b as usize >= old.len()));
+    // Known persons are intact: two old records share a cluster exactly when they did.
+    for i in 0..old.len() {
+        for j in i + 1..old.len().min(i + 40) {
+            assert_eq!(
+                inc.cluster_of[i] == inc.cluster_of[j],
+                first.cluster_of[i] == first.cluster_of[j]
+            );
+        }
+    }
+    let true_of: Vec<usize> = old.iter().chain(&new).map(|&i| truth[i]).collect();
+    let (p, r) = precision_recall(&inc.cluster_of, &true_of);
+    assert!(p > 0.97 && r > 0.9, "precision {p}, recall {r}");
+    // A new record that links to two known persons joins one; the other link is a conflict.
+    let k = old.len();
+    let mut twice: Vec<Record> = all[..k].to_vec();
+    let mut copy = all[0].clone();
+    copy.record_id = "copy".into();
+    twice.push(copy.clone());
+    twice.push(copy);
+    let mut known2: Vec<Option<u32>> = known[..k].to_vec();
+    known2.push(Some(u32::MAX));
+    known2.push(None);
+    let dup = link_incremental(
+        &twice,
+        &known2,
+        k + 1,
+        &model,
+        &[],
+        &Default::default(),
+        &config,
+        &NoProgress,
+    );
+    let joined = dup.cluster_of[k + 1];
+    assert!(joined == dup.cluster_of[0] || joined == dup.cluster_of[k]);
+    assert_ne!(dup.cluster_of[0], dup.cluster_of[k]);
+    assert!(
+        dup.conflicts
+            .iter()
+            .any(|&(a, b)| b as usize == k + 1 && (a == 0 || a as usize == k)),
+        "{:?}",
+        dup.conflicts
+    );
+}

@@ -6,10 +6,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marsad_store::{QuarantineFilter, QuarantineId, QuarantineStatus, Source, Store, SubmissionId};
 
+use crate::access::Permit;
 use crate::caller::Caller;
 use crate::dto::*;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::records::Institutions;
 use crate::AppState;
 
 /// Bounds a `limit` parameter.
@@ -28,6 +30,48 @@ pub(crate) fn find_source(store: &dyn Store, name: &str) -> Result<Source, ApiEr
     store
         .source(name)?
         .ok_or_else(|| ApiError::source_not_found(name))
+}
+
+/// The audit entry of reading one quarantined row.
+fn quarantine_read(
+    state: &AppState,
+    caller: &Caller,
+    permit: &Permit,
+    e: &marsad_store::QuarantineEntry,
+) -> marsad_auth::AuditEvent {
+    marsad_auth::AuditEvent {
+        at: state.now(),
+        actor: caller.actor(),
+        institution: caller.institution().map(str::to_string),
+        action: format!("read quarantine ({})", e.source_name),
+        object: Some(marsad_auth::AuditObject {
+            kind: "quarantine".into(),
+            id: e.id.0.to_string(),
+        }),
+        purpose: permit.purpose().cloned(),
+        outcome: marsad_auth::Outcome::Success,
+    }
+}
+
+/// Admits `source`'s data (by the institution that owns it) through the request's permit.
+pub(crate) fn admit_source(
+    store: &dyn Store,
+    permit: &Permit,
+    source: &Source,
+) -> Result<(), ApiError> {
+    let institutions = Institutions::load(store)?;
+    permit
+        .admit(institutions.origin(source.institution.as_deref()))
+        .map(|_| ())
+}
+
+/// Admits the data of the source named `name`.
+pub(crate) fn admit_source_named(
+    store: &dyn Store,
+    permit: &Permit,
+    name: &str,
+) -> Result<(), ApiError> {
+    admit_source(store, permit, &find_source(store, name)?)
 }
 
 /// Liveness and store check.
@@ -124,6 +168,7 @@ pub async fn source(
     ))]
 pub async fn submissions(
     State(state): State<AppState>,
+    permit: Permit,
     ApiPath(name): ApiPath<String>,
     ApiQuery(query): ApiQuery<LimitQuery>,
 ) -> Result<Json<SubmissionList>, ApiError> {
@@ -131,6 +176,7 @@ pub async fn submissions(
     let list = state
         .blocking(move |store, _| {
             let source = find_source(store, &name)?;
+            admit_source(store, &permit, &source)?;
             Ok(store.submissions(Some(source.id), limit)?)
         })
         .await?;
@@ -161,10 +207,22 @@ pub fn job_json(job: &crate::jobs::Job) -> serde_json::Value {
 /// Imports running on this server or recently finished (newest first).
 #[utoipa::path(get, path = "/api/v1/imports", tag = "submissions",
     responses((status = 200, body = [crate::dto::ImportJobDto])))]
-pub async fn imports(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::Value::Array(
-        state.jobs().list().iter().map(|j| job_json(j)).collect(),
-    ))
+pub async fn imports(
+    State(state): State<AppState>,
+    permit: Permit,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let jobs = state.jobs().list();
+    let shown = state
+        .blocking(move |store, _| {
+            permit.grant();
+            Ok(jobs
+                .iter()
+                .filter(|j| admit_source_named(store, &permit, &j.source).is_ok())
+                .map(|j| job_json(j))
+                .collect())
+        })
+        .await?;
+    Ok(Json(serde_json::Value::Array(shown)))
 }
 
 /// One import job: its phase and progress while it runs, its outcome when done.
@@ -176,6 +234,7 @@ pub async fn imports(State(state): State<AppState>) -> Json<serde_json::Value> {
     ))]
 pub async fn import_job(
     State(state): State<AppState>,
+    permit: Permit,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let job = state.jobs().get(id).ok_or_else(|| {
@@ -183,6 +242,10 @@ pub async fn import_job(
             "import {id} not found (jobs are kept in memory until the server restarts)"
         ))
     })?;
+    let source = job.source.clone();
+    state
+        .blocking(move |store, _| admit_source_named(store, &permit, &source))
+        .await?;
     Ok(Json(job_json(&job)))
 }
 
@@ -195,10 +258,15 @@ pub async fn import_job(
     ))]
 pub async fn submission(
     State(state): State<AppState>,
+    permit: Permit,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SubmissionDto>, ApiError> {
     let s = state
-        .blocking(move |store, _| Ok(store.submission(SubmissionId(id))?))
+        .blocking(move |store, _| {
+            let s = store.submission(SubmissionId(id))?;
+            admit_source_named(store, &permit, &s.source_name)?;
+            Ok(s)
+        })
         .await?;
     Ok(Json(s.into()))
 }
@@ -212,10 +280,15 @@ pub async fn submission(
     ))]
 pub async fn report(
     State(state): State<AppState>,
+    permit: Permit,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let report = state
-        .blocking(move |store, _| Ok(store.report(SubmissionId(id))?))
+        .blocking(move |store, _| {
+            let s = store.submission(SubmissionId(id))?;
+            admit_source_named(store, &permit, &s.source_name)?;
+            Ok(store.report(SubmissionId(id))?)
+        })
         .await?;
     Ok(Json(marsad_ingest::report_json(&report, None)))
 }
@@ -230,6 +303,8 @@ pub async fn report(
     ))]
 pub async fn quarantine(
     State(state): State<AppState>,
+    caller: Caller,
+    permit: Permit,
     ApiQuery(query): ApiQuery<QuarantineQuery>,
 ) -> Result<Json<QuarantineList>, ApiError> {
     let limit = limit(query.limit, 100, 10_000)?;
@@ -242,25 +317,50 @@ pub async fn quarantine(
             })
         })
         .transpose()?;
+    let st = state.clone();
     let entries = state
         .blocking(move |store, _| {
             let source = match query.source.as_deref() {
-                Some(name) => Some(find_source(store, name)?.id),
+                Some(name) => {
+                    let s = find_source(store, name)?;
+                    admit_source(store, &permit, &s)?;
+                    Some(s.id)
+                }
                 None => None,
             };
-            Ok(store.quarantine(&QuarantineFilter {
+            let entries = store.quarantine(&QuarantineFilter {
                 source,
                 submission: query.submission.map(SubmissionId),
                 status,
                 after: query.after.map(QuarantineId),
                 limit: Some(limit),
-            })?)
+            })?;
+            permit.grant();
+            let sources = store.sources()?;
+            let institutions = Institutions::load(store)?;
+            let admitted = |e: &marsad_store::QuarantineEntry| {
+                let owner = sources
+                    .iter()
+                    .find(|s| s.id == e.source_id)
+                    .and_then(|s| s.institution.as_deref());
+                permit.admit(institutions.origin(owner)).is_ok()
+            };
+            // The cursor follows what was read, so paging goes on past rows not shown.
+            let next = match entries.last() {
+                Some(last) if entries.len() as u64 >= u64::from(limit) => Some(last.id.0),
+                _ => None,
+            };
+            let shown: Vec<_> = entries.into_iter().filter(|e| admitted(e)).collect();
+            // Rejected rows are personal data as submitted: their reading is on the record.
+            let events: Vec<_> = shown
+                .iter()
+                .map(|e| quarantine_read(&st, &caller, &permit, e))
+                .collect();
+            AppState::audit_all(store, &events)?;
+            Ok((shown, next))
         })
         .await?;
-    let next_after = match entries.last() {
-        Some(last) if entries.len() as u64 >= u64::from(limit) => Some(last.id.0),
-        _ => None,
-    };
+    let (entries, next_after) = entries;
     let entries = entries
         .into_iter()
         .map(QuarantineEntryDto::from_entry)
@@ -280,10 +380,18 @@ pub async fn quarantine(
     ))]
 pub async fn quarantine_entry(
     State(state): State<AppState>,
+    caller: Caller,
+    permit: Permit,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<QuarantineEntryDto>, ApiError> {
+    let st = state.clone();
     let entry = state
-        .blocking(move |store, _| Ok(store.quarantine_entry(QuarantineId(id))?))
+        .blocking(move |store, _| {
+            let e = store.quarantine_entry(QuarantineId(id))?;
+            admit_source_named(store, &permit, &e.source_name)?;
+            AppState::audit_all(store, &[quarantine_read(&st, &caller, &permit, &e)])?;
+            Ok(e)
+        })
         .await?;
     Ok(Json(QuarantineEntryDto::from_entry(entry)?))
 }
@@ -299,6 +407,7 @@ pub async fn quarantine_entry(
     ))]
 pub async fn correct(
     State(state): State<AppState>,
+    permit: Permit,
     ApiPath(id): ApiPath<i64>,
     ApiJson(Correction(columns)): ApiJson<Correction>,
 ) -> Result<Json<QuarantineEntryDto>, ApiError> {
@@ -316,6 +425,21 @@ pub async fn correct(
     let entry = state
         .blocking(move |store, _| {
             let id = QuarantineId(id);
+            let e = store.quarantine_entry(id)?;
+            let source = find_source(store, &e.source_name)?;
+            admit_source(store, &permit, &source)?;
+            // Correcting a row is correcting records of each kind it yields.
+            let institutions = Institutions::load(store)?;
+            let origin = institutions.origin(source.institution.as_deref());
+            for (kind, _) in &e.keys {
+                if let Some(k) = marsad_model::RecordKind::parse(kind) {
+                    permit.also(
+                        marsad_policy::Action::Correct,
+                        marsad_policy::Resource::Record(k),
+                        Some(origin),
+                    )?;
+                }
+            }
             store.correct_quarantine(id, &text)?;
             Ok(store.quarantine_entry(id)?)
         })
@@ -335,6 +459,7 @@ pub async fn correct(
 pub async fn resubmit(
     State(state): State<AppState>,
     caller: Caller,
+    permit: Permit,
     ApiPath(name): ApiPath<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<ResubmitResponse>, ApiError> {
@@ -348,6 +473,7 @@ pub async fn resubmit(
     let metrics = state.metrics().clone();
     let outcomes = state
         .blocking(move |store, clock| {
+            admit_source_named(store, &permit, &name)?;
             let ids: Option<Vec<QuarantineId>> = request
                 .ids
                 .map(|ids| ids.into_iter().map(QuarantineId).collect());
@@ -369,32 +495,6 @@ pub async fn resubmit(
         })
         .collect();
     Ok(Json(ResubmitResponse { reports }))
-}
-
-/// Current records of one kind, with provenance.
-#[utoipa::path(get, path = "/api/v1/records/{kind}", tag = "records",
-    params(("kind" = String, Path, description = "Record kind, e.g. person"), RecordsQuery),
-    responses(
-        (status = 200, body = RecordList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn records(
-    State(state): State<AppState>,
-    ApiPath(kind): ApiPath<String>,
-    ApiQuery(query): ApiQuery<RecordsQuery>,
-) -> Result<Json<RecordList>, ApiError> {
-    let limit = limit(query.limit, 100, 10_000)?;
-    let (versions, next_after) = state
-        .blocking(move |store, _| Ok(store.records(&kind, query.after, limit)?))
-        .await?;
-    let records = versions
-        .into_iter()
-        .map(RecordDto::from_version)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(RecordList {
-        records,
-        next_after,
-    }))
 }
 
 /// Count of current records per kind.

@@ -49,6 +49,18 @@ pub enum Code {
     StoreUnavailable,
     /// Anything else that went wrong inside the server.
     Internal,
+    /// The request carries no valid credentials (or they expired).
+    Unauthenticated,
+    /// The caller is known but the policy does not allow this.
+    Forbidden,
+    /// A state-changing browser request without a valid CSRF token or from another site.
+    CsrfRejected,
+    /// Too many failed sign-ins: wait, or the account is locked.
+    TooManyAttempts,
+    /// The policy grants this only with a stated purpose.
+    PurposeRequired,
+    /// The password was accepted; the second factor is still to be given.
+    SecondFactorRequired,
 }
 
 struct Meta {
@@ -145,6 +157,42 @@ impl Code {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal error",
                 "Retry later; if it persists, give the operator the time of the request.",
+            ),
+            Unauthenticated => (
+                "unauthenticated",
+                StatusCode::UNAUTHORIZED,
+                "Sign-in required",
+                "Sign in at POST /api/v1/auth/login, or send an API token as `Authorization: Bearer marsad_...`.",
+            ),
+            Forbidden => (
+                "forbidden",
+                StatusCode::FORBIDDEN,
+                "Not within your scope of competence",
+                "The access policy (GET /api/v1/policy, docs/access.md) does not allow this to your institution and roles; ask your administrator.",
+            ),
+            CsrfRejected => (
+                "csrf_rejected",
+                StatusCode::FORBIDDEN,
+                "Cross-site request refused",
+                "Send the `X-CSRF-Token` header given at sign-in (GET /api/v1/auth/me) from the same origin.",
+            ),
+            TooManyAttempts => (
+                "too_many_attempts",
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed sign-ins",
+                "Wait for the time in `Retry-After`; a locked account is unlocked by an administrator.",
+            ),
+            PurposeRequired => (
+                "purpose_required",
+                StatusCode::PRECONDITION_REQUIRED,
+                "State the purpose of this access",
+                "Send the `X-Marsad-Purpose` header (e.g. `case 2026-114: referral follow-up`); the audit trail keeps it.",
+            ),
+            SecondFactorRequired => (
+                "second_factor_required",
+                StatusCode::UNAUTHORIZED,
+                "Second factor required",
+                "Give the code of your authenticator app at POST /api/v1/auth/totp (or a recovery code), or sign in with a passkey.",
             ),
         };
         Meta {
@@ -347,6 +395,12 @@ fn render(problem: Problem) -> Response {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"marsad\""),
+        );
+    }
     response
         .extensions_mut()
         .insert(Rendered(std::sync::Arc::new(problem)));
@@ -398,8 +452,12 @@ pub async fn problem_layer(request: Request<axum::body::Body>, next: Next) -> Re
 /// The new answer keeps the old one's extensions (the route tag for metrics) and `Allow` header.
 fn keep_extensions(old: Response, mut new: Response) -> Response {
     let (parts, _) = old.into_parts();
-    if let Some(allow) = parts.headers.get(header::ALLOW) {
-        new.headers_mut().insert(header::ALLOW, allow.clone());
+    // The old answer's headers (`Allow`, `Retry-After`, `Set-Cookie`, ...) stay; only the body
+    // and its description change.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().append(name.clone(), value.clone());
+        }
     }
     let rendered = new.extensions_mut().remove::<Rendered>();
     *new.extensions_mut() = parts.extensions;
@@ -431,6 +489,12 @@ mod tests {
             SchemaTooNew,
             StoreUnavailable,
             Internal,
+            Unauthenticated,
+            Forbidden,
+            CsrfRejected,
+            TooManyAttempts,
+            PurposeRequired,
+            SecondFactorRequired,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

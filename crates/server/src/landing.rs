@@ -1,6 +1,7 @@
 //! `GET /`: a minimal plain HTML page (no script) until the multilingual portal arrives: the name
-//! in Arabic, French and English, records per kind, submissions per source, recent submissions and
-//! links to the API.
+//! in Arabic, French and English and links to sign in and to the API; for callers the policy lets
+//! read the catalogue, also records per kind, submissions per source and recent submissions. Not
+//! signed in, nobody sees counts or file names (only published statistics are public).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,7 +24,13 @@ struct Overview {
     submissions: Vec<Submission>,
 }
 
-pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+pub async fn index(
+    State(state): State<AppState>,
+    catalogue: Option<crate::access::Permit>,
+) -> Result<Html<String>, ApiError> {
+    if catalogue.is_none() {
+        return Ok(Html(render_public()));
+    }
     let overview = state
         .blocking(|store, _| {
             Ok(Overview {
@@ -34,6 +41,31 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiErr
         })
         .await?;
     Ok(Html(render(&overview)))
+}
+
+fn head() -> &'static str {
+    concat!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+        "<title>marsad · مرصد · Observatoire</title>\n",
+        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}",
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:start}",
+        "td.n{text-align:end}</style>\n</head>\n<body>\n",
+        "<h1><span lang=\"ar\" dir=\"rtl\">مرصد الهجرة</span> · ",
+        "<span lang=\"fr\">Observatoire des migrations</span> · ",
+        "<span lang=\"en\">Migration observatory</span></h1>\n",
+        "<p>marsad, the national migration information system.</p>\n",
+    )
+}
+
+fn render_public() -> String {
+    let mut h = String::from(head());
+    h.push_str(concat!(
+        "<p><a href=\"/signin\">Sign in · Se connecter · <span lang=\"ar\" dir=\"rtl\">تسجيل الدخول</span></a></p>\n",
+        "<p>API: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a></p>\n",
+        "</body>\n</html>\n",
+    ));
+    h
 }
 
 fn render(o: &Overview) -> String {
@@ -48,20 +80,7 @@ fn render(o: &Overview) -> String {
         e.1 += s.accepted;
         e.2 += s.rejected;
     }
-    let mut h = String::new();
-    h.push_str(concat!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-        "<title>marsad · مرصد · Observatoire</title>\n",
-        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}",
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:start}",
-        "td.n{text-align:end}</style>\n</head>\n<body>\n",
-        "<h1><span lang=\"ar\" dir=\"rtl\">مرصد الهجرة</span> · ",
-        "<span lang=\"fr\">Observatoire des migrations</span> · ",
-        "<span lang=\"en\">Migration observatory</span></h1>\n",
-        "<p>marsad, the national migration information system.</p>\n",
-    ));
-
+    let mut h = String::from(head());
     h.push_str("<h2>Records</h2>\n");
     if o.kinds.is_empty() {
         h.push_str("<p>No records yet.</p>\n");

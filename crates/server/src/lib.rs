@@ -32,7 +32,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+pub mod access;
+mod admin;
 mod api;
+mod auth_api;
 pub mod caller;
 pub mod dto;
 pub mod error;
@@ -40,10 +43,15 @@ mod extract;
 mod jobs;
 mod landing;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
+mod passkeys;
+mod records;
 mod reviews;
+mod signin;
 mod upload;
 
+pub use access::{Access, AccessConfig, Endpoint, Need, Target};
 pub use caller::Caller;
 pub use error::{ApiError, Code, Problem};
 pub use metrics::Metrics;
@@ -63,6 +71,11 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Largest accepted upload (the file itself), in bytes.
     pub max_upload_bytes: u64,
+    /// The origins browsers reach the server at (`https://marsad.gov.example`). Empty: the
+    /// listen address over plain HTTP, for local use (then cookies are not `Secure`).
+    pub origins: Vec<String>,
+    /// OpenID Connect sign-in (a national e-ID), when configured.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl ServerConfig {
@@ -72,6 +85,33 @@ impl ServerConfig {
             listen,
             data_dir,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            origins: Vec::new(),
+            oidc: None,
+        }
+    }
+
+    /// What the access layer needs: the policy folder `data_dir/policies`, the origins, and
+    /// secure cookies unless the server is only reached over plain HTTP on this machine.
+    pub fn access(&self) -> AccessConfig {
+        let local = self.origins.is_empty();
+        let origins = if local {
+            let port = self.listen.port();
+            vec![
+                format!("http://127.0.0.1:{port}"),
+                format!("http://localhost:{port}"),
+            ]
+        } else {
+            self.origins.clone()
+        };
+        let mut session = marsad_auth::SessionPolicy::DEFAULT;
+        if local || origins.iter().all(|o| o.starts_with("http://")) {
+            session.cookie_mode = marsad_auth::CookieMode::PlainHttpLocalDev;
+        }
+        AccessConfig {
+            session,
+            origins,
+            policy_dir: Some(self.data_dir.join("policies")),
+            oidc: self.oidc.clone(),
         }
     }
 }
@@ -93,6 +133,10 @@ pub enum ServerError {
     },
     #[error("the server stopped with an error: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot load the access policy: {0}")]
+    Policy(#[from] marsad_policy::PolicyFileError),
+    #[error("cannot record the policy in the audit trail: {0}")]
+    Audit(#[source] marsad_store::StoreError),
 }
 
 /// Owns the server's reference to the store. Synchronous drivers (the `postgres` crate) block
@@ -125,15 +169,20 @@ pub struct AppState {
     max_upload_bytes: u64,
     metrics: Arc<Metrics>,
     jobs: Arc<jobs::Jobs>,
+    access: Arc<Access>,
+    oidc_cache: Arc<oidc::ProviderCache>,
 }
 
 impl AppState {
     /// `incoming` is the folder uploads are spooled to (created on first use).
+    ///
+    /// `access` holds the policy and the session settings.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         incoming: PathBuf,
         max_upload_bytes: u64,
+        access: Arc<Access>,
     ) -> AppState {
         AppState {
             store: Arc::new(StoreHandle(Some(store))),
@@ -142,7 +191,46 @@ impl AppState {
             max_upload_bytes,
             metrics: Arc::new(Metrics::new()),
             jobs: Arc::new(jobs::Jobs::default()),
+            access,
+            oidc_cache: Arc::new(oidc::ProviderCache::default()),
         }
+    }
+
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    pub(crate) fn oidc_cache(&self) -> &oidc::ProviderCache {
+        &self.oidc_cache
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The operating system's generator, for `marsad-auth`'s functions.
+    pub(crate) fn rng() -> marsad_auth::rand_core::UnwrapErr<getrandom::SysRng> {
+        marsad_auth::rand_core::UnwrapErr(getrandom::SysRng)
+    }
+
+    /// Appends to the audit trail; a failure is logged (for refusals, which must not turn into
+    /// errors). Reads of personal data use [`AppState::audit_all`], which fails the request.
+    pub(crate) async fn audit(&self, event: marsad_auth::AuditEvent) {
+        let r = self
+            .blocking(move |store, _| Ok(store.audit_append(&event)?))
+            .await;
+        if let Err(e) = r {
+            tracing::error!(code = e.code.as_str(), "cannot write an audit entry");
+        }
+    }
+
+    /// Appends every event, or fails: personal data is not served unless its reading is on record.
+    pub(crate) fn audit_all(
+        store: &dyn Store,
+        events: &[marsad_auth::AuditEvent],
+    ) -> Result<(), ApiError> {
+        store.audit_append_all(events)?;
+        Ok(())
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -205,42 +293,368 @@ async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next: Ne
     response
 }
 
-/// The whole HTTP interface.
+/// Every route with what it needs. The router is built from this list alone (see [`router`]),
+/// so no route can be served without passing the enforcement point; a test walks the list.
+pub fn endpoints() -> Vec<Endpoint> {
+    routes().into_iter().map(|(e, _)| e).collect()
+}
+
+fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
+    use access::Need::{Allow, Public, PublicOr, SecondFactorStep, SignedIn};
+    use access::Target::{AnyRecord, KindParam, Object, Resource as Fixed};
+    use axum::http::Method;
+    use axum::routing::delete;
+    use marsad_model::RecordKind;
+    use marsad_policy::Action::{Administer, Correct, Export, LinkReview, Read, Submit};
+    use marsad_policy::Resource as R;
+    let e = |method: Method, path: &'static str, need: Need| Endpoint { method, path, need };
+    vec![
+        (
+            e(Method::GET, "/", PublicOr(Read, R::Catalogue)),
+            get(landing::index),
+        ),
+        (e(Method::GET, "/healthz", Public), get(api::healthz)),
+        (
+            e(Method::GET, "/api/v1/openapi.json", Public),
+            get(openapi::openapi_json),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/login", Public),
+            post(auth_api::login),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/totp", SecondFactorStep),
+            post(auth_api::totp),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/logout", SecondFactorStep),
+            post(auth_api::logout),
+        ),
+        (
+            e(Method::GET, "/api/v1/auth/me", SecondFactorStep),
+            get(auth_api::me),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/password", SignedIn),
+            post(auth_api::change_password),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/totp/enrol", SignedIn),
+            post(auth_api::totp_enrol),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/totp/confirm", SignedIn),
+            post(auth_api::totp_confirm),
+        ),
+        (e(Method::GET, "/signin", Public), get(signin::page)),
+        (e(Method::GET, "/api/v1/auth/oidc", Public), get(oidc::info)),
+        (
+            e(Method::GET, "/api/v1/auth/oidc/start", Public),
+            get(oidc::start),
+        ),
+        (
+            e(Method::GET, "/api/v1/auth/oidc/callback", Public),
+            get(oidc::callback),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/passkeys/login/start", Public),
+            post(passkeys::login_start),
+        ),
+        (
+            e(Method::POST, "/api/v1/auth/passkeys/login/finish", Public),
+            post(passkeys::login_finish),
+        ),
+        (
+            e(Method::GET, "/api/v1/auth/passkeys", SignedIn),
+            get(passkeys::list),
+        ),
+        (
+            e(Method::DELETE, "/api/v1/auth/passkeys/{id}", SignedIn),
+            delete(passkeys::remove),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/auth/passkeys/register/start",
+                SignedIn,
+            ),
+            post(passkeys::register_start),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/auth/passkeys/register/finish",
+                SignedIn,
+            ),
+            post(passkeys::register_finish),
+        ),
+        (
+            e(Method::GET, "/metrics", Allow(Read, Fixed(R::System))),
+            get(api::metrics),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/institutions",
+                Allow(Read, Fixed(R::Catalogue)),
+            ),
+            get(api::institutions),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/sources",
+                Allow(Read, Fixed(R::Catalogue)),
+            ),
+            get(api::sources),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/sources/{name}",
+                Allow(Read, Fixed(R::Catalogue)),
+            ),
+            get(api::source),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/sources/{name}/submissions",
+                Allow(Read, Object(R::Submissions)),
+            ),
+            get(api::submissions),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/sources/{name}/submissions",
+                Allow(Submit, AnyRecord),
+            ),
+            // The upload handler enforces its own limit while streaming.
+            post(upload::submit).layer(DefaultBodyLimit::disable()),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/sources/{name}/quarantine/resubmit",
+                Allow(Correct, Object(R::Quarantine)),
+            ),
+            post(api::resubmit),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/imports",
+                Allow(Read, Object(R::Submissions)),
+            ),
+            get(api::imports),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/imports/{id}",
+                Allow(Read, Object(R::Submissions)),
+            ),
+            get(api::import_job),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/submissions/{id}",
+                Allow(Read, Object(R::Submissions)),
+            ),
+            get(api::submission),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/submissions/{id}/report",
+                Allow(Read, Object(R::Submissions)),
+            ),
+            get(api::report),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/quarantine",
+                Allow(Read, Object(R::Quarantine)),
+            ),
+            get(api::quarantine),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/quarantine/{id}",
+                Allow(Read, Object(R::Quarantine)),
+            ),
+            get(api::quarantine_entry),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/quarantine/{id}/correction",
+                Allow(Correct, Object(R::Quarantine)),
+            ),
+            put(api::correct),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/reviews",
+                Allow(LinkReview, Fixed(R::Record(RecordKind::Person))),
+            ),
+            get(reviews::reviews),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/reviews/{id}",
+                Allow(LinkReview, Fixed(R::Record(RecordKind::Person))),
+            ),
+            get(reviews::review),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/reviews/{id}/decision",
+                Allow(LinkReview, Fixed(R::Record(RecordKind::Person))),
+            ),
+            post(reviews::decide),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/records/{kind}",
+                Allow(Read, KindParam),
+            ),
+            get(records::records),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/records/{kind}/export",
+                Allow(Export, KindParam),
+            ),
+            get(records::export),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/stats/records",
+                Allow(Read, Fixed(R::Catalogue)),
+            ),
+            get(api::record_stats),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/users",
+                Allow(Read, Object(R::Accounts)),
+            ),
+            get(admin::users),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/users",
+                Allow(Administer, Object(R::Accounts)),
+            ),
+            post(admin::create_user),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/users/{id}/password-reset",
+                Allow(Administer, Object(R::Accounts)),
+            ),
+            post(admin::reset_password),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/users/{id}/roles",
+                Allow(Administer, Object(R::Accounts)),
+            ),
+            put(admin::set_roles),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/users/{id}/disabled",
+                Allow(Administer, Object(R::Accounts)),
+            ),
+            put(admin::set_disabled),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/tokens",
+                Allow(Read, Object(R::Accounts)),
+            ),
+            get(admin::tokens),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/tokens",
+                Allow(Administer, Object(R::Accounts)),
+            ),
+            post(admin::issue_token),
+        ),
+        (
+            e(
+                Method::DELETE,
+                "/api/v1/tokens/{id}",
+                Allow(Administer, Object(R::Accounts)),
+            ),
+            delete(admin::revoke_token),
+        ),
+        (
+            e(Method::GET, "/api/v1/policy", Allow(Read, Fixed(R::Policy))),
+            get(admin::policy),
+        ),
+        (
+            e(Method::GET, "/api/v1/audit", Allow(Read, Fixed(R::Audit))),
+            get(admin::audit),
+        ),
+    ]
+}
+
+/// The whole HTTP interface: [`routes`], each behind [`access::enforce`] with its need, all
+/// behind [`caller::authenticate`].
 pub fn router(state: AppState) -> Router {
+    build_router(state, true)
+}
+
+/// The same routes without the enforcement layer, for the benchmark that measures what the
+/// policy check costs (`bench/access`). Only built with the `bench` feature; never served.
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub fn router_without_policy_check_for_benchmarks(state: AppState) -> Router {
+    build_router(state, false)
+}
+
+fn build_router(state: AppState, enforce: bool) -> Router {
     let body_limit = usize::try_from(state.max_upload_bytes.saturating_add(MULTIPART_OVERHEAD))
         .unwrap_or(usize::MAX);
     let metrics = state.metrics.clone();
-    let api = Router::new()
-        .route("/", get(landing::index))
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(api::metrics))
-        .route("/api/v1/openapi.json", get(openapi::openapi_json))
-        .route("/api/v1/institutions", get(api::institutions))
-        .route("/api/v1/sources", get(api::sources))
-        .route("/api/v1/sources/{name}", get(api::source))
-        .route(
-            "/api/v1/sources/{name}/submissions",
-            get(api::submissions)
-                .post(upload::submit)
-                // The upload handler enforces its own limit while streaming.
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/api/v1/sources/{name}/quarantine/resubmit",
-            post(api::resubmit),
-        )
-        .route("/api/v1/imports", get(api::imports))
-        .route("/api/v1/imports/{id}", get(api::import_job))
-        .route("/api/v1/submissions/{id}", get(api::submission))
-        .route("/api/v1/submissions/{id}/report", get(api::report))
-        .route("/api/v1/quarantine", get(api::quarantine))
-        .route("/api/v1/quarantine/{id}", get(api::quarantine_entry))
-        .route("/api/v1/quarantine/{id}/correction", put(api::correct))
-        .route("/api/v1/reviews", get(reviews::reviews))
-        .route("/api/v1/reviews/{id}", get(reviews::review))
-        .route("/api/v1/reviews/{id}/decision", post(reviews::decide))
-        .route("/api/v1/records/{kind}", get(api::records))
-        .route("/api/v1/stats/records", get(api::record_stats))
+    let mut api = Router::new();
+    for (endpoint, handler) in routes() {
+        let handler = if enforce {
+            handler.layer(middleware::from_fn_with_state(
+                (state.clone(), endpoint.need),
+                access::enforce,
+            ))
+        } else {
+            handler
+        };
+        api = api.route(endpoint.path, handler);
+    }
+    let api = api
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            caller::authenticate,
+        ))
         .route_layer(middleware::from_fn(tag_route))
         .with_state(state);
     api.layer(RequestBodyLimitLayer::new(body_limit))
@@ -281,10 +695,13 @@ pub async fn serve_on(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(address = %addr, "marsad is listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve)
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(ServerError::Serve)
 }
 
 /// Prepares `data_dir/incoming` (removing uploads left by an earlier crash), binds
@@ -309,8 +726,38 @@ pub async fn serve(
             addr: config.listen,
             source,
         })?;
-    let state = AppState::new(store, clock, incoming, config.max_upload_bytes);
+    let access = start_access(&config, store.as_ref(), clock.as_ref())?;
+    let state = AppState::new(store, clock, incoming, config.max_upload_bytes, access);
     serve_on(listener, state, shutdown).await
+}
+
+/// Loads the policy in force (installing the default on first start, which the audit trail
+/// records) and draws a fresh CSRF key (sessions outlive it: the page asks for the token again
+/// at `GET /api/v1/auth/me`).
+pub fn start_access(
+    config: &ServerConfig,
+    store: &dyn Store,
+    clock: &dyn Clock,
+) -> Result<Arc<Access>, ServerError> {
+    let csrf = marsad_auth::CsrfKey::generate(&mut AppState::rng());
+    let (access, installed) = Access::new(config.access(), csrf)?;
+    if let Some(installed) = installed {
+        store
+            .audit_append(&marsad_auth::AuditEvent {
+                at: clock.now(),
+                actor: marsad_auth::Actor::System("server".into()),
+                institution: None,
+                action: "policy.install".into(),
+                object: Some(marsad_auth::AuditObject {
+                    kind: "policy".into(),
+                    id: format!("{} {}", installed.number, installed.sha256),
+                }),
+                purpose: None,
+                outcome: marsad_auth::Outcome::Success,
+            })
+            .map_err(ServerError::Audit)?;
+    }
+    Ok(Arc::new(access))
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM.

@@ -1,6 +1,8 @@
 //! Clerical review over HTTP: the pairs the linkage engine could not decide, each shown side by
 //! side with both records and the weight every comparison contributed, and the analyst's
-//! decision (stored once; decisions become labels for the next estimation of the model).
+//! decision: stored once, applied to the persons at once (`marsad_unify::apply_decision`:
+//! accepting merges two persons, the older number surviving; rejecting splits a record off when
+//! the pair was the only evidence joining them), and used as a label by the next linkage runs.
 
 use std::collections::HashMap;
 
@@ -42,6 +44,57 @@ pub struct ReviewDto {
     pub created_at: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
+    /// What the decision changed (only in the answer to a decision).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<AppliedDto>,
+}
+
+/// What a decision changed in the persons.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppliedDto {
+    /// merged, split, joined, created, unchanged or not_split (the records stay one person
+    /// because other records still join them: a person splits them by hand).
+    pub action: String,
+    /// The unified numbers involved (12 digits): merged: survivor then alias; split: from then
+    /// new; joined and created: the person.
+    pub numbers: Vec<String>,
+    /// As logged in the persons' history.
+    pub reason: String,
+}
+
+fn applied_dto(d: &marsad_unify::Decision) -> AppliedDto {
+    use marsad_unify::Applied;
+    let digits = |n: marsad_store::PersonNumber| format!("{:012}", n.0);
+    let (action, numbers) = match &d.applied {
+        Applied::Merged { keep, absorb } => ("merged", vec![digits(*keep), digits(*absorb)]),
+        Applied::Split {
+            from, new_number, ..
+        } => ("split", vec![digits(*from), digits(*new_number)]),
+        Applied::Joined { number, .. } => ("joined", vec![digits(*number)]),
+        Applied::Created { number } => ("created", vec![digits(*number)]),
+        Applied::Unchanged => ("unchanged", vec![]),
+        Applied::NotSplit => ("not_split", vec![]),
+    };
+    AppliedDto {
+        action: action.to_string(),
+        numbers,
+        reason: d.reason.clone(),
+    }
+}
+
+/// Unified numbers for splits and new persons, from the operating system's generator.
+fn system_random() -> impl FnMut() -> u64 {
+    // A failing OS generator is not expected; a clock-free fallback keeps the handler from
+    // panicking, and the store refuses a number issued before anyway.
+    let mut fallback = 0x9e37_79b9_7f4a_7c15_u64;
+    move || {
+        getrandom::u64().unwrap_or_else(|_| {
+            fallback = fallback
+                .wrapping_mul(0x5851_f42d_4c95_7f2d)
+                .wrapping_add(0x1405_7b7e_f767_814f);
+            fallback
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,6 +152,7 @@ fn review_dto(
         created_at: r.created_at.to_rfc3339(),
         decided_by: r.decided_by,
         decided_at: r.decided_at.map(|t| t.to_rfc3339()),
+        applied: None,
     })
 }
 
@@ -172,7 +226,8 @@ pub async fn review(
     Ok(Json(dto))
 }
 
-/// Decides a pair: the same person (`accepted: true`) or not. A pair is decided once.
+/// Decides a pair: the same person (`accepted: true`) or not, and applies the decision to the
+/// persons (merge, split, or nothing; `applied` says which). A pair is decided once.
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/decision", tag = "linkage",
     params(("id" = i64, Path, description = "Review id")),
     request_body = Decision,
@@ -189,10 +244,23 @@ pub async fn decide(
 ) -> Result<Json<ReviewDto>, ApiError> {
     let dto = state
         .blocking(move |store, clock| {
-            let decided =
-                store.decide_review(ReviewId(id), decision.accepted, &caller.name, clock.now())?;
+            let mut random = system_random();
+            let decided = marsad_unify::apply_decision(
+                store,
+                ReviewId(id),
+                decision.accepted,
+                &caller.name,
+                clock,
+                &mut random,
+            )
+            .map_err(|e| match e {
+                marsad_unify::UnifyError::Store(e) => ApiError::from(e),
+                other => ApiError::internal("applying a review decision", &other),
+            })?;
             let names = source_names(store)?;
-            review_dto(store, &names, decided)
+            let mut dto = review_dto(store, &names, decided.review.clone())?;
+            dto.applied = Some(applied_dto(&decided));
+            Ok(dto)
         })
         .await?;
     Ok(Json(dto))

@@ -83,6 +83,7 @@ pub(crate) async fn prepare_incoming(dir: &Path) -> std::io::Result<()> {
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    permit: crate::access::Permit,
     ApiPath(name): ApiPath<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     request: Request,
@@ -100,6 +101,31 @@ pub async fn submit(
 
     let spool = spool(&state.incoming).await?;
     let received = receive(request, &spool, max, query.file_name).await?;
+    // Submitting is submitting records of each kind the mapping yields, for the source's owner.
+    let kinds: Vec<marsad_model::RecordKind> = match received.mapping.as_deref() {
+        Some(text) => marsad_ingest::Mapping::parse(text)?
+            .records
+            .iter()
+            .map(|r| r.kind)
+            .collect(),
+        None => vec![marsad_model::RecordKind::Person],
+    };
+    let source_name = name.clone();
+    state
+        .blocking(move |store, _| {
+            let source = find_source(store, &source_name)?;
+            let institutions = crate::records::Institutions::load(store)?;
+            let origin = institutions.origin(source.institution.as_deref());
+            for k in kinds {
+                permit.also(
+                    marsad_policy::Action::Submit,
+                    marsad_policy::Resource::Record(k),
+                    Some(origin),
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
 
     let job = state
         .jobs()
@@ -152,6 +178,8 @@ async fn import(
     job: std::sync::Arc<crate::jobs::Job>,
 ) -> Result<(StatusCode, serde_json::Value, String), ApiError> {
     let metrics = state.metrics().clone();
+    let actor = caller.actor();
+    let institution = caller.institution().map(str::to_string);
     let outcome = state
         .blocking(move |store, clock| {
             let result = marsad_ingest::import_file(
@@ -168,6 +196,21 @@ async fn import(
             );
             if let Err(e) = spool.close() {
                 tracing::warn!(error = %e, "cannot remove a spooled upload");
+            }
+            if let Ok(outcome) = &result {
+                let sub = &outcome.report.submission;
+                store.audit_append(&marsad_auth::AuditEvent {
+                    at: clock.now(),
+                    actor,
+                    institution,
+                    action: format!("import {name} ({})", sub.status.as_str()),
+                    object: Some(marsad_auth::AuditObject {
+                        kind: "submission".into(),
+                        id: sub.id.0.to_string(),
+                    }),
+                    purpose: None,
+                    outcome: marsad_auth::Outcome::Success,
+                })?;
             }
             Ok(result)
         })

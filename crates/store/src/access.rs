@@ -14,7 +14,8 @@ use marsad_auth::{Actor, AuditEntry, AuditEvent, AuditObject, ChainHead, Outcome
 use crate::codec::{corrupt, page_limit};
 use crate::persons::{bad, int, opt_text, opt_ts, text, ts, Sql, Val, P};
 use crate::{
-    ApiToken, NewUser, Result, SessionRow, StoreError, ThrottleKind, Timestamp, User, UserId,
+    ApiToken, Ceremony, NewUser, PasskeyRow, Result, SessionRow, StoreError, ThrottleKind,
+    Timestamp, User, UserId,
 };
 
 /// How often an audit append is tried before giving up. Each failed attempt means another
@@ -378,6 +379,186 @@ pub(crate) fn revoke_token(db: &mut dyn Sql, id: &str, at: Timestamp) -> Result<
         });
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passkeys and their ceremonies (migration 0005)
+
+const PASSKEY_SELECT: &str = "SELECT credential_id, user_id, user_handle, public_key_cose,
+     algorithm, sign_count, aaguid, backup_eligible, backed_up, transports, name, created_at,
+     last_used_at FROM passkeys";
+
+fn bytes(row: &[Val], i: usize, ctx: &'static str) -> Result<Vec<u8>> {
+    match row.get(i) {
+        Some(Val::Bytes(b)) => Ok(b.clone()),
+        _ => Err(bad(ctx, "a byte column")),
+    }
+}
+
+fn passkey_row(row: &[Val]) -> Result<PasskeyRow> {
+    const CTX: &str = "reading a passkey";
+    Ok(PasskeyRow {
+        credential_id: bytes(row, 0, CTX)?,
+        user: UserId(int(row, 1, CTX)?),
+        user_handle: bytes(row, 2, CTX)?,
+        public_key_cose: bytes(row, 3, CTX)?,
+        algorithm: int(row, 4, CTX)?,
+        sign_count: u32_of(row, 5, CTX)?,
+        aaguid: bytes(row, 6, CTX)?,
+        backup_eligible: int(row, 7, CTX)? != 0,
+        backed_up: int(row, 8, CTX)? != 0,
+        transports: text(row, 9, CTX)?,
+        name: text(row, 10, CTX)?,
+        created_at: ts(row, 11, CTX)?,
+        last_used_at: opt_ts(row, 12, CTX)?,
+    })
+}
+
+pub(crate) fn add_passkey(db: &mut dyn Sql, p: &PasskeyRow) -> Result<()> {
+    user(db, p.user)?;
+    db.exec(
+        "storing a passkey",
+        "INSERT INTO passkeys (credential_id, user_id, user_handle, public_key_cose, algorithm,
+             sign_count, aaguid, backup_eligible, backed_up, transports, name, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        &[
+            P::Bytes(&p.credential_id),
+            P::Int(p.user.0),
+            P::Bytes(&p.user_handle),
+            P::Bytes(&p.public_key_cose),
+            P::Int(p.algorithm),
+            P::Int(i64::from(p.sign_count)),
+            P::Bytes(&p.aaguid),
+            P::Bool(p.backup_eligible),
+            P::Bool(p.backed_up),
+            P::Text(Some(&p.transports)),
+            P::Text(Some(&p.name)),
+            P::Ts(p.created_at),
+        ],
+    )
+    .map_err(|e| match e {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            what: "a passkey with this credential id".into(),
+        },
+        e => e,
+    })?;
+    Ok(())
+}
+
+pub(crate) fn passkey(db: &mut dyn Sql, credential_id: &[u8]) -> Result<Option<PasskeyRow>> {
+    db.query(
+        "reading a passkey",
+        &format!("{PASSKEY_SELECT} WHERE credential_id = ?1"),
+        &[P::Bytes(credential_id)],
+    )?
+    .first()
+    .map(|r| passkey_row(r))
+    .transpose()
+}
+
+pub(crate) fn passkeys(db: &mut dyn Sql, user: UserId) -> Result<Vec<PasskeyRow>> {
+    db.query(
+        "reading passkeys",
+        &format!("{PASSKEY_SELECT} WHERE user_id = ?1 ORDER BY created_at, credential_id"),
+        &[P::Int(user.0)],
+    )?
+    .iter()
+    .map(|r| passkey_row(r))
+    .collect()
+}
+
+pub(crate) fn use_passkey(
+    db: &mut dyn Sql,
+    credential_id: &[u8],
+    sign_count: u32,
+    backed_up: bool,
+    at: Timestamp,
+) -> Result<bool> {
+    let n = db.exec(
+        "recording a passkey's use",
+        "UPDATE passkeys SET sign_count = ?2, backed_up = ?3, last_used_at = ?4
+         WHERE credential_id = ?1",
+        &[
+            P::Bytes(credential_id),
+            P::Int(i64::from(sign_count)),
+            P::Bool(backed_up),
+            P::Ts(at),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) fn delete_passkey(db: &mut dyn Sql, user: UserId, credential_id: &[u8]) -> Result<bool> {
+    let n = db.exec(
+        "removing a passkey",
+        "DELETE FROM passkeys WHERE user_id = ?1 AND credential_id = ?2",
+        &[P::Int(user.0), P::Bytes(credential_id)],
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) fn put_ceremony(db: &mut dyn Sql, c: &Ceremony) -> Result<()> {
+    if !matches!(c.kind.as_str(), "register" | "login" | "oidc") {
+        return Err(StoreError::Invalid(format!("ceremony kind {:?}", c.kind)));
+    }
+    db.exec(
+        "sweeping passkey ceremonies",
+        "DELETE FROM auth_ceremonies WHERE expires_at < ?1",
+        &[P::Ts(c.expires_at - chrono::Duration::hours(1))],
+    )?;
+    const CTX: &str = "storing a passkey ceremony";
+    let base = [
+        P::Bytes(&c.id_hash),
+        P::Text(Some(&c.kind)),
+        P::Text(Some(&c.state)),
+        P::Ts(c.expires_at),
+    ];
+    // Two statements rather than a typed NULL: each engine binds its own parameter types.
+    match c.user {
+        Some(u) => db.exec(
+            CTX,
+            "INSERT INTO auth_ceremonies (id_hash, kind, state, expires_at, user_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[base[0], base[1], base[2], base[3], P::Int(u.0)],
+        )?,
+        None => db.exec(
+            CTX,
+            "INSERT INTO auth_ceremonies (id_hash, kind, state, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            &base,
+        )?,
+    };
+    Ok(())
+}
+
+pub(crate) fn take_ceremony(
+    db: &mut dyn Sql,
+    id_hash: &[u8; 32],
+    now: Timestamp,
+) -> Result<Option<Ceremony>> {
+    const CTX: &str = "taking a passkey ceremony";
+    let rows = db.query(
+        CTX,
+        "SELECT id_hash, user_id, kind, state, expires_at FROM auth_ceremonies
+         WHERE id_hash = ?1",
+        &[P::Bytes(id_hash)],
+    )?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let c = Ceremony {
+        id_hash: hash32(r, 0, CTX)?,
+        user: opt_int(r, 1, CTX)?.map(UserId),
+        kind: text(r, 2, CTX)?,
+        state: text(r, 3, CTX)?,
+        expires_at: ts(r, 4, CTX)?,
+    };
+    db.exec(
+        CTX,
+        "DELETE FROM auth_ceremonies WHERE id_hash = ?1",
+        &[P::Bytes(id_hash)],
+    )?;
+    Ok((c.expires_at > now).then_some(c))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -485,6 +485,101 @@ pub struct LinkReview {
     pub decided_at: Option<Timestamp>,
 }
 
+/// The store's handle of a visible record: the same for every version of it. Incremental
+/// linking keeps the block keys of numbered records by handle ([`Store::put_blocks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordHandle(pub i64);
+
+/// Which visible records [`Store::link_records`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSelection {
+    /// Every visible record of the kind.
+    All,
+    /// Records assigned to no person (the input of an incremental run).
+    Unassigned,
+    /// Records assigned to a person whose block keys are missing or were computed from an
+    /// older version (a changed record, or one a clerk assigned).
+    Unblocked,
+}
+
+/// A visible record as the linkage reads it: its current payload and its person, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRecord {
+    pub handle: RecordHandle,
+    pub key: RecordKey,
+    /// The current version (1 for the first).
+    pub version: u32,
+    /// Canonical JSON of the current version.
+    pub payload: String,
+    pub person: Option<PersonNumber>,
+}
+
+/// The block keys of one record as computed from one of its versions ([`Store::put_blocks`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordBlocks {
+    pub handle: RecordHandle,
+    pub version: u32,
+    /// The linkage engine's 64-bit block keys (opaque to the store).
+    pub keys: Vec<u64>,
+}
+
+/// One person's part of [`Store::number_persons`]: issue `number` when `new`, then assign
+/// `records` to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Numbering {
+    pub number: PersonNumber,
+    pub new: bool,
+    pub records: Vec<RecordKey>,
+    pub weight: Option<f64>,
+}
+
+/// A pair for the review queue ([`Store::add_reviews`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReview {
+    pub left: RecordKey,
+    pub right: RecordKey,
+    pub weight: f64,
+    /// JSON.
+    pub explanation: String,
+}
+
+/// What deciding a review changes besides recording the decision ([`Store::apply_review`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewEffect {
+    /// Nothing: the decision agrees with the persons as they are, or applying it is left to a
+    /// person (the reason says why).
+    Nothing,
+    /// Merge `absorb` into `keep` (as [`Store::merge_persons`]).
+    Merge {
+        keep: PersonNumber,
+        absorb: PersonNumber,
+    },
+    /// Move `records` off `from` onto `new_number`, issued here (as [`Store::split_person`]).
+    Split {
+        from: PersonNumber,
+        records: Vec<RecordKey>,
+        new_number: PersonNumber,
+    },
+    /// Assign records that belong to no person to `number` (as [`Store::assign_records`]).
+    Assign {
+        number: PersonNumber,
+        records: Vec<RecordKey>,
+    },
+    /// Issue `number` and assign `records` to it (a pair of records that belonged to no one).
+    Create {
+        number: PersonNumber,
+        records: Vec<RecordKey>,
+    },
+}
+
+/// The stored linkage model ([`Store::put_link_model`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredModel {
+    /// Opaque to the store (JSON written by `marsad-unify`).
+    pub text: String,
+    pub saved_at: Timestamp,
+}
+
 /// A user account's id (assigned by the store, never reused). In the audit trail a user actor is
 /// this number in decimal (`Actor::User("7")`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -580,6 +675,45 @@ pub struct SessionRow {
     /// Whether the second factor was given in this session (the server issues a new session
     /// when it is, rather than updating this one).
     pub second_factor_done: bool,
+}
+
+/// A passkey (WebAuthn credential) as stored (migration `0005_passkeys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRow {
+    /// Unique across every account.
+    pub credential_id: Vec<u8>,
+    pub user: UserId,
+    /// The random handle of the account's passkeys.
+    pub user_handle: Vec<u8>,
+    /// The COSE public key as the authenticator sent it.
+    pub public_key_cose: Vec<u8>,
+    /// COSE algorithm (-7 ES256, -8 EdDSA, -257 RS256).
+    pub algorithm: i64,
+    pub sign_count: u32,
+    /// 16 bytes.
+    pub aaguid: Vec<u8>,
+    pub backup_eligible: bool,
+    pub backed_up: bool,
+    /// Comma-separated (`internal,hybrid`).
+    pub transports: String,
+    /// The name the user gave it ("office laptop").
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A sign-in ceremony (passkey or OpenID Connect) between its two requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceremony {
+    /// SHA-256 of the ceremony's random id.
+    pub id_hash: [u8; 32],
+    /// The account registering a passkey; `None` for a sign-in.
+    pub user: Option<UserId>,
+    /// `register`, `login` (passkeys) or `oidc`.
+    pub kind: String,
+    /// The ceremony state as JSON (`marsad_auth::webauthn`, `marsad_auth::oidc`).
+    pub state: String,
+    pub expires_at: Timestamp,
 }
 
 /// What a login throttle state is kept for.
@@ -819,6 +953,63 @@ pub trait Store: Send + Sync {
     /// The log of the person `number` resolves to, including events of the numbers merged into
     /// it, oldest first. `NotFound` if never issued.
     fn person_events(&self, number: PersonNumber) -> Result<Vec<PersonEvent>>;
+    /// The numbers merged into the person `number` resolves to (its aliases), ascending.
+    /// `NotFound` if never issued.
+    fn person_aliases(&self, number: PersonNumber) -> Result<Vec<PersonNumber>>;
+    /// Records a clerk's decision (as [`Store::decide_review`], its `Review` event carrying
+    /// `reason`) and applies `effect` in the same transaction, logging the merge, split or
+    /// assignment with `actor` and `reason`. Nothing is kept when any part fails: `Conflict`
+    /// if the review was decided already (or a split's number was issued before), `Invalid`
+    /// when the persons changed since the effect was planned (plan again), `NotFound` if the
+    /// review is unknown.
+    fn apply_review(
+        &self,
+        id: ReviewId,
+        accepted: bool,
+        effect: &ReviewEffect,
+        actor: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<LinkReview>;
+    /// Issues and assigns many persons in one transaction, as [`Store::create_person`] and
+    /// [`Store::assign_records`] would one by one (the same events), except that a record that
+    /// belongs to a person already stays with it (another run numbered it meanwhile), and a new
+    /// person all of whose records are taken is not issued. Returns how many records changed.
+    /// `Conflict` (and nothing kept) when a new number was issued before; `NotFound` for a
+    /// record that is not visible.
+    fn number_persons(&self, batch: &[Numbering], actor: &str, at: Timestamp) -> Result<u64>;
+    /// Adds many pairs to the review queue in one transaction, as [`Store::add_review`] one by
+    /// one; each pair's id, and whether it is new in the queue (`false`: it was there before,
+    /// open or decided, and is unchanged).
+    fn add_reviews(&self, reviews: &[NewReview], at: Timestamp) -> Result<Vec<(ReviewId, bool)>>;
+
+    // The incremental linker's index: block keys of numbered records and the stored model.
+    /// Visible records of `kind` with their payload and person, keyset-paged like
+    /// [`Store::records`].
+    fn link_records(
+        &self,
+        kind: &str,
+        selection: LinkSelection,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<LinkRecord>, Option<i64>)>;
+    /// Replaces the block keys of each record (and notes the version they were computed from).
+    fn put_blocks(&self, blocks: &[RecordBlocks]) -> Result<()>;
+    /// How many records hold each of `keys` (keys no record holds are left out).
+    fn block_sizes(&self, keys: &[u64]) -> Result<Vec<(u64, u64)>>;
+    /// The records holding any of `keys`, each once, ascending.
+    fn block_members(&self, keys: &[u64]) -> Result<Vec<RecordHandle>>;
+    /// The visible records of the persons `numbers` (active numbers), ascending.
+    fn person_members(&self, numbers: &[PersonNumber]) -> Result<Vec<RecordHandle>>;
+    /// The visible records among `handles` as [`Store::link_records`] gives them, by handle;
+    /// unknown handles are left out.
+    fn link_records_by_handle(&self, handles: &[RecordHandle]) -> Result<Vec<LinkRecord>>;
+    /// Forgets every block key and the stored model, in one transaction (a full run rebuilds
+    /// them; until it has, incremental runs have nothing to work from).
+    fn clear_link_index(&self) -> Result<()>;
+    /// Stores the linkage model, replacing the one before.
+    fn put_link_model(&self, model: &str, at: Timestamp) -> Result<()>;
+    fn link_model(&self) -> Result<Option<StoredModel>>;
 
     // Users and their second factor.
     /// Creates a user. `Conflict` if the login name is taken in any case (`Ali` and `ali` are
@@ -877,6 +1068,29 @@ pub trait Store: Send + Sync {
     /// Ends every session of the user (disabled, password reset); returns how many.
     fn delete_user_sessions(&self, user: UserId) -> Result<u64>;
 
+    // Passkeys.
+    /// Stores a new passkey. `Conflict` if its credential id is registered (to anyone);
+    /// `NotFound` if the user is unknown.
+    fn add_passkey(&self, passkey: &PasskeyRow) -> Result<()>;
+    fn passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRow>>;
+    /// The user's passkeys, oldest first.
+    fn passkeys(&self, user: UserId) -> Result<Vec<PasskeyRow>>;
+    /// Records a sign-in with the passkey: its new counter and backup state. `false` if unknown.
+    fn use_passkey(
+        &self,
+        credential_id: &[u8],
+        sign_count: u32,
+        backed_up: bool,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// Removes one of the user's passkeys; `false` if the user has no such passkey.
+    fn delete_passkey(&self, user: UserId, credential_id: &[u8]) -> Result<bool>;
+    /// Stores a ceremony's state (and sweeps expired ones). `Conflict` if the id exists.
+    fn put_ceremony(&self, ceremony: &Ceremony) -> Result<()>;
+    /// Reads and deletes a ceremony atomically: a state is used at most once. Expired ones
+    /// are `None` (and deleted).
+    fn take_ceremony(&self, id_hash: &[u8; 32], now: Timestamp) -> Result<Option<Ceremony>>;
+
     // Login throttling.
     /// The state for `key` (a clean `ThrottleState::default()` when none is stored).
     fn throttle(&self, kind: ThrottleKind, key: &str) -> Result<ThrottleState>;
@@ -891,6 +1105,9 @@ pub trait Store: Send + Sync {
     /// `seq` makes this one retry from a fresh head (bounded; `Conflict` if it never gets a
     /// place). `Invalid` for an event `marsad_auth` refuses (an empty or NUL-holding field).
     fn audit_append(&self, event: &AuditEvent) -> Result<AuditEntry>;
+    /// Appends `events` in order as consecutive entries, in one transaction (all or none); the
+    /// last entry, or `None` for no events. For reads that touch many persons at once.
+    fn audit_append_all(&self, events: &[AuditEvent]) -> Result<Option<AuditEntry>>;
     /// Entries with `seq > after_seq`, in `seq` order, at most `limit` (at most 10,000), as
     /// stored: for verification (see [`verify_audit`]) and export.
     fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>>;

@@ -125,6 +125,85 @@ macro_rules! engine_neutral_methods {
                 persons::person_events(d, number)
             })
         }
+        fn person_aliases(&self, number: PersonNumber) -> Result<Vec<PersonNumber>> {
+            self.read("reading a person's aliases", |d| {
+                persons::person_aliases(d, number)
+            })
+        }
+        fn apply_review(
+            &self,
+            id: ReviewId,
+            accepted: bool,
+            effect: &crate::ReviewEffect,
+            actor: &str,
+            reason: &str,
+            at: Timestamp,
+        ) -> Result<LinkReview> {
+            self.write("applying a review decision", |d| {
+                persons::apply_review(d, id, accepted, effect, actor, reason, at)
+            })
+        }
+        fn number_persons(
+            &self,
+            batch: &[crate::Numbering],
+            actor: &str,
+            at: Timestamp,
+        ) -> Result<u64> {
+            self.write("numbering persons", |d| {
+                persons::number_persons(d, batch, actor, at)
+            })
+        }
+        fn add_reviews(
+            &self,
+            reviews: &[crate::NewReview],
+            at: Timestamp,
+        ) -> Result<Vec<(ReviewId, bool)>> {
+            self.write("adding reviews", |d| persons::add_reviews(d, reviews, at))
+        }
+        fn link_records(
+            &self,
+            kind: &str,
+            selection: crate::LinkSelection,
+            after: Option<i64>,
+            limit: u32,
+        ) -> Result<(Vec<crate::LinkRecord>, Option<i64>)> {
+            self.read("listing records to link", |d| {
+                persons::link_records(d, kind, selection, after, limit)
+            })
+        }
+        fn put_blocks(&self, blocks: &[crate::RecordBlocks]) -> Result<()> {
+            self.write("storing block keys", |d| persons::put_blocks(d, blocks))
+        }
+        fn block_sizes(&self, keys: &[u64]) -> Result<Vec<(u64, u64)>> {
+            self.read("counting blocks", |d| persons::block_sizes(d, keys))
+        }
+        fn block_members(&self, keys: &[u64]) -> Result<Vec<crate::RecordHandle>> {
+            self.read("reading blocks", |d| persons::block_members(d, keys))
+        }
+        fn person_members(&self, numbers: &[PersonNumber]) -> Result<Vec<crate::RecordHandle>> {
+            self.read("reading persons' records", |d| {
+                persons::person_members(d, numbers)
+            })
+        }
+        fn link_records_by_handle(
+            &self,
+            handles: &[crate::RecordHandle],
+        ) -> Result<Vec<crate::LinkRecord>> {
+            self.read("reading records to link", |d| {
+                persons::link_records_by_handle(d, handles)
+            })
+        }
+        fn clear_link_index(&self) -> Result<()> {
+            self.write("clearing the linkage index", persons::clear_link_index)
+        }
+        fn put_link_model(&self, model: &str, at: Timestamp) -> Result<()> {
+            self.write("storing the linkage model", |d| {
+                persons::put_link_model(d, model, at)
+            })
+        }
+        fn link_model(&self) -> Result<Option<crate::StoredModel>> {
+            self.read("reading the linkage model", persons::link_model)
+        }
         fn create_user(&self, new: &crate::NewUser<'_>) -> Result<crate::User> {
             self.write("creating a user", |d| access::create_user(d, new))
         }
@@ -200,6 +279,45 @@ macro_rules! engine_neutral_methods {
         fn revoke_token(&self, id: &str, at: Timestamp) -> Result<()> {
             self.write("revoking an API token", |d| access::revoke_token(d, id, at))
         }
+        fn add_passkey(&self, passkey: &crate::PasskeyRow) -> Result<()> {
+            self.write("storing a passkey", |d| access::add_passkey(d, passkey))
+        }
+        fn passkey(&self, credential_id: &[u8]) -> Result<Option<crate::PasskeyRow>> {
+            self.read("reading a passkey", |d| access::passkey(d, credential_id))
+        }
+        fn passkeys(&self, user: crate::UserId) -> Result<Vec<crate::PasskeyRow>> {
+            self.read("reading passkeys", |d| access::passkeys(d, user))
+        }
+        fn use_passkey(
+            &self,
+            credential_id: &[u8],
+            sign_count: u32,
+            backed_up: bool,
+            at: Timestamp,
+        ) -> Result<bool> {
+            self.write("recording a passkey's use", |d| {
+                access::use_passkey(d, credential_id, sign_count, backed_up, at)
+            })
+        }
+        fn delete_passkey(&self, user: crate::UserId, credential_id: &[u8]) -> Result<bool> {
+            self.write("removing a passkey", |d| {
+                access::delete_passkey(d, user, credential_id)
+            })
+        }
+        fn put_ceremony(&self, ceremony: &crate::Ceremony) -> Result<()> {
+            self.write("storing a passkey ceremony", |d| {
+                access::put_ceremony(d, ceremony)
+            })
+        }
+        fn take_ceremony(
+            &self,
+            id_hash: &[u8; 32],
+            now: Timestamp,
+        ) -> Result<Option<crate::Ceremony>> {
+            self.write("taking a passkey ceremony", |d| {
+                access::take_ceremony(d, id_hash, now)
+            })
+        }
         fn create_session(&self, session: &crate::SessionRow) -> Result<()> {
             self.write("starting a session", |d| access::create_session(d, session))
         }
@@ -243,6 +361,23 @@ macro_rules! engine_neutral_methods {
                     access::audit_append(d, event)
                 })
             })
+        }
+        fn audit_append_all(
+            &self,
+            events: &[crate::AuditEvent],
+        ) -> Result<Option<crate::AuditEntry>> {
+            let Some(last) = events.last() else {
+                return Ok(None);
+            };
+            access::append_with_retry(|| {
+                self.write("appending to the audit log", |d| {
+                    for e in &events[..events.len() - 1] {
+                        access::audit_append(d, e)?;
+                    }
+                    access::audit_append(d, last)
+                })
+            })
+            .map(Some)
         }
         fn audit_entries(&self, after_seq: u64, limit: u32) -> Result<Vec<crate::AuditEntry>> {
             self.read("reading the audit log", |d| {

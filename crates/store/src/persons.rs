@@ -13,8 +13,9 @@ use serde_json::{json, Value};
 
 use crate::codec::corrupt;
 use crate::{
-    LinkReview, Person, PersonAction, PersonEvent, PersonNumber, PersonStatus, RecordKey, Result,
-    ReviewId, ReviewStatus, SourceId, StoreError, Timestamp,
+    LinkRecord, LinkReview, LinkSelection, NewReview, Numbering, Person, PersonAction, PersonEvent,
+    PersonNumber, PersonStatus, RecordBlocks, RecordHandle, RecordKey, Result, ReviewEffect,
+    ReviewId, ReviewStatus, SourceId, StoreError, StoredModel, Timestamp,
 };
 
 /// A value bound to a statement.
@@ -622,6 +623,18 @@ pub(crate) fn add_review(
     explanation: &str,
     at: Timestamp,
 ) -> Result<ReviewId> {
+    add_review_new(db, left, right, weight, explanation, at).map(|(id, _)| id)
+}
+
+/// [`add_review`], also telling whether the pair is new in the queue.
+fn add_review_new(
+    db: &mut dyn Sql,
+    left: &RecordKey,
+    right: &RecordKey,
+    weight: f64,
+    explanation: &str,
+    at: Timestamp,
+) -> Result<(ReviewId, bool)> {
     const CTX: &str = "adding a review";
     if left == right {
         return Err(StoreError::Invalid(
@@ -660,7 +673,7 @@ pub(crate) fn add_review(
         &params,
     )?;
     if let Some(row) = inserted.first() {
-        return Ok(ReviewId(int(row, 0, CTX)?));
+        return Ok((ReviewId(int(row, 0, CTX)?), true));
     }
     let existing = db.query(
         CTX,
@@ -669,7 +682,7 @@ pub(crate) fn add_review(
         &pair,
     )?;
     let row = existing.first().ok_or_else(|| bad(CTX, "link_reviews"))?;
-    Ok(ReviewId(int(row, 0, CTX)?))
+    Ok((ReviewId(int(row, 0, CTX)?), false))
 }
 
 fn review_locked(db: &mut dyn Sql, id: ReviewId, lock: bool) -> Result<LinkReview> {
@@ -726,6 +739,18 @@ pub(crate) fn decide_review(
     actor: &str,
     at: Timestamp,
 ) -> Result<LinkReview> {
+    decide(db, id, accepted, actor, None, at)
+}
+
+/// Records the decision and its `Review` event (`note` appended to the event's reason).
+fn decide(
+    db: &mut dyn Sql,
+    id: ReviewId,
+    accepted: bool,
+    actor: &str,
+    note: Option<&str>,
+    at: Timestamp,
+) -> Result<LinkReview> {
     let current = review_locked(db, id, true)?;
     if current.status != ReviewStatus::Open {
         return Err(StoreError::Conflict {
@@ -756,7 +781,10 @@ pub(crate) fn decide_review(
         }
     }
     let pair = [current.left.clone(), current.right.clone()];
-    let reason = format!("review {} {}", id.0, status.as_str());
+    let reason = match note {
+        Some(note) => format!("review {} {}: {note}", id.0, status.as_str()),
+        None => format!("review {} {}", id.0, status.as_str()),
+    };
     log_event(
         db,
         PersonAction::Review,
@@ -788,4 +816,410 @@ pub(crate) fn review_labels(db: &mut dyn Sql) -> Result<Vec<(RecordKey, RecordKe
             ))
         })
         .collect()
+}
+
+pub(crate) fn person_aliases(db: &mut dyn Sql, n: PersonNumber) -> Result<Vec<PersonNumber>> {
+    const CTX: &str = "reading a person's aliases";
+    let survivor = resolve(db, n, false)?;
+    let rows = db.query(
+        CTX,
+        "SELECT number FROM persons WHERE merged_into = ?1 ORDER BY number",
+        &[P::Int(num(survivor)?)],
+    )?;
+    rows.iter()
+        .map(|r| int(r, 0, CTX).map(number_from))
+        .collect()
+}
+
+/// Refuses records that already belong to a person (an `Assign` or `Create` effect is for
+/// records that belong to no one).
+fn unheld(db: &mut dyn Sql, records: &[RecordKey]) -> Result<()> {
+    for key in records {
+        if let (_, Some(n)) = holder(db, key)? {
+            return Err(StoreError::Invalid(format!(
+                "record {} belongs to person {} already",
+                key_text(key),
+                n.0
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn apply_review(
+    db: &mut dyn Sql,
+    id: ReviewId,
+    accepted: bool,
+    effect: &ReviewEffect,
+    actor: &str,
+    reason: &str,
+    at: Timestamp,
+) -> Result<LinkReview> {
+    decide(db, id, accepted, actor, Some(reason), at)?;
+    match effect {
+        ReviewEffect::Nothing => {}
+        ReviewEffect::Merge { keep, absorb } => {
+            merge_persons(db, *keep, *absorb, actor, reason, at)?;
+        }
+        ReviewEffect::Split {
+            from,
+            records,
+            new_number,
+        } => split_person(db, *from, records, *new_number, actor, reason, at)?,
+        ReviewEffect::Assign { number, records } => {
+            unheld(db, records)?;
+            assign_records(db, *number, records, actor, None, at)?;
+        }
+        ReviewEffect::Create { number, records } => {
+            unheld(db, records)?;
+            create_person(db, *number, actor, at)?;
+            assign_records(db, *number, records, actor, None, at)?;
+        }
+    }
+    review_locked(db, id, false)
+}
+
+pub(crate) fn number_persons(
+    db: &mut dyn Sql,
+    batch: &[Numbering],
+    actor: &str,
+    at: Timestamp,
+) -> Result<u64> {
+    let mut changed = 0;
+    for n in batch {
+        // Records another run numbered meanwhile stay with their person.
+        let mut free = Vec::with_capacity(n.records.len());
+        for key in &n.records {
+            match holder(db, key)? {
+                (false, _) => {
+                    return Err(StoreError::NotFound {
+                        what: format!("record {}", key_text(key)),
+                    })
+                }
+                (true, None) => free.push(key.clone()),
+                (true, Some(_)) => {}
+            }
+        }
+        if free.is_empty() && !n.records.is_empty() {
+            continue;
+        }
+        if n.new {
+            create_person(db, n.number, actor, at)?;
+        }
+        changed += assign_records(db, n.number, &free, actor, n.weight, at)?;
+    }
+    Ok(changed)
+}
+
+pub(crate) fn add_reviews(
+    db: &mut dyn Sql,
+    reviews: &[NewReview],
+    at: Timestamp,
+) -> Result<Vec<(ReviewId, bool)>> {
+    reviews
+        .iter()
+        .map(|r| add_review_new(db, &r.left, &r.right, r.weight, &r.explanation, at))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The incremental linker's index
+
+/// Rows (or keys) per multi-row statement: far below both engines' parameter limits, and few
+/// enough round trips on PostgreSQL.
+const CHUNK: usize = 500;
+
+/// `?from, ?from+1, …` (`n` placeholders).
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A block key as stored: the same 64 bits read as a signed integer.
+fn key_to_sql(key: u64) -> i64 {
+    i64::from_ne_bytes(key.to_ne_bytes())
+}
+
+fn key_from_sql(key: i64) -> u64 {
+    u64::from_ne_bytes(key.to_ne_bytes())
+}
+
+const LINK_COLUMNS: &str = "c.id, c.source_id, c.kind, c.record_id, c.version, v.payload, p.number";
+
+fn link_row(r: &[Val]) -> Result<LinkRecord> {
+    const CTX: &str = "reading a record to link";
+    Ok(LinkRecord {
+        handle: RecordHandle(int(r, 0, CTX)?),
+        key: RecordKey::new(
+            SourceId(int(r, 1, CTX)?),
+            text(r, 2, CTX)?,
+            text(r, 3, CTX)?,
+        ),
+        version: u32::try_from(int(r, 4, CTX)?).map_err(|_| bad(CTX, "version"))?,
+        payload: text(r, 5, CTX)?,
+        person: match r.get(6) {
+            Some(Val::Null) => None,
+            _ => Some(number_from(int(r, 6, CTX)?)),
+        },
+    })
+}
+
+pub(crate) fn link_records(
+    db: &mut dyn Sql,
+    kind: &str,
+    selection: LinkSelection,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<(Vec<LinkRecord>, Option<i64>)> {
+    let limit = crate::codec::page_limit(limit);
+    if limit == 0 {
+        return Ok((Vec::new(), None));
+    }
+    let filter = match selection {
+        LinkSelection::All => "",
+        LinkSelection::Unassigned => " AND p.number IS NULL",
+        LinkSelection::Unblocked => {
+            " AND p.number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person_blocked b
+                 WHERE b.record = c.id AND b.version = c.version)"
+        }
+    };
+    let rows = db.query(
+        "listing records to link",
+        &format!(
+            "SELECT {LINK_COLUMNS} FROM current_records c
+             JOIN record_versions v ON v.id = c.version_id
+             LEFT JOIN person_records p ON p.source_id = c.source_id AND p.kind = c.kind
+                  AND p.record_id = c.record_id
+             WHERE c.kind = ?1 AND c.id > ?2{filter} ORDER BY c.id LIMIT ?3"
+        ),
+        &[
+            P::Text(Some(kind)),
+            P::Int(after.unwrap_or(0)),
+            P::Int(limit + 1),
+        ],
+    )?;
+    let mut page = rows
+        .iter()
+        .map(|r| link_row(r))
+        .collect::<Result<Vec<_>>>()?;
+    let more = page.len() as i64 > limit;
+    page.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = if more {
+        page.last().map(|r| r.handle.0)
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
+pub(crate) fn put_blocks(db: &mut dyn Sql, blocks: &[RecordBlocks]) -> Result<()> {
+    const CTX: &str = "storing block keys";
+    // A record given twice: its last keys count.
+    let mut seen = std::collections::HashSet::new();
+    let mut unique: Vec<&RecordBlocks> = blocks
+        .iter()
+        .rev()
+        .filter(|b| seen.insert(b.handle))
+        .collect();
+    unique.sort_by_key(|b| b.handle);
+    for chunk in unique.chunks(CHUNK) {
+        let handles: Vec<P<'_>> = chunk.iter().map(|b| P::Int(b.handle.0)).collect();
+        db.exec(
+            CTX,
+            &format!(
+                "DELETE FROM person_blocks WHERE record IN ({})",
+                placeholders(1, handles.len())
+            ),
+            &handles,
+        )?;
+    }
+    // In key order: the rows land in the index's order, not at random places (block keys are
+    // hashes), which keeps a large rebuild from touching every page for every row.
+    let mut rows: Vec<(i64, i64)> = unique
+        .iter()
+        .flat_map(|b| b.keys.iter().map(|&k| (key_to_sql(k), b.handle.0)))
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    for part in rows.chunks(CHUNK) {
+        let values = (0..part.len())
+            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let params: Vec<P<'_>> = part
+            .iter()
+            .flat_map(|&(k, r)| [P::Int(k), P::Int(r)])
+            .collect();
+        db.exec(
+            CTX,
+            &format!(
+                "INSERT INTO person_blocks (key, record) VALUES {values} ON CONFLICT DO NOTHING"
+            ),
+            &params,
+        )?;
+    }
+    for chunk in unique.chunks(CHUNK) {
+        let values = (0..chunk.len())
+            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let params: Vec<P<'_>> = chunk
+            .iter()
+            .flat_map(|b| [P::Int(b.handle.0), P::Int(i64::from(b.version))])
+            .collect();
+        db.exec(
+            CTX,
+            &format!(
+                "INSERT INTO person_blocked (record, version) VALUES {values}
+                 ON CONFLICT (record) DO UPDATE SET version = excluded.version"
+            ),
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn block_sizes(db: &mut dyn Sql, keys: &[u64]) -> Result<Vec<(u64, u64)>> {
+    const CTX: &str = "counting blocks";
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|&k| P::Int(key_to_sql(k))).collect();
+        let rows = db.query(
+            CTX,
+            &format!(
+                "SELECT key, count(*) FROM person_blocks WHERE key IN ({}) GROUP BY key",
+                placeholders(1, params.len())
+            ),
+            &params,
+        )?;
+        for r in &rows {
+            out.push((
+                key_from_sql(int(r, 0, CTX)?),
+                crate::codec::to_u64(int(r, 1, CTX)?),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The distinct integers `sql` selects (one column, `{in}` for the list), run once per chunk of
+/// `values`, ascending.
+fn ids_in(db: &mut dyn Sql, ctx: &'static str, sql: &str, values: &[i64]) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|&v| P::Int(v)).collect();
+        let rows = db.query(
+            ctx,
+            &sql.replace("{in}", &placeholders(1, params.len())),
+            &params,
+        )?;
+        for r in &rows {
+            out.push(int(r, 0, ctx)?);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+pub(crate) fn block_members(db: &mut dyn Sql, keys: &[u64]) -> Result<Vec<RecordHandle>> {
+    let keys: Vec<i64> = keys.iter().map(|&k| key_to_sql(k)).collect();
+    Ok(ids_in(
+        db,
+        "reading blocks",
+        "SELECT DISTINCT record FROM person_blocks WHERE key IN ({in})",
+        &keys,
+    )?
+    .into_iter()
+    .map(RecordHandle)
+    .collect())
+}
+
+pub(crate) fn person_members(
+    db: &mut dyn Sql,
+    numbers: &[PersonNumber],
+) -> Result<Vec<RecordHandle>> {
+    let numbers = numbers
+        .iter()
+        .map(|&n| num(n))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ids_in(
+        db,
+        "reading persons' records",
+        "SELECT c.id FROM person_records p
+         JOIN current_records c ON c.source_id = p.source_id AND c.kind = p.kind
+              AND c.record_id = p.record_id
+         WHERE p.number IN ({in})",
+        &numbers,
+    )?
+    .into_iter()
+    .map(RecordHandle)
+    .collect())
+}
+
+pub(crate) fn link_records_by_handle(
+    db: &mut dyn Sql,
+    handles: &[RecordHandle],
+) -> Result<Vec<LinkRecord>> {
+    const CTX: &str = "reading records to link";
+    let mut values: Vec<i64> = handles.iter().map(|h| h.0).collect();
+    values.sort_unstable();
+    values.dedup();
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|&v| P::Int(v)).collect();
+        let rows = db.query(
+            CTX,
+            &format!(
+                "SELECT {LINK_COLUMNS} FROM current_records c
+                 JOIN record_versions v ON v.id = c.version_id
+                 LEFT JOIN person_records p ON p.source_id = c.source_id AND p.kind = c.kind
+                      AND p.record_id = c.record_id
+                 WHERE c.id IN ({}) ORDER BY c.id",
+                placeholders(1, params.len())
+            ),
+            &params,
+        )?;
+        for r in &rows {
+            out.push(link_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn clear_link_index(db: &mut dyn Sql) -> Result<()> {
+    const CTX: &str = "clearing the linkage index";
+    db.exec(CTX, "DELETE FROM person_blocks", &[])?;
+    db.exec(CTX, "DELETE FROM person_blocked", &[])?;
+    db.exec(CTX, "DELETE FROM link_model", &[])?;
+    Ok(())
+}
+
+pub(crate) fn put_link_model(db: &mut dyn Sql, model: &str, at: Timestamp) -> Result<()> {
+    db.exec(
+        "storing the linkage model",
+        "INSERT INTO link_model (id, saved_at, model) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET saved_at = excluded.saved_at, model = excluded.model",
+        &[P::Ts(at), P::Text(Some(model))],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn link_model(db: &mut dyn Sql) -> Result<Option<StoredModel>> {
+    const CTX: &str = "reading the linkage model";
+    let rows = db.query(
+        CTX,
+        "SELECT model, saved_at FROM link_model WHERE id = 1",
+        &[],
+    )?;
+    rows.first()
+        .map(|r| {
+            Ok(StoredModel {
+                text: text(r, 0, CTX)?,
+                saved_at: ts(r, 1, CTX)?,
+            })
+        })
+        .transpose()
 }

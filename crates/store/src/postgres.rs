@@ -36,6 +36,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_access",
         include_str!("../migrations/postgres/0003_access.sql"),
     ),
+    (
+        "0004_link_index",
+        include_str!("../migrations/postgres/0004_link_index.sql"),
+    ),
+    (
+        "0005_passkeys",
+        include_str!("../migrations/postgres/0005_passkeys.sql"),
+    ),
 ];
 
 /// Connections in the pool.

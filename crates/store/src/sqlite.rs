@@ -35,6 +35,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_access",
         include_str!("../migrations/sqlite/0003_access.sql"),
     ),
+    (
+        "0004_link_index",
+        include_str!("../migrations/sqlite/0004_link_index.sql"),
+    ),
+    (
+        "0005_passkeys",
+        include_str!("../migrations/sqlite/0005_passkeys.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

@@ -20,6 +20,7 @@ use marsad_store::{
     SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId, SubmissionStatus,
     Timestamp,
 };
+use marsad_store::{LinkSelection, NewReview, Numbering, RecordBlocks, RecordHandle, ReviewEffect};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -220,6 +221,12 @@ scenarios!(
     person_events_logged,
     person_unknowns,
     concurrent_opposite_merges,
+    link_records_selections_and_paging,
+    block_keys_replace_count_and_find,
+    link_model_stored_and_cleared,
+    apply_review_merge_split_assign,
+    apply_review_all_or_nothing,
+    number_persons_and_add_reviews_in_batches,
     users_lifecycle,
     login_names_ignore_case,
     recovery_code_consumed_once,
@@ -233,6 +240,7 @@ scenarios!(
     audit_tamper_change_timestamp,
     audit_tamper_delete,
     audit_tamper_swap,
+    passkeys_and_ceremonies,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1763,6 +1771,534 @@ fn concurrent_opposite_merges(h: &Harness) {
     assert_eq!(s.person_records(survivor).unwrap().len(), 2);
 }
 
+/// Record ids of a `link_records` page, with their persons.
+fn link_ids(
+    s: &dyn Store,
+    selection: LinkSelection,
+    after: Option<i64>,
+    limit: u32,
+) -> (Vec<(String, Option<PersonNumber>)>, Option<i64>) {
+    let (page, next) = s.link_records("person", selection, after, limit).unwrap();
+    (
+        page.into_iter()
+            .map(|r| (r.key.record_id, r.person))
+            .collect(),
+        next,
+    )
+}
+
+fn handle(s: &dyn Store, id: &str) -> (RecordHandle, u32) {
+    let (page, _) = s
+        .link_records("person", LinkSelection::All, None, 1000)
+        .unwrap();
+    let r = page.into_iter().find(|r| r.key.record_id == id).unwrap();
+    (r.handle, r.version)
+}
+
+fn blocks(s: &dyn Store, id: &str, keys: &[u64]) -> RecordBlocks {
+    let (handle, version) = handle(s, id);
+    RecordBlocks {
+        handle,
+        version,
+        keys: keys.to_vec(),
+    }
+}
+
+fn link_records_selections_and_paging(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 4);
+    // Staged rows are never offered.
+    let pending = begin(s, src, "pending.csv", 20);
+    s.stage(pending.id, &batch(vec![person(1, "Q1", "Hidden")], 1))
+        .unwrap();
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.assign_records(N1, &[key(src, "P2"), key(src, "P3")], "link", None, at(101))
+        .unwrap();
+    let (all, next) = link_ids(s, LinkSelection::All, None, 100);
+    assert_eq!(
+        all,
+        vec![
+            ("P1".into(), None),
+            ("P2".into(), Some(N1)),
+            ("P3".into(), Some(N1)),
+            ("P4".into(), None),
+        ]
+    );
+    assert_eq!(next, None);
+    let (first, next) = link_ids(s, LinkSelection::All, None, 3);
+    assert_eq!(first.len(), 3);
+    let (rest, last) = link_ids(s, LinkSelection::All, next, 3);
+    assert_eq!((rest, last), (vec![("P4".into(), None)], None));
+    let ids = |sel| -> Vec<String> {
+        link_ids(s, sel, None, 100)
+            .0
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    };
+    assert_eq!(ids(LinkSelection::Unassigned), ["P1", "P4"]);
+    // Numbered records without block keys are offered for blocking.
+    assert_eq!(ids(LinkSelection::Unblocked), ["P2", "P3"]);
+    let (page, _) = s
+        .link_records("person", LinkSelection::All, None, 1)
+        .unwrap();
+    assert_eq!(page[0].payload, person(1, "P1", "N1").payload);
+    assert_eq!((page[0].key.clone(), page[0].version), (key(src, "P1"), 1));
+    assert!(s
+        .link_records("border_crossing", LinkSelection::All, None, 10)
+        .unwrap()
+        .0
+        .is_empty());
+    assert!(s
+        .link_records("person", LinkSelection::All, None, 0)
+        .unwrap()
+        .0
+        .is_empty());
+    s.put_blocks(&[blocks(s, "P2", &[1]), blocks(s, "P3", &[1])])
+        .unwrap();
+    assert!(ids(LinkSelection::Unblocked).is_empty());
+    // A new version of a numbered record makes its keys stale.
+    import(s, src, "again.csv", 30, vec![person(1, "P3", "Changed")]);
+    assert_eq!(ids(LinkSelection::Unblocked), ["P3"]);
+    let (_, version) = handle(s, "P3");
+    assert_eq!(version, 2);
+    s.put_blocks(&[blocks(s, "P3", &[1])]).unwrap();
+    assert!(ids(LinkSelection::Unblocked).is_empty());
+}
+
+fn block_keys_replace_count_and_find(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 4);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.create_person(N2, "link", at(100)).unwrap();
+    s.assign_records(N1, &[key(src, "P1"), key(src, "P2")], "link", None, at(101))
+        .unwrap();
+    s.assign_records(N2, &[key(src, "P3")], "link", None, at(101))
+        .unwrap();
+    // Keys are 64-bit: the largest ones are kept as they are.
+    let big = u64::MAX - 1;
+    s.put_blocks(&[
+        blocks(s, "P1", &[7, big, 7]),
+        blocks(s, "P2", &[7]),
+        blocks(s, "P3", &[8, big]),
+    ])
+    .unwrap();
+    let mut sizes = s.block_sizes(&[7, 8, big, 99]).unwrap();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![(7, 2), (8, 1), (big, 2)]);
+    assert!(s.block_sizes(&[]).unwrap().is_empty());
+    let found = |keys: &[u64]| -> Vec<(String, Option<PersonNumber>)> {
+        let members = s.block_members(keys).unwrap();
+        let records = s.link_records_by_handle(&members).unwrap();
+        assert_eq!(
+            records.iter().map(|r| r.handle).collect::<Vec<_>>(),
+            members,
+            "each record once, by handle"
+        );
+        records
+            .into_iter()
+            .map(|r| (r.key.record_id, r.person))
+            .collect()
+    };
+    assert_eq!(
+        found(&[big, 7]),
+        vec![
+            ("P1".into(), Some(N1)),
+            ("P2".into(), Some(N1)),
+            ("P3".into(), Some(N2))
+        ]
+    );
+    assert_eq!(found(&[8]), vec![("P3".into(), Some(N2))]);
+    assert!(found(&[99]).is_empty());
+    // Many keys at once (more than one statement's worth).
+    let many: Vec<u64> = (1000..3000).chain([8]).collect();
+    assert_eq!(found(&many), vec![("P3".into(), Some(N2))]);
+    // Replacing a record's keys drops the old ones.
+    s.put_blocks(&[blocks(s, "P1", &[9])]).unwrap();
+    let mut sizes = s.block_sizes(&[7, 9, big]).unwrap();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![(7, 1), (9, 1), (big, 1)]);
+    // A person's records, whatever their blocks.
+    let of = |numbers: &[PersonNumber]| -> Vec<String> {
+        s.link_records_by_handle(&s.person_members(numbers).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.key.record_id)
+            .collect()
+    };
+    assert_eq!(of(&[N1]), ["P1", "P2"]);
+    assert_eq!(of(&[N2, N1]), ["P1", "P2", "P3"]);
+    assert!(of(&[N3]).is_empty());
+    // Unknown handles are left out; a handle given twice is read once.
+    let (p1, _) = handle(s, "P1");
+    let read = s
+        .link_records_by_handle(&[p1, RecordHandle(999_999), p1])
+        .unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].key, key(src, "P1"));
+    // Many records at once.
+    let many: Vec<RecordBlocks> = (0..1200)
+        .map(|i| RecordBlocks {
+            keys: vec![50_000 + i],
+            ..blocks(s, "P2", &[])
+        })
+        .collect();
+    s.put_blocks(&many).unwrap();
+    assert_eq!(s.block_sizes(&[7]).unwrap(), vec![]);
+    assert_eq!(s.block_sizes(&[51_199]).unwrap(), vec![(51_199, 1)]);
+    assert_eq!(s.block_sizes(&[50_000]).unwrap(), vec![]);
+}
+
+fn link_model_stored_and_cleared(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 2);
+    assert_eq!(s.link_model().unwrap(), None);
+    s.put_link_model(r#"{"v":1}"#, at(100)).unwrap();
+    s.put_link_model(r#"{"v":2}"#, at(200)).unwrap();
+    let m = s.link_model().unwrap().unwrap();
+    assert_eq!((m.text.as_str(), m.saved_at), (r#"{"v":2}"#, at(200)));
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.assign_records(N1, &[key(src, "P1")], "link", None, at(101))
+        .unwrap();
+    s.put_blocks(&[blocks(s, "P1", &[5])]).unwrap();
+    s.clear_link_index().unwrap();
+    assert_eq!(s.link_model().unwrap(), None);
+    assert!(s.block_sizes(&[5]).unwrap().is_empty());
+    assert_eq!(
+        link_ids(s, LinkSelection::Unblocked, None, 10).0,
+        vec![("P1".into(), Some(N1))]
+    );
+    // Numbers are untouched.
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N1));
+    // Kept across a reopen.
+    s.put_link_model("{}", at(300)).unwrap();
+    assert!(h.reopen().unwrap().link_model().unwrap().is_some());
+}
+
+fn apply_review_merge_split_assign(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 6);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.create_person(N2, "link", at(101)).unwrap();
+    s.assign_records(N1, &[key(src, "P1"), key(src, "P2")], "link", None, at(102))
+        .unwrap();
+    s.assign_records(N2, &[key(src, "P3")], "link", None, at(102))
+        .unwrap();
+    // Accepted across two persons: merged, the older number survives.
+    let r = s
+        .add_review(&key(src, "P1"), &key(src, "P3"), 3.0, "{}", at(103))
+        .unwrap();
+    let decided = s
+        .apply_review(
+            r,
+            true,
+            &ReviewEffect::Merge {
+                keep: N1,
+                absorb: N2,
+            },
+            "clerk-1",
+            "same person",
+            at(110),
+        )
+        .unwrap();
+    assert_eq!(decided.status, ReviewStatus::Accepted);
+    assert_eq!(s.resolve_number(N2).unwrap(), N1);
+    assert_eq!(s.person_aliases(N1).unwrap(), vec![N2]);
+    assert_eq!(s.person_aliases(N2).unwrap(), vec![N2]);
+    assert_eq!(s.person_records(N1).unwrap().len(), 3);
+    let events = s.person_events(N1).unwrap();
+    let tail: Vec<_> = events[events.len() - 2..]
+        .iter()
+        .map(|e| (e.action, e.actor.as_str(), e.reason.clone()))
+        .collect();
+    assert_eq!(
+        tail,
+        vec![
+            (
+                PersonAction::Review,
+                "clerk-1",
+                Some(format!("review {} accepted: same person", r.0))
+            ),
+            (PersonAction::Merge, "clerk-1", Some("same person".into())),
+        ]
+    );
+    // Rejected within one person: split off.
+    let r = s
+        .add_review(&key(src, "P2"), &key(src, "P3"), 1.0, "{}", at(111))
+        .unwrap();
+    s.apply_review(
+        r,
+        false,
+        &ReviewEffect::Split {
+            from: N1,
+            records: vec![key(src, "P3")],
+            new_number: N3,
+        },
+        "clerk-2",
+        "two people",
+        at(120),
+    )
+    .unwrap();
+    assert_eq!(s.person_of(&key(src, "P3")).unwrap(), Some(N3));
+    assert_eq!(
+        s.person_events(N3).unwrap().last().unwrap().action,
+        PersonAction::Split
+    );
+    // Accepted with a record that belongs to no one: it joins; a pair of such: a new person.
+    let r = s
+        .add_review(&key(src, "P1"), &key(src, "P4"), 1.0, "{}", at(121))
+        .unwrap();
+    s.apply_review(
+        r,
+        true,
+        &ReviewEffect::Assign {
+            number: N1,
+            records: vec![key(src, "P4")],
+        },
+        "clerk-3",
+        "same person",
+        at(130),
+    )
+    .unwrap();
+    assert_eq!(s.person_of(&key(src, "P4")).unwrap(), Some(N1));
+    let r = s
+        .add_review(&key(src, "P5"), &key(src, "P6"), 1.0, "{}", at(131))
+        .unwrap();
+    s.apply_review(
+        r,
+        true,
+        &ReviewEffect::Create {
+            number: N4,
+            records: vec![key(src, "P5"), key(src, "P6")],
+        },
+        "clerk-3",
+        "same person",
+        at(140),
+    )
+    .unwrap();
+    assert_eq!(
+        s.person_records(N4).unwrap(),
+        vec![key(src, "P5"), key(src, "P6")]
+    );
+    // Nothing to change: only the decision and its reason.
+    let r = s
+        .add_review(&key(src, "P5"), &key(src, "P1"), 1.0, "{}", at(141))
+        .unwrap();
+    s.apply_review(
+        r,
+        false,
+        &ReviewEffect::Nothing,
+        "clerk-4",
+        "apart already",
+        at(150),
+    )
+    .unwrap();
+    let last = s.person_events(N4).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.action, last.reason),
+        (
+            PersonAction::Review,
+            Some(format!("review {} rejected: apart already", r.0))
+        )
+    );
+}
+
+fn apply_review_all_or_nothing(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 3);
+    s.create_person(N1, "link", at(100)).unwrap();
+    s.create_person(N2, "link", at(100)).unwrap();
+    s.assign_records(N1, &[key(src, "P1")], "link", None, at(101))
+        .unwrap();
+    s.assign_records(N2, &[key(src, "P2")], "link", None, at(101))
+        .unwrap();
+    s.merge_persons(N1, N2, "clerk-1", "same", at(102)).unwrap();
+    let r = s
+        .add_review(&key(src, "P1"), &key(src, "P3"), 1.0, "{}", at(103))
+        .unwrap();
+    let events = s.person_events(N1).unwrap().len();
+    // Planned on persons that changed since: refused, the review stays open.
+    invalid(s.apply_review(
+        r,
+        true,
+        &ReviewEffect::Merge {
+            keep: N2,
+            absorb: N1,
+        },
+        "clerk-2",
+        "same",
+        at(110),
+    ));
+    invalid(s.apply_review(
+        r,
+        true,
+        &ReviewEffect::Assign {
+            number: N2,
+            records: vec![key(src, "P1")],
+        },
+        "clerk-2",
+        "same",
+        at(110),
+    ));
+    // A split onto a number issued before.
+    conflict(s.apply_review(
+        r,
+        false,
+        &ReviewEffect::Split {
+            from: N1,
+            records: vec![key(src, "P2")],
+            new_number: N2,
+        },
+        "clerk-2",
+        "apart",
+        at(110),
+    ));
+    assert_eq!(s.review(r).unwrap().status, ReviewStatus::Open);
+    assert_eq!(s.person_events(N1).unwrap().len(), events);
+    s.apply_review(
+        r,
+        false,
+        &ReviewEffect::Nothing,
+        "clerk-2",
+        "apart",
+        at(111),
+    )
+    .unwrap();
+    // Decided once.
+    conflict(s.apply_review(r, true, &ReviewEffect::Nothing, "clerk-3", "same", at(112)));
+    not_found(s.apply_review(
+        ReviewId(999),
+        true,
+        &ReviewEffect::Nothing,
+        "clerk-3",
+        "same",
+        at(112),
+    ));
+    not_found(s.person_aliases(N3));
+}
+
+fn number_persons_and_add_reviews_in_batches(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 4);
+    s.create_person(N1, "link", at(100)).unwrap();
+    let changed = s
+        .number_persons(
+            &[
+                Numbering {
+                    number: N1,
+                    new: false,
+                    records: vec![key(src, "P1")],
+                    weight: Some(8.0),
+                },
+                Numbering {
+                    number: N2,
+                    new: true,
+                    records: vec![key(src, "P2"), key(src, "P3")],
+                    weight: None,
+                },
+            ],
+            "link",
+            at(110),
+        )
+        .unwrap();
+    assert_eq!(changed, 3);
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N1));
+    assert_eq!(s.person_records(N2).unwrap().len(), 2);
+    let actions: Vec<_> = s
+        .person_events(N2)
+        .unwrap()
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, [PersonAction::Create, PersonAction::Assign]);
+    // A number issued before: nothing of the batch is kept.
+    conflict(s.number_persons(
+        &[
+            Numbering {
+                number: N3,
+                new: true,
+                records: vec![key(src, "P4")],
+                weight: None,
+            },
+            Numbering {
+                number: N1,
+                new: true,
+                records: vec![],
+                weight: None,
+            },
+        ],
+        "link",
+        at(120),
+    ));
+    not_found(s.person(N3));
+    assert_eq!(s.person_of(&key(src, "P4")).unwrap(), None);
+    // Records numbered meanwhile stay where they are; a new person left without records is
+    // not issued.
+    let changed = s
+        .number_persons(
+            &[
+                Numbering {
+                    number: N3,
+                    new: true,
+                    records: vec![key(src, "P1"), key(src, "P4")],
+                    weight: None,
+                },
+                Numbering {
+                    number: N4,
+                    new: true,
+                    records: vec![key(src, "P2")],
+                    weight: None,
+                },
+            ],
+            "link",
+            at(125),
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    assert_eq!(s.person_of(&key(src, "P1")).unwrap(), Some(N1));
+    assert_eq!(s.person_records(N3).unwrap(), vec![key(src, "P4")]);
+    not_found(s.person(N4));
+    not_found(s.number_persons(
+        &[Numbering {
+            number: N4,
+            new: true,
+            records: vec![key(src, "P9")],
+            weight: None,
+        }],
+        "link",
+        at(126),
+    ));
+    let ids = s
+        .add_reviews(
+            &[
+                NewReview {
+                    left: key(src, "P1"),
+                    right: key(src, "P2"),
+                    weight: 2.0,
+                    explanation: "{}".into(),
+                },
+                NewReview {
+                    left: key(src, "P3"),
+                    right: key(src, "P4"),
+                    weight: 1.0,
+                    explanation: "{}".into(),
+                },
+                NewReview {
+                    left: key(src, "P2"),
+                    right: key(src, "P1"),
+                    weight: 5.0,
+                    explanation: "{}".into(),
+                },
+            ],
+            at(130),
+        )
+        .unwrap();
+    assert_eq!(ids.len(), 3);
+    assert_eq!((ids[0].0, ids[0].1, ids[2].1), (ids[2].0, true, false));
+    assert_ne!(ids[0].0, ids[1].0);
+    assert_eq!(s.reviews(None, None, 10).unwrap().len(), 2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Access: users, second factor, recovery codes, tokens, sessions, throttling, audit (issue 4)
 
@@ -2303,4 +2839,69 @@ fn audit_tamper_swap(h: &Harness) {
             reason: BreakReason::Moved { original_seq: 4 }
         }
     );
+}
+
+fn passkeys_and_ceremonies(h: &Harness) {
+    let s = h.store();
+    institution(s, "border-police");
+    let u = s.create_user(&new_user("amina", &[])).unwrap();
+    let v = s.create_user(&new_user("karim", &[])).unwrap();
+    let key = |id: u8, user: UserId| marsad_store::PasskeyRow {
+        credential_id: vec![id; 48],
+        user,
+        user_handle: vec![7; 32],
+        public_key_cose: vec![0xa5, 1, 2, 3],
+        algorithm: -7,
+        sign_count: 0,
+        aaguid: vec![0; 16],
+        backup_eligible: true,
+        backed_up: false,
+        transports: "internal,hybrid".into(),
+        name: "bureau · مكتب".into(),
+        created_at: at(10 + i64::from(id)),
+        last_used_at: None,
+    };
+    s.add_passkey(&key(1, u.id)).unwrap();
+    s.add_passkey(&key(2, u.id)).unwrap();
+    conflict(s.add_passkey(&key(1, v.id)));
+    not_found(s.add_passkey(&key(3, UserId(9_999))));
+    assert_eq!(s.passkey(&[1; 48]).unwrap(), Some(key(1, u.id)));
+    assert_eq!(s.passkey(&[9; 48]).unwrap(), None);
+    assert_eq!(s.passkeys(u.id).unwrap(), vec![key(1, u.id), key(2, u.id)]);
+    assert!(s.use_passkey(&[1; 48], 41, true, at(99)).unwrap());
+    assert!(!s.use_passkey(&[9; 48], 1, true, at(99)).unwrap());
+    let used = s.passkey(&[1; 48]).unwrap().unwrap();
+    assert_eq!(
+        (used.sign_count, used.backed_up, used.last_used_at),
+        (41, true, Some(at(99)))
+    );
+    assert!(!s.delete_passkey(v.id, &[1; 48]).unwrap(), "not karim's");
+    assert!(s.delete_passkey(u.id, &[1; 48]).unwrap());
+    assert_eq!(s.passkeys(u.id).unwrap().len(), 1);
+
+    let ceremony = |id: u8, user: Option<UserId>, expires: i64| marsad_store::Ceremony {
+        id_hash: code(id),
+        user,
+        kind: if user.is_some() { "register" } else { "login" }.into(),
+        state: r#"{"challenge":[1,2,3]}"#.into(),
+        expires_at: at(expires),
+    };
+    s.put_ceremony(&ceremony(1, Some(u.id), 100)).unwrap();
+    s.put_ceremony(&ceremony(2, None, 100)).unwrap();
+    s.put_ceremony(&ceremony(3, None, 20)).unwrap();
+    conflict(s.put_ceremony(&ceremony(1, None, 100)));
+    assert_eq!(
+        s.take_ceremony(&code(1), at(50)).unwrap(),
+        Some(ceremony(1, Some(u.id), 100))
+    );
+    assert_eq!(
+        s.take_ceremony(&code(1), at(50)).unwrap(),
+        None,
+        "used once"
+    );
+    assert_eq!(
+        s.take_ceremony(&code(2), at(50)).unwrap(),
+        Some(ceremony(2, None, 100))
+    );
+    assert_eq!(s.take_ceremony(&code(3), at(50)).unwrap(), None, "expired");
 }

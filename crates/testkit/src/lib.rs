@@ -9,6 +9,8 @@
 // Test support: a failed unwrap here is a failed test, which is what it should be.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod browser;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use marsad_store::Store;

@@ -10,6 +10,8 @@ use std::process::Output;
 
 use marsad_testkit::{Engine, TestDb};
 
+mod persons;
+
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
 
 struct Cli {
@@ -224,6 +226,16 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // One account per role and institution, each with a one-time password printed once.
+    let password_of = |err: &str, login: &str| -> String {
+        err.lines()
+            .find_map(|l| l.trim().strip_prefix(login).map(|p| p.trim().to_string()))
+            .unwrap_or_else(|| panic!("no account {login} in {err}"))
+    };
+    let first = password_of(&err, "observatoire.reviewer");
+    assert_eq!(first.len(), 20);
+    password_of(&err, "instance_traite.case_worker");
+    password_of(&err, "police_frontieres.officer");
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(cli.data().join("demo-files/manifest.json")).unwrap(),
     )
@@ -288,7 +300,16 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     // A second run reuses the files and changes nothing.
     let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("reusing the demo files"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reusing the demo files"));
+    assert_ne!(
+        password_of(&err, "observatoire.reviewer"),
+        first,
+        "one-time passwords are new at every start"
+    );
+    // The imports are on the audit trail, and the chain holds.
+    let verified = cli.ok(&["audit", "verify"]);
+    assert!(verified.contains("audit chain intact"), "{verified}");
     let again = cli.ok(&["submission", "list", "--limit", "100"]);
     assert_eq!(again.lines().count(), submissions.lines().count());
 }
@@ -414,6 +435,103 @@ fn first_admin_and_audit_verify(cli: &Cli) {
     assert!(err.contains("--anchor '7:00'"), "{err}");
 }
 
+/// Policy, accounts, tokens and the audit trail, administered from the command line.
+fn administration_on_the_command_line(cli: &Cli) {
+    cli.ok(&["institution", "add", "police", "--kind", "border_police"]);
+    let shown = cli.ok(&["policy", "show"]);
+    assert!(
+        shown.contains("#### `border_police`") && shown.contains("firewall-services"),
+        "{shown}"
+    );
+    // A policy with a typo is refused with its rule and word; nothing changes.
+    let bad =
+        marsad_policy::DEFAULT_POLICY.replace("roles = [\"reviewer\"]", "roles = [\"reviewr\"]");
+    let file = cli.write("bad.toml", &bad);
+    let err = cli.fails(&["policy", "check", file.to_str().unwrap()]);
+    assert!(err.contains("unknown role \"reviewr\""), "{err}");
+    cli.fails(&["policy", "apply", file.to_str().unwrap()]);
+    // A good change becomes version 2, audited.
+    let good = format!("{}\n# reviewed 2026-11-30\n", marsad_policy::DEFAULT_POLICY);
+    let file = cli.write("good.toml", &good);
+    assert!(cli
+        .ok(&["policy", "check", file.to_str().unwrap()])
+        .contains("valid"));
+    let applied = cli.ok(&["policy", "apply", file.to_str().unwrap()]);
+    assert!(applied.contains("policy version 2 in force"), "{applied}");
+    assert!(cli
+        .ok(&["policy", "apply", file.to_str().unwrap()])
+        .contains("already in force"));
+    // Accounts.
+    let err = cli.fails(&[
+        "user",
+        "add",
+        "karim",
+        "--institution",
+        "police",
+        "--role",
+        "chief",
+    ]);
+    assert!(err.contains("unknown role 'chief'"), "{err}");
+    let out = cli.ok(&[
+        "user",
+        "add",
+        "karim",
+        "--institution",
+        "police",
+        "--role",
+        "officer",
+    ]);
+    let password = out
+        .lines()
+        .find_map(|l| l.split("sign-in): ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(password.len(), 20);
+    let reset = cli.ok(&["user", "reset-password", "Karim"]);
+    assert!(!reset.contains(&password), "{reset}");
+    cli.ok(&["user", "disable", "karim"]);
+    assert!(cli.ok(&["user", "list"]).contains("disabled"));
+    cli.ok(&["user", "enable", "karim"]);
+    // Tokens: printed once, listed without their secret, revoked.
+    let issued = cli.ok(&[
+        "token",
+        "issue",
+        "--institution",
+        "police",
+        "--actions",
+        "submit,read",
+        "--days",
+        "30",
+    ]);
+    let secret = issued
+        .lines()
+        .find_map(|l| l.split("Bearer ...`): ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(secret.starts_with("marsad_"), "{issued}");
+    let id = secret.split('_').nth(1).unwrap().to_string();
+    let listed = cli.ok(&["token", "list", "--institution", "police"]);
+    assert!(
+        listed.contains(&id) && listed.contains("active") && !listed.contains(&secret),
+        "{listed}"
+    );
+    cli.ok(&["token", "revoke", &id]);
+    assert!(cli
+        .ok(&["token", "list", "--institution", "police"])
+        .contains("revoked"));
+    // The trail: what happened to karim's account, and the chain.
+    // karim has done nothing yet: his trail is empty (the administration of his account is the
+    // command line's, not his).
+    let trail = cli.ok(&["audit", "search", "--user", "karim"]);
+    assert_eq!(trail.lines().count(), 1, "{trail}");
+    let verified = cli.ok(&["audit", "verify"]);
+    assert!(verified.contains("intact"), "{verified}");
+    let err = cli.fails(&["audit", "search", "--person", "123"]);
+    assert!(err.contains("not a unified number"), "{err}");
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { if let Some(c) = super::Cli::new(super::Engine::Sqlite) { super::$name(&c) } } )* }
@@ -427,6 +545,7 @@ both_engines!(
     demo_loads_through_the_import_path,
     killed_import_resumes,
     first_admin_and_audit_verify,
+    administration_on_the_command_line,
 );
 
 #[test]

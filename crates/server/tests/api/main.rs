@@ -8,10 +8,7 @@
 
 use std::sync::Arc;
 
-use marsad_model::Clock;
-use marsad_model::FixedClock;
-use marsad_server::AppState;
-use marsad_store::{NewInstitution, Store};
+use marsad_store::Store;
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -38,43 +35,11 @@ fn good_rows() -> Vec<&'static str> {
 
 const BAD_ROW: &str = "border-police-persons,P-004,Sara,Haddad,,,Q,1992-02-02,Sousse,TUN,,,,,,";
 
-struct TestApp {
-    base: String,
-    client: reqwest::Client,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestApp {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
-    }
-
-    async fn upload(&self, source: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-        let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-        self.client
-            .post(self.url(&format!("/api/v1/sources/{source}/submissions")))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Stops the server and waits for it (so the store is closed).
-    async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap();
-        }
-    }
-}
+mod access;
+mod oidc;
+mod passkeys;
+mod support;
+use support::TestApp;
 
 /// A server on a fresh SQLite store with source [`SOURCE`] registered.
 async fn spawn_app() -> TestApp {
@@ -83,62 +48,9 @@ async fn spawn_app() -> TestApp {
 
 /// A server on `store` (a fresh SQLite one when `None`) with the given upload limit.
 async fn spawn_app_with(store: Option<Arc<dyn Store>>, max_upload_bytes: u64) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = match store {
-        Some(s) => s,
-        None => {
-            let path = dir.path().join("marsad.sqlite");
-            Arc::from(marsad_store::open(path.to_str().unwrap()).unwrap())
-        }
-    };
-    let clock = FixedClock(
-        chrono::DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc),
-    );
-    let setup = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let now = clock.now();
-        setup
-            .ensure_institution(&NewInstitution {
-                name: "border-police",
-                title: "Police des frontières · شرطة الحدود",
-                kind: "border_police",
-                created_at: now,
-            })
-            .unwrap();
-        setup
-            .add_source(SOURCE, Some("border-police"), now)
-            .unwrap();
-    })
-    .await
-    .unwrap();
-    let state = AppState::new(
-        store,
-        Arc::new(clock),
-        dir.path().join("incoming"),
-        max_upload_bytes,
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        marsad_server::serve_on(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    TestApp {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        shutdown: Some(tx),
-        server: Some(server),
-        _dir: dir,
-    }
+    TestApp::start(store, max_upload_bytes, SOURCE).await
 }
 
-/// Checks an answer is problem+json with the given status and code, and returns it.
 async fn problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status);
     let content_type = response.headers()["content-type"]
@@ -175,12 +87,17 @@ async fn healthz_reports_the_store() {
 
 #[tokio::test]
 async fn metrics_are_prometheus_text_with_the_counters() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
     app.get("/healthz").await;
     let response = app
         .upload(SOURCE, "p.csv", person_csv(&good_rows()).into_bytes())
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    // The metrics are for the observatory's administrators and monitoring accounts.
+    assert_eq!(app.get("/metrics").await.status(), StatusCode::FORBIDDEN);
+    app.client = app
+        .login_as("ops", "observatoire", "observatory", &["admin"])
+        .await;
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()["content-type"]
@@ -221,35 +138,28 @@ async fn openapi_describes_every_endpoint() {
     let doc: Value = response.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
-    let expected = [
-        ("/healthz", "get"),
-        ("/metrics", "get"),
-        ("/api/v1/institutions", "get"),
-        ("/api/v1/sources", "get"),
-        ("/api/v1/sources/{name}", "get"),
-        ("/api/v1/sources/{name}/submissions", "get"),
-        ("/api/v1/sources/{name}/submissions", "post"),
-        ("/api/v1/sources/{name}/quarantine/resubmit", "post"),
-        ("/api/v1/imports", "get"),
-        ("/api/v1/imports/{id}", "get"),
-        ("/api/v1/submissions/{id}", "get"),
-        ("/api/v1/submissions/{id}/report", "get"),
-        ("/api/v1/quarantine", "get"),
-        ("/api/v1/quarantine/{id}", "get"),
-        ("/api/v1/quarantine/{id}/correction", "put"),
-        ("/api/v1/reviews", "get"),
-        ("/api/v1/reviews/{id}", "get"),
-        ("/api/v1/reviews/{id}/decision", "post"),
-        ("/api/v1/records/{kind}", "get"),
-        ("/api/v1/stats/records", "get"),
-    ];
-    for (path, method) in expected {
+    // Every route the server serves is described, and nothing else is.
+    let mut served = std::collections::BTreeSet::new();
+    for e in marsad_server::endpoints() {
+        if e.path == "/" || e.path == "/signin" || e.path == "/api/v1/openapi.json" {
+            continue; // the landing page (HTML) and the description itself
+        }
+        let method = e.method.as_str().to_lowercase();
         assert!(
-            paths.get(path).and_then(|p| p.get(method)).is_some(),
-            "{method} {path} is not described"
+            paths.get(e.path).and_then(|p| p.get(&method)).is_some(),
+            "{method} {} is not described",
+            e.path
         );
+        served.insert((e.path.to_string(), method));
     }
-    assert_eq!(paths.len(), 19, "a path is described but not tested here");
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            assert!(
+                served.contains(&(path.clone(), method.clone())),
+                "{method} {path} is described but not served"
+            );
+        }
+    }
     // The documented report schema names every member of a real report.
     let schema = &doc["components"]["schemas"]["ImportReportDto"]["properties"];
     let response = app
@@ -272,11 +182,20 @@ async fn clerical_review_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> =
         Arc::from(marsad_store::open(dir.path().join("r.sqlite").to_str().unwrap()).unwrap());
-    let app = spawn_app_with(Some(store.clone()), marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await;
+    let mut app =
+        spawn_app_with(Some(store.clone()), marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await;
     let response = app
         .upload(SOURCE, "p.csv", person_csv(&good_rows()).into_bytes())
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    // Link review is the observatory reviewers' work, not the border police's.
+    assert_eq!(
+        app.get("/api/v1/reviews").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    app.client = app
+        .login_as("reviewer", "observatoire", "observatory", &["reviewer"])
+        .await;
     let id = tokio::task::spawn_blocking(move || {
         let source = store.source(SOURCE).unwrap().unwrap().id;
         let key = |id: &str| marsad_store::RecordKey::new(source, "person", id);
@@ -311,7 +230,7 @@ async fn clerical_review_round_trip() {
     let decided: Value = decided.json().await.unwrap();
     assert_eq!(
         (decided["status"].as_str(), decided["decided_by"].as_str()),
-        (Some("rejected"), Some("api"))
+        (Some("rejected"), Some("reviewer"))
     );
     let again = decide(true).await.unwrap();
     assert_eq!(again.status(), StatusCode::CONFLICT);
@@ -411,7 +330,7 @@ async fn canonical_person_csv_upload_is_imported_once() {
     let submission: Value = app.get(&location).await.json().await.unwrap();
     assert_eq!(submission["status"], "complete");
     assert_eq!(submission["accepted"], 3);
-    assert_eq!(submission["submitted_by"], "api");
+    assert_eq!(submission["submitted_by"], "officer");
     assert_eq!(submission["source"], SOURCE);
     let stored_report: Value = app
         .get(&format!("{location}/report"))
@@ -458,6 +377,11 @@ async fn canonical_person_csv_upload_is_imported_once() {
     let institutions: Value = app.get("/api/v1/institutions").await.json().await.unwrap();
     assert_eq!(institutions[0]["name"], "border-police");
 
+    // Not signed in, the landing page shows no counts and no file names.
+    let public = app.anonymous.get(app.url("/")).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    let html = public.text().await.unwrap();
+    assert!(html.contains("/signin") && !html.contains("persons.csv") && !html.contains(SOURCE));
     let page = app.get("/").await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"]
@@ -566,7 +490,7 @@ async fn too_large_upload_is_refused() {
         .unwrap();
     problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     // Nothing is left in the upload folder.
-    let incoming = app._dir.path().join("incoming");
+    let incoming = app.dir.path().join("incoming");
     let left = std::fs::read_dir(&incoming).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0);
     app.stop().await;
