@@ -501,7 +501,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             e(
                 Method::GET,
                 "/api/v1/reviews",
-                Allow(LinkReview, Fixed(R::Record(RecordKind::Person))),
+                Allow(LinkReview, Object(R::Record(RecordKind::Person))),
             ),
             get(reviews::reviews),
         ),
@@ -509,7 +509,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             e(
                 Method::GET,
                 "/api/v1/reviews/{id}",
-                Allow(LinkReview, Fixed(R::Record(RecordKind::Person))),
+                Allow(LinkReview, Object(R::Record(RecordKind::Person))),
             ),
             get(reviews::review),
         ),
@@ -517,7 +517,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             e(
                 Method::POST,
                 "/api/v1/reviews/{id}/decision",
-                Allow(LinkReview, Fixed(R::Record(RecordKind::Person))),
+                Allow(LinkReview, Object(R::Record(RecordKind::Person))),
             ),
             post(reviews::decide),
         ),

@@ -12,9 +12,11 @@ use marsad_store::{LinkReview, RecordKey, ReviewId, ReviewStatus, SourceId, Stor
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::Permit;
 use crate::caller::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::records::Institutions;
 use crate::AppState;
 
 /// One side of a review pair, with the record as it stands.
@@ -121,39 +123,99 @@ pub struct Decision {
     pub accepted: bool,
 }
 
-fn record_side(
-    store: &dyn Store,
-    names: &HashMap<SourceId, String>,
-    key: RecordKey,
-) -> Result<ReviewRecordDto, ApiError> {
-    let record = store
-        .record(key.source, &key.kind, &key.record_id)?
-        .and_then(|v| serde_json::from_str(&v.payload).ok());
-    Ok(ReviewRecordDto {
-        source: names.get(&key.source).cloned().unwrap_or_default(),
-        kind: key.kind,
-        record_id: key.record_id,
-        record,
-    })
+/// Who may see a pair: both records must be within the reviewer's scope (a record of the
+/// anti-trafficking authority never appears to anyone else, even in a pair).
+struct Seen<'a> {
+    permit: &'a Permit,
+    institutions: Institutions,
+    names: HashMap<SourceId, String>,
+    caller: &'a Caller,
+    at: marsad_store::Timestamp,
+    /// The audit entries of the records shown.
+    events: Vec<marsad_auth::AuditEvent>,
 }
 
-fn review_dto(
-    store: &dyn Store,
-    names: &HashMap<SourceId, String>,
-    r: LinkReview,
-) -> Result<ReviewDto, ApiError> {
-    Ok(ReviewDto {
-        id: r.id.0,
-        status: r.status.as_str().to_string(),
-        weight: r.weight,
-        explanation: serde_json::from_str(&r.explanation).unwrap_or(serde_json::Value::Null),
-        left: record_side(store, names, r.left)?,
-        right: record_side(store, names, r.right)?,
-        created_at: r.created_at.to_rfc3339(),
-        decided_by: r.decided_by,
-        decided_at: r.decided_at.map(|t| t.to_rfc3339()),
-        applied: None,
-    })
+impl<'a> Seen<'a> {
+    fn new(
+        store: &dyn Store,
+        permit: &'a Permit,
+        caller: &'a Caller,
+        at: marsad_store::Timestamp,
+    ) -> Result<Seen<'a>, ApiError> {
+        Ok(Seen {
+            permit,
+            institutions: Institutions::load(store)?,
+            names: source_names(store)?,
+            caller,
+            at,
+            events: Vec::new(),
+        })
+    }
+
+    /// One side, or a 403 when its record is outside the caller's scope.
+    fn side(&mut self, store: &dyn Store, key: RecordKey) -> Result<ReviewRecordDto, ApiError> {
+        let version = store.record(key.source, &key.kind, &key.record_id)?;
+        let institution = version.as_ref().and_then(|v| v.institution.clone());
+        self.permit
+            .admit(self.institutions.origin(institution.as_deref()))?;
+        let object = match store.person_of(&key)? {
+            Some(n) => marsad_auth::AuditObject {
+                kind: "person".into(),
+                id: format!("{:012}", n.0),
+            },
+            None => marsad_auth::AuditObject {
+                kind: "record".into(),
+                id: format!(
+                    "{}/{}/{}",
+                    self.names.get(&key.source).cloned().unwrap_or_default(),
+                    key.kind,
+                    key.record_id
+                ),
+            },
+        };
+        self.events.push(marsad_auth::AuditEvent {
+            at: self.at,
+            actor: self.caller.actor(),
+            institution: self.caller.institution().map(str::to_string),
+            action: "link-review person".into(),
+            object: Some(object),
+            purpose: self.permit.purpose().cloned(),
+            outcome: marsad_auth::Outcome::Success,
+        });
+        Ok(ReviewRecordDto {
+            source: self.names.get(&key.source).cloned().unwrap_or_default(),
+            kind: key.kind,
+            record_id: key.record_id,
+            record: version.and_then(|v| serde_json::from_str(&v.payload).ok()),
+        })
+    }
+
+    fn review(&mut self, store: &dyn Store, r: LinkReview) -> Result<ReviewDto, ApiError> {
+        let mark = self.events.len();
+        let sides = self
+            .side(store, r.left)
+            .and_then(|left| Ok((left, self.side(store, r.right)?)));
+        let (left, right) = match sides {
+            Ok(s) => s,
+            Err(e) => {
+                // Nothing of a refused pair is shown, so nothing of it is on the record.
+                self.events.truncate(mark);
+                return Err(e);
+            }
+        };
+        Ok(ReviewDto {
+            id: r.id.0,
+            status: r.status.as_str().to_string(),
+            weight: r.weight,
+            explanation: serde_json::from_str(&r.explanation).unwrap_or(serde_json::Value::Null),
+            left,
+            right,
+            created_at: r.created_at.to_rfc3339(),
+            decided_by: r.decided_by,
+            decided_at: r.decided_at.map(|t| t.to_rfc3339()),
+            applied: None,
+        })
+    }
 }
 
 fn source_names(store: &dyn Store) -> Result<HashMap<SourceId, String>, ApiError> {
@@ -173,6 +235,8 @@ fn source_names(store: &dyn Store) -> Result<HashMap<SourceId, String>, ApiError
     ))]
 pub async fn reviews(
     State(state): State<AppState>,
+    caller: Caller,
+    permit: Permit,
     ApiQuery(query): ApiQuery<ReviewQuery>,
 ) -> Result<Json<ReviewList>, ApiError> {
     let status = match query.status.as_deref() {
@@ -182,24 +246,26 @@ pub async fn reviews(
         })?,
     };
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let at = state.now();
     let list = state
         .blocking(move |store, _| {
-            let names = source_names(store)?;
+            permit.grant();
+            let mut seen = Seen::new(store, &permit, &caller, at)?;
             let page = store.reviews(Some(status), query.after.map(ReviewId), limit + 1)?;
             let more = page.len() > limit as usize;
-            let reviews = page
-                .into_iter()
-                .take(limit as usize)
-                .map(|r| review_dto(store, &names, r))
-                .collect::<Result<Vec<_>, _>>()?;
-            let next_after = if more {
-                reviews.last().map(|r| r.id)
-            } else {
-                None
-            };
+            let mut last = None;
+            let mut reviews = Vec::new();
+            for r in page.into_iter().take(limit as usize) {
+                last = Some(r.id.0);
+                // Pairs outside the reviewer's scope are skipped, not refused.
+                if let Ok(dto) = seen.review(store, r) {
+                    reviews.push(dto);
+                }
+            }
+            AppState::audit_all(store, &seen.events)?;
             Ok(ReviewList {
                 reviews,
-                next_after,
+                next_after: if more { last } else { None },
             })
         })
         .await?;
@@ -215,12 +281,17 @@ pub async fn reviews(
     ))]
 pub async fn review(
     State(state): State<AppState>,
+    caller: Caller,
+    permit: Permit,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReviewDto>, ApiError> {
+    let at = state.now();
     let dto = state
         .blocking(move |store, _| {
-            let names = source_names(store)?;
-            review_dto(store, &names, store.review(ReviewId(id))?)
+            let mut seen = Seen::new(store, &permit, &caller, at)?;
+            let dto = seen.review(store, store.review(ReviewId(id))?)?;
+            AppState::audit_all(store, &seen.events)?;
+            Ok(dto)
         })
         .await?;
     Ok(Json(dto))
@@ -239,11 +310,15 @@ pub async fn review(
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
+    permit: Permit,
     ApiPath(id): ApiPath<i64>,
     crate::extract::ApiJson(decision): crate::extract::ApiJson<Decision>,
 ) -> Result<Json<ReviewDto>, ApiError> {
+    let at = state.now();
     let dto = state
         .blocking(move |store, clock| {
+            // Deciding needs seeing both records first.
+            Seen::new(store, &permit, &caller, at)?.review(store, store.review(ReviewId(id))?)?;
             let mut random = system_random();
             let decided = marsad_unify::apply_decision(
                 store,
@@ -257,9 +332,10 @@ pub async fn decide(
                 marsad_unify::UnifyError::Store(e) => ApiError::from(e),
                 other => ApiError::internal("applying a review decision", &other),
             })?;
-            let names = source_names(store)?;
-            let mut dto = review_dto(store, &names, decided.review.clone())?;
+            let mut seen = Seen::new(store, &permit, &caller, at)?;
+            let mut dto = seen.review(store, decided.review.clone())?;
             dto.applied = Some(applied_dto(&decided));
+            AppState::audit_all(store, &seen.events)?;
             Ok(dto)
         })
         .await?;

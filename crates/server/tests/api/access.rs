@@ -10,7 +10,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use crate::support::{now, upload_with, TestApp};
 use marsad_model::{FixedClock, RecordKind};
 use marsad_policy::{Action, Resource};
@@ -893,4 +892,121 @@ async fn full_cookie(app: &TestApp) -> String {
         .next()
         .unwrap()
         .to_string()
+}
+
+/// A review pair that involves a record of the anti-trafficking authority never reaches an
+/// observatory reviewer (it would tell them the person is a victim): not listed, 403 by id, and
+/// not decidable; a pair within scope is shown and its reading is on the audit trail.
+#[tokio::test]
+async fn review_pairs_respect_the_scope_of_each_record() {
+    let app = TestApp::start(
+        None,
+        marsad_server::DEFAULT_MAX_UPLOAD_BYTES,
+        "border-persons",
+    )
+    .await;
+    let csv = |source: &str, id: &str, name: &str| {
+        format!("source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode\n{source},{id},{name},Trabelsi,,,M,1980-01-01,,TUN,,,,,,\n")
+    };
+    let r = app
+        .upload(
+            "border-persons",
+            "b.csv",
+            csv("border-persons", "B1", "Mohamed").into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .upload(
+            "border-persons",
+            "b2.csv",
+            csv("border-persons", "B2", "Mohammed").into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let ids = app
+        .with_store(move |s| {
+            s.ensure_institution(&marsad_store::NewInstitution {
+                name: "traite",
+                title: "traite",
+                kind: "anti_trafficking",
+                created_at: now(),
+            })
+            .unwrap();
+            s.add_source("victims", Some("traite"), now()).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("v.csv");
+            std::fs::write(&path, csv("victims", "V1", "Mohamed")).unwrap();
+            marsad_ingest::import_file(
+                s,
+                &marsad_ingest::ImportRequest {
+                    source: "victims",
+                    path: &path,
+                    file_name: None,
+                    mapping: None,
+                    submitted_by: "t",
+                },
+                &FixedClock(now()),
+                &marsad_ingest::NoProgress,
+            )
+            .unwrap();
+            let b = s.source("border-persons").unwrap().unwrap().id;
+            let v = s.source("victims").unwrap().unwrap().id;
+            let key = |src, id: &str| marsad_store::RecordKey::new(src, "person", id);
+            let inside = s
+                .add_review(&key(b, "B1"), &key(b, "B2"), 3.0, "{}", now())
+                .unwrap();
+            let outside = s
+                .add_review(&key(b, "B1"), &key(v, "V1"), 3.0, "{}", now())
+                .unwrap();
+            (inside.0, outside.0)
+        })
+        .await;
+    let reviewer = app
+        .login_as("rev", "observatoire", "observatory", &["reviewer"])
+        .await;
+    let list: Value = reviewer
+        .get(app.url("/api/v1/reviews"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<i64> = list["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, vec![ids.0]);
+    assert!(!list.to_string().contains("victims"));
+    let r = reviewer
+        .get(app.url(&format!("/api/v1/reviews/{}", ids.1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = reviewer
+        .post(app.url(&format!("/api/v1/reviews/{}/decision", ids.1)))
+        .json(&json!({ "accepted": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let still_open = app
+        .with_store(move |s| s.review(marsad_store::ReviewId(ids.1)).unwrap().status)
+        .await;
+    assert_eq!(still_open, marsad_store::ReviewStatus::Open);
+    let reads = app
+        .with_store(|s| {
+            s.audit_entries(0, 1000)
+                .unwrap()
+                .iter()
+                .filter(|e| e.action == "link-review person")
+                .count()
+        })
+        .await;
+    assert_eq!(reads, 2, "the two records of the pair shown");
+    app.stop().await;
 }

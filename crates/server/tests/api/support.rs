@@ -223,7 +223,9 @@ impl TestApp {
             server.await.unwrap();
         }
         if let Some(store) = self.store.take() {
-            tokio::task::spawn_blocking(move || drop(store)).await.unwrap();
+            tokio::task::spawn_blocking(move || drop(store))
+                .await
+                .unwrap();
         }
     }
 }
