@@ -41,6 +41,7 @@ if [ "$(id -u)" = 0 ]; then
   RUN_AS=(runuser -u postgres --)
 fi
 cleanup() {
+  scripts/s3-test-server.sh stop "$PG_DIR/s3.pid" >/dev/null 2>&1 || true
   "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_DIR"
 }
@@ -51,6 +52,16 @@ echo "==> starting PostgreSQL on 127.0.0.1:$PG_PORT"
 "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
   -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
 export MARSAD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  echo "==> installing python3-venv (Debian packages) for the S3 test server"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
+echo "==> starting an S3-compatible server (moto, from PyPI) for the vault tests"
+S3_PORT="$(free_port)"
+MARSAD_TEST_S3_ENDPOINT="$(scripts/s3-test-server.sh start "$S3_PORT" "$PG_DIR/s3.pid")"
+export MARSAD_TEST_S3_ENDPOINT
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
