@@ -47,6 +47,67 @@ pub struct FileConfig {
     pub origins: Option<Vec<String>>,
     /// OpenID Connect sign-in with a national e-ID.
     pub oidc: Option<OidcFile>,
+    /// Where attachments are kept (encrypted): `DATA/blobs` unless an S3-compatible bucket is
+    /// named.
+    pub vault: Option<VaultFile>,
+    /// The master key that wraps new data keys, when `DATA/keys` (or `MARSAD_VAULT_KEYS`)
+    /// holds several.
+    pub vault_active_key: Option<String>,
+}
+
+/// `vault = { ... }` in `DATA/marsad.toml`.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VaultFile {
+    /// `local` (default) or `s3`.
+    pub backend: Option<String>,
+    /// Local: the folder (default `DATA/blobs`).
+    pub path: Option<PathBuf>,
+    /// S3: `https://s3.example.org` (absent for AWS itself).
+    pub endpoint: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    /// Path-style requests (most self-hosted S3-compatible servers need them; default true).
+    pub path_style: Option<bool>,
+    /// A key prefix inside a shared bucket.
+    pub prefix: Option<String>,
+    /// Plain-HTTP endpoint (a trusted local network only).
+    pub allow_http: Option<bool>,
+}
+
+impl VaultFile {
+    /// The vault's configuration; `data` is the data folder.
+    pub fn to_config(&self, data: &Path) -> Result<marsad_vault::VaultConfig> {
+        match self.backend.as_deref().unwrap_or("local") {
+            "local" => Ok(marsad_vault::VaultConfig::local(
+                self.path.clone().unwrap_or_else(|| data.join("blobs")),
+            )),
+            "s3" => {
+                let need = |v: &Option<String>, name: &str| {
+                    v.clone()
+                        .with_context(|| format!("vault.{name} is needed for the s3 backend"))
+                };
+                Ok(marsad_vault::VaultConfig::s3(marsad_vault::S3Config {
+                    endpoint: self.endpoint.clone(),
+                    bucket: need(&self.bucket, "bucket")?,
+                    region: self.region.clone().unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: need(&self.access_key_id, "access_key_id")?,
+                    secret_access_key: marsad_vault::SecretString::new(
+                        self.secret_access_key
+                            .as_ref()
+                            .context("vault.secret_access_key is needed for the s3 backend")?
+                            .expose(),
+                    ),
+                    allow_http: self.allow_http.unwrap_or(false),
+                    path_style: self.path_style.unwrap_or(true),
+                    prefix: self.prefix.clone(),
+                }))
+            }
+            other => anyhow::bail!("vault.backend '{other}' is neither local nor s3"),
+        }
+    }
 }
 
 /// `oidc = { ... }` in `DATA/marsad.toml`.
@@ -142,6 +203,8 @@ mod tests {
                 && config.max_upload_bytes.is_some()
                 && config.origins.is_some()
                 && config.oidc.is_some()
+                && config.vault.is_some()
+                && config.vault_active_key.is_some()
         );
         assert_eq!(parse(example).unwrap(), FileConfig::default());
     }

@@ -18,12 +18,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod access;
 mod admin;
+mod backup;
 mod config;
 mod demo;
 mod link;
 mod persons;
 mod progress;
 mod quarantine;
+mod vault;
 
 #[derive(Parser)]
 #[command(
@@ -66,11 +68,11 @@ impl StoreArgs {
         config::FileConfig::load(&self.data)
     }
 
-    fn open(&self) -> Result<Arc<dyn Store>> {
-        std::fs::create_dir_all(&self.data)
-            .with_context(|| format!("cannot create the data folder {}", self.data.display()))?;
+    /// The database: `--database-url`, else `database_url` in the data folder's configuration,
+    /// else the SQLite file `DATA/marsad.sqlite`.
+    fn url(&self) -> Result<String> {
         let from_file = self.config()?.database_url;
-        let url = match (&self.database_url, &from_file) {
+        Ok(match (&self.database_url, &from_file) {
             (Some(url), _) => url.clone(),
             (None, Some(secret)) => secret.expose().to_string(),
             (None, None) => self
@@ -78,7 +80,13 @@ impl StoreArgs {
                 .join("marsad.sqlite")
                 .to_string_lossy()
                 .into_owned(),
-        };
+        })
+    }
+
+    fn open(&self) -> Result<Arc<dyn Store>> {
+        std::fs::create_dir_all(&self.data)
+            .with_context(|| format!("cannot create the data folder {}", self.data.display()))?;
+        let url = self.url()?;
         let store = marsad_store::open(&url).map_err(|e| {
             // A URL may hold a password: name the engine, not the URL.
             let shown = if url.starts_with("postgres") {
@@ -170,6 +178,30 @@ enum Command {
     /// API tokens for institutions' systems.
     #[command(subcommand)]
     Token(access::TokenCommand),
+    /// Back up the database and the attachment vault together into a new folder (master keys
+    /// are never included: keep them apart).
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup folder (new or empty).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data folder (and an empty PostgreSQL database), check it
+    /// against its manifest, and read every attachment back when the keys are there.
+    Restore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// A folder of master key files to copy into the new data folder's `keys`.
+        #[arg(long)]
+        keys_from: Option<PathBuf>,
+    },
+    /// The attachment vault's master keys.
+    #[command(subcommand)]
+    Key(backup::KeyCommand),
     /// Link canonical person CSVs offline: one person id per record (source,record_id,person_id).
     Link(link::LinkArgs),
 }
@@ -378,6 +410,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(cmd) => admin::audit(cmd, clock.as_ref()),
         Command::Policy(cmd) => access::policy(cmd, clock.as_ref()),
         Command::Token(cmd) => access::token(cmd, clock.as_ref()),
+        Command::Backup { store, to } => backup::backup(&store, &to, clock.as_ref()),
+        Command::Restore {
+            store,
+            from,
+            keys_from,
+        } => backup::restore(&store, &from, keys_from.as_deref()),
+        Command::Key(cmd) => backup::key(cmd),
         Command::User(cmd) => admin::user(cmd, clock.as_ref()),
         Command::Link(args) => link::run(args),
     }
@@ -545,7 +584,16 @@ fn serve(
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        marsad_server::serve(config, store, clock, marsad_server::shutdown_signal()).await
+        let vault = vault::open(args).await?;
+        marsad_server::serve(
+            config,
+            store,
+            clock,
+            Some(vault),
+            marsad_server::shutdown_signal(),
+        )
+        .await
+        .map_err(anyhow::Error::from)
     })?;
     Ok(ExitCode::SUCCESS)
 }

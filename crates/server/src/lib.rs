@@ -171,6 +171,7 @@ pub struct AppState {
     jobs: Arc<jobs::Jobs>,
     access: Arc<Access>,
     oidc_cache: Arc<oidc::ProviderCache>,
+    vault: Option<Arc<marsad_vault::Vault>>,
 }
 
 impl AppState {
@@ -193,11 +194,28 @@ impl AppState {
             jobs: Arc::new(jobs::Jobs::default()),
             access,
             oidc_cache: Arc::new(oidc::ProviderCache::default()),
+            vault: None,
         }
     }
 
     pub fn access(&self) -> &Access {
         &self.access
+    }
+
+    /// Attachments are kept in `vault` (without one, attachment endpoints answer 503).
+    pub fn with_vault(mut self, vault: Arc<marsad_vault::Vault>) -> AppState {
+        self.vault = Some(vault);
+        self
+    }
+
+    /// The encrypted blob vault, when the server has one.
+    pub fn vault(&self) -> Result<&Arc<marsad_vault::Vault>, ApiError> {
+        self.vault.as_ref().ok_or_else(|| {
+            ApiError::new(
+                Code::StoreUnavailable,
+                "this server keeps no attachments (no vault is configured)",
+            )
+        })
     }
 
     pub(crate) fn oidc_cache(&self) -> &oidc::ProviderCache {
@@ -711,6 +729,7 @@ pub async fn serve(
     config: ServerConfig,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    vault: Option<Arc<marsad_vault::Vault>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let incoming = config.data_dir.join("incoming");
@@ -727,7 +746,10 @@ pub async fn serve(
             source,
         })?;
     let access = start_access(&config, store.as_ref(), clock.as_ref())?;
-    let state = AppState::new(store, clock, incoming, config.max_upload_bytes, access);
+    let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access);
+    if let Some(v) = vault {
+        state = state.with_vault(v);
+    }
     serve_on(listener, state, shutdown).await
 }
 

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_passkeys",
         include_str!("../migrations/sqlite/0005_passkeys.sql"),
     ),
+    (
+        "0006_dossiers",
+        include_str!("../migrations/sqlite/0006_dossiers.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).
@@ -1152,4 +1156,30 @@ impl Store for SqliteStore {
         };
         Ok((rows.into_iter().map(|(_, v)| v).collect(), next))
     }
+}
+
+/// Writes a consistent copy of the SQLite database `db` to `dest` (which must not exist), while
+/// other connections may keep writing: `VACUUM INTO`, one read transaction. For `marsad backup`.
+pub fn snapshot(db: &std::path::Path, dest: &std::path::Path) -> Result<()> {
+    if dest.exists() {
+        return Err(StoreError::Invalid(format!(
+            "{} exists already: a snapshot goes into a new file",
+            dest.display()
+        )));
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Database {
+        context: "opening the database for a snapshot",
+        source: Box::new(e),
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .and_then(|_| conn.execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()]))
+        .map_err(|e| StoreError::Database {
+            context: "writing a snapshot of the database",
+            source: Box::new(e),
+        })?;
+    Ok(())
 }

@@ -7,6 +7,7 @@
 //! | [`vault`] | [`Vault`]: streaming `put_stream` / `get_stream`, `delete`, `list`, `verify`, `cleanup_orphans`, `rotate`, `key_usage` |
 //! | [`keys`] | master keys ([`MasterKey`], [`KeyId`], [`Keyring`]): key files `DATA/keys/<id>.key` (mode 0600 checked) or one environment value, never the database |
 //! | [`sniff`] | the real content type from the first bytes ([`sniff()`], [`ContentKind`]) and the [`AllowList`] |
+//! | [`raw`] | backup and restore of the objects as stored (encrypted), without any key |
 //! | [`config`] | the backend: a local folder (default) or an S3-compatible bucket, through `object_store` |
 //! | `segment`, `record` | the encrypted body format (STREAM over AES-256-GCM) and the small records beside it |
 //!
@@ -46,6 +47,7 @@ pub mod blob;
 pub mod config;
 pub mod error;
 pub mod keys;
+pub mod raw;
 mod record;
 mod segment;
 pub mod sniff;
@@ -55,6 +57,7 @@ pub use blob::{BlobId, StoredBlob};
 pub use config::{Backend, LocalConfig, S3Config, SecretString, VaultConfig};
 pub use error::{KeyError, VaultError};
 pub use keys::{write_new_key_file, KeyId, Keyring, MasterKey};
+pub use raw::{export_raw, import_raw, RawCopy};
 pub use segment::{body_len, SEGMENT_SIZE};
 pub use sniff::{check_claimed_name, sniff, AllowList, ContentKind, SNIFF_LEN};
 pub use vault::{BlobStream, CleanupReport, PutOptions, RotationReport, Vault, Verified};

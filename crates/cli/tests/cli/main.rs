@@ -532,6 +532,147 @@ fn administration_on_the_command_line(cli: &Cli) {
     assert!(err.contains("not a unified number"), "{err}");
 }
 
+/// Backup of the database and the vault together, restored into an empty data folder (and an
+/// empty database) and compared: the same records, audit head and attachments, byte for byte; a
+/// damaged backup or a non-empty target is refused naming the problem.
+fn backup_and_restore(cli: &Cli) {
+    cli.ok(&["institution", "add", "police", "--kind", "border_police"]);
+    cli.ok(&["source", "add", "persons", "--institution", "police"]);
+    let file = cli.write(
+        "p.csv",
+        &format!("{HEADER}\npersons,A1,Amina,Benali,,,F,1990-05-01,,TUN,,,,,,\npersons,A2,محمد,العلي,,,M,1985,,TUN,,,,,,\n"),
+    );
+    cli.import_json("persons", &file);
+    cli.ok(&["user", "create-admin", "root", "--institution", "police"]);
+    cli.ok(&["key", "new", "k1"]);
+    // Three attachments through the vault, as the server stores them.
+    let blobs: Vec<(marsad_vault::BlobId, Vec<u8>)> = {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let keys = marsad_vault::Keyring::load_dir(&cli.data().join("keys"), None).unwrap();
+            let vault = marsad_vault::Vault::open(
+                &marsad_vault::VaultConfig::local(cli.data().join("blobs")),
+                keys,
+            )
+            .await
+            .unwrap();
+            let mut out = Vec::new();
+            for i in 0..3u8 {
+                let body: Vec<u8> = format!("%PDF-1.4 scanned passport {i} ")
+                    .repeat(5_000 + usize::from(i))
+                    .into_bytes();
+                let stored = vault
+                    .put_stream(
+                        std::io::Cursor::new(body.clone()),
+                        &marsad_vault::PutOptions {
+                            limit: 1 << 30,
+                            allow: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                out.push((stored.id, body));
+            }
+            out
+        })
+    };
+    let backup = cli.db.dir().join("backup");
+    let out = cli.ok(&["backup", "--to", backup.to_str().unwrap()]);
+    assert!(out.contains("backup written"), "{out}");
+    assert!(
+        !backup.join("keys").exists(),
+        "master keys never go into a backup"
+    );
+    // Restore into a new data folder (and, on PostgreSQL, a new empty database).
+    let target = marsad_testkit::TestDb::new(if cli.db.database_url().is_some() {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    })
+    .unwrap();
+    let new_data = target.dir().join("restored");
+    let restore = |from: &Path, data: &Path| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"));
+        cmd.args(["restore", "--from"])
+            .arg(from)
+            .arg("--data")
+            .arg(data)
+            .arg("--keys-from")
+            .arg(cli.data().join("keys"));
+        if let Some(url) = target.database_url() {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.output().unwrap()
+    };
+    let out = restore(&backup, &new_data);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("3 read back and verified"), "{text}");
+    // The attachments read back byte for byte from the restored vault.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let keys = marsad_vault::Keyring::load_dir(&new_data.join("keys"), None).unwrap();
+        let vault = marsad_vault::Vault::open(
+            &marsad_vault::VaultConfig::local(new_data.join("blobs")),
+            keys,
+        )
+        .await
+        .unwrap();
+        for (id, body) in &blobs {
+            assert_eq!(
+                &vault.get_stream(id).await.unwrap().to_vec().await.unwrap(),
+                body
+            );
+        }
+    });
+    // Into a folder that is not empty: refused.
+    let out = restore(&backup, &new_data);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+    // A damaged backup: refused, naming the file.
+    let victim = std::fs::read_dir(backup.join("vault/data"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let victim = std::fs::read_dir(&victim)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&victim, bytes).unwrap();
+    let other = marsad_testkit::TestDb::new(if cli.db.database_url().is_some() {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    })
+    .unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_marsad"));
+    cmd.args(["restore", "--from"])
+        .arg(&backup)
+        .arg("--data")
+        .arg(other.dir().join("d"));
+    if let Some(url) = other.database_url() {
+        cmd.arg("--database-url").arg(url);
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("does not match its checksum"),
+        "{err}"
+    );
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $name() { if let Some(c) = super::Cli::new(super::Engine::Sqlite) { super::$name(&c) } } )* }
@@ -546,6 +687,7 @@ both_engines!(
     killed_import_resumes,
     first_admin_and_audit_verify,
     administration_on_the_command_line,
+    backup_and_restore,
 );
 
 #[test]
