@@ -53,6 +53,10 @@ pub struct FileConfig {
     /// The master key that wraps new data keys, when `DATA/keys` (or `MARSAD_VAULT_KEYS`)
     /// holds several.
     pub vault_active_key: Option<String>,
+    /// Largest dossier attachment, in bytes (default 100 MiB).
+    pub max_attachment_bytes: Option<u64>,
+    /// Most attachments per dossier (default 200).
+    pub max_attachments_per_dossier: Option<u64>,
 }
 
 /// `vault = { ... }` in `DATA/marsad.toml`.
@@ -205,6 +209,8 @@ mod tests {
                 && config.oidc.is_some()
                 && config.vault.is_some()
                 && config.vault_active_key.is_some()
+                && config.max_attachment_bytes.is_some()
+                && config.max_attachments_per_dossier.is_some()
         );
         assert_eq!(parse(example).unwrap(), FileConfig::default());
     }

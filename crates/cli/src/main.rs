@@ -578,6 +578,15 @@ fn serve(
         max_upload_bytes: file.max_upload_bytes(),
         origins: file.origins.clone().unwrap_or_default(),
         oidc: file.oidc.as_ref().map(|o| o.to_server()).transpose()?,
+        attachments: {
+            let d = marsad_server::AttachmentLimits::default();
+            marsad_server::AttachmentLimits {
+                max_bytes: file.max_attachment_bytes.unwrap_or(d.max_bytes),
+                max_per_dossier: file
+                    .max_attachments_per_dossier
+                    .unwrap_or(d.max_per_dossier),
+            }
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,8 +35,10 @@ use tracing::Span;
 pub mod access;
 mod admin;
 mod api;
+mod attachments;
 mod auth_api;
 pub mod caller;
+mod dossiers;
 pub mod dto;
 pub mod error;
 mod extract;
@@ -52,6 +54,7 @@ mod signin;
 mod upload;
 
 pub use access::{Access, AccessConfig, Endpoint, Need, Target};
+pub use attachments::AttachmentLimits;
 pub use caller::Caller;
 pub use error::{ApiError, Code, Problem};
 pub use metrics::Metrics;
@@ -76,6 +79,8 @@ pub struct ServerConfig {
     pub origins: Vec<String>,
     /// OpenID Connect sign-in (a national e-ID), when configured.
     pub oidc: Option<oidc::OidcConfig>,
+    /// Size and count limits of dossier attachments.
+    pub attachments: AttachmentLimits,
 }
 
 impl ServerConfig {
@@ -87,6 +92,7 @@ impl ServerConfig {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             origins: Vec::new(),
             oidc: None,
+            attachments: AttachmentLimits::default(),
         }
     }
 
@@ -172,6 +178,7 @@ pub struct AppState {
     access: Arc<Access>,
     oidc_cache: Arc<oidc::ProviderCache>,
     vault: Option<Arc<marsad_vault::Vault>>,
+    attachment_limits: AttachmentLimits,
 }
 
 impl AppState {
@@ -195,6 +202,7 @@ impl AppState {
             access,
             oidc_cache: Arc::new(oidc::ProviderCache::default()),
             vault: None,
+            attachment_limits: AttachmentLimits::default(),
         }
     }
 
@@ -205,6 +213,12 @@ impl AppState {
     /// Attachments are kept in `vault` (without one, attachment endpoints answer 503).
     pub fn with_vault(mut self, vault: Arc<marsad_vault::Vault>) -> AppState {
         self.vault = Some(vault);
+        self
+    }
+
+    /// Limits of dossier attachments (size of one file, files per dossier).
+    pub fn with_attachment_limits(mut self, limits: AttachmentLimits) -> AppState {
+        self.attachment_limits = limits;
         self
     }
 
@@ -635,6 +649,95 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             e(Method::GET, "/api/v1/audit", Allow(Read, Fixed(R::Audit))),
             get(admin::audit),
         ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/persons/{number}/dossiers",
+                Allow(Read, Object(R::Dossier)),
+            ),
+            get(dossiers::person_dossiers),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/persons/{number}/dossiers",
+                Allow(Submit, Object(R::Dossier)),
+            ),
+            post(dossiers::create_dossier),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/dossiers/{id}",
+                Allow(Read, Object(R::Dossier)),
+            ),
+            get(dossiers::dossier),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/dossiers/{id}/status",
+                Allow(Correct, Object(R::Dossier)),
+            ),
+            put(dossiers::set_status),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/dossiers/{id}/entries",
+                Allow(Submit, Object(R::Dossier)),
+            ),
+            post(dossiers::add_entry),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/dossiers/{id}/entries/{entry}",
+                Allow(Correct, Object(R::Dossier)),
+            ),
+            put(dossiers::change_entry),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/dossiers/{id}/entries/{entry}/history",
+                Allow(Read, Object(R::Dossier)),
+            ),
+            get(dossiers::entry_history),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/dossiers/{id}/attachments",
+                Allow(Submit, Object(R::Dossier)),
+            ),
+            // The handler streams into the vault and enforces the attachment limit itself.
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/dossiers/{id}/attachments/{attachment}",
+                Allow(Read, Object(R::Dossier)),
+            ),
+            get(attachments::download),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/dossiers/{id}/attachments/{attachment}/thumbnail",
+                Allow(Read, Object(R::Dossier)),
+            ),
+            get(attachments::thumbnail),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/dossiers/{id}/attachments/{attachment}/withdrawal",
+                Allow(Correct, Object(R::Dossier)),
+            ),
+            post(attachments::withdraw),
+        ),
     ]
 }
 
@@ -746,7 +849,8 @@ pub async fn serve(
             source,
         })?;
     let access = start_access(&config, store.as_ref(), clock.as_ref())?;
-    let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access);
+    let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access)
+        .with_attachment_limits(config.attachments);
     if let Some(v) = vault {
         state = state.with_vault(v);
     }

@@ -31,11 +31,17 @@ pub use marsad_auth::{
 
 mod access;
 mod codec;
+mod dossiers;
 mod neutral;
 mod persons;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+
+pub use dossiers::{
+    Attachment, AttachmentId, Dossier, DossierChange, DossierId, DossierStatus, EntryChange,
+    EntryId, EntryKind, EntryVersion, NewAttachment, NewDossier, NewEntry, Withdrawal,
+};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -1116,6 +1122,70 @@ pub trait Store: Send + Sync {
     fn audit_by_object(&self, kind: &str, id: &str, limit: u32) -> Result<Vec<AuditEntry>>;
     /// The entries of one actor, newest first, at most `limit`.
     fn audit_by_actor(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    // Dossiers (case files, migration 0006): per person and institution, typed entries whose
+    // every change is a new version, attachments never deleted (withdrawn at most). Each change
+    // appends its `audit` event in the same transaction: it is on record or it does not happen.
+    // A change of a closed dossier's content, a stale `expected_version`, an attachment over the
+    // count limit or a second withdrawal is `Invalid` (nothing kept).
+    /// Opens a dossier (status open, version 1) for the person `new.person` resolves to.
+    /// `NotFound` for a number never issued or an unknown institution; `Invalid` for a blank title.
+    fn create_dossier(&self, new: &NewDossier<'_>, audit: &AuditEvent) -> Result<Dossier>;
+    /// The dossier as it is now. `NotFound` if unknown.
+    fn dossier(&self, id: DossierId) -> Result<Dossier>;
+    /// Every version of the dossier (title, status, who, when), oldest first.
+    fn dossier_history(&self, id: DossierId) -> Result<Vec<Dossier>>;
+    /// The dossiers of the person `number` resolves to (those opened under its aliases
+    /// included), oldest first. `NotFound` for a number never issued.
+    fn person_dossiers(&self, number: PersonNumber) -> Result<Vec<Dossier>>;
+    /// Changes the title and/or status as a new version (none when nothing changes).
+    fn change_dossier(
+        &self,
+        id: DossierId,
+        change: &DossierChange<'_>,
+        audit: &AuditEvent,
+    ) -> Result<Dossier>;
+    /// Adds an entry (version 1) to an open dossier.
+    fn add_entry(&self, new: &NewEntry<'_>, audit: &AuditEvent) -> Result<EntryVersion>;
+    /// Writes the next version of an entry of an open dossier (none when nothing changes).
+    fn change_entry(
+        &self,
+        id: EntryId,
+        change: &EntryChange<'_>,
+        audit: &AuditEvent,
+    ) -> Result<EntryVersion>;
+    /// The current version of an entry. `NotFound` if unknown.
+    fn entry(&self, id: EntryId) -> Result<EntryVersion>;
+    /// The current version of each entry of the dossier (removed ones included), by entry id.
+    fn dossier_entries(&self, id: DossierId) -> Result<Vec<EntryVersion>>;
+    /// Every version of an entry, oldest first. `NotFound` if unknown.
+    fn entry_history(&self, id: EntryId) -> Result<Vec<EntryVersion>>;
+    /// Records an attachment of an open dossier whose blob is already in the vault, unless the
+    /// dossier holds `max_active` attachments that are not withdrawn. The entry, when given,
+    /// must be the dossier's and not removed.
+    fn add_attachment(
+        &self,
+        new: &NewAttachment<'_>,
+        max_active: u64,
+        audit: &AuditEvent,
+    ) -> Result<Attachment>;
+    /// One attachment. `NotFound` if unknown.
+    fn attachment(&self, id: AttachmentId) -> Result<Attachment>;
+    /// The dossier's attachments (withdrawn ones included), by id.
+    fn dossier_attachments(&self, id: DossierId) -> Result<Vec<Attachment>>;
+    /// Marks an attachment withdrawn (its row and blob are kept).
+    fn withdraw_attachment(
+        &self,
+        id: AttachmentId,
+        actor: &str,
+        reason: Option<&str>,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<Attachment>;
+    /// Every blob id an attachment refers to, ascending (the vault's orphan cleanup keeps these).
+    fn attachment_blob_ids(&self) -> Result<Vec<String>>;
+    /// Whether any attachment refers to the blob.
+    fn blob_referenced(&self, blob_id: &str) -> Result<bool>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

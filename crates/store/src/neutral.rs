@@ -403,6 +403,137 @@ macro_rules! engine_neutral_methods {
                 access::audit_by_actor(d, actor, limit)
             })
         }
+        fn create_dossier(
+            &self,
+            new: &crate::NewDossier<'_>,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Dossier> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("opening a dossier", |d| {
+                    let out = crate::dossiers::create_dossier(d, new)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn dossier(&self, id: crate::DossierId) -> Result<crate::Dossier> {
+            self.read("reading a dossier", |d| crate::dossiers::dossier(d, id))
+        }
+        fn dossier_history(&self, id: crate::DossierId) -> Result<Vec<crate::Dossier>> {
+            self.read("reading a dossier's history", |d| {
+                crate::dossiers::dossier_history(d, id)
+            })
+        }
+        fn person_dossiers(&self, number: PersonNumber) -> Result<Vec<crate::Dossier>> {
+            self.read("reading a person's dossiers", |d| {
+                crate::dossiers::person_dossiers(d, number)
+            })
+        }
+        fn change_dossier(
+            &self,
+            id: crate::DossierId,
+            change: &crate::DossierChange<'_>,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Dossier> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("changing a dossier", |d| {
+                    let out = crate::dossiers::change_dossier(d, id, change)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn add_entry(
+            &self,
+            new: &crate::NewEntry<'_>,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::EntryVersion> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("adding a dossier entry", |d| {
+                    let out = crate::dossiers::add_entry(d, new)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn change_entry(
+            &self,
+            id: crate::EntryId,
+            change: &crate::EntryChange<'_>,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::EntryVersion> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("changing a dossier entry", |d| {
+                    let out = crate::dossiers::change_entry(d, id, change)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn entry(&self, id: crate::EntryId) -> Result<crate::EntryVersion> {
+            self.read("reading a dossier entry", |d| crate::dossiers::entry(d, id))
+        }
+        fn dossier_entries(&self, id: crate::DossierId) -> Result<Vec<crate::EntryVersion>> {
+            self.read("reading a dossier's entries", |d| {
+                crate::dossiers::dossier_entries(d, id)
+            })
+        }
+        fn entry_history(&self, id: crate::EntryId) -> Result<Vec<crate::EntryVersion>> {
+            self.read("reading an entry's history", |d| {
+                crate::dossiers::entry_history(d, id)
+            })
+        }
+        fn add_attachment(
+            &self,
+            new: &crate::NewAttachment<'_>,
+            max_active: u64,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Attachment> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("storing an attachment", |d| {
+                    let out = crate::dossiers::add_attachment(d, new, max_active)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn attachment(&self, id: crate::AttachmentId) -> Result<crate::Attachment> {
+            self.read("reading an attachment", |d| {
+                crate::dossiers::attachment(d, id)
+            })
+        }
+        fn dossier_attachments(&self, id: crate::DossierId) -> Result<Vec<crate::Attachment>> {
+            self.read("reading a dossier's attachments", |d| {
+                crate::dossiers::dossier_attachments(d, id)
+            })
+        }
+        fn withdraw_attachment(
+            &self,
+            id: crate::AttachmentId,
+            actor: &str,
+            reason: Option<&str>,
+            at: Timestamp,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Attachment> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("withdrawing an attachment", |d| {
+                    let out = crate::dossiers::withdraw_attachment(d, id, actor, reason, at)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn attachment_blob_ids(&self) -> Result<Vec<String>> {
+            self.read(
+                "listing attachment blobs",
+                crate::dossiers::attachment_blob_ids,
+            )
+        }
+        fn blob_referenced(&self, blob_id: &str) -> Result<bool> {
+            self.read("reading attachment blobs", |d| {
+                crate::dossiers::blob_referenced(d, blob_id)
+            })
+        }
     };
 }
 

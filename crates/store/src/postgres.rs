@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_passkeys",
         include_str!("../migrations/postgres/0005_passkeys.sql"),
     ),
+    (
+        "0006_dossiers",
+        include_str!("../migrations/postgres/0006_dossiers.sql"),
+    ),
 ];
 
 /// Connections in the pool.

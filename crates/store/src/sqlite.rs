@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_passkeys",
         include_str!("../migrations/sqlite/0005_passkeys.sql"),
     ),
+    (
+        "0006_dossiers",
+        include_str!("../migrations/sqlite/0006_dossiers.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

@@ -15,6 +15,10 @@ use marsad_store::{
     ChainBreak, ChainHead, NewUser, Outcome, SessionRow, ThrottleKind, ThrottleState, UserId,
 };
 use marsad_store::{
+    AttachmentId, DossierChange, DossierId, DossierStatus, EntryChange, EntryId, EntryKind,
+    NewAttachment, NewDossier, NewEntry,
+};
+use marsad_store::{
     Backend, Batch, Issue, NewInstitution, NewSubmission, PersonAction, PersonNumber, PersonStatus,
     QuarantineFilter, QuarantineStatus, QuarantinedRow, RecordKey, ReviewId, ReviewStatus,
     SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId, SubmissionStatus,
@@ -241,6 +245,14 @@ scenarios!(
     audit_tamper_delete,
     audit_tamper_swap,
     passkeys_and_ceremonies,
+    dossiers_open_change_and_list,
+    dossier_entries_are_versioned,
+    dossier_changes_are_audited_all_or_nothing,
+    dossier_of_merged_person_follows_survivor,
+    dossier_unknowns_and_refusals,
+    dossier_attachments_count_entry_and_withdrawal,
+    dossier_rows_refuse_update_and_delete,
+    dossier_attachments_concurrent_within_limit,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -2904,4 +2916,753 @@ fn passkeys_and_ceremonies(h: &Harness) {
         Some(ceremony(2, None, 100))
     );
     assert_eq!(s.take_ceremony(&code(3), at(50)).unwrap(), None, "expired");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dossiers (migration 0006)
+
+/// The institutions and persons of the dossier scenarios.
+fn dossier_setup(s: &dyn Store) {
+    for (name, kind) in [("social", "ministry"), ("shelter", "civil_society")] {
+        s.ensure_institution(&NewInstitution {
+            name,
+            title: name,
+            kind,
+            created_at: at(0),
+        })
+        .unwrap();
+    }
+    for n in [N1, N2] {
+        s.create_person(n, "link", at(1)).unwrap();
+    }
+}
+
+/// The audit event a dossier change appends (about the person, as the server writes them).
+fn dossier_event(action: &str, person: PersonNumber) -> AuditEvent {
+    AuditEvent {
+        at: at(500),
+        actor: Actor::User("7".into()),
+        institution: Some("social".into()),
+        action: action.into(),
+        object: Some(AuditObject {
+            kind: "person".into(),
+            id: format!("{:012}", person.0),
+        }),
+        purpose: None,
+        outcome: Outcome::Success,
+    }
+}
+
+fn open_dossier(s: &dyn Store, person: PersonNumber, institution: &str, title: &str) -> DossierId {
+    s.create_dossier(
+        &NewDossier {
+            person,
+            institution,
+            title,
+            actor: "cw",
+            at: at(10),
+        },
+        &dossier_event("dossier.open", person),
+    )
+    .unwrap()
+    .id
+}
+
+fn new_entry(s: &dyn Store, dossier: DossierId, kind: EntryKind, text: &str) -> EntryId {
+    s.add_entry(
+        &NewEntry {
+            dossier,
+            kind,
+            text,
+            actor: "cw",
+            at: at(20),
+        },
+        &dossier_event("dossier.entry", N1),
+    )
+    .unwrap()
+    .entry
+}
+
+fn blob(i: u8) -> String {
+    format!("{i:02x}").repeat(32)
+}
+
+fn attach(
+    s: &dyn Store,
+    dossier: DossierId,
+    entry: Option<EntryId>,
+    i: u8,
+    max: u64,
+) -> marsad_store::Result<marsad_store::Attachment> {
+    let blob_id = blob(i);
+    s.add_attachment(
+        &NewAttachment {
+            dossier,
+            entry,
+            blob_id: &blob_id,
+            size: 1000 + u64::from(i),
+            sha256: [i; 32],
+            content_kind: "pdf",
+            file_name: "جواز سفر.pdf",
+            uploaded_by: "cw",
+            uploaded_at: at(30),
+        },
+        max,
+        &dossier_event("dossier.attach", N1),
+    )
+}
+
+fn change(
+    title: Option<&str>,
+    status: Option<DossierStatus>,
+    expected: Option<u32>,
+) -> DossierChange<'_> {
+    DossierChange {
+        title,
+        status,
+        expected_version: expected,
+        actor: "lead",
+        at: at(40),
+    }
+}
+
+fn dossiers_open_change_and_list(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let a = open_dossier(s, N1, "social", "Accompagnement · متابعة");
+    let b = open_dossier(s, N1, "shelter", "Hébergement");
+    open_dossier(s, N2, "social", "Other person");
+    let d = s.dossier(a).unwrap();
+    assert_eq!(
+        (
+            d.person,
+            d.opened_under,
+            d.institution.as_str(),
+            d.title.as_str(),
+            d.status,
+            d.version,
+            d.created_by.as_str(),
+            d.created_at,
+            d.changed_by.as_str(),
+            d.changed_at
+        ),
+        (
+            N1,
+            N1,
+            "social",
+            "Accompagnement · متابعة",
+            DossierStatus::Open,
+            1,
+            "cw",
+            at(10),
+            "cw",
+            at(10)
+        )
+    );
+    let listed: Vec<DossierId> = s
+        .person_dossiers(N1)
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(listed, vec![a, b]);
+
+    let closed = s
+        .change_dossier(
+            a,
+            &change(None, Some(DossierStatus::Closed), Some(1)),
+            &dossier_event("dossier.status", N1),
+        )
+        .unwrap();
+    assert_eq!(
+        (closed.status, closed.version, closed.changed_by.as_str()),
+        (DossierStatus::Closed, 2, "lead")
+    );
+    assert_eq!(closed.title, d.title);
+    // The same state again adds no version.
+    let same = s
+        .change_dossier(
+            a,
+            &change(None, Some(DossierStatus::Closed), None),
+            &dossier_event("dossier.status", N1),
+        )
+        .unwrap();
+    assert_eq!(same.version, 2);
+    // A stale version is refused, and nothing is kept.
+    let stale = s.change_dossier(
+        a,
+        &change(Some("New"), None, Some(1)),
+        &dossier_event("dossier.status", N1),
+    );
+    assert!(matches!(stale, Err(StoreError::Invalid(_))), "{stale:?}");
+    let renamed = s
+        .change_dossier(
+            a,
+            &change(Some("New"), Some(DossierStatus::Open), Some(2)),
+            &dossier_event("dossier.status", N1),
+        )
+        .unwrap();
+    assert_eq!(
+        (renamed.title.as_str(), renamed.status, renamed.version),
+        ("New", DossierStatus::Open, 3)
+    );
+    let history: Vec<(u32, String, DossierStatus)> = s
+        .dossier_history(a)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.version, d.title, d.status))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            (
+                1,
+                "Accompagnement · متابعة".to_string(),
+                DossierStatus::Open
+            ),
+            (
+                2,
+                "Accompagnement · متابعة".to_string(),
+                DossierStatus::Closed
+            ),
+            (3, "New".to_string(), DossierStatus::Open),
+        ]
+    );
+}
+
+fn dossier_entries_are_versioned(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let d = open_dossier(s, N1, "social", "Case");
+    let note = new_entry(s, d, EntryKind::Note, "First meeting; مقابلة أولى");
+    let referral = new_entry(s, d, EntryKind::Referral, "Referred to the shelter");
+    let edit = |text: Option<&'static str>, removed: bool, expected: Option<u32>| EntryChange {
+        text,
+        removed,
+        expected_version: expected,
+        actor: "lead",
+        at: at(60),
+    };
+    let v2 = s
+        .change_entry(
+            note,
+            &edit(Some("First meeting, with interpreter"), false, Some(1)),
+            &dossier_event("dossier.entry", N1),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            v2.version,
+            v2.text.as_str(),
+            v2.removed,
+            v2.author.as_str(),
+            v2.created_by.as_str()
+        ),
+        (2, "First meeting, with interpreter", false, "lead", "cw")
+    );
+    // Unchanged: no version.
+    let same = s
+        .change_entry(
+            note,
+            &edit(None, false, None),
+            &dossier_event("dossier.entry", N1),
+        )
+        .unwrap();
+    assert_eq!(same.version, 2);
+    // Stale.
+    assert!(matches!(
+        s.change_entry(
+            note,
+            &edit(Some("x"), false, Some(1)),
+            &dossier_event("dossier.entry", N1)
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    // Removal keeps the text and adds a version marked removed.
+    let removed = s
+        .change_entry(
+            note,
+            &edit(None, true, Some(2)),
+            &dossier_event("dossier.entry", N1),
+        )
+        .unwrap();
+    assert_eq!(
+        (removed.version, removed.removed, removed.text.as_str()),
+        (3, true, "First meeting, with interpreter")
+    );
+    let history: Vec<(u32, String, bool)> = s
+        .entry_history(note)
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.version, v.text, v.removed))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            (1, "First meeting; مقابلة أولى".to_string(), false),
+            (2, "First meeting, with interpreter".to_string(), false),
+            (3, "First meeting, with interpreter".to_string(), true),
+        ]
+    );
+    let current: Vec<(EntryId, EntryKind, u32, bool)> = s
+        .dossier_entries(d)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.entry, e.kind, e.version, e.removed))
+        .collect();
+    assert_eq!(
+        current,
+        vec![
+            (note, EntryKind::Note, 3, true),
+            (referral, EntryKind::Referral, 1, false)
+        ]
+    );
+    assert_eq!(s.entry(referral).unwrap().dossier, d);
+    // A closed dossier takes no new entry and no change of one.
+    s.change_dossier(
+        d,
+        &change(None, Some(DossierStatus::Closed), None),
+        &dossier_event("dossier.status", N1),
+    )
+    .unwrap();
+    let refused = s.add_entry(
+        &NewEntry {
+            dossier: d,
+            kind: EntryKind::Decision,
+            text: "late",
+            actor: "cw",
+            at: at(70),
+        },
+        &dossier_event("dossier.entry", N1),
+    );
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(ref m)) if m.contains("closed")),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        s.change_entry(
+            referral,
+            &edit(Some("late"), false, None),
+            &dossier_event("dossier.entry", N1)
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(s.dossier_entries(d).unwrap().len(), 2);
+    assert_eq!(s.entry_history(referral).unwrap().len(), 1);
+}
+
+fn dossier_changes_are_audited_all_or_nothing(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let person = format!("{:012}", N1.0);
+    let d = open_dossier(s, N1, "social", "Case");
+    new_entry(s, d, EntryKind::Note, "note");
+    attach(s, d, None, 1, 10).unwrap();
+    let actions: Vec<String> = s
+        .audit_by_object("person", &person, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["dossier.attach", "dossier.entry", "dossier.open"]
+    );
+    // An event the audit trail refuses (an empty action) keeps the change from happening.
+    let mut bad = dossier_event("", N1);
+    bad.action = String::new();
+    let refused = s.create_dossier(
+        &NewDossier {
+            person: N2,
+            institution: "social",
+            title: "Never",
+            actor: "cw",
+            at: at(80),
+        },
+        &bad,
+    );
+    assert!(refused.is_err());
+    assert_eq!(s.person_dossiers(N2).unwrap(), vec![]);
+    assert!(s
+        .add_entry(
+            &NewEntry {
+                dossier: d,
+                kind: EntryKind::Note,
+                text: "never",
+                actor: "cw",
+                at: at(80)
+            },
+            &bad
+        )
+        .is_err());
+    assert_eq!(s.dossier_entries(d).unwrap().len(), 1);
+    let blob_id = blob(9);
+    assert!(s
+        .add_attachment(
+            &NewAttachment {
+                dossier: d,
+                entry: None,
+                blob_id: &blob_id,
+                size: 1,
+                sha256: [9; 32],
+                content_kind: "png",
+                file_name: "x.png",
+                uploaded_by: "cw",
+                uploaded_at: at(80),
+            },
+            10,
+            &bad,
+        )
+        .is_err());
+    assert_eq!(s.dossier_attachments(d).unwrap().len(), 1);
+    assert!(!s.blob_referenced(&blob_id).unwrap());
+    assert!(s
+        .change_dossier(d, &change(None, Some(DossierStatus::Closed), None), &bad)
+        .is_err());
+    assert_eq!(s.dossier(d).unwrap().status, DossierStatus::Open);
+    assert_eq!(verify_audit(s, None).unwrap().seq, 3);
+}
+
+fn dossier_of_merged_person_follows_survivor(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let d = open_dossier(s, N2, "social", "Opened under the alias");
+    s.merge_persons(N1, N2, "clerk", "same person", at(50))
+        .unwrap();
+    let survivor = s.person_dossiers(N1).unwrap();
+    assert_eq!(survivor.len(), 1);
+    assert_eq!(
+        (survivor[0].id, survivor[0].person, survivor[0].opened_under),
+        (d, N1, N2)
+    );
+    // The alias still reaches them, and a new dossier for the alias goes to the survivor.
+    assert_eq!(s.person_dossiers(N2).unwrap(), survivor);
+    let e = open_dossier(s, N2, "shelter", "After the merge");
+    let e = s.dossier(e).unwrap();
+    assert_eq!((e.person, e.opened_under), (N1, N1));
+    assert_eq!(s.person_dossiers(N1).unwrap().len(), 2);
+}
+
+fn dossier_unknowns_and_refusals(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let open = |person, institution, title| {
+        s.create_dossier(
+            &NewDossier {
+                person,
+                institution,
+                title,
+                actor: "cw",
+                at: at(10),
+            },
+            &dossier_event("dossier.open", N1),
+        )
+    };
+    assert!(matches!(
+        open(N3, "social", "x"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        open(N1, "nowhere", "x"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        open(N1, "social", "  "),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        open(N1, "social", "a\0b"),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.person_dossiers(N3),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.person_dossiers(N1).unwrap(), vec![]);
+    assert!(matches!(
+        s.dossier(DossierId(999)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.dossier_entries(DossierId(999)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.dossier_attachments(DossierId(999)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.entry(EntryId(999)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.entry_history(EntryId(999)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.attachment(AttachmentId(999)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.change_dossier(
+            DossierId(999),
+            &change(Some("x"), None, None),
+            &dossier_event("dossier.status", N1)
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    let d = open_dossier(s, N1, "social", "Case");
+    let empty = s.add_entry(
+        &NewEntry {
+            dossier: d,
+            kind: EntryKind::Note,
+            text: " \n ",
+            actor: "cw",
+            at: at(20),
+        },
+        &dossier_event("dossier.entry", N1),
+    );
+    assert!(matches!(empty, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        s.add_entry(
+            &NewEntry {
+                dossier: DossierId(999),
+                kind: EntryKind::Note,
+                text: "x",
+                actor: "cw",
+                at: at(20)
+            },
+            &dossier_event("dossier.entry", N1),
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        s.audit_entries(0, 100).unwrap().len(),
+        1,
+        "only the one dossier opened"
+    );
+}
+
+fn dossier_attachments_count_entry_and_withdrawal(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let d = open_dossier(s, N1, "social", "Case");
+    let other = open_dossier(s, N1, "shelter", "Other");
+    let entry = new_entry(s, d, EntryKind::Document, "Passport scan");
+    let foreign = new_entry(s, other, EntryKind::Document, "Elsewhere");
+    let a = attach(s, d, Some(entry), 1, 2).unwrap();
+    assert_eq!(
+        (
+            a.dossier,
+            a.entry,
+            a.blob_id.as_str(),
+            a.size,
+            a.sha256,
+            a.content_kind.as_str(),
+            a.file_name.as_str(),
+            a.uploaded_by.as_str(),
+            a.uploaded_at,
+            &a.withdrawn
+        ),
+        (
+            d,
+            Some(entry),
+            blob(1).as_str(),
+            1001,
+            [1; 32],
+            "pdf",
+            "جواز سفر.pdf",
+            "cw",
+            at(30),
+            &None
+        )
+    );
+    assert_eq!(s.attachment(a.id).unwrap(), a);
+    // The same blob may back several attachments (equal files are stored once).
+    let b = attach(s, d, None, 1, 2).unwrap();
+    assert_eq!(b.entry, None);
+    // The limit counts attachments that are not withdrawn.
+    let over = attach(s, d, None, 2, 2);
+    assert!(
+        matches!(over, Err(StoreError::Invalid(ref m)) if m.contains("2 attachments")),
+        "{over:?}"
+    );
+    assert!(matches!(
+        attach(s, d, Some(foreign), 2, 10),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        attach(s, d, Some(EntryId(999)), 2, 10),
+        Err(StoreError::NotFound { .. })
+    ));
+    let bad = s.add_attachment(
+        &NewAttachment {
+            dossier: d,
+            entry: None,
+            blob_id: "../../etc/passwd",
+            size: 1,
+            sha256: [0; 32],
+            content_kind: "pdf",
+            file_name: "x.pdf",
+            uploaded_by: "cw",
+            uploaded_at: at(30),
+        },
+        10,
+        &dossier_event("dossier.attach", N1),
+    );
+    assert!(matches!(bad, Err(StoreError::Invalid(_))));
+    let w = s
+        .withdraw_attachment(
+            b.id,
+            "lead",
+            Some("wrong person"),
+            at(90),
+            &dossier_event("dossier.withdraw", N1),
+        )
+        .unwrap();
+    let withdrawal = w.withdrawn.clone().unwrap();
+    assert_eq!(
+        (
+            withdrawal.by.as_str(),
+            withdrawal.at,
+            withdrawal.reason.as_deref()
+        ),
+        ("lead", at(90), Some("wrong person"))
+    );
+    let again = s.withdraw_attachment(
+        b.id,
+        "lead",
+        None,
+        at(91),
+        &dossier_event("dossier.withdraw", N1),
+    );
+    assert!(
+        matches!(again, Err(StoreError::Invalid(ref m)) if m.contains("already withdrawn")),
+        "{again:?}"
+    );
+    assert!(matches!(
+        s.withdraw_attachment(
+            AttachmentId(999),
+            "lead",
+            None,
+            at(91),
+            &dossier_event("dossier.withdraw", N1)
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    // Room again for one.
+    let c = attach(s, d, None, 2, 2).unwrap();
+    let listed: Vec<(AttachmentId, bool)> = s
+        .dossier_attachments(d)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a.withdrawn.is_some()))
+        .collect();
+    assert_eq!(listed, vec![(a.id, false), (b.id, true), (c.id, false)]);
+    assert_eq!(s.attachment_blob_ids().unwrap(), vec![blob(1), blob(2)]);
+    assert!(s.blob_referenced(&blob(2)).unwrap());
+    assert!(!s.blob_referenced(&blob(3)).unwrap());
+    // A removed entry takes no attachment; a closed dossier none at all.
+    s.change_entry(
+        entry,
+        &EntryChange {
+            text: None,
+            removed: true,
+            expected_version: None,
+            actor: "lead",
+            at: at(95),
+        },
+        &dossier_event("dossier.entry", N1),
+    )
+    .unwrap();
+    assert!(matches!(
+        attach(s, d, Some(entry), 3, 10),
+        Err(StoreError::Invalid(_))
+    ));
+    s.change_dossier(
+        d,
+        &change(None, Some(DossierStatus::Closed), None),
+        &dossier_event("dossier.status", N1),
+    )
+    .unwrap();
+    assert!(
+        matches!(attach(s, d, None, 3, 10), Err(StoreError::Invalid(ref m)) if m.contains("closed"))
+    );
+}
+
+fn dossier_rows_refuse_update_and_delete(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let d = open_dossier(s, N1, "social", "Case");
+    let e = new_entry(s, d, EntryKind::Note, "note");
+    let a = attach(s, d, Some(e), 1, 10).unwrap();
+    for sql in [
+        format!("UPDATE dossiers SET created_by = 'x' WHERE id = {}", d.0),
+        format!("DELETE FROM dossiers WHERE id = {}", d.0),
+        format!(
+            "UPDATE dossier_versions SET title = 'x' WHERE dossier_id = {}",
+            d.0
+        ),
+        format!("DELETE FROM dossier_versions WHERE dossier_id = {}", d.0),
+        format!(
+            "UPDATE dossier_entries SET kind = 'decision' WHERE id = {}",
+            e.0
+        ),
+        format!("DELETE FROM dossier_entries WHERE id = {}", e.0),
+        format!(
+            "UPDATE dossier_entry_versions SET body = 'x' WHERE entry_id = {}",
+            e.0
+        ),
+        format!(
+            "DELETE FROM dossier_entry_versions WHERE entry_id = {}",
+            e.0
+        ),
+        format!(
+            "UPDATE dossier_attachments SET file_name = 'x.pdf' WHERE id = {}",
+            a.id.0
+        ),
+        format!("DELETE FROM dossier_attachments WHERE id = {}", a.id.0),
+    ] {
+        assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
+    }
+    s.withdraw_attachment(
+        a.id,
+        "lead",
+        None,
+        at(90),
+        &dossier_event("dossier.withdraw", N1),
+    )
+    .unwrap();
+    // Withdrawn once: not again, not undone, behind the store's back either.
+    assert!(h
+        .try_execute(&format!(
+            "UPDATE dossier_attachments SET withdrawn_by = NULL, withdrawn_at = NULL WHERE id = {}",
+            a.id.0
+        ))
+        .is_err());
+    assert_eq!(s.dossier(d).unwrap().title, "Case");
+    assert_eq!(s.entry(e).unwrap().text, "note");
+    assert_eq!(s.attachment(a.id).unwrap().file_name, "جواز سفر.pdf");
+}
+
+fn dossier_attachments_concurrent_within_limit(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let d = open_dossier(s, N1, "social", "Case");
+    let stored = std::sync::atomic::AtomicU32::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..4u8 {
+            let stored = &stored;
+            scope.spawn(move || {
+                for i in 0..5u8 {
+                    if attach(s, d, None, t * 10 + i, 7).is_ok() {
+                        stored.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(stored.load(Ordering::Relaxed), 7);
+    assert_eq!(s.dossier_attachments(d).unwrap().len(), 7);
+    assert_eq!(verify_audit(s, None).unwrap().seq, 8);
 }

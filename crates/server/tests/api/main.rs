@@ -36,6 +36,7 @@ fn good_rows() -> Vec<&'static str> {
 const BAD_ROW: &str = "border-police-persons,P-004,Sara,Haddad,,,Q,1992-02-02,Sousse,TUN,,,,,,";
 
 mod access;
+mod dossiers;
 mod oidc;
 mod passkeys;
 mod support;

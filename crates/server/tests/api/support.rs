@@ -42,7 +42,18 @@ pub struct TestApp {
     store: Option<Arc<dyn Store>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// The server's attachments: a local folder `dir/vault` under [`test_keyring`].
+    pub vault: Arc<marsad_vault::Vault>,
     pub dir: tempfile::TempDir,
+}
+
+/// The fixed master key of every test server's vault.
+pub fn test_keyring() -> marsad_vault::Keyring {
+    marsad_vault::Keyring::new(
+        marsad_vault::KeyId::parse("t1").unwrap(),
+        &marsad_vault::MasterKey::from_bytes([7; 32]),
+    )
+    .unwrap()
 }
 
 impl TestApp {
@@ -63,6 +74,24 @@ impl TestApp {
         max_upload_bytes: u64,
         source: &str,
         oidc: Option<marsad_server::oidc::OidcConfig>,
+    ) -> TestApp {
+        TestApp::start_with_limits(
+            store,
+            max_upload_bytes,
+            source,
+            oidc,
+            marsad_server::AttachmentLimits::default(),
+        )
+        .await
+    }
+
+    /// [`TestApp::start_with`] with the given attachment limits.
+    pub async fn start_with_limits(
+        store: Option<Arc<dyn Store>>,
+        max_upload_bytes: u64,
+        source: &str,
+        oidc: Option<marsad_server::oidc::OidcConfig>,
+        attachment_limits: marsad_server::AttachmentLimits,
     ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = match store {
@@ -106,13 +135,30 @@ impl TestApp {
             CsrfKey::generate(&mut rng),
         )
         .unwrap();
+        let vault = Arc::new(
+            marsad_vault::Vault::open(
+                &marsad_vault::VaultConfig {
+                    backend: marsad_vault::Backend::Local(marsad_vault::LocalConfig {
+                        root: dir.path().join("vault"),
+                        // Throw-away test data.
+                        fsync: false,
+                    }),
+                    verify_writes: false,
+                },
+                test_keyring(),
+            )
+            .await
+            .unwrap(),
+        );
         let state = AppState::new(
             store.clone(),
             Arc::new(clock),
             dir.path().join("incoming"),
             max_upload_bytes,
             Arc::new(access),
-        );
+        )
+        .with_vault(vault.clone())
+        .with_attachment_limits(attachment_limits);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             marsad_server::serve_on(listener, state, async {
@@ -128,6 +174,7 @@ impl TestApp {
             store: Some(store),
             shutdown: Some(tx),
             server: Some(server),
+            vault,
             dir,
         };
         app.client = app
