@@ -594,6 +594,7 @@ fn serve(
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let vault = vault::open(args).await?;
+        vault::cleanup_at_start(args, store.clone(), &vault).await?;
         marsad_server::serve(
             config,
             store,

@@ -59,3 +59,44 @@ pub async fn open(args: &StoreArgs) -> Result<Arc<Vault>> {
         .context("cannot open the attachment vault")?;
     Ok(Arc::new(vault))
 }
+
+/// Removes what a crash left in the vault before the server starts taking uploads: unfinished
+/// uploads, bodies without a record, and blobs no attachment row names. With a local folder
+/// nothing can be in flight yet (this process holds it), so everything older than now goes; a
+/// shared bucket may be in use by other nodes, so only what is a day old goes.
+pub async fn cleanup_at_start(
+    args: &StoreArgs,
+    store: Arc<dyn marsad_store::Store>,
+    vault: &Vault,
+) -> Result<()> {
+    let shared = matches!(
+        args.config()?
+            .vault
+            .as_ref()
+            .and_then(|v| v.backend.as_deref()),
+        Some("s3")
+    );
+    let older_than = if shared {
+        std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600)
+    } else {
+        std::time::SystemTime::now()
+    };
+    let ids = tokio::task::spawn_blocking(move || store.attachment_blob_ids())
+        .await
+        .context("reading the attachment rows")??;
+    let known = ids
+        .iter()
+        .filter_map(|id| marsad_vault::BlobId::parse(id))
+        .collect();
+    let report = vault
+        .cleanup_orphans(&known, older_than)
+        .await
+        .context("cannot clean the attachment vault")?;
+    if report.blobs + report.bodies + report.temporaries > 0 {
+        eprintln!(
+            "marsad: removed from the vault what an earlier stop left: {} unfinished uploads, {} bodies without a record, {} blobs no attachment names",
+            report.temporaries, report.bodies, report.blobs
+        );
+    }
+    Ok(())
+}

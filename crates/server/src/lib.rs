@@ -848,7 +848,13 @@ pub async fn serve(
             addr: config.listen,
             source,
         })?;
-    let access = start_access(&config, store.as_ref(), clock.as_ref())?;
+    // The store is synchronous (the PostgreSQL client must not run on a runtime thread).
+    let access = {
+        let (config, store, clock) = (config.clone(), store.clone(), clock.clone());
+        tokio::task::spawn_blocking(move || start_access(&config, store.as_ref(), clock.as_ref()))
+            .await
+            .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??
+    };
     let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access)
         .with_attachment_limits(config.attachments);
     if let Some(v) = vault {

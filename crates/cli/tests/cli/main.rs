@@ -10,6 +10,7 @@ use std::process::Output;
 
 use marsad_testkit::{Engine, TestDb};
 
+mod crash;
 mod persons;
 
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
@@ -688,7 +689,10 @@ both_engines!(
     first_admin_and_audit_verify,
     administration_on_the_command_line,
     backup_and_restore,
+    killed_upload_leaves_nothing,
 );
+
+use crash::killed_upload_leaves_nothing;
 
 #[test]
 fn help_lists_the_commands() {

@@ -26,7 +26,7 @@ impl Cli {
     }
 
     /// The store the binary writes to, opened here to look at it.
-    fn store(&self) -> Box<dyn Store> {
+    pub(super) fn store(&self) -> Box<dyn Store> {
         match self.db.database_url() {
             Some(url) => marsad_store::open(url).unwrap(),
             None => {
