@@ -756,8 +756,13 @@ pub fn router_without_policy_check_for_benchmarks(state: AppState) -> Router {
 }
 
 fn build_router(state: AppState, enforce: bool) -> Router {
-    let body_limit = usize::try_from(state.max_upload_bytes.saturating_add(MULTIPART_OVERHEAD))
-        .unwrap_or(usize::MAX);
+    // The largest body any route takes: a submission or an attachment (each route also enforces
+    // its own limit while streaming).
+    let largest = state
+        .max_upload_bytes
+        .max(state.attachment_limits.max_bytes);
+    let body_limit =
+        usize::try_from(largest.saturating_add(MULTIPART_OVERHEAD)).unwrap_or(usize::MAX);
     let metrics = state.metrics.clone();
     let mut api = Router::new();
     for (endpoint, handler) in routes() {
