@@ -283,7 +283,7 @@ fn vault_error(e: VaultError) -> ApiError {
             ApiError::new(Code::PayloadTooLarge, format!("{e}: nothing was kept"))
         }
         e @ (VaultError::TypeNotAllowed { .. } | VaultError::TypeMismatch { .. }) => {
-            ApiError::new(Code::UnsupportedMediaType, format!("{e}: nothing was kept"))
+            ApiError::new(Code::AttachmentRefused, format!("{e}: nothing was kept"))
         }
         VaultError::Read(io) => read_error(&io),
         VaultError::NotFound(_) => {
@@ -719,14 +719,14 @@ fn render_thumbnail(bytes: Vec<u8>, format: image::ImageFormat) -> Result<Vec<u8
     reader.limits(limits);
     let image = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(l) => ApiError::new(
-            Code::FileRejected,
+            Code::NoThumbnail,
             format!(
                 "no thumbnail: the image is larger than a thumbnail is made from (at most {MAX_THUMBNAIL_SOURCE_PIXELS} × {MAX_THUMBNAIL_SOURCE_PIXELS} pixels and {} MiB decoded): {l}",
                 MAX_THUMBNAIL_DECODE_BYTES >> 20
             ),
         ),
         e => ApiError::new(
-            Code::FileRejected,
+            Code::NoThumbnail,
             format!("no thumbnail: the image could not be decoded ({e})"),
         ),
     })?;
@@ -774,7 +774,7 @@ pub async fn thumbnail(
     };
     if a.size > MAX_THUMBNAIL_SOURCE_BYTES {
         return Err(ApiError::new(
-            Code::FileRejected,
+            Code::NoThumbnail,
             format!(
                 "no thumbnail: the image is larger than {} MiB",
                 MAX_THUMBNAIL_SOURCE_BYTES >> 20

@@ -61,6 +61,10 @@ pub enum Code {
     PurposeRequired,
     /// The password was accepted; the second factor is still to be given.
     SecondFactorRequired,
+    /// An attachment whose real type is not accepted, or not what its name says.
+    AttachmentRefused,
+    /// No thumbnail can be made of this attachment (its type, or an image too large to decode).
+    NoThumbnail,
 }
 
 struct Meta {
@@ -193,6 +197,18 @@ impl Code {
                 StatusCode::UNAUTHORIZED,
                 "Second factor required",
                 "Give the code of your authenticator app at POST /api/v1/auth/totp (or a recovery code), or sign in with a passkey.",
+            ),
+            AttachmentRefused => (
+                "attachment_refused",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The file is not accepted as an attachment",
+                "Attach a PDF, an image (PNG, JPEG, WebP, GIF, TIFF, HEIC), an office document or plain text, named with its type's extension; the type is read from the content, not the name.",
+            ),
+            NoThumbnail => (
+                "no_thumbnail",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "No thumbnail for this attachment",
+                "Thumbnails are made of PNG, JPEG, WebP and GIF images of reasonable size; download the file itself instead.",
             ),
         };
         Meta {
@@ -495,6 +511,8 @@ mod tests {
             TooManyAttempts,
             PurposeRequired,
             SecondFactorRequired,
+            AttachmentRefused,
+            NoThumbnail,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

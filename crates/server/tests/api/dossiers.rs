@@ -646,7 +646,7 @@ async fn bad_uploads_are_refused_and_leave_nothing() {
         (
             case.attach(id, "scan.pdf", &png).await,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            "attachment_refused",
             check(
                 "a PNG named .pdf",
                 "named as pdf but its content is a PNG image",
@@ -655,13 +655,13 @@ async fn bad_uploads_are_refused_and_leave_nothing() {
         (
             case.attach(id, "invoice.pdf", &exe).await,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            "attachment_refused",
             check("an executable named .pdf", "Windows executable"),
         ),
         (
             case.attach_raw(id, "?name=report.pdf", elf.clone()).await,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            "attachment_refused",
             check("an ELF named .pdf", "ELF"),
         ),
         (
@@ -907,7 +907,7 @@ async fn thumbnails_of_images_and_refusals_of_bombs() {
         let body = problem(
             thumb(a["href"].as_str().unwrap().to_string()).await,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "file_rejected",
+            "no_thumbnail",
         )
         .await;
         assert!(
