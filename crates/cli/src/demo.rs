@@ -120,6 +120,14 @@ pub fn run(
     }
     let addr = args.config()?.listen(listen)?;
     accounts(store.as_ref(), clock.as_ref(), &manifest.institutions, addr)?;
+    {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let vault = runtime.block_on(crate::vault::open(args))?;
+        crate::demo_cases::create(&store, &vault, clock.as_ref(), &runtime)?;
+    }
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }

@@ -21,6 +21,7 @@ mod admin;
 mod backup;
 mod config;
 mod demo;
+mod demo_cases;
 mod link;
 mod persons;
 mod progress;

@@ -237,6 +237,39 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert_eq!(first.len(), 20);
     password_of(&err, "instance_traite.case_worker");
     password_of(&err, "police_frontieres.officer");
+    // Case files with encrypted attachments for a share of the people, through the vault.
+    let cases = err
+        .lines()
+        .find(|l| l.contains("demo case files:"))
+        .unwrap_or_else(|| panic!("no case files in {err}"));
+    let attachments: u64 = cases
+        .split_whitespace()
+        .rev()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(attachments >= 20, "{cases}");
+    let mut stack = vec![cli.data().join("blobs")];
+    let mut blob_files = 0;
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                blob_files += 1;
+                let raw = std::fs::read(e.path()).unwrap();
+                assert!(
+                    !raw.windows(18).any(|w| w == b"Formulaire de cons"),
+                    "plaintext in {}",
+                    e.path().display()
+                );
+            }
+        }
+    }
+    assert!(
+        blob_files as u64 >= attachments,
+        "{blob_files} files in the vault"
+    );
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(cli.data().join("demo-files/manifest.json")).unwrap(),
     )
@@ -303,6 +336,10 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("reusing the demo files"));
+    assert!(
+        !err.contains("demo case files:"),
+        "case files are made once"
+    );
     assert_ne!(
         password_of(&err, "observatoire.reviewer"),
         first,
