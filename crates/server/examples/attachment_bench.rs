@@ -22,10 +22,17 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let mib: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(256);
-    let rounds: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(3);
+    let mib: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(256);
+    let rounds: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
     let bytes = (mib << 20) as u64;
-    let dir = tempfile::tempdir_in(std::env::var_os("BENCH_DIR").unwrap_or_else(|| ".".into())).unwrap();
+    let dir =
+        tempfile::tempdir_in(std::env::var_os("BENCH_DIR").unwrap_or_else(|| ".".into())).unwrap();
     // A PDF-looking file with incompressible content.
     let source = dir.path().join("scan.pdf");
     {
@@ -57,32 +64,85 @@ fn main() {
         std::fs::remove_file(&dest).unwrap();
     }
 
-    let store: Arc<dyn Store> = Arc::from(marsad_store::open(dir.path().join("b.sqlite").to_str().unwrap()).unwrap());
+    let store: Arc<dyn Store> =
+        Arc::from(marsad_store::open(dir.path().join("b.sqlite").to_str().unwrap()).unwrap());
     let now = chrono::Utc::now();
-    store.ensure_institution(&NewInstitution { name: "social", title: "social", kind: "ministry", created_at: now }).unwrap();
-    let mut rng = marsad_auth::rand_core::UnwrapErr(getrandom::SysRng);
-    let hash = PasswordPolicy::OWASP.hash(&Secret::new("correct horse battery 9".into()), &mut rng).unwrap();
     store
-        .create_user(&NewUser { login: "cw", display_name: "cw", institution: "social", roles: &["case_worker".into()], password_hash: &hash, created_at: now })
+        .ensure_institution(&NewInstitution {
+            name: "social",
+            title: "social",
+            kind: "ministry",
+            created_at: now,
+        })
+        .unwrap();
+    let mut rng = marsad_auth::rand_core::UnwrapErr(getrandom::SysRng);
+    let hash = PasswordPolicy::OWASP
+        .hash(&Secret::new("correct horse battery 9".into()), &mut rng)
+        .unwrap();
+    store
+        .create_user(&NewUser {
+            login: "cw",
+            display_name: "cw",
+            institution: "social",
+            roles: &["case_worker".into()],
+            password_hash: &hash,
+            created_at: now,
+        })
         .unwrap();
     let number = marsad_model::UnifiedNumber::generate(&mut || 0x0123_4567_89ab_cdef);
-    store.create_person(PersonNumber(number.as_u64()), "bench", now).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    store
+        .create_person(PersonNumber(number.as_u64()), "bench", now)
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (up, down) = runtime.block_on(async {
-        let keys = marsad_vault::Keyring::new(marsad_vault::KeyId::parse("b1").unwrap(), &marsad_vault::MasterKey::from_bytes([3; 32])).unwrap();
-        let vault = marsad_vault::Vault::open(&marsad_vault::VaultConfig::local(dir.path().join("blobs")), keys).await.unwrap();
+        let keys = marsad_vault::Keyring::new(
+            marsad_vault::KeyId::parse("b1").unwrap(),
+            &marsad_vault::MasterKey::from_bytes([3; 32]),
+        )
+        .unwrap();
+        let vault = marsad_vault::Vault::open(
+            &marsad_vault::VaultConfig::local(dir.path().join("blobs")),
+            keys,
+        )
+        .await
+        .unwrap();
         let (access, _) = Access::new(
-            AccessConfig { session: SessionPolicy { cookie_mode: marsad_auth::CookieMode::PlainHttpLocalDev, ..SessionPolicy::DEFAULT }, origins: vec![], policy_dir: None, oidc: None },
+            AccessConfig {
+                session: SessionPolicy {
+                    cookie_mode: marsad_auth::CookieMode::PlainHttpLocalDev,
+                    ..SessionPolicy::DEFAULT
+                },
+                origins: vec![],
+                policy_dir: None,
+                oidc: None,
+            },
             CsrfKey::generate(&mut marsad_auth::rand_core::UnwrapErr(getrandom::SysRng)),
         )
         .unwrap();
-        let state = AppState::new(store.clone(), Arc::new(SystemClock), dir.path().join("in"), 1 << 20, Arc::new(access))
-            .with_vault(Arc::new(vault))
-            .with_attachment_limits(AttachmentLimits { max_bytes: bytes + 1, max_per_dossier: 1000 });
+        let state = AppState::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            dir.path().join("in"),
+            1 << 20,
+            Arc::new(access),
+        )
+        .with_vault(Arc::new(vault))
+        .with_attachment_limits(AttachmentLimits {
+            max_bytes: bytes + 1,
+            max_per_dossier: 1000,
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
-            axum::serve(listener, marsad_server::router(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                marsad_server::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         let client = reqwest::Client::new();
         let r = client
@@ -92,11 +152,20 @@ fn main() {
             .send()
             .await
             .unwrap();
-        let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         let me: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
         let csrf = me["csrf_token"].as_str().unwrap().to_string();
         let r = client
-            .post(format!("{base}/api/v1/persons/{}/dossiers", number.digits()))
+            .post(format!(
+                "{base}/api/v1/persons/{}/dossiers",
+                number.digits()
+            ))
             .header("cookie", &cookie)
             .header("x-csrf-token", &csrf)
             .header("content-type", "application/json")
@@ -113,13 +182,23 @@ fn main() {
             std::fs::copy(&source, &path).unwrap();
             {
                 use std::os::unix::fs::FileExt as _;
-                std::fs::OpenOptions::new().write(true).open(&path).unwrap().write_at(&[round as u8 + 1; 8], 100).unwrap();
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .write_at(&[round as u8 + 1; 8], 100)
+                    .unwrap();
             }
             let file = tokio::fs::File::open(&path).await.unwrap();
-            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 1 << 20));
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+                file,
+                1 << 20,
+            ));
             let t = Instant::now();
             let r = client
-                .post(format!("{base}/api/v1/dossiers/{id}/attachments?name=scan-{round}.pdf"))
+                .post(format!(
+                    "{base}/api/v1/dossiers/{id}/attachments?name=scan-{round}.pdf"
+                ))
                 .header("cookie", &cookie)
                 .header("x-csrf-token", &csrf)
                 .header("content-type", "application/pdf")
@@ -129,13 +208,16 @@ fn main() {
                 .await
                 .unwrap();
             let status = r.status();
-            let created: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+            let created: serde_json::Value =
+                serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
             assert_eq!(status, 201, "{created}");
             up.push(bytes as f64 / t.elapsed().as_secs_f64() / 1e6);
             let attachment = created["id"].as_i64().unwrap();
             let t = Instant::now();
             let mut r = client
-                .get(format!("{base}/api/v1/dossiers/{id}/attachments/{attachment}"))
+                .get(format!(
+                    "{base}/api/v1/dossiers/{id}/attachments/{attachment}"
+                ))
                 .header("cookie", &cookie)
                 .send()
                 .await
@@ -153,6 +235,12 @@ fn main() {
     let (raw, up, down) = (median(raw), median(up), median(down));
     println!("{mib} MiB, {rounds} rounds, medians:");
     println!("  raw copy + fsync        {raw:>8.0} MB/s");
-    println!("  upload through the API  {up:>8.0} MB/s  ({:.0} % of raw)", 100.0 * up / raw);
-    println!("  download through the API{down:>8.0} MB/s  ({:.0} % of raw)", 100.0 * down / raw);
+    println!(
+        "  upload through the API  {up:>8.0} MB/s  ({:.0} % of raw)",
+        100.0 * up / raw
+    );
+    println!(
+        "  download through the API{down:>8.0} MB/s  ({:.0} % of raw)",
+        100.0 * down / raw
+    );
 }
