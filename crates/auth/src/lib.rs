@@ -41,7 +41,8 @@ pub use audit::{
     AuditObject, BreakReason, ChainBreak, ChainHead, ChainVerifier, Outcome, Purpose,
 };
 pub use password::{
-    check_new_password, PasswordError, PasswordPolicy, PasswordWeakness, WeakPassword,
+    check_new_password, one_time_password, PasswordError, PasswordPolicy, PasswordWeakness,
+    WeakPassword,
 };
 pub use secret::Secret;
 pub use session::{

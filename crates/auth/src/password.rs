@@ -415,6 +415,27 @@ fn is_sequential(s: &str) -> bool {
     digits.windows(2).all(|w| step(w[0], w[1]) == Some(first))
 }
 
+/// Characters of one-time passwords: no look-alikes (0/O/o, 1/l/I).
+const ONE_TIME_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A random one-time password of `len` characters for a new or reset account (handed over once;
+/// the person changes it at first sign-in). Every character is equally likely (rejection
+/// sampling), about 5.8 bits each: 20 characters carry 116 bits.
+pub fn one_time_password<R: CryptoRng + ?Sized>(rng: &mut R, len: usize) -> Secret<String> {
+    let n = ONE_TIME_ALPHABET.len();
+    let zone = n * (256 / n);
+    let mut out = String::with_capacity(len);
+    let mut byte = [0u8; 1];
+    while out.len() < len {
+        rng.fill_bytes(&mut byte);
+        let b = usize::from(byte[0]);
+        if b < zone {
+            out.push(char::from(ONE_TIME_ALPHABET[b % n]));
+        }
+    }
+    Secret::new(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,5 +647,18 @@ mod tests {
             err.to_string(),
             "the password is 8 characters long; at least 12 are needed; is one of the most common passwords"
         );
+    }
+
+    #[test]
+    fn one_time_passwords_use_no_look_alikes() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let a = one_time_password(&mut rng, 20);
+        let b = one_time_password(&mut rng, 20);
+        assert_eq!(a.expose().chars().count(), 20);
+        assert_ne!(a.expose(), b.expose());
+        assert!(a
+            .expose()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() && !"0Oo1lI".contains(c)));
     }
 }

@@ -192,7 +192,7 @@ pub fn add_user(
         bail!("unknown institution '{institution}'; register it with `marsad institution add {institution}`");
     }
     let mut rng = UnwrapErr(getrandom::SysRng);
-    let password = crate::admin::one_time_password(&mut rng, 20);
+    let password = marsad_auth::one_time_password(&mut rng, 20);
     let hash = PasswordPolicy::OWASP
         .hash(&password, &mut rng)
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
@@ -224,7 +224,7 @@ pub fn reset_password(
         .user_by_login(login)?
         .with_context(|| format!("no account is named '{login}'"))?;
     let mut rng = UnwrapErr(getrandom::SysRng);
-    let password = crate::admin::one_time_password(&mut rng, 20);
+    let password = marsad_auth::one_time_password(&mut rng, 20);
     let hash = PasswordPolicy::OWASP
         .hash(&password, &mut rng)
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;

@@ -8,7 +8,6 @@ use anyhow::{bail, Context as _, Result};
 use clap::Subcommand;
 use marsad_auth::password::PasswordPolicy;
 use marsad_auth::rand_core::UnwrapErr;
-use marsad_auth::Secret;
 use marsad_model::Clock;
 use marsad_store::{Actor, AuditEvent, AuditObject, AuditVerifyError, ChainHead, NewUser, Outcome};
 
@@ -131,9 +130,6 @@ pub fn audit(cmd: AuditCommand, clock: &dyn Clock) -> Result<ExitCode> {
     }
 }
 
-/// Characters of one-time passwords: no look-alikes (0/O, 1/l/I).
-const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
 pub fn user(cmd: UserCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
         UserCommand::Add {
@@ -193,7 +189,7 @@ pub fn user(cmd: UserCommand, clock: &dyn Clock) -> Result<ExitCode> {
                 bail!("unknown institution '{institution}'; register it with `marsad institution add {institution}`");
             }
             let mut rng = UnwrapErr(getrandom::SysRng);
-            let password = one_time_password(&mut rng, 20);
+            let password = marsad_auth::one_time_password(&mut rng, 20);
             let hash = PasswordPolicy::OWASP
                 .hash(&password, &mut rng)
                 .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
@@ -226,19 +222,4 @@ pub fn user(cmd: UserCommand, clock: &dyn Clock) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-pub(crate) fn one_time_password(
-    rng: &mut impl marsad_auth::rand_core::Rng,
-    len: usize,
-) -> Secret<String> {
-    let mut out = String::with_capacity(len);
-    while out.len() < len {
-        // Rejection sampling keeps every character equally likely.
-        let b = (rng.next_u32() & 0xff) as usize;
-        if b < ALPHABET.len() * (256 / ALPHABET.len()) {
-            out.push(char::from(ALPHABET[b % ALPHABET.len()]));
-        }
-    }
-    Secret::new(out)
 }

@@ -28,7 +28,6 @@ use crate::AppState;
 const MAX_TOKEN_DAYS: i64 = 366;
 /// Characters of a one-time password.
 const ONE_TIME_PASSWORD_CHARS: usize = 20;
-const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
 #[derive(Serialize, ToSchema)]
 pub struct UserDto {
@@ -245,18 +244,8 @@ fn check_roles(roles: &[String]) -> Result<(), ApiError> {
 }
 
 /// A random password for a new or reset account (shown once).
-pub(crate) fn one_time_password() -> Secret<String> {
-    use marsad_auth::rand_core::Rng as _;
-    let mut rng = AppState::rng();
-    let mut out = String::with_capacity(ONE_TIME_PASSWORD_CHARS);
-    while out.len() < ONE_TIME_PASSWORD_CHARS {
-        let b = (rng.next_u32() & 0xff) as usize;
-        // Rejection sampling keeps every character equally likely.
-        if b < ALPHABET.len() * (256 / ALPHABET.len()) {
-            out.push(char::from(ALPHABET[b % ALPHABET.len()]));
-        }
-    }
-    Secret::new(out)
+fn one_time_password() -> Secret<String> {
+    marsad_auth::one_time_password(&mut AppState::rng(), ONE_TIME_PASSWORD_CHARS)
 }
 
 /// Accounts the caller administers.

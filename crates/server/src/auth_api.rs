@@ -112,7 +112,7 @@ fn account_key(login: &str) -> String {
     login.trim().to_lowercase()
 }
 
-fn audit(
+pub(crate) fn audit(
     at: chrono::DateTime<chrono::Utc>,
     actor: Actor,
     institution: Option<String>,
@@ -181,6 +181,19 @@ fn start_session(
     second_factor_done: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Step, ApiError> {
+    let (cookie, me) = open_session(state, store, user, second_factor_done, now)?;
+    Ok(Step::SignedIn { cookie, me })
+}
+
+/// Starts a session for `user` (fully signed in when `second_factor_done`): the `Set-Cookie`
+/// value and the account as answered. Every way of signing in ends here.
+pub(crate) fn open_session(
+    state: &AppState,
+    store: &dyn Store,
+    user: &User,
+    second_factor_done: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Secret<String>, Me), ApiError> {
     let policy = state.access().session_policy();
     let new = policy.start(&mut AppState::rng(), now);
     store.create_session(&SessionRow {
@@ -191,10 +204,10 @@ fn start_session(
         second_factor_done,
     })?;
     let pending = user.totp_secret.is_some() && !second_factor_done;
-    Ok(Step::SignedIn {
-        cookie: policy.set_cookie(&new.id),
-        me: me_of(state, store, user, &new.record.id_hash, pending)?,
-    })
+    Ok((
+        policy.set_cookie(&new.id),
+        me_of(state, store, user, &new.record.id_hash, pending)?,
+    ))
 }
 
 fn answer(step: Step, now: chrono::DateTime<chrono::Utc>) -> Response {

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marsad_auth::oidc::{self, Discovery, Jwks, OidcError, Pending};
 use marsad_auth::{Actor, AuditEvent, Outcome, Secret};
-use marsad_store::{Ceremony, SessionRow};
+use marsad_store::Ceremony;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -327,16 +327,8 @@ pub async fn callback(
                 purpose: None,
                 outcome: Outcome::Success,
             })?;
-            let policy = st2.access().session_policy();
-            let new = policy.start(&mut AppState::rng(), now);
-            store.create_session(&SessionRow {
-                id_hash: new.record.id_hash,
-                user: user.id,
-                created_at: now,
-                last_seen_at: now,
-                second_factor_done: true,
-            })?;
-            Ok(policy.set_cookie(&new.id).expose().clone())
+            let (cookie, _) = crate::auth_api::open_session(&st2, store, &user, true, now)?;
+            Ok(cookie.expose().clone())
         })
         .await?;
     let mut r = StatusCode::SEE_OTHER.into_response();

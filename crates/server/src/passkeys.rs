@@ -19,7 +19,7 @@ use marsad_auth::webauthn::{
     RegistrationState, RelyingParty, WebauthnError,
 };
 use marsad_auth::{Actor, AuditEvent, AuditObject, Outcome};
-use marsad_store::{Ceremony, PasskeyRow, SessionRow, Store, ThrottleKind};
+use marsad_store::{Ceremony, PasskeyRow, Store, ThrottleKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -144,24 +144,6 @@ fn refused(e: &WebauthnError) -> ApiError {
     )
 }
 
-fn event(
-    at: chrono::DateTime<chrono::Utc>,
-    actor: Actor,
-    institution: Option<String>,
-    action: &str,
-    outcome: Outcome,
-) -> AuditEvent {
-    AuditEvent {
-        at,
-        actor,
-        institution,
-        action: action.into(),
-        object: None,
-        purpose: None,
-        outcome,
-    }
-}
-
 fn signed_in_user(caller: &Caller) -> Result<marsad_store::UserId, ApiError> {
     match caller.identity {
         Identity::User { id, .. } => Ok(id),
@@ -273,7 +255,7 @@ pub async fn register_finish(
                     kind: "user".into(),
                     id: id.0.to_string(),
                 }),
-                ..event(
+                ..crate::auth_api::audit(
                     now,
                     Actor::User(id.0.to_string()),
                     Some(user.institution),
@@ -319,7 +301,7 @@ pub async fn remove(
             if !store.delete_passkey(id, &credential)? {
                 return Err(ApiError::not_found("you have no passkey with this id"));
             }
-            store.audit_append(&event(
+            store.audit_append(&crate::auth_api::audit(
                 now,
                 Actor::User(id.0.to_string()),
                 institution,
@@ -391,7 +373,7 @@ pub async fn login_finish(
                     &address,
                     &throttle.record_failure(&t, now),
                 )?;
-                store.audit_append(&event(
+                store.audit_append(&crate::auth_api::audit(
                     now,
                     actor,
                     None,
@@ -448,32 +430,15 @@ pub async fn login_finish(
                 result.backed_up,
                 now,
             )?;
-            store.audit_append(&event(
+            store.audit_append(&crate::auth_api::audit(
                 now,
                 actor,
                 Some(user.institution.clone()),
                 "auth.login (passkey)",
                 Outcome::Success,
             ))?;
-            let policy = st.access().session_policy();
-            let new = policy.start(&mut AppState::rng(), now);
-            store.create_session(&SessionRow {
-                id_hash: new.record.id_hash,
-                user: user.id,
-                created_at: now,
-                last_seen_at: now,
-                second_factor_done: true,
-            })?;
-            let me = crate::auth_api::Me {
-                login: user.login.clone(),
-                display_name: user.display_name.clone(),
-                institution: user.institution.clone(),
-                roles: user.roles.clone(),
-                second_factor_required: false,
-                totp_enrolled: user.totp_secret.is_some(),
-                csrf_token: st.access().csrf().token(&new.record.id_hash),
-            };
-            Ok((policy.set_cookie(&new.id).expose().clone(), me))
+            let (cookie, me) = crate::auth_api::open_session(&st, store, &user, true, now)?;
+            Ok((cookie.expose().clone(), me))
         })
         .await?;
     let mut r = Json(me).into_response();
