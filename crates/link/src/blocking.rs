@@ -1,18 +1,21 @@
 //! Blocking: which pairs are compared at all. Each rule puts records with the same block key
 //! in one block; every pair inside a block is a candidate; the rules' pairs are unioned.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use crate::record::Record;
+use crate::record::{Record, Sex};
 
 /// A blocking rule: its name and its block key (`None`: the record is in no block of the rule).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlockRule {
-    /// Coarse keys of the given name (first part) and the family name, in either order.
+    /// Coarse keys of the given name (first part) and the family name, in either order, and
+    /// the sex.
     GivenFamilyCoarse,
-    /// Family name key and year of birth.
+    /// Family name key, year of birth and sex.
     FamilyYear,
-    /// Document number.
+    /// Document number, up to one edit: a record is in the block of its number and in the
+    /// blocks of its number with one character left out, so two numbers one substitution,
+    /// insertion, deletion or neighbour swap apart share a block (a clerk's typo).
     Document,
     /// Given name key (first part) and full date of birth.
     GivenBirthDate,
@@ -22,11 +25,15 @@ pub enum BlockRule {
     BirthDatePostcode,
     /// Coarse given name and father's name with year of birth (catches a changed family name).
     GivenFatherYear,
+    /// Coarse keys of the given name (first part) and the family name, in either order, the
+    /// sex and the year of birth, up to one year apart: how the records of a frequent name,
+    /// whose [`BlockRule::GivenFamilyCoarse`] block is too large, still meet.
+    GivenFamilyYear,
 }
 
 impl BlockRule {
     /// Every rule, in report order.
-    pub const ALL: [BlockRule; 7] = [
+    pub const ALL: [BlockRule; 8] = [
         BlockRule::GivenFamilyCoarse,
         BlockRule::FamilyYear,
         BlockRule::Document,
@@ -34,30 +41,81 @@ impl BlockRule {
         BlockRule::Phone,
         BlockRule::BirthDatePostcode,
         BlockRule::GivenFatherYear,
+        BlockRule::GivenFamilyYear,
     ];
 
     /// The name shown in the summary.
     pub fn name(self) -> &'static str {
         match self {
-            BlockRule::GivenFamilyCoarse => "given+family (coarse)",
-            BlockRule::FamilyYear => "family+birth year",
-            BlockRule::Document => "document number",
+            BlockRule::GivenFamilyCoarse => "given+family (coarse)+sex",
+            BlockRule::FamilyYear => "family+birth year+sex",
+            BlockRule::Document => "document number (one edit)",
             BlockRule::GivenBirthDate => "given+birth date",
             BlockRule::Phone => "phone",
             BlockRule::BirthDatePostcode => "birth date+postcode",
             BlockRule::GivenFatherYear => "given+father+birth year",
+            BlockRule::GivenFamilyYear => "given+family (coarse)+sex+year±1",
         }
     }
 
-    /// The block key of a record under this rule.
-    pub fn key(self, r: &Record) -> Option<String> {
+    /// Every block key of a record under this rule, each once: the rule's key; for the two
+    /// rules with the largest blocks ([`BlockRule::GivenFamilyCoarse`],
+    /// [`BlockRule::FamilyYear`]) the key with the sex, which halves their pairs (a record of
+    /// unknown sex is in the blocks of both); for [`BlockRule::Document`] also the number with
+    /// one character left out (numbers of at least six characters).
+    pub fn keys(self, r: &Record) -> Vec<String> {
+        let Some(key) = self.key(r) else {
+            return Vec::new();
+        };
+        match self {
+            BlockRule::GivenFamilyCoarse | BlockRule::FamilyYear => match r.sex {
+                Some(Sex::Male) => vec![format!("{key}|M")],
+                Some(Sex::Female) => vec![format!("{key}|F")],
+                None => vec![format!("{key}|M"), format!("{key}|F")],
+            },
+            BlockRule::GivenFamilyYear => {
+                let sexes: &[&str] = match r.sex {
+                    Some(Sex::Male) => &["M"],
+                    Some(Sex::Female) => &["F"],
+                    None => &["M", "F"],
+                };
+                let Some(year) = r.birth.year else {
+                    return Vec::new();
+                };
+                sexes
+                    .iter()
+                    .flat_map(|s| {
+                        [
+                            format!("{key}|{s}|{year}"),
+                            format!("{key}|{s}|{}", year + 1),
+                        ]
+                    })
+                    .collect()
+            }
+            BlockRule::Document if key.len() >= DOCUMENT_VARIANTS_MIN_LENGTH => {
+                let mut keys = vec![key.clone()];
+                for (i, c) in key.char_indices() {
+                    let variant = format!("{}{}", &key[..i], &key[i + c.len_utf8()..]);
+                    if !keys.contains(&variant) {
+                        keys.push(variant);
+                    }
+                }
+                keys
+            }
+            _ => vec![key],
+        }
+    }
+
+    /// The rule's key of a record, before [`BlockRule::keys`] adds the sex or the document's
+    /// variants.
+    fn key(self, r: &Record) -> Option<String> {
         let date = || {
             r.birth
                 .is_full()
                 .then(|| format!("{:?}-{:?}-{:?}", r.birth.year, r.birth.month, r.birth.day))
         };
         match self {
-            BlockRule::GivenFamilyCoarse => {
+            BlockRule::GivenFamilyCoarse | BlockRule::GivenFamilyYear => {
                 // Order-free, so that swapped given and family names meet.
                 let (g, f) = (
                     r.given.as_ref()?.first_coarse(),
@@ -87,6 +145,10 @@ impl BlockRule {
     }
 }
 
+/// Document numbers this long or longer also block by their one-edit variants (shorter ones
+/// would meet too many other numbers by chance).
+const DOCUMENT_VARIANTS_MIN_LENGTH: usize = 6;
+
 /// What one rule produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleReport {
@@ -115,25 +177,53 @@ pub fn block_hash(rule: BlockRule, key: &str) -> u64 {
     h
 }
 
-/// Every block key of a record (one per rule that gives it a key), hashed by [`block_hash`];
-/// none for a record that is not usable (never linked on nothing).
+/// Every block key of a record (one or more per rule that gives it a key), hashed by
+/// [`block_hash`]; none for a record that is not usable (never linked on nothing).
 pub fn block_keys(r: &Record) -> Vec<u64> {
     if !r.is_usable() {
         return Vec::new();
     }
     BlockRule::ALL
         .iter()
-        .filter_map(|&rule| rule.key(r).map(|k| block_hash(rule, &k)))
+        .flat_map(|&rule| rule.keys(r).into_iter().map(move |k| block_hash(rule, &k)))
         .collect()
+}
+
+/// The largest blocks paired: blocks with more records are skipped (and reported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockCaps {
+    /// Any rule's blocks (`LinkConfig::max_block_size`).
+    pub any: usize,
+    /// The blocks of [`BlockRule::GivenFamilyCoarse`], on the names alone
+    /// (`LinkConfig::max_name_block_size`).
+    pub names_only: usize,
+}
+
+impl BlockCaps {
+    /// The caps of a configuration.
+    pub fn of(config: &crate::LinkConfig) -> BlockCaps {
+        BlockCaps {
+            any: config.max_block_size,
+            names_only: config.max_name_block_size,
+        }
+    }
+
+    /// One cap for every rule.
+    pub fn all(cap: usize) -> BlockCaps {
+        BlockCaps {
+            any: cap,
+            names_only: cap,
+        }
+    }
 }
 
 /// The candidate pairs (`i < j`, sorted, unique) of the usable records, and each rule's report.
 pub fn candidate_pairs(
     records: &[Record],
     usable: &[bool],
-    max_block_size: usize,
+    caps: BlockCaps,
 ) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
-    pairs_where(records, usable, max_block_size, &HashSet::new(), 0)
+    pairs_where(records, usable, caps, &HashSet::new(), 0)
 }
 
 /// The candidate pairs of an incremental run: records `first_new..` are new, the others
@@ -144,64 +234,78 @@ pub fn candidate_pairs(
 pub fn incremental_pairs(
     records: &[Record],
     usable: &[bool],
-    max_block_size: usize,
+    caps: BlockCaps,
     oversized: &HashSet<u64>,
     first_new: usize,
 ) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
-    pairs_where(records, usable, max_block_size, oversized, first_new)
+    pairs_where(records, usable, caps, oversized, first_new)
 }
 
 fn pairs_where(
     records: &[Record],
     usable: &[bool],
-    max_block_size: usize,
+    caps: BlockCaps,
     oversized: &HashSet<u64>,
     first_new: usize,
 ) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
     let first_new = u32::try_from(first_new).unwrap_or(u32::MAX);
     let mut all: Vec<u64> = Vec::new();
     let mut reports = Vec::new();
+    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(records.len());
+    let mut rule_pairs: Vec<u64> = Vec::new();
     for rule in BlockRule::ALL {
-        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
+        // Each record's block (by hashed key), sorted: a block is a run of one hash, its
+        // members in record order (the new ones, if any, last).
+        keyed.clear();
         for (i, r) in records.iter().enumerate() {
             if !usable[i] {
                 continue;
             }
-            if let (Some(key), Ok(i)) = (rule.key(r), u32::try_from(i)) {
-                blocks.entry(block_hash(rule, &key)).or_default().push(i);
+            if let Ok(i) = u32::try_from(i) {
+                for key in rule.keys(r) {
+                    keyed.push((block_hash(rule, &key), i));
+                }
             }
         }
+        keyed.sort_unstable();
+        keyed.dedup();
         let mut report = RuleReport {
             rule,
             pairs: 0,
             skipped_blocks: 0,
             skipped_records: 0,
         };
-        for (key, members) in &blocks {
-            if members.len() < 2 {
+        for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+            if block.len() < 2 {
                 continue;
             }
-            if members.len() > max_block_size || oversized.contains(key) {
+            let cap = if rule == BlockRule::GivenFamilyCoarse {
+                caps.names_only
+            } else {
+                caps.any
+            };
+            if block.len() > cap || oversized.contains(&block[0].0) {
                 report.skipped_blocks += 1;
-                report.skipped_records += members.len() as u64;
+                report.skipped_records += block.len() as u64;
                 continue;
             }
-            // Members are in record order: the new ones (if any) come last.
-            for (x, &a) in members.iter().enumerate() {
-                for &b in &members[x + 1..] {
-                    if b < first_new {
-                        continue;
+            for (x, &(_, a)) in block.iter().enumerate() {
+                for &(_, b) in &block[x + 1..] {
+                    if b >= first_new {
+                        rule_pairs.push((u64::from(a) << 32) | u64::from(b));
                     }
-                    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-                    all.push((u64::from(lo) << 32) | u64::from(hi));
-                    report.pairs += 1;
                 }
             }
         }
+        // A pair can meet in two blocks of one rule (two records of unknown sex).
+        rule_pairs.sort_unstable();
+        rule_pairs.dedup();
+        report.pairs = rule_pairs.len() as u64;
+        all.append(&mut rule_pairs);
         reports.push(report);
-        all.sort_unstable();
-        all.dedup();
     }
+    all.sort_unstable();
+    all.dedup();
     let pairs = all
         .into_iter()
         .map(|p| ((p >> 32) as u32, (p & 0xffff_ffff) as u32))
@@ -233,15 +337,16 @@ mod tests {
             rec("", "", "", ""),
         ];
         let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
-        let (pairs, reports) = candidate_pairs(&records, &usable, 10);
+        let (pairs, reports) = candidate_pairs(&records, &usable, BlockCaps::all(10));
         assert_eq!(pairs, vec![(0, 1), (0, 2)]);
         let by = |r: BlockRule| reports.iter().find(|x| x.rule == r).unwrap().pairs;
         assert_eq!(by(BlockRule::GivenFamilyCoarse), 1);
         assert_eq!(by(BlockRule::FamilyYear), 1);
         assert_eq!(by(BlockRule::Document), 1);
-        let (pairs, reports) = candidate_pairs(&records, &usable, 1);
+        let (pairs, reports) = candidate_pairs(&records, &usable, BlockCaps::all(1));
         assert!(pairs.is_empty());
-        assert_eq!(reports[0].skipped_blocks, 1);
+        // Records of unknown sex are in the given+family blocks of both sexes.
+        assert_eq!(reports[0].skipped_blocks, 2);
     }
 
     #[test]
@@ -253,14 +358,21 @@ mod tests {
             rec("Ali", "Gharbi", "1990-01-01", "A1"),
         ];
         let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
-        let (all, _) = candidate_pairs(&records, &usable, 10);
+        let (all, _) = candidate_pairs(&records, &usable, BlockCaps::all(10));
         assert_eq!(all, vec![(0, 1), (0, 2), (0, 3), (1, 2)]);
         // Records 0 and 1 are numbered: their pair is not compared again.
-        let (pairs, _) = incremental_pairs(&records, &usable, 10, &HashSet::new(), 2);
+        let (pairs, _) =
+            incremental_pairs(&records, &usable, BlockCaps::all(10), &HashSet::new(), 2);
         assert_eq!(pairs, vec![(0, 2), (0, 3), (1, 2)]);
         // The document block is larger than the cap in the store.
         let doc = block_hash(BlockRule::Document, "A1");
-        let (pairs, reports) = incremental_pairs(&records, &usable, 10, &HashSet::from([doc]), 2);
+        let (pairs, reports) = incremental_pairs(
+            &records,
+            &usable,
+            BlockCaps::all(10),
+            &HashSet::from([doc]),
+            2,
+        );
         assert_eq!(pairs, vec![(0, 2), (1, 2)]);
         let skipped: u64 = reports.iter().map(|r| r.skipped_blocks).sum();
         assert_eq!(skipped, 1);
@@ -270,5 +382,31 @@ mod tests {
             block_hash(BlockRule::Document, "A1"),
             block_hash(BlockRule::Phone, "A1")
         );
+    }
+
+    /// Two document numbers a clerk's typo apart share a block; numbers that differ more, or
+    /// short numbers one edit apart, do not.
+    #[test]
+    fn document_numbers_one_edit_apart_share_a_block() {
+        let check = |a: &str, b: &str, together: bool| {
+            let records = vec![rec("", "", "", a), rec("", "", "", b)];
+            let usable = vec![true, true];
+            let (pairs, _) = candidate_pairs(&records, &usable, BlockCaps::all(10));
+            assert_eq!(!pairs.is_empty(), together, "{a} / {b}");
+        };
+        check("AB123456", "AB123456", true);
+        check("AB123456", "AB123457", true); // one character changed
+        check("AB123456", "AB124356", true); // two neighbours swapped
+        check("AB123456", "AB12356", true); // one left out
+        check("AB123456", "AB1234567", true); // one added
+        check("AB123456", "AB654321", false);
+        check("AB123456", "AB123465", true);
+        check("AB123456", "AC123465", false); // two edits
+        check("12345", "12346", false); // too short for variants
+                                        // A number with repeated characters is in each of its blocks once: no pair with
+                                        // itself.
+        let records = vec![rec("", "", "", "11111111")];
+        let (pairs, _) = candidate_pairs(&records, &[true], BlockCaps::all(10));
+        assert!(pairs.is_empty());
     }
 }

@@ -129,9 +129,12 @@ pub fn name_level(a: &Name, b: &Name) -> u8 {
         return 0;
     }
     let sim = jaro_winkler(&a.key, &b.key);
-    let contained = a.key.split(' ').any(|p| b.key.split(' ').any(|q| p == q))
-        && (a.key.contains(' ') || b.key.contains(' '));
-    if sim >= 0.92 || contained {
+    if sim >= 0.92 {
+        return 1;
+    }
+    let contained = (a.key.contains(' ') || b.key.contains(' '))
+        && a.key.split(' ').any(|p| b.key.split(' ').any(|q| p == q));
+    if contained {
         1
     } else if sim >= 0.8 {
         2
@@ -254,8 +257,7 @@ fn given_family(a: &Record, b: &Record) -> (u8, u8) {
     let f = opt(a.family.as_ref(), b.family.as_ref(), name_level);
     if g != NULL && f != NULL && (g > 1 || f > 1) {
         let x = opt(a.given.as_ref(), b.family.as_ref(), name_level);
-        let y = opt(a.family.as_ref(), b.given.as_ref(), name_level);
-        if x <= 1 && y <= 1 {
+        if x <= 1 && opt(a.family.as_ref(), b.given.as_ref(), name_level) <= 1 {
             return (1, 1);
         }
     }

@@ -25,6 +25,12 @@ pub struct LinkConfig {
     /// Blocks with more records than this are skipped (and reported): a block of n records
     /// yields n(n-1)/2 pairs.
     pub max_block_size: usize,
+    /// Blocks on the names alone (coarse given and family name, no date of birth) with more
+    /// records than this are skipped: the records of such a frequent name meet in its blocks
+    /// by year of birth instead (two years or more apart, records of a frequent name are more
+    /// likely namesakes than one person). Rare names, whose blocks are small, still meet
+    /// whatever their dates (a mistyped year).
+    pub max_name_block_size: usize,
     /// Bound, in bits, of the term-frequency adjustment of an exact name match (both ways).
     pub tf_adjustment_max: f64,
     /// The weight of a given-name disagreement is at most this (siblings and twins share
@@ -76,6 +82,7 @@ impl Default for LinkConfig {
             u_sample_pairs: 1_000_000,
             em_iterations: 12,
             max_block_size: 500,
+            max_name_block_size: 20,
             tf_adjustment_max: 6.0,
             given_mismatch_max_weight: -60.0,
             family_mismatch_max_weight: -20.0,
@@ -122,8 +129,8 @@ impl LinkConfig {
         if self.review_threshold > self.link_threshold {
             return bad("review_threshold must not exceed link_threshold");
         }
-        if self.max_block_size < 2 {
-            return bad("max_block_size must be at least 2");
+        if self.max_block_size < 2 || self.max_name_block_size < 2 {
+            return bad("max_block_size and max_name_block_size must be at least 2");
         }
         if self.merge_check_members == 0 {
             return bad("merge_check_members must be at least 1");

@@ -6,9 +6,10 @@
 //! ([`Comparison`], [`compare`]); a **Fellegi–Sunter model estimated without labels**
 //! ([`Model`]: u from seeded random pairs, m and λ by EM, match weights log2(m/u),
 //! term-frequency adjustment of exact name matches); the three **outcomes** per pair
-//! ([`Outcome`]: link, clerical review, no link); **clustering guarded against chaining**
-//! (module `cluster` documents the rule); every score **explainable** ([`Model::explain`]).
-//! [`link`] runs it all.
+//! ([`Outcome`]: link, clerical review, no link), with **ambiguous links** made reviews
+//! (module `ambiguity`: a record that links about as well to two different people); **clustering
+//! guarded against chaining** (module `cluster` documents the rule); every score
+//! **explainable** ([`Model::explain`]). [`link`] runs it all.
 //!
 //! For the store's unified numbers: [`link_labelled`] takes clerks' decisions ([`Label`]) as
 //! labels of the estimation and as decisions of their pairs; [`link_incremental`] links new
@@ -43,6 +44,10 @@
 //!   a rare one (log2(u_exact / frequency), bounded by `tf_adjustment_max`), and the whole
 //!   name (given|family|father) is bounded by its own frequency: Mohamed Ben Ali son of Ali is
 //!   one frequent name, not three agreements;
+//! - **a name concentrated in some years makes its date say less**: when the whole names
+//!   agree, the date's weight loses the association of the name with that year or day
+//!   (log2 P(date | name) / P(date), shrunk for names seen on few records): the many
+//!   محمد بن علي born 1986–1989 of a register are told apart less by their year;
 //! - **a household's contact fields count once**: only the strongest agreement among phone,
 //!   address, locality and postcode ([`CONTACT_GROUP`]);
 //! - **the source is a comparison too**: EM learns how rarely one source holds two records of
@@ -50,8 +55,17 @@
 //!   border record.
 //!
 //! The clustering guard against chaining is documented in module `cluster` and in
-//! [`cluster()`].
+//! [`cluster()`]; what a link loses to rival candidates of its records, in module `ambiguity`
+//! and [`ScoredPair::ambiguity`].
+//!
+//! # Estimation in a large register
+//! m is estimated in training sessions (pairs sharing a document number; pairs sharing a
+//! rare whole name and a full date of birth; pairs sharing a rare whole name), never on pairs
+//! that share a frequent name: at a million records most pairs sharing a frequent name and a
+//! birth date are namesakes, and EM over them learns that one person's records often carry
+//! two passport numbers (see [`estimate_m`]).
 
+mod ambiguity;
 mod blocking;
 mod cluster;
 mod compare;
@@ -61,7 +75,7 @@ mod record;
 mod rng;
 
 pub use blocking::{
-    block_hash, block_keys, candidate_pairs, incremental_pairs, BlockRule, RuleReport,
+    block_hash, block_keys, candidate_pairs, incremental_pairs, BlockCaps, BlockRule, RuleReport,
 };
 pub use cluster::{cluster, cluster_constrained, Clustering, Constraints};
 pub use compare::{
@@ -71,7 +85,7 @@ pub use compare::{
 pub use config::LinkConfig;
 pub use model::{
     em, estimate_m, estimate_m_labelled, estimate_u, estimate_u_labelled, initial_m, patterns,
-    Explanation, Model, Probabilities, Term, CONTACT_GROUP,
+    Explanation, Model, Probabilities, RecordTerms, Term, CONTACT_GROUP,
 };
 pub use record::{BirthDate, Name, PersonRow, Record, Sex};
 pub use rng::SplitMix64;
@@ -113,7 +127,12 @@ impl Outcome {
 pub struct ScoredPair {
     pub a: u32,
     pub b: u32,
+    /// The model's score of the two records ([`Model::explain`] adds it up).
     pub score: f64,
+    /// What a link's score loses to rival candidates of its records that are other people
+    /// (bits, 0 for none; module `ambiguity`): a pair scoring at least the link threshold is
+    /// a link only if `score - ambiguity` still is, else it goes to clerical review.
+    pub ambiguity: f64,
     pub outcome: Outcome,
 }
 
@@ -212,31 +231,62 @@ const RARE_NAME_RECORDS: u32 = 8;
 
 /// For each pair: both records carry the same given and family name keys, and that name is
 /// rare (at most [`RARE_NAME_RECORDS`] records).
-fn rare_name_pairs(records: &[Record], usable: &[u32], pairs: &[(u32, u32)]) -> Vec<bool> {
-    let full = |r: &Record| -> Option<String> {
-        Some(format!(
-            "{}|{}",
-            r.given.as_ref()?.key,
-            r.family.as_ref()?.key
-        ))
-    };
-    let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+fn rare_name_pairs(
+    records: &[Record],
+    usable: &[u32],
+    pairs: &[(u32, u32)],
+    threads: usize,
+) -> Vec<bool> {
+    // Each record's whole name (given|family) as a number, then how many records carry it.
+    let mut ids: std::collections::HashMap<(&str, &str), u32> = std::collections::HashMap::new();
+    let mut name_of: Vec<u32> = vec![u32::MAX; records.len()];
+    let mut counts: Vec<u32> = Vec::new();
     for &i in usable {
-        if let Some(k) = full(&records[i as usize]) {
-            *counts.entry(k).or_default() += 1;
+        let r = &records[i as usize];
+        if let (Some(g), Some(f)) = (&r.given, &r.family) {
+            let next = ids.len() as u32;
+            let id = *ids.entry((g.key.as_str(), f.key.as_str())).or_insert(next);
+            if id == next {
+                counts.push(0);
+            }
+            counts[id as usize] += 1;
+            name_of[i as usize] = id;
         }
     }
-    pairs
-        .iter()
-        .map(
-            |&(a, b)| match (full(&records[a as usize]), full(&records[b as usize])) {
-                (Some(x), Some(y)) if x == y => {
-                    counts.get(&x).copied().unwrap_or(0) <= RARE_NAME_RECORDS
-                }
-                _ => false,
-            },
-        )
-        .collect()
+    // Only the rare names keep their number.
+    for id in name_of.iter_mut() {
+        if *id != u32::MAX && counts[*id as usize] > RARE_NAME_RECORDS {
+            *id = u32::MAX;
+        }
+    }
+    par_map(pairs, threads, |&(a, b)| {
+        let x = name_of[a as usize];
+        x != u32::MAX && x == name_of[b as usize]
+    })
+}
+
+/// Sets each link's ambiguity (module `ambiguity`) and turns the links it leaves below the
+/// link threshold into reviews; returns the links as `(score - ambiguity, a, b)` for
+/// clustering (the clearest first).
+fn disambiguate(
+    scored: &mut [ScoredPair],
+    config: &LinkConfig,
+    same_person: impl Fn(u32, u32) -> bool,
+) -> Vec<(f64, u32, u32)> {
+    let ambiguity = ambiguity::ambiguity(scored, same_person);
+    let mut links = Vec::new();
+    for (p, amb) in scored.iter_mut().zip(ambiguity) {
+        p.ambiguity = amb;
+        if p.outcome != Outcome::Link {
+            continue;
+        }
+        if p.score - amb >= config.link_threshold {
+            links.push((p.score - amb, p.a, p.b));
+        } else {
+            p.outcome = Outcome::Review;
+        }
+    }
+    links
 }
 
 /// Links the records: blocking, comparison, model estimation, scoring, clustering.
@@ -283,7 +333,7 @@ pub fn link_labelled(
     let (same, different) = split_labels(labels, records.len());
 
     progress.phase("blocking", 0);
-    let (pairs, rules) = candidate_pairs(records, &usable, config.max_block_size);
+    let (pairs, rules) = candidate_pairs(records, &usable, BlockCaps::of(config));
 
     progress.phase("comparing", pairs.len() as u64);
     let threads = config.threads();
@@ -296,7 +346,7 @@ pub fn link_labelled(
     }
 
     progress.phase("estimating", 0);
-    let rare_name = rare_name_pairs(records, &usable_idx, &pairs);
+    let rare_name = rare_name_pairs(records, &usable_idx, &pairs, threads);
     let labelled: Vec<(Levels, bool)> = same
         .iter()
         .map(|p| (p, true))
@@ -309,36 +359,54 @@ pub fn link_labelled(
     progress.phase("scoring", pairs.len() as u64);
     let decided: std::collections::HashSet<(u32, u32)> =
         same.iter().chain(&different).copied().collect();
+    let terms: Vec<RecordTerms> = par_map(records, threads, |r| model.terms(r));
     let mut scored = Vec::new();
-    let mut links = Vec::new();
-    for (k, (&(a, b), l)) in pairs.iter().zip(&levels).enumerate() {
-        if (k + 1) % CHUNK == 0 {
-            progress.advance(CHUNK as u64);
+    let mut k = 0;
+    for chunk in pairs.chunks(CHUNK * 64) {
+        let indexed: Vec<(&(u32, u32), usize)> = chunk.iter().zip(k..).collect();
+        let scores = par_map(&indexed, threads, |&(&(a, b), i)| {
+            model.score_terms(&terms[a as usize], &terms[b as usize], &levels[i])
+        });
+        for (&(a, b), score) in chunk.iter().zip(scores) {
+            if decided.contains(&(a, b)) {
+                continue;
+            }
+            let outcome = Outcome::of(score, config);
+            if outcome != Outcome::NoLink {
+                scored.push(ScoredPair {
+                    a,
+                    b,
+                    score,
+                    ambiguity: 0.0,
+                    outcome,
+                });
+            }
         }
-        if decided.contains(&(a, b)) {
-            continue;
-        }
-        let score = model.score_levels(&records[a as usize], &records[b as usize], l);
-        let outcome = Outcome::of(score, config);
-        if outcome != Outcome::NoLink {
-            scored.push(ScoredPair {
-                a,
-                b,
-                score,
-                outcome,
-            });
-        }
-        if outcome == Outcome::Link {
-            links.push((score, a, b));
-        }
+        k += chunk.len();
+        progress.advance(chunk.len() as u64);
     }
     drop(levels);
+    let same_set: std::collections::HashSet<(u32, u32)> = same.iter().copied().collect();
+    let different_set: std::collections::HashSet<(u32, u32)> = different.iter().copied().collect();
+    let links = disambiguate(&mut scored, config, |x, y| {
+        let key = (x.min(y), x.max(y));
+        if same_set.contains(&key) {
+            true
+        } else if different_set.contains(&key) {
+            false
+        } else {
+            let (a, b) = (x as usize, y as usize);
+            model.score_terms(&terms[a], &terms[b], &compare(&records[a], &records[b]))
+                >= config.merge_pair_min
+        }
+    });
     for &(a, b) in &same {
         let score = model.score(&records[a as usize], &records[b as usize]);
         scored.push(ScoredPair {
             a,
             b,
             score,
+            ambiguity: 0.0,
             outcome: Outcome::Link,
         });
     }
@@ -347,7 +415,10 @@ pub fn link_labelled(
     let clustering = cluster_constrained(
         records.len(),
         &links,
-        |x, y| model.score(&records[x as usize], &records[y as usize]),
+        |x, y| {
+            let (a, b) = (x as usize, y as usize);
+            model.score_terms(&terms[a], &terms[b], &compare(&records[a], &records[b]))
+        },
         config.merge_mean_min,
         config.merge_pair_min,
         config.merge_check_members,
@@ -417,7 +488,7 @@ pub fn link_incremental(
     let (pairs, rules) = incremental_pairs(
         records,
         &usable,
-        config.max_block_size,
+        BlockCaps::of(config),
         oversized,
         first_new,
     );
@@ -426,15 +497,16 @@ pub fn link_incremental(
     let decided: std::collections::HashSet<(u32, u32)> =
         same.iter().chain(&different).copied().collect();
     let threads = config.threads();
+    let terms: Vec<RecordTerms> = par_map(records, threads, |r| model.terms(r));
     let mut scores: Vec<f64> = Vec::with_capacity(pairs.len());
     for chunk in pairs.chunks(CHUNK * 64) {
         scores.extend(par_map(chunk, threads, |&(a, b)| {
-            model.score(&records[a as usize], &records[b as usize])
+            let (x, y) = (&records[a as usize], &records[b as usize]);
+            model.score_terms(&terms[a as usize], &terms[b as usize], &compare(x, y))
         }));
         progress.advance(chunk.len() as u64);
     }
     let mut scored = Vec::new();
-    let mut links = Vec::new();
     for (&(a, b), &score) in pairs.iter().zip(&scores) {
         if decided.contains(&(a, b)) {
             continue;
@@ -445,18 +517,39 @@ pub fn link_incremental(
                 a,
                 b,
                 score,
+                ambiguity: 0.0,
                 outcome,
             });
         }
-        if outcome == Outcome::Link {
-            links.push((score, a, b));
-        }
     }
+    let same_set: std::collections::HashSet<(u32, u32)> = same.iter().copied().collect();
+    let different_set: std::collections::HashSet<(u32, u32)> = different.iter().copied().collect();
+    let known_of = |x: u32| known.get(x as usize).copied().flatten();
+    let links = disambiguate(&mut scored, config, |x, y| {
+        let key = (x.min(y), x.max(y));
+        if same_set.contains(&key) {
+            return true;
+        }
+        if different_set.contains(&key) {
+            return false;
+        }
+        match (known_of(x), known_of(y)) {
+            // Two known persons are no rivals here: a new record linking to both joins the
+            // best and the other link is a conflict, for review (module `cluster`).
+            (Some(_), Some(_)) => true,
+            _ => {
+                let (a, b) = (x as usize, y as usize);
+                model.score_terms(&terms[a], &terms[b], &compare(&records[a], &records[b]))
+                    >= config.merge_pair_min
+            }
+        }
+    });
     for &(a, b) in &same {
         scored.push(ScoredPair {
             a,
             b,
             score: model.score(&records[a as usize], &records[b as usize]),
+            ambiguity: 0.0,
             outcome: Outcome::Link,
         });
     }
@@ -465,7 +558,10 @@ pub fn link_incremental(
     let clustering = cluster_constrained(
         records.len(),
         &links,
-        |x, y| model.score(&records[x as usize], &records[y as usize]),
+        |x, y| {
+            let (a, b) = (x as usize, y as usize);
+            model.score_terms(&terms[a], &terms[b], &compare(&records[a], &records[b]))
+        },
         config.merge_mean_min,
         config.merge_pair_min,
         config.merge_check_members,

@@ -30,6 +30,14 @@ pub struct Model {
     /// How often each whole name occurs: given|family and given|family|father keys (relative
     /// to the records holding a given|family key).
     whole_name: Frequencies,
+    /// How often each whole name (given|family) carries each year of birth, and each full
+    /// date of birth (`name|date` counted, `name` alone not), and how often each year and
+    /// each full date occur among the records with a whole name: the name–date association
+    /// ([`association`]).
+    name_year: Frequencies,
+    years: Frequencies,
+    name_day: Frequencies,
+    days: Frequencies,
     tf_max: f64,
     /// The comparisons whose full disagreement is capped (near a veto) when the document
     /// does not agree, and the cap.
@@ -54,6 +62,11 @@ impl Frequencies {
         if counted {
             self.total += 1;
         }
+    }
+
+    /// How many times `key` was added.
+    fn count(&self, key: &str) -> u64 {
+        self.counts.get(key).copied().unwrap_or(0)
     }
 
     /// The relative frequency of `key`; `None` when never seen.
@@ -264,13 +277,43 @@ fn pooled(counts: &[&Vec<Vec<f64>>], init_m: &[Vec<f64>]) -> Vec<Vec<f64>> {
 /// Probabilities per comparison and level (`p[comparison][level]`).
 pub type Probabilities = Vec<Vec<f64>>;
 
-/// Sessions: pairs agreeing exactly on a document number, on a full date of birth, or on
-/// given and family name.
-const SESSIONS: &[&[Comparison]] = &[
-    &[Comparison::Document],
-    &[Comparison::BirthDate],
-    &[Comparison::Given, Comparison::Family],
+/// A training session of [`estimate_m`]: the candidate pairs agreeing exactly on `on` (and,
+/// with `rare_names`, whose given and family name are rare together), EM over the other
+/// comparisons.
+struct Session {
+    on: &'static [Comparison],
+    rare_names: bool,
+}
+
+/// Sessions: pairs agreeing exactly on a document number; on a rare whole name and a full date
+/// of birth; on a rare whole name.
+const SESSIONS: &[Session] = &[
+    Session {
+        on: &[Comparison::Document],
+        rare_names: false,
+    },
+    Session {
+        on: &[Comparison::BirthDate, Comparison::Given, Comparison::Family],
+        rare_names: true,
+    },
+    Session {
+        on: &[Comparison::Given, Comparison::Family],
+        rare_names: true,
+    },
 ];
+
+/// Bounds of λ, the share of matches among the candidate pairs. At most 0.9 (a prior of 3.2
+/// bits), so the prior alone is never a link: on FEBRL3, where nine candidate pairs in ten
+/// are duplicates, λ is 0.87; on the mixed registers it is a few per cent.
+const LAMBDA_MIN: f64 = 1e-4;
+const LAMBDA_MAX: f64 = 0.9;
+
+/// λ's estimate is drawn towards `LAMBDA_PRIOR` as if `LAMBDA_PRIOR_PAIRS` more candidate pairs
+/// had been seen, one in ten a match: nothing on a register of thousands of pairs, but a
+/// register of a few records without one duplicate among them does not conclude that
+/// records never match (and that a new source's records of its people must not link).
+const LAMBDA_PRIOR: f64 = 0.1;
+const LAMBDA_PRIOR_PAIRS: f64 = 20.0;
 
 /// Fewest pairs a session needs for its estimates to be used.
 const SESSION_MIN_PAIRS: u64 = 20;
@@ -282,14 +325,19 @@ const SESSION_MIN_PAIRS: u64 = 20;
 /// EM over all candidate pairs with every comparison at once tends to call everything a match
 /// (the pairs that blocking brought together agree on a lot); within a session, the
 /// comparisons that blocking did not choose separate the classes. Then λ is estimated over all
-/// candidate pairs with m and u fixed, and bounded to [1e-4, 0.5]. Also returns the m of the
-/// document session alone (pairs sharing a document number are almost all one person: the
-/// cleanest view of how often one person's records disagree), when it had enough pairs.
+/// candidate pairs with m and u fixed, and bounded to [`LAMBDA_MIN`, `LAMBDA_MAX`]. Also
+/// returns the m of the document session alone (pairs sharing a document number are almost
+/// all one person: the cleanest view of how often one person's records disagree), when it had
+/// enough pairs.
 ///
-/// The session on names takes only `rare_name_patterns`: pairs whose given and family name
-/// are rare together (the pipeline passes pairs whose name occurs on few records), since
-/// among the pairs sharing a frequent name (محمد بن علي) most are namesakes, and EM would
-/// learn that one person's records often disagree on the date of birth.
+/// The sessions on names and on dates take only `rare_name_patterns`: pairs whose given and
+/// family name are rare together (the pipeline passes pairs whose name occurs on few
+/// records), since among the pairs sharing a frequent name (محمد بن علي) most are namesakes.
+/// EM over them would learn that one person's records often disagree on the date of birth;
+/// and pairs sharing a full date of birth came, in a large register, mostly from the block on
+/// given name and date, where namesakes sharing a birthday outnumber one person's records:
+/// EM took them for one person and learnt that passports and places of birth often differ
+/// (the date session now selects on the rare whole name too, and leaves it out of its EM).
 pub fn estimate_m(
     patterns: &[(Levels, u64)],
     rare_name_patterns: &[(Levels, u64)],
@@ -319,9 +367,10 @@ pub fn estimate_m_labelled(
         }
     }
     let mut by_document = None;
-    for on in SESSIONS {
+    for session in SESSIONS {
+        let on = session.on;
         let idx: Vec<usize> = on.iter().map(|c| *c as usize).collect();
-        let source = if on.contains(&Comparison::Given) {
+        let source = if session.rare_names {
             rare_name_patterns
         } else {
             patterns
@@ -342,7 +391,7 @@ pub fn estimate_m_labelled(
             continue;
         }
         let (_, session_m, counts) = em_counts(&selected, u, &init, iterations);
-        if on == &[Comparison::Document] {
+        if on == [Comparison::Document] {
             by_document = Some(session_m);
         }
         for (c, row) in counts.iter().enumerate() {
@@ -355,9 +404,9 @@ pub fn estimate_m_labelled(
         }
     }
     let m = pooled(&[&sums], &init);
-    // λ with m and u fixed.
+    // λ with m and u fixed, with a weak prior (see `LAMBDA_PRIOR`).
     let total: f64 = patterns.iter().map(|(_, k)| *k as f64).sum();
-    let mut lambda: f64 = 0.1;
+    let mut lambda: f64 = LAMBDA_PRIOR;
     if total > 0.0 {
         for _ in 0..iterations.max(1) * 2 {
             let mut matches = 0.0;
@@ -371,7 +420,8 @@ pub fn estimate_m_labelled(
                 }
                 matches += *k as f64 / (1.0 + (-log_odds).exp());
             }
-            lambda = (matches / total).clamp(1e-4, 0.5);
+            lambda = ((matches + LAMBDA_PRIOR * LAMBDA_PRIOR_PAIRS) / (total + LAMBDA_PRIOR_PAIRS))
+                .clamp(LAMBDA_MIN, LAMBDA_MAX);
         }
     }
     (lambda, m, by_document)
@@ -381,13 +431,52 @@ const COMPARISON_COUNT: usize = crate::compare::COMPARISONS;
 
 /// Counts the distinct comparison patterns.
 pub fn patterns(levels: &[Levels]) -> Vec<(Levels, u64)> {
-    let mut map: HashMap<Levels, u64> = HashMap::new();
+    // A pattern packs into one integer (four bits a comparison; NULL is 15), hashed cheaply:
+    // there are tens of millions of pairs and a few thousand patterns.
+    const _: () = assert!(COMPARISON_COUNT * 4 <= 64);
+    let pack = |l: &Levels| {
+        l.iter().fold(0u64, |acc, &x| {
+            (acc << 4) | u64::from(if x == NULL { 15 } else { x })
+        })
+    };
+    let unpack = |mut p: u64| {
+        let mut l = [NULL; COMPARISON_COUNT];
+        for x in l.iter_mut().rev() {
+            let v = (p & 15) as u8;
+            *x = if v == 15 { NULL } else { v };
+            p >>= 4;
+        }
+        l
+    };
+    let mut map: HashMap<u64, u64, std::hash::BuildHasherDefault<PatternHasher>> =
+        HashMap::default();
     for l in levels {
-        *map.entry(*l).or_default() += 1;
+        *map.entry(pack(l)).or_default() += 1;
     }
-    let mut v: Vec<(Levels, u64)> = map.into_iter().collect();
+    let mut v: Vec<(Levels, u64)> = map.into_iter().map(|(p, n)| (unpack(p), n)).collect();
     v.sort_unstable();
     v
+}
+
+/// A multiplicative hasher for packed patterns (the keys are not chosen by anyone).
+#[derive(Default)]
+struct PatternHasher(u64);
+
+impl std::hash::Hasher for PatternHasher {
+    fn finish(&self) -> u64 {
+        // The product's high bits depend on all of the key; the table indexes by the low ones.
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
 impl Model {
@@ -511,6 +600,10 @@ impl Model {
         let given_alike_cap = reliable(Comparison::Given).then_some(config.given_alike_max_weight);
         let mut model = Model {
             whole_name: Frequencies::default(),
+            name_year: Frequencies::default(),
+            years: Frequencies::default(),
+            name_day: Frequencies::default(),
+            days: Frequencies::default(),
             lambda,
             m,
             u,
@@ -543,6 +636,16 @@ impl Model {
                 }
             }
             if let Some(k) = whole_key(r, false) {
+                if let Some(year) = year_key(r) {
+                    self.name_year.add(format!("{k}|{year}"), true);
+                    self.name_year.add(k.clone(), false);
+                    self.years.add(year, true);
+                }
+                if let Some(day) = day_key(r) {
+                    self.name_day.add(format!("{k}|{day}"), true);
+                    self.name_day.add(k.clone(), false);
+                    self.days.add(day, true);
+                }
                 self.whole_name.add(k, true);
                 if let Some(k) = whole_key(r, true) {
                     self.whole_name.add(k, false);
@@ -574,20 +677,49 @@ impl Model {
         (u_exact / freq).log2().clamp(-self.tf_max, self.tf_max)
     }
 
-    fn term(&self, c: Comparison, level: u8, a: &Record) -> (f64, f64) {
+    /// What scoring needs of one record, looked up in the frequency tables once: a run scores
+    /// each record against many others ([`Model::score_terms`]).
+    pub fn terms(&self, r: &Record) -> RecordTerms {
+        let tf_of = |c: Comparison, n: &Option<crate::record::Name>| {
+            n.as_ref().map_or(0.0, |n| self.tf_adjustment(c, &n.key))
+        };
+        let whole = whole_key(r, false);
+        let association =
+            |table: &Frequencies, dates: &Frequencies, date: Option<String>| match (&whole, date) {
+                (Some(name), Some(date)) => association(table, dates, name, &date),
+                _ => 0.0,
+            };
+        RecordTerms {
+            tf: [
+                tf_of(Comparison::Given, &r.given),
+                tf_of(Comparison::Family, &r.family),
+                tf_of(Comparison::Father, &r.father),
+                tf_of(Comparison::Mother, &r.mother),
+            ],
+            whole: whole.as_deref().and_then(|k| self.whole_name.get(k)),
+            whole_father: whole_key(r, true).and_then(|k| self.whole_name.get(&k)),
+            frequent_given: r.given.as_ref().is_some_and(|g| {
+                !g.key.contains(' ')
+                    && self.tf[0].get(&g.key).unwrap_or(0.0) >= self.distinct_min_frequency
+            }),
+            with_year: association(&self.name_year, &self.years, year_key(r)),
+            with_day: association(&self.name_day, &self.days, day_key(r)),
+        }
+    }
+
+    fn term(&self, c: Comparison, level: u8, a: &RecordTerms) -> (f64, f64) {
         if level == NULL {
             return (0.0, 0.0);
         }
         let idx = c as usize;
         let w = self.weights[idx][usize::from(level)];
         let tf = if level == 0 && c.has_tf() {
-            let key = match c {
-                Comparison::Given => a.given.as_ref(),
-                Comparison::Family => a.family.as_ref(),
-                Comparison::Father => a.father.as_ref(),
-                _ => a.mother.as_ref(),
-            };
-            key.map(|k| self.tf_adjustment(c, &k.key)).unwrap_or(0.0)
+            match c {
+                Comparison::Given => a.tf[0],
+                Comparison::Family => a.tf[1],
+                Comparison::Father => a.tf[2],
+                _ => a.tf[3],
+            }
         } else {
             0.0
         };
@@ -595,7 +727,11 @@ impl Model {
     }
 
     /// Each comparison's (weight, term-frequency part, grouped) for a pair.
-    fn contributions(&self, a: &Record, levels: &Levels) -> [(f64, f64, bool); COMPARISON_COUNT] {
+    fn contributions(
+        &self,
+        a: &RecordTerms,
+        levels: &Levels,
+    ) -> [(f64, f64, bool); COMPARISON_COUNT] {
         let mut out = [(0.0, 0.0, false); COMPARISON_COUNT];
         for (k, (c, &l)) in Comparison::ALL.iter().zip(levels.iter()).enumerate() {
             let (w, tf) = self.term(*c, l, a);
@@ -610,9 +746,11 @@ impl Model {
             Comparison::Family as usize,
             Comparison::Father as usize,
         );
-        if levels[g] == 0 && levels[f] == 0 {
+        let whole_agrees = levels[g] == 0 && levels[f] == 0;
+        if whole_agrees {
             let with_father = levels[fa] == 0;
-            if let Some(freq) = whole_key(a, with_father).and_then(|k| self.whole_name.get(&k)) {
+            let freq = if with_father { a.whole_father } else { a.whole };
+            if let Some(freq) = freq {
                 let mut m = self.m[g][0] * self.m[f][0];
                 let mut sum = out[g].0 + out[f].0;
                 if with_father {
@@ -624,6 +762,21 @@ impl Model {
                     out[g].0 -= sum - cap;
                     out[g].1 -= sum - cap;
                 }
+            }
+            // The whole name and the date of birth are not independent either: when the
+            // name is concentrated in some years (the محمد بن علي born 1986–1989 of one
+            // register, a name in fashion in one decade), agreeing on such a year or day
+            // says less. The date's weight loses the association (see [`association`]),
+            // carried as its term-frequency part.
+            let d = Comparison::BirthDate as usize;
+            let assoc = match levels[d] {
+                0 => a.with_day,
+                2 | 5 | 6 => a.with_year,
+                _ => 0.0,
+            };
+            if assoc > 0.0 {
+                out[d].0 -= assoc;
+                out[d].1 -= assoc;
             }
         }
         // A name disagreement is close to a veto unless the document agrees.
@@ -660,25 +813,17 @@ impl Model {
     /// Mahmoud, whose keys are one letter apart) are two names, "different", however alike
     /// their keys.
     pub fn read_levels(&self, a: &Record, b: &Record, levels: &Levels) -> Levels {
-        let mut l = *levels;
-        let g = Comparison::Given as usize;
-        if l[g] == 1 || l[g] == 2 {
-            if let (Some(x), Some(y)) = (&a.given, &b.given) {
-                let frequent = |k: &str| {
-                    !k.contains(' ')
-                        && self.tf[0].get(k).unwrap_or(0.0) >= self.distinct_min_frequency
-                };
-                if frequent(&x.key) && frequent(&y.key) {
-                    l[g] = 3;
-                }
-            }
-        }
-        l
+        read_levels_terms(&self.terms(a), &self.terms(b), levels)
     }
 
     /// The score of a pair whose levels (by [`compare`]) are known.
     pub fn score_levels(&self, a: &Record, b: &Record, levels: &Levels) -> f64 {
-        let levels = self.read_levels(a, b, levels);
+        self.score_terms(&self.terms(a), &self.terms(b), levels)
+    }
+
+    /// [`Model::score_levels`] with each record's [`RecordTerms`] looked up before.
+    pub fn score_terms(&self, a: &RecordTerms, b: &RecordTerms, levels: &Levels) -> f64 {
+        let levels = read_levels_terms(a, b, levels);
         self.prior()
             + self
                 .contributions(a, &levels)
@@ -694,9 +839,10 @@ impl Model {
 
     /// The score of two records with each comparison's contribution.
     pub fn explain(&self, a: &Record, b: &Record) -> Explanation {
-        let levels = self.read_levels(a, b, &compare(a, b));
+        let ta = self.terms(a);
+        let levels = read_levels_terms(&ta, &self.terms(b), &compare(a, b));
         let prior = self.prior();
-        let parts = self.contributions(a, &levels);
+        let parts = self.contributions(&ta, &levels);
         let mut score = prior;
         let terms = Comparison::ALL
             .iter()
@@ -734,6 +880,10 @@ struct Saved {
     weights: Vec<Vec<f64>>,
     tf: [Frequencies; 4],
     whole_name: Frequencies,
+    name_year: Frequencies,
+    years: Frequencies,
+    name_day: Frequencies,
+    days: Frequencies,
     tf_max: f64,
     /// (position in [`Comparison::ALL`], cap).
     name_vetoes: Vec<(usize, f64)>,
@@ -741,7 +891,9 @@ struct Saved {
     distinct_min_frequency: f64,
 }
 
-const SAVED_FORMAT: u32 = 1;
+/// The stored model's format. 2: the name–date tables, and block keys with the sex and the
+/// document's one-edit variants (an index built with format 1's keys needs a full run).
+const SAVED_FORMAT: u32 = 2;
 
 impl Model {
     /// The model as JSON, with the configuration it was estimated with, to be stored and
@@ -756,6 +908,10 @@ impl Model {
             weights: self.weights.clone(),
             tf: self.tf.clone(),
             whole_name: self.whole_name.clone(),
+            name_year: self.name_year.clone(),
+            years: self.years.clone(),
+            name_day: self.name_day.clone(),
+            days: self.days.clone(),
             tf_max: self.tf_max,
             name_vetoes: self
                 .name_vetoes
@@ -775,7 +931,8 @@ impl Model {
             serde_json::from_str(text).map_err(|e| LinkError::Model(e.to_string()))?;
         if saved.format != SAVED_FORMAT {
             return Err(LinkError::Model(format!(
-                "stored model format {} is not {SAVED_FORMAT}",
+                "stored model format {} is not {SAVED_FORMAT}: a full run estimates the model \
+                 and indexes the block keys again",
                 saved.format
             )));
         }
@@ -809,6 +966,10 @@ impl Model {
                 weights: saved.weights,
                 tf: saved.tf,
                 whole_name: saved.whole_name,
+                name_year: saved.name_year,
+                years: saved.years,
+                name_day: saved.name_day,
+                days: saved.days,
                 tf_max: saved.tf_max,
                 name_vetoes,
                 given_alike_cap: saved.given_alike_cap,
@@ -816,6 +977,67 @@ impl Model {
             },
             saved.config,
         ))
+    }
+}
+
+/// What [`Model::score_terms`] needs of one record ([`Model::terms`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RecordTerms {
+    /// Term-frequency adjustment of an exact match on the given, family, father's and
+    /// mother's name.
+    tf: [f64; 4],
+    /// Relative frequency of the whole name given|family, and of given|family|father.
+    whole: Option<f64>,
+    whole_father: Option<f64>,
+    /// A one-word given name on at least `distinct_names_min_frequency` of the records.
+    frequent_given: bool,
+    /// Association (bits) of the whole name with the record's year of birth and with its full
+    /// date of birth ([`association`]).
+    with_year: f64,
+    with_day: f64,
+}
+
+/// [`Model::read_levels`] on looked-up terms.
+fn read_levels_terms(a: &RecordTerms, b: &RecordTerms, levels: &Levels) -> Levels {
+    let mut l = *levels;
+    let g = Comparison::Given as usize;
+    if (l[g] == 1 || l[g] == 2) && a.frequent_given && b.frequent_given {
+        l[g] = 3;
+    }
+    l
+}
+
+/// Weight (in records) of the prior of the name–date association: a name seen on few records
+/// is taken to spread over the dates as all names do, until many records say otherwise (a
+/// person's own records, all born the same day, must not make their name look concentrated).
+const ASSOCIATION_PRIOR_RECORDS: f64 = 100.0;
+
+/// How much more often than chance the whole name `name` carries the date `date` (a year or a
+/// full date): log2(P(date | name) / P(date)) in bits, never negative, where P(date | name)
+/// leaves out the two records of the pair being scored (both carry the name and the date) and
+/// is shrunk towards P(date) by [`ASSOCIATION_PRIOR_RECORDS`]. It is what the date's weight
+/// loses when the whole names agree: a date shared by many namesakes tells them apart less.
+fn association(table: &Frequencies, dates: &Frequencies, name: &str, date: &str) -> f64 {
+    let Some(p_date) = dates.get(date) else {
+        return 0.0;
+    };
+    let with_date = table.count(&format!("{name}|{date}")).saturating_sub(2) as f64;
+    let with_name = table.count(name).saturating_sub(2) as f64;
+    let k = ASSOCIATION_PRIOR_RECORDS;
+    let p = (with_date + k * p_date) / (with_name + k);
+    (p / p_date).log2().max(0.0)
+}
+
+/// The year of birth as a frequency key.
+fn year_key(r: &Record) -> Option<String> {
+    r.birth.year.map(|y| y.to_string())
+}
+
+/// The full date of birth as a frequency key.
+fn day_key(r: &Record) -> Option<String> {
+    match (r.birth.year, r.birth.month, r.birth.day) {
+        (Some(y), Some(m), Some(d)) => Some(format!("{y}-{m:02}-{d:02}")),
+        _ => None,
     }
 }
 
@@ -900,5 +1122,56 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Regression (issue 3, 1M records): pairs that agree on a full date of birth were a
+    /// training session of their own; in a large register most of them are namesakes (the
+    /// same frequent name born the same day, brought together by the given-name-and-date
+    /// block), and EM took them for one person's records, learning that one person's records
+    /// often carry two passport numbers and two places of birth. The date session now takes
+    /// only pairs whose whole name is rare, so namesakes with a frequent name do not teach it.
+    #[test]
+    fn namesakes_sharing_a_birth_date_do_not_teach_em_that_documents_differ() {
+        let n = NULL;
+        // Given, family, father, mother, date, sex, document, nationality, place, locality,
+        // postcode, address, phone, source.
+        let namesakes: Levels = [0, 0, 0, n, 0, 0, 2, 0, 2, n, n, n, n, 1];
+        let same_person: Levels = [0, 0, 0, n, 0, 0, 0, 0, 0, n, n, n, n, 1];
+        let census_pair: Levels = [0, 0, 0, n, 5, 0, n, 0, 0, n, n, n, n, 1];
+        let strangers: Levels = [0, 3, 3, n, 9, 1, 2, 1, 2, n, n, n, n, 1];
+        let all = patterns(
+            &std::iter::repeat_n(namesakes, 50_000)
+                .chain(std::iter::repeat_n(same_person, 5_000))
+                .chain(std::iter::repeat_n(census_pair, 3_000))
+                .chain(std::iter::repeat_n(strangers, 100_000))
+                .collect::<Vec<_>>(),
+        );
+        let rare = patterns(
+            &std::iter::repeat_n(same_person, 4_000)
+                .chain(std::iter::repeat_n(census_pair, 2_000))
+                .collect::<Vec<_>>(),
+        );
+        let mut u: Vec<Vec<f64>> = Comparison::ALL
+            .iter()
+            .map(|c| {
+                let k = c.levels().len();
+                (0..k)
+                    .map(|l| {
+                        if l + 1 == k {
+                            0.9
+                        } else {
+                            0.1 / (k - 1) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        u[Comparison::Sex as usize] = vec![0.5, 0.5];
+        u[Comparison::Source as usize] = vec![0.3, 0.7];
+        let (_, m, _) = estimate_m(&all, &rare, &u, 12);
+        let doc_differs = m[Comparison::Document as usize][2];
+        let place_differs = m[Comparison::BirthPlace as usize][2];
+        assert!(doc_differs < 0.05, "m(document differs) = {doc_differs}");
+        assert!(place_differs < 0.05, "m(place differs) = {place_differs}");
     }
 }

@@ -205,6 +205,16 @@ pub struct Record {
     pub phone: Option<String>,
 }
 
+/// The key of a place name: its name key without a leading French article (`Le Kef`,
+/// `LE<KEF` = الكاف, `La Marsa` = المرسى; the Arabic article is dropped by the key itself).
+fn place_key(text: &str) -> Option<String> {
+    let key = Name::of(text)?.key;
+    match key.split_once(' ') {
+        Some(("l" | "la" | "ls", rest)) => Some(rest.to_string()),
+        _ => Some(key),
+    }
+}
+
 fn non_empty(s: String) -> Option<String> {
     if s.is_empty() {
         None
@@ -286,7 +296,7 @@ impl Record {
         );
         let nationality =
             non_empty(row.nationality.trim().to_ascii_uppercase()).filter(|n| n.as_str() != "XXX");
-        let place = |s: &str| Name::of(s).map(|n| n.key);
+        let place = place_key;
         let digits: String = row.phone.chars().filter(char::is_ascii_digit).collect();
         let phone = if digits.len() >= 6 {
             Some(digits[digits.len().saturating_sub(9)..].to_string())
@@ -399,6 +409,57 @@ mod tests {
         assert!(!Record::from_row(&r).is_usable());
         r.birth_date = "1990".into();
         assert!(Record::from_row(&r).is_usable());
+    }
+
+    /// Birth places written by the census in Arabic and by the border police or the labour
+    /// agency in French or MRZ reach one key.
+    #[test]
+    fn place_names_in_either_script_reach_one_key() {
+        let check = |arabic: &str, latin: &str| {
+            let key = |s: &str| {
+                Record::from_row(&PersonRow {
+                    birth_place: s.into(),
+                    ..PersonRow::default()
+                })
+                .birth_place
+            };
+            let want = key(arabic);
+            assert!(want.is_some(), "{arabic}");
+            assert_eq!(key(latin), want, "{latin} / {arabic}");
+            assert_eq!(
+                key(&latin.to_uppercase().replace(' ', "<")),
+                want,
+                "{latin} (MRZ)"
+            );
+        };
+        for (latin, arabic) in [
+            ("Tunis", "تونس"),
+            ("Ariana", "أريانة"),
+            ("Ben Arous", "بن عروس"),
+            ("Manouba", "منوبة"),
+            ("Nabeul", "نابل"),
+            ("Zaghouan", "زغوان"),
+            ("Bizerte", "بنزرت"),
+            ("Béja", "باجة"),
+            ("Jendouba", "جندوبة"),
+            ("Le Kef", "الكاف"),
+            ("Siliana", "سليانة"),
+            ("Kairouan", "القيروان"),
+            ("Kasserine", "القصرين"),
+            ("Sidi Bouzid", "سيدي بوزيد"),
+            ("Sousse", "سوسة"),
+            ("Monastir", "المنستير"),
+            ("Mahdia", "المهدية"),
+            ("Sfax", "صفاقس"),
+            ("Gafsa", "قفصة"),
+            ("Tozeur", "توزر"),
+            ("Kébili", "قبلي"),
+            ("Gabès", "قابس"),
+            ("Médenine", "مدنين"),
+            ("Tataouine", "تطاوين"),
+        ] {
+            check(arabic, latin);
+        }
     }
 
     #[test]

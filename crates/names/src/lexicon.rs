@@ -463,6 +463,19 @@ const ENTRIES: &[(&str, &[&str])] = &[
     ("الحمامي", &["hammami", "hamami", "hamamy"]),
     ("الجبالي", &["jebali", "djebali", "jabali", "jbali"]),
     ("البوعزيزي", &["bouazizi", "bou azizi", "buazizi"]),
+    // Places (birth places and localities are keyed like names): the governorates of Tunisia
+    // whose French spelling the rules do not bring to the Arabic key (`Sfax` writes ق+س as
+    // x; `Tunis`, `Sousse`, `Tozeur` write short vowels; `Bizerte` drops the n of بنزرت).
+    ("تونس", &["tunis"]),
+    ("نابل", &["nabeul"]),
+    ("بنزرت", &["bizerte"]),
+    ("الكاف", &["kef"]),
+    ("سليانة", &["siliana"]),
+    ("سوسة", &["sousse"]),
+    ("صفاقس", &["sfax"]),
+    ("توزر", &["tozeur"]),
+    ("قبلي", &["kebili"]),
+    ("تطاوين", &["tataouine"]),
 ];
 
 /// Frequent spellings shared by two Arabic names: not in the key table, but known names for

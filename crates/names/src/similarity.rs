@@ -1,35 +1,80 @@
 //! String similarity for the linker: Jaro, Jaro-Winkler and (bounded) Levenshtein.
 //!
-//! They work on Unicode scalar values; keys are ASCII, which takes a byte fast path with no
-//! allocation for strings of up to 64 characters.
+//! They work on Unicode scalar values. ASCII strings (keys) are compared as bytes, without a
+//! copy; other strings of up to 64 characters are copied to the stack, longer ones to the
+//! heap.
 
 const STACK: usize = 64;
 
+/// A string's units: bytes of an ASCII string, or `char`s.
+trait Unit: Copy + PartialEq + Default {}
+impl Unit for u8 {}
+impl Unit for char {}
+
+/// What can be computed on the units of two strings.
+trait OnUnits {
+    type Out;
+    fn run<T: Unit>(&self, a: &[T], b: &[T]) -> Self::Out;
+}
+
 /// Runs `f` on both strings as slices of bytes (both ASCII) or of `char`s.
-fn with_units<R>(a: &str, b: &str, f: impl Fn(&[u32], &[u32]) -> R) -> R {
-    if a.is_ascii() && b.is_ascii() && a.len() <= STACK && b.len() <= STACK {
-        let mut xa = [0u32; STACK];
-        let mut xb = [0u32; STACK];
-        for (d, s) in xa.iter_mut().zip(a.bytes()) {
-            *d = u32::from(s);
-        }
-        for (d, s) in xb.iter_mut().zip(b.bytes()) {
-            *d = u32::from(s);
-        }
-        return f(&xa[..a.len()], &xb[..b.len()]);
+fn with_units<F: OnUnits>(a: &str, b: &str, f: F) -> F::Out {
+    if a.is_ascii() && b.is_ascii() {
+        return f.run(a.as_bytes(), b.as_bytes());
     }
-    let xa: Vec<u32> = a.chars().map(u32::from).collect();
-    let xb: Vec<u32> = b.chars().map(u32::from).collect();
-    f(&xa, &xb)
+    let (mut xa, mut xb) = (['\0'; STACK], ['\0'; STACK]);
+    let fill = |s: &str, x: &mut [char; STACK]| -> Option<usize> {
+        let mut n = 0;
+        for c in s.chars() {
+            *x.get_mut(n)? = c;
+            n += 1;
+        }
+        Some(n)
+    };
+    if let (Some(na), Some(nb)) = (fill(a, &mut xa), fill(b, &mut xb)) {
+        return f.run(&xa[..na], &xb[..nb]);
+    }
+    let xa: Vec<char> = a.chars().collect();
+    let xb: Vec<char> = b.chars().collect();
+    f.run(&xa, &xb)
+}
+
+struct Jaro;
+impl OnUnits for Jaro {
+    type Out = f64;
+    fn run<T: Unit>(&self, a: &[T], b: &[T]) -> f64 {
+        jaro_units(a, b)
+    }
+}
+
+struct JaroWinkler;
+impl OnUnits for JaroWinkler {
+    type Out = f64;
+    fn run<T: Unit>(&self, x: &[T], y: &[T]) -> f64 {
+        let j = jaro_units(x, y);
+        if j <= 0.7 {
+            return j;
+        }
+        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        j + prefix as f64 * 0.1 * (1.0 - j)
+    }
+}
+
+struct Bounded(usize);
+impl OnUnits for Bounded {
+    type Out = Option<usize>;
+    fn run<T: Unit>(&self, a: &[T], b: &[T]) -> Option<usize> {
+        bounded(a, b, self.0)
+    }
 }
 
 /// The Jaro similarity, in `[0, 1]`: 1 for equal strings, 0 when nothing matches (and when
 /// exactly one of the strings is empty; two empty strings are equal, 1).
 pub fn jaro(a: &str, b: &str) -> f64 {
-    with_units(a, b, jaro_units)
+    with_units(a, b, Jaro)
 }
 
-fn jaro_units(a: &[u32], b: &[u32]) -> f64 {
+fn jaro_units<T: Unit>(a: &[T], b: &[T]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -48,12 +93,12 @@ fn jaro_units(a: &[u32], b: &[u32]) -> f64 {
         used_vec = vec![false; b.len()];
         &mut used_vec
     };
-    let mut matches_a_small = [0u32; STACK];
+    let mut matches_a_small = [T::default(); STACK];
     let mut matches_a_vec;
-    let matches_a: &mut [u32] = if a.len() <= STACK {
+    let matches_a: &mut [T] = if a.len() <= STACK {
         &mut matches_a_small[..a.len()]
     } else {
-        matches_a_vec = vec![0u32; a.len()];
+        matches_a_vec = vec![T::default(); a.len()];
         &mut matches_a_vec
     };
     let mut m = 0usize;
@@ -91,28 +136,21 @@ fn jaro_units(a: &[u32], b: &[u32]) -> f64 {
 /// to 4 characters raises the Jaro similarity by `0.1` per character of what is missing to 1,
 /// when the Jaro similarity is above `0.7`.
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
-    with_units(a, b, |x, y| {
-        let j = jaro_units(x, y);
-        if j <= 0.7 {
-            return j;
-        }
-        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
-        j + prefix as f64 * 0.1 * (1.0 - j)
-    })
+    with_units(a, b, JaroWinkler)
 }
 
 /// The Levenshtein distance (insertions, deletions, substitutions, each costing 1).
 pub fn levenshtein(a: &str, b: &str) -> usize {
-    with_units(a, b, |x, y| bounded(x, y, usize::MAX).unwrap_or(usize::MAX))
+    with_units(a, b, Bounded(usize::MAX)).unwrap_or(usize::MAX)
 }
 
 /// The Levenshtein distance if it is at most `max`, else `None`; stops as soon as the bound
 /// is exceeded, so a small bound makes it cheap on long or unrelated strings.
 pub fn levenshtein_bounded(a: &str, b: &str, max: usize) -> Option<usize> {
-    with_units(a, b, |x, y| bounded(x, y, max))
+    with_units(a, b, Bounded(max))
 }
 
-fn bounded(a: &[u32], b: &[u32], max: usize) -> Option<usize> {
+fn bounded<T: Unit>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     // Make `b` the shorter one: the rows are as long as `b`.
     let (a, b) = if b.len() > a.len() { (b, a) } else { (a, b) };
     if a.len() - b.len() > max {
