@@ -67,6 +67,8 @@ pub enum Resource {
     Quarantine,
     /// Submissions and their import reports.
     Submissions,
+    /// Fingerprints: captures, templates, 1:1 verification and 1:N identification.
+    Biometrics,
     /// Published, disclosure-protected statistics.
     Statistics,
     /// Institutions, sources and record counts.
@@ -82,8 +84,9 @@ pub enum Resource {
 }
 
 /// Resources that are not record kinds, in a stable order.
-const OTHERS: [Resource; 9] = [
+const OTHERS: [Resource; 10] = [
     Resource::Dossier,
+    Resource::Biometrics,
     Resource::Quarantine,
     Resource::Submissions,
     Resource::Statistics,
@@ -107,6 +110,7 @@ impl Resource {
         match self {
             Resource::Record(k) => k.as_str(),
             Resource::Dossier => "dossier",
+            Resource::Biometrics => "biometrics",
             Resource::Quarantine => "quarantine",
             Resource::Submissions => "submissions",
             Resource::Statistics => "statistics",
@@ -137,6 +141,9 @@ impl Resource {
             Resource::Record(RecordKind::Person) => &[Submit, Read, Correct, Export, LinkReview],
             Resource::Record(_) => &[Submit, Read, Correct, Export],
             Resource::Dossier => &[Submit, Read, Correct, Export],
+            // submit = enrol; read = see captures, verify (1:1) and identify (1:N);
+            // correct = withdraw a capture or re-extract its template.
+            Resource::Biometrics => &[Submit, Read, Correct],
             Resource::Quarantine => &[Read, Correct],
             Resource::Submissions => &[Read],
             Resource::Statistics => &[Read, Publish],

@@ -836,13 +836,16 @@ pub(crate) fn withdraw_attachment(
     attachment(db, id)
 }
 
-/// Every blob id any attachment refers to (withdrawn ones included: their blobs are kept),
-/// ascending: the `known` ids of the vault's orphan cleanup.
+/// Every blob id any attachment or fingerprint refers to (withdrawn ones included: their blobs
+/// are kept), ascending: the `known` ids of the vault's orphan cleanup.
 pub(crate) fn attachment_blob_ids(db: &mut dyn Sql) -> Result<Vec<String>> {
     const CTX: &str = "listing attachment blobs";
     db.query(
         CTX,
-        "SELECT DISTINCT blob_id FROM dossier_attachments ORDER BY blob_id",
+        "SELECT blob_id FROM dossier_attachments
+         UNION SELECT original_blob FROM fingerprints
+         UNION SELECT template_blob FROM fingerprint_templates
+         ORDER BY 1",
         &[],
     )?
     .iter()
@@ -850,11 +853,14 @@ pub(crate) fn attachment_blob_ids(db: &mut dyn Sql) -> Result<Vec<String>> {
     .collect()
 }
 
-/// Whether any attachment refers to the blob.
+/// Whether any attachment or fingerprint refers to the blob.
 pub(crate) fn blob_referenced(db: &mut dyn Sql, blob_id: &str) -> Result<bool> {
     let rows = db.query(
         "reading attachment blobs",
-        "SELECT 1 FROM dossier_attachments WHERE blob_id = ?1 LIMIT 1",
+        "SELECT 1 FROM dossier_attachments WHERE blob_id = ?1
+         UNION ALL SELECT 1 FROM fingerprints WHERE original_blob = ?1
+         UNION ALL SELECT 1 FROM fingerprint_templates WHERE template_blob = ?1
+         LIMIT 1",
         &[P::Text(Some(blob_id))],
     )?;
     Ok(!rows.is_empty())

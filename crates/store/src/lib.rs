@@ -32,6 +32,7 @@ pub use marsad_auth::{
 mod access;
 mod codec;
 mod dossiers;
+mod fingerprints;
 mod neutral;
 mod persons;
 mod pool;
@@ -42,6 +43,7 @@ pub use dossiers::{
     Attachment, AttachmentId, Dossier, DossierChange, DossierId, DossierStatus, EntryChange,
     EntryId, EntryKind, EntryVersion, NewAttachment, NewDossier, NewEntry, Withdrawal,
 };
+pub use fingerprints::{Fingerprint, FingerprintId, NewFingerprint, NewTemplate, TemplateVersion};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -1182,10 +1184,49 @@ pub trait Store: Send + Sync {
         at: Timestamp,
         audit: &AuditEvent,
     ) -> Result<Attachment>;
-    /// Every blob id an attachment refers to, ascending (the vault's orphan cleanup keeps these).
+    /// Every blob id an attachment or a fingerprint refers to, ascending (the vault's orphan
+    /// cleanup keeps these).
     fn attachment_blob_ids(&self) -> Result<Vec<String>>;
-    /// Whether any attachment refers to the blob.
+    /// Whether any attachment or fingerprint refers to the blob.
     fn blob_referenced(&self, blob_id: &str) -> Result<bool>;
+
+    // Fingerprints (migration 0007): captures never deleted (withdrawn at most), templates by
+    // version. Each change appends its `audit` event in the same transaction.
+    /// Records a capture whose original and template blobs are already in the vault, for the
+    /// person `new.person` resolves to. `NotFound` for an unknown number or institution.
+    fn enrol_fingerprint(
+        &self,
+        new: &NewFingerprint<'_>,
+        audit: &AuditEvent,
+    ) -> Result<Fingerprint>;
+    /// Adds a template version (a re-extraction) to a capture that is not withdrawn.
+    fn add_fingerprint_template(
+        &self,
+        id: FingerprintId,
+        template: &NewTemplate<'_>,
+        actor: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<Fingerprint>;
+    /// One capture with its latest template. `NotFound` if unknown.
+    fn fingerprint(&self, id: FingerprintId) -> Result<Fingerprint>;
+    /// Every template version of a capture, oldest first.
+    fn fingerprint_templates(&self, id: FingerprintId) -> Result<Vec<TemplateVersion>>;
+    /// The captures of the person `number` resolves to (withdrawn ones included), by id.
+    fn person_fingerprints(&self, number: PersonNumber) -> Result<Vec<Fingerprint>>;
+    /// Captures not withdrawn with an id above `after`, by id, at most `limit` (≤ 10,000).
+    fn active_fingerprints(&self, after: FingerprintId, limit: u32) -> Result<Vec<Fingerprint>>;
+    /// Marks a capture withdrawn (its row and blobs are kept).
+    fn withdraw_fingerprint(
+        &self,
+        id: FingerprintId,
+        actor: &str,
+        reason: Option<&str>,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<Fingerprint>;
+    /// Captures not withdrawn, and the persons they belong to.
+    fn fingerprint_counts(&self) -> Result<(u64, u64)>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

@@ -534,6 +534,85 @@ macro_rules! engine_neutral_methods {
                 crate::dossiers::blob_referenced(d, blob_id)
             })
         }
+        fn enrol_fingerprint(
+            &self,
+            new: &crate::NewFingerprint<'_>,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Fingerprint> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("enrolling a fingerprint", |d| {
+                    let out = crate::fingerprints::enrol_fingerprint(d, new)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn add_fingerprint_template(
+            &self,
+            id: crate::FingerprintId,
+            template: &crate::NewTemplate<'_>,
+            actor: &str,
+            at: Timestamp,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Fingerprint> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("re-extracting a fingerprint", |d| {
+                    let out =
+                        crate::fingerprints::add_fingerprint_template(d, id, template, actor, at)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn fingerprint(&self, id: crate::FingerprintId) -> Result<crate::Fingerprint> {
+            self.read("reading a fingerprint", |d| {
+                crate::fingerprints::fingerprint(d, id)
+            })
+        }
+        fn fingerprint_templates(
+            &self,
+            id: crate::FingerprintId,
+        ) -> Result<Vec<crate::TemplateVersion>> {
+            self.read("reading a fingerprint's templates", |d| {
+                crate::fingerprints::fingerprint_templates(d, id)
+            })
+        }
+        fn person_fingerprints(&self, number: PersonNumber) -> Result<Vec<crate::Fingerprint>> {
+            self.read("reading a person's fingerprints", |d| {
+                crate::fingerprints::person_fingerprints(d, number)
+            })
+        }
+        fn active_fingerprints(
+            &self,
+            after: crate::FingerprintId,
+            limit: u32,
+        ) -> Result<Vec<crate::Fingerprint>> {
+            self.read("reading fingerprints", |d| {
+                crate::fingerprints::active_fingerprints(d, after, limit)
+            })
+        }
+        fn withdraw_fingerprint(
+            &self,
+            id: crate::FingerprintId,
+            actor: &str,
+            reason: Option<&str>,
+            at: Timestamp,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::Fingerprint> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("withdrawing a fingerprint", |d| {
+                    let out = crate::fingerprints::withdraw_fingerprint(d, id, actor, reason, at)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn fingerprint_counts(&self) -> Result<(u64, u64)> {
+            self.read(
+                "counting fingerprints",
+                crate::fingerprints::fingerprint_counts,
+            )
+        }
     };
 }
 

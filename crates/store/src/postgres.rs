@@ -48,6 +48,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_dossiers",
         include_str!("../migrations/postgres/0006_dossiers.sql"),
     ),
+    (
+        "0007_fingerprints",
+        include_str!("../migrations/postgres/0007_fingerprints.sql"),
+    ),
 ];
 
 /// Connections in the pool.

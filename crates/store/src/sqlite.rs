@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_dossiers",
         include_str!("../migrations/sqlite/0006_dossiers.sql"),
     ),
+    (
+        "0007_fingerprints",
+        include_str!("../migrations/sqlite/0007_fingerprints.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

@@ -24,6 +24,7 @@ use marsad_store::{
     SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId, SubmissionStatus,
     Timestamp,
 };
+use marsad_store::{FingerprintId, NewFingerprint, NewTemplate};
 use marsad_store::{LinkSelection, NewReview, Numbering, RecordBlocks, RecordHandle, ReviewEffect};
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +254,8 @@ scenarios!(
     dossier_attachments_count_entry_and_withdrawal,
     dossier_rows_refuse_update_and_delete,
     dossier_attachments_concurrent_within_limit,
+    fingerprints_enrol_reextract_withdraw,
+    fingerprint_rows_refuse_update_and_delete,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -3665,4 +3668,166 @@ fn dossier_attachments_concurrent_within_limit(h: &Harness) {
     assert_eq!(stored.load(Ordering::Relaxed), 7);
     assert_eq!(s.dossier_attachments(d).unwrap().len(), 7);
     assert_eq!(verify_audit(s, None).unwrap().seq, 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fingerprints (migration 0007)
+
+fn enrol(
+    s: &dyn Store,
+    person: PersonNumber,
+    institution: &str,
+    position: u8,
+    i: u8,
+) -> marsad_store::Result<marsad_store::Fingerprint> {
+    let original = blob(i);
+    let template = blob(i.wrapping_add(100));
+    s.enrol_fingerprint(
+        &NewFingerprint {
+            person,
+            institution,
+            position,
+            original_blob: &original,
+            original_format: "png",
+            template: NewTemplate {
+                blob_id: &template,
+                extractor: "marsad-extract/1",
+                quality: 71,
+                minutiae: 38,
+            },
+            actor: "officer",
+            at: at(60),
+        },
+        &dossier_event("fingerprint.enrol", person),
+    )
+}
+
+fn fingerprints_enrol_reextract_withdraw(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let f = enrol(s, N1, "social", 2, 1).unwrap();
+    assert_eq!((f.person, f.enrolled_under, f.position), (N1, N1, 2));
+    assert_eq!(f.institution, "social");
+    assert_eq!(f.institution_kind, "ministry");
+    assert_eq!(f.template.version, 1);
+    assert_eq!(f.template.quality, 71);
+    assert_eq!(f.template.blob_id, blob(101));
+    let g = enrol(s, N2, "shelter", 7, 2).unwrap();
+    // Both blobs of every capture are known to the vault's orphan cleanup.
+    let known = s.attachment_blob_ids().unwrap();
+    for b in [blob(1), blob(101), blob(2), blob(102)] {
+        assert!(known.contains(&b), "{b} missing");
+        assert!(s.blob_referenced(&b).unwrap());
+    }
+    // A re-extraction adds a version; the first stays.
+    let t = blob(201);
+    let f2 = s
+        .add_fingerprint_template(
+            f.id,
+            &NewTemplate {
+                blob_id: &t,
+                extractor: "marsad-extract/2",
+                quality: 80,
+                minutiae: 41,
+            },
+            "admin",
+            at(70),
+            &dossier_event("fingerprint.reextract", N1),
+        )
+        .unwrap();
+    assert_eq!(f2.template.version, 2);
+    assert_eq!(f2.template.extractor, "marsad-extract/2");
+    let versions = s.fingerprint_templates(f.id).unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].blob_id, blob(101));
+    // A merge: the capture follows the survivor.
+    s.merge_persons(N2, N1, "clerk", "same fingers", at(80))
+        .unwrap();
+    let of_n2 = s.person_fingerprints(N2).unwrap();
+    assert_eq!(of_n2.len(), 2);
+    assert!(of_n2.iter().all(|f| f.person == N2));
+    assert_eq!(s.person_fingerprints(N1).unwrap().len(), 2);
+    // Paging over the active captures; a withdrawn one leaves the gallery but stays readable.
+    let page = s.active_fingerprints(FingerprintId(0), 1).unwrap();
+    assert_eq!(page.len(), 1);
+    let rest = s.active_fingerprints(page[0].id, 10).unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(s.fingerprint_counts().unwrap(), (2, 2));
+    let w = s
+        .withdraw_fingerprint(
+            g.id,
+            "lead",
+            Some("captured on the wrong person"),
+            at(90),
+            &dossier_event("fingerprint.withdraw", N2),
+        )
+        .unwrap();
+    assert_eq!(w.withdrawn.as_ref().unwrap().by, "lead");
+    assert_eq!(
+        s.active_fingerprints(FingerprintId(0), 10).unwrap().len(),
+        1
+    );
+    assert!(matches!(
+        s.withdraw_fingerprint(g.id, "lead", None, at(91), &dossier_event("x", N2)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.add_fingerprint_template(
+            g.id,
+            &NewTemplate {
+                blob_id: &t,
+                extractor: "x",
+                quality: 1,
+                minutiae: 1
+            },
+            "a",
+            at(92),
+            &dossier_event("x", N2)
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    // Refusals name what is wrong; nothing is kept.
+    assert!(matches!(
+        enrol(s, N1, "social", 11, 3),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        enrol(s, N1, "nowhere", 1, 3),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        enrol(s, PersonNumber(999_999_999_999), "social", 1, 3),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.fingerprint(FingerprintId(12345)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.person_fingerprints(N1).unwrap().len(), 2);
+}
+
+fn fingerprint_rows_refuse_update_and_delete(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let f = enrol(s, N1, "social", 1, 1).unwrap();
+    for sql in [
+        format!("UPDATE fingerprints SET position = 3 WHERE id = {}", f.id.0),
+        format!(
+            "UPDATE fingerprints SET original_blob = '{}' WHERE id = {}",
+            blob(9),
+            f.id.0
+        ),
+        format!("DELETE FROM fingerprints WHERE id = {}", f.id.0),
+        format!(
+            "UPDATE fingerprint_templates SET quality = 1 WHERE fingerprint_id = {}",
+            f.id.0
+        ),
+        format!(
+            "DELETE FROM fingerprint_templates WHERE fingerprint_id = {}",
+            f.id.0
+        ),
+    ] {
+        assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
+    }
+    assert_eq!(s.fingerprint(f.id).unwrap().template.quality, 71);
 }
