@@ -29,11 +29,14 @@ pub enum BlockRule {
     /// sex and the year of birth, up to one year apart: how the records of a frequent name,
     /// whose [`BlockRule::GivenFamilyCoarse`] block is too large, still meet.
     GivenFamilyYear,
+    /// The fingerprint identity ([`Record::biometric`]): records that fingerprints say are one
+    /// person meet whatever their names (a person known under another name).
+    Fingerprint,
 }
 
 impl BlockRule {
     /// Every rule, in report order.
-    pub const ALL: [BlockRule; 8] = [
+    pub const ALL: [BlockRule; 9] = [
         BlockRule::GivenFamilyCoarse,
         BlockRule::FamilyYear,
         BlockRule::Document,
@@ -42,6 +45,7 @@ impl BlockRule {
         BlockRule::BirthDatePostcode,
         BlockRule::GivenFatherYear,
         BlockRule::GivenFamilyYear,
+        BlockRule::Fingerprint,
     ];
 
     /// The name shown in the summary.
@@ -55,6 +59,7 @@ impl BlockRule {
             BlockRule::BirthDatePostcode => "birth date+postcode",
             BlockRule::GivenFatherYear => "given+father+birth year",
             BlockRule::GivenFamilyYear => "given+family (coarse)+sex+year±1",
+            BlockRule::Fingerprint => "fingerprint identity",
         }
     }
 
@@ -131,6 +136,7 @@ impl BlockRule {
             BlockRule::Document => r.document.clone(),
             BlockRule::GivenBirthDate => Some(format!("{}|{}", r.given.as_ref()?.first(), date()?)),
             BlockRule::Phone => r.phone.clone(),
+            BlockRule::Fingerprint => r.biometric.map(|b| b.to_string()),
             BlockRule::BirthDatePostcode => Some(format!("{}|{}", date()?, r.postcode.as_ref()?)),
             BlockRule::GivenFatherYear => {
                 let (g, f) = (r.given.as_ref()?, r.father.as_ref()?);

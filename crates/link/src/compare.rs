@@ -24,10 +24,14 @@ pub enum Comparison {
     /// Whether the two records come from the same source: EM learns how rarely one source
     /// holds two records of one person (a census lists a person once).
     Source,
+    /// Whether fingerprints say the two records are one person (`Record::biometric`): its
+    /// weights are not estimated from the data but set from the matcher's calibrated error
+    /// rates (`LinkConfig::fingerprint_match_weight`, `fingerprint_mismatch_weight`).
+    Fingerprint,
 }
 
 /// How many comparisons there are.
-pub const COMPARISONS: usize = 14;
+pub const COMPARISONS: usize = 15;
 
 /// The level of each comparison for one pair; [`NULL`] where either side is unknown.
 pub type Levels = [u8; COMPARISONS];
@@ -61,6 +65,7 @@ impl Comparison {
         Comparison::Address,
         Comparison::Phone,
         Comparison::Source,
+        Comparison::Fingerprint,
     ];
 
     /// The name shown in explanations.
@@ -80,6 +85,7 @@ impl Comparison {
             Comparison::Address => "address",
             Comparison::Phone => "phone",
             Comparison::Source => "source",
+            Comparison::Fingerprint => "fingerprints",
         }
     }
 
@@ -109,6 +115,7 @@ impl Comparison {
             | Comparison::Postcode
             | Comparison::Phone => EQUAL_LEVELS,
             Comparison::Source => &["same source", "different sources"],
+            Comparison::Fingerprint => &["fingerprints match", "fingerprints differ"],
         }
     }
 
@@ -289,6 +296,7 @@ pub fn compare(a: &Record, b: &Record) -> Levels {
         opt(a.address.as_deref(), b.address.as_deref(), text_level),
         opt(a.phone.as_deref(), b.phone.as_deref(), equal),
         equal(&a.source, &b.source),
+        opt(a.biometric.as_ref(), b.biometric.as_ref(), equal),
     ]
 }
 
@@ -375,6 +383,21 @@ mod tests {
     }
 
     #[test]
+    fn fingerprint_identities_compare_when_both_are_known() {
+        let rec = |bio: Option<u64>| Record {
+            biometric: bio,
+            ..Record::from_row(&crate::PersonRow {
+                given_name: "Ali".into(),
+                ..Default::default()
+            })
+        };
+        let f = Comparison::Fingerprint as usize;
+        assert_eq!(compare(&rec(Some(7)), &rec(Some(7)))[f], 0);
+        assert_eq!(compare(&rec(Some(7)), &rec(Some(8)))[f], 1);
+        assert_eq!(compare(&rec(Some(7)), &rec(None))[f], NULL);
+    }
+
+    #[test]
     fn unknown_fields_have_no_level() {
         let a = Record::from_row(&crate::PersonRow {
             given_name: "Ali".into(),
@@ -387,7 +410,9 @@ mod tests {
         });
         let l = compare(&a, &b);
         assert_eq!(l[0], 0);
-        assert!(l[1..COMPARISONS - 1].iter().all(|&x| x == NULL));
-        assert_eq!(l[Comparison::Source as usize], 0);
+        let source = Comparison::Source as usize;
+        assert!(l[1..source].iter().all(|&x| x == NULL));
+        assert_eq!(l[source], 0);
+        assert_eq!(l[Comparison::Fingerprint as usize], NULL);
     }
 }

@@ -71,6 +71,16 @@ pub struct LinkConfig {
     pub merge_check_members: usize,
     /// Threads comparing pairs (0: as many as the machine has). Results do not depend on it.
     pub threads: usize,
+    /// Weight (bits) of fingerprints that match: log2((1 − FNMR) / FMR) at the matcher's
+    /// decision threshold (16 ≈ an FMR of 1 in 65,000 with a few per cent FNMR). Fixed, not
+    /// estimated: fingerprints are on too few records for EM to learn them.
+    pub fingerprint_match_weight: f64,
+    /// Weight (bits) of fingerprints that differ: a near veto, like a reliable given-name
+    /// disagreement. Two persons' prints are compared 1:N when they are enrolled, under the
+    /// capture's quality gate and fused over fingers, so "they differ" means the matcher
+    /// already told them apart: namesakes born the same day in the same town stay two people
+    /// however much else agrees.
+    pub fingerprint_mismatch_weight: f64,
 }
 
 impl Default for LinkConfig {
@@ -98,6 +108,8 @@ impl Default for LinkConfig {
             merge_pair_min: -6.0,
             merge_check_members: 40,
             threads: 0,
+            fingerprint_match_weight: 16.0,
+            fingerprint_mismatch_weight: -40.0,
         }
     }
 }
@@ -131,6 +143,13 @@ impl LinkConfig {
         }
         if self.max_block_size < 2 || self.max_name_block_size < 2 {
             return bad("max_block_size and max_name_block_size must be at least 2");
+        }
+        if !(self.fingerprint_match_weight.is_finite()
+            && self.fingerprint_mismatch_weight.is_finite()
+            && self.fingerprint_match_weight >= 0.0
+            && self.fingerprint_mismatch_weight <= 0.0)
+        {
+            return bad("fingerprint_match_weight must be ≥ 0 and fingerprint_mismatch_weight ≤ 0");
         }
         if self.merge_check_members == 0 {
             return bad("merge_check_members must be at least 1");

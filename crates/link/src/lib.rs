@@ -315,6 +315,27 @@ fn split_labels(labels: &[Label], n: usize) -> (Pairs, Pairs) {
     (same, different)
 }
 
+/// Pairs fingerprints prove to be one person ([`Record::biometric`]), appended to a clerk's
+/// `same` pairs (those not already there): each record with the fingerprint identity of an
+/// earlier record pairs with the first such record. Prints that differ need no pair here:
+/// their near-veto weight keeps the records apart, and the clustering guard keeps their
+/// clusters apart.
+fn add_biometric_pairs(records: &[Record], same: &mut Pairs) {
+    let mut first: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let known: std::collections::HashSet<(u32, u32)> = same.iter().copied().collect();
+    for (i, r) in records.iter().enumerate() {
+        let Some(id) = r.biometric else { continue };
+        let i = i as u32;
+        match first.get(&id) {
+            Some(&f) if !known.contains(&(f, i)) => same.push((f, i)),
+            Some(_) => {}
+            None => {
+                first.insert(id, i);
+            }
+        }
+    }
+}
+
 /// [`link`] with a clerk's decisions: they join the model's estimation as known matches and
 /// non-matches ([`Model::estimate_labelled`]), and they decide their pairs whatever the
 /// score: a pair said to be one person is a link (clustered first, without the guard), a
@@ -330,7 +351,8 @@ pub fn link_labelled(
     let usable_idx: Vec<u32> = (0..records.len() as u32)
         .filter(|&i| usable[i as usize])
         .collect();
-    let (same, different) = split_labels(labels, records.len());
+    let (mut same, different) = split_labels(labels, records.len());
+    add_biometric_pairs(records, &mut same);
 
     progress.phase("blocking", 0);
     let (pairs, rules) = candidate_pairs(records, &usable, BlockCaps::of(config));
@@ -482,7 +504,8 @@ pub fn link_incremental(
     progress: &dyn Progress,
 ) -> IncrementalLinkage {
     let usable: Vec<bool> = records.iter().map(Record::is_usable).collect();
-    let (same, different) = split_labels(labels, records.len());
+    let (mut same, different) = split_labels(labels, records.len());
+    add_biometric_pairs(records, &mut same);
 
     progress.phase("blocking", 0);
     let (pairs, rules) = incremental_pairs(

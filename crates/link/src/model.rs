@@ -585,6 +585,21 @@ impl Model {
                 }
             }
         }
+        // Fingerprints: set from the matcher's calibration, not from the data.
+        let f = Comparison::Fingerprint as usize;
+        let (w_match, w_differ) = (
+            config.fingerprint_match_weight,
+            config.fingerprint_mismatch_weight,
+        );
+        weights[f] = vec![w_match, w_differ];
+        // The probabilities those weights stand for, with FMR = 2^-w_match (so m·u stay
+        // consistent with the weights in the stored model and its explanations).
+        let fmr = 2f64.powf(-w_match).min(0.5);
+        let fnmr = (2f64.powf(w_differ) * (1.0 - fmr)).clamp(f64::MIN_POSITIVE, 0.5);
+        let mut m = m;
+        let mut u = u;
+        m[f] = vec![1.0 - fnmr, fnmr];
+        u[f] = vec![fmr, 1.0 - fmr];
         // Name disagreements the data show to be rare among one person's records.
         let clean = by_document.as_ref().unwrap_or(&m);
         let reliable = |c: Comparison| {
@@ -893,7 +908,8 @@ struct Saved {
 
 /// The stored model's format. 2: the name–date tables, and block keys with the sex and the
 /// document's one-edit variants (an index built with format 1's keys needs a full run).
-const SAVED_FORMAT: u32 = 2;
+/// 3: the fingerprint comparison.
+const SAVED_FORMAT: u32 = 3;
 
 impl Model {
     /// The model as JSON, with the configuration it was estimated with, to be stored and
@@ -1135,10 +1151,10 @@ mod tests {
         let n = NULL;
         // Given, family, father, mother, date, sex, document, nationality, place, locality,
         // postcode, address, phone, source.
-        let namesakes: Levels = [0, 0, 0, n, 0, 0, 2, 0, 2, n, n, n, n, 1];
-        let same_person: Levels = [0, 0, 0, n, 0, 0, 0, 0, 0, n, n, n, n, 1];
-        let census_pair: Levels = [0, 0, 0, n, 5, 0, n, 0, 0, n, n, n, n, 1];
-        let strangers: Levels = [0, 3, 3, n, 9, 1, 2, 1, 2, n, n, n, n, 1];
+        let namesakes: Levels = [0, 0, 0, n, 0, 0, 2, 0, 2, n, n, n, n, 1, n];
+        let same_person: Levels = [0, 0, 0, n, 0, 0, 0, 0, 0, n, n, n, n, 1, n];
+        let census_pair: Levels = [0, 0, 0, n, 5, 0, n, 0, 0, n, n, n, n, 1, n];
+        let strangers: Levels = [0, 3, 3, n, 9, 1, 2, 1, 2, n, n, n, n, 1, n];
         let all = patterns(
             &std::iter::repeat_n(namesakes, 50_000)
                 .chain(std::iter::repeat_n(same_person, 5_000))

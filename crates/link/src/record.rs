@@ -203,6 +203,11 @@ pub struct Record {
     pub address: Option<String>,
     /// The last nine digits (country prefixes and leading zeros differ between sources).
     pub phone: Option<String>,
+    /// The record's fingerprint identity, when its person's fingerprints are enrolled: two
+    /// records with the same value were shown by fingerprints to be one person, two with
+    /// different values to be two. Set by the caller (the matcher is not this crate's);
+    /// `None` from [`Record::from_row`].
+    pub biometric: Option<u64>,
 }
 
 /// The key of a place name: its name key without a leading French article (`Le Kef`,
@@ -325,6 +330,7 @@ impl Record {
             ),
             address: non_empty(normalize_name(&row.address)),
             phone,
+            biometric: None,
         }
     }
 

@@ -484,7 +484,7 @@ fn model_round_trips_through_json() {
         assert!((model.score(a, b) - p.score).abs() < 1e-9);
     }
     assert!(Model::from_json("{}").is_err());
-    assert!(Model::from_json(&text.replace("\"format\":2", "\"format\":1")).is_err());
+    assert!(Model::from_json(&text.replace("\"format\":3", "\"format\":2")).is_err());
 }
 
 /// New records linked against numbered ones find their persons as a full run would, the
@@ -816,4 +816,63 @@ fn a_register_without_duplicates_still_links_a_new_source() {
     assert_eq!(c[8], c[0], "B1 is C1");
     assert_eq!(c[9], c[1], "B2 is C2");
     assert!((0..8).all(|i| c[10] != c[i]), "B3 is new");
+}
+
+/// Fingerprints as evidence (issue 3, item 6): two namesakes alike in everything the
+/// registers hold stay two people when their fingerprints differ, and one person known under
+/// two unrelated names is found when the fingerprints match.
+#[test]
+fn fingerprints_tell_namesakes_apart_and_join_another_name() {
+    let (mut rows, _) = population(41);
+    let base = rows.len();
+    let namesake = |r: &mut PersonRow| {
+        r.given_name = "Mohamed".into();
+        r.father_name = "Salah".into();
+        r.family_name = "Trabelsi".into();
+        r.sex = "M".into();
+        r.birth_date = "1990-05-01".into();
+        r.birth_place = "Sfax".into();
+    };
+    let a = push(&mut rows, "border", namesake);
+    let b = push(&mut rows, "consulate", namesake);
+    let c = push(&mut rows, "border", |r| {
+        r.given_name = "Karim".into();
+        r.family_name = "Mejri".into();
+        r.sex = "M".into();
+        r.birth_date = "1984-02-11".into();
+    });
+    let d = push(&mut rows, "shelter", |r| {
+        r.given_name = "Youssef".into();
+        r.family_name = "Haddad".into();
+        r.sex = "M".into();
+        r.birth_date = "1983".into();
+    });
+    let config = LinkConfig::default();
+    // Without fingerprints: the namesakes look like one person, the other name like another.
+    let plain = link(&records(&rows), &config, &NoProgress);
+    assert_eq!(plain.person_id(a), plain.person_id(b));
+    assert_ne!(plain.person_id(c), plain.person_id(d));
+    // With them: the opposite, and the explanation names the fingerprints.
+    let mut recs = records(&rows);
+    recs[a].biometric = Some(1);
+    recs[b].biometric = Some(2);
+    recs[c].biometric = Some(3);
+    recs[d].biometric = Some(3);
+    let linkage = link(&recs, &config, &NoProgress);
+    assert_ne!(linkage.person_id(a), linkage.person_id(b));
+    assert_eq!(linkage.person_id(c), linkage.person_id(d));
+    let e = linkage.model.explain(&recs[c], &recs[d]);
+    let term = e
+        .terms
+        .iter()
+        .find(|t| t.comparison == Comparison::Fingerprint)
+        .unwrap();
+    assert_eq!(term.level, Some("fingerprints match"));
+    assert_eq!(term.weight, config.fingerprint_match_weight);
+    // Everyone else is linked as before.
+    for i in 0..base {
+        for j in [a, b, c, d] {
+            assert_ne!(linkage.person_id(i), linkage.person_id(j));
+        }
+    }
 }

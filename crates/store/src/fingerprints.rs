@@ -386,10 +386,27 @@ pub(crate) fn fingerprint_counts(db: &mut dyn Sql) -> Result<(u64, u64)> {
     const CTX: &str = "counting fingerprints";
     let rows = db.query(
         CTX,
-        "SELECT count(*), count(DISTINCT person_number) FROM fingerprints
-         WHERE withdrawn_at IS NULL",
+        "SELECT count(*), count(DISTINCT coalesce(p.merged_into, f.person_number))
+         FROM fingerprints f JOIN persons p ON p.number = f.person_number
+         WHERE f.withdrawn_at IS NULL",
         &[],
     )?;
     let row = rows.first().ok_or_else(|| bad(CTX, "counts"))?;
     Ok((to_u64(int(row, 0, CTX)?), to_u64(int(row, 1, CTX)?)))
+}
+
+/// The persons (their active numbers) with at least one capture that is not withdrawn,
+/// ascending.
+pub(crate) fn fingerprinted_persons(db: &mut dyn Sql) -> Result<Vec<PersonNumber>> {
+    const CTX: &str = "listing fingerprinted persons";
+    db.query(
+        CTX,
+        "SELECT DISTINCT coalesce(p.merged_into, f.person_number) FROM fingerprints f
+         JOIN persons p ON p.number = f.person_number
+         WHERE f.withdrawn_at IS NULL ORDER BY 1",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok(PersonNumber(to_u64(int(r, 0, CTX)?))))
+    .collect()
 }

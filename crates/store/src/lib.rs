@@ -1227,6 +1227,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Fingerprint>;
     /// Captures not withdrawn, and the persons they belong to.
     fn fingerprint_counts(&self) -> Result<(u64, u64)>;
+    /// The persons (active numbers) with a capture that is not withdrawn, ascending.
+    fn fingerprinted_persons(&self) -> Result<Vec<PersonNumber>>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

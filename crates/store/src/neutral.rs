@@ -613,6 +613,12 @@ macro_rules! engine_neutral_methods {
                 crate::fingerprints::fingerprint_counts,
             )
         }
+        fn fingerprinted_persons(&self) -> Result<Vec<PersonNumber>> {
+            self.read(
+                "listing fingerprinted persons",
+                crate::fingerprints::fingerprinted_persons,
+            )
+        }
     };
 }
 

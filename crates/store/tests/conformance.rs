@@ -3752,7 +3752,8 @@ fn fingerprints_enrol_reextract_withdraw(h: &Harness) {
     assert_eq!(page.len(), 1);
     let rest = s.active_fingerprints(page[0].id, 10).unwrap();
     assert_eq!(rest.len(), 1);
-    assert_eq!(s.fingerprint_counts().unwrap(), (2, 2));
+    assert_eq!(s.fingerprint_counts().unwrap(), (2, 1));
+    assert_eq!(s.fingerprinted_persons().unwrap(), vec![N2]);
     let w = s
         .withdraw_fingerprint(
             g.id,

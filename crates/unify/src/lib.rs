@@ -197,6 +197,10 @@ struct Context<'a> {
     progress: &'a dyn Progress,
     /// Source names by id (the linkage compares sources).
     sources: HashMap<SourceId, String>,
+    /// Persons with fingerprints enrolled: their records carry the person's number as their
+    /// fingerprint identity (`Record::biometric`), so two such persons' records are told
+    /// apart by their prints (which the enrolment's 1:N search already compared).
+    fingerprinted: std::collections::HashSet<PersonNumber>,
 }
 
 impl<'a> Context<'a> {
@@ -212,6 +216,7 @@ impl<'a> Context<'a> {
             .into_iter()
             .map(|s| (s.id, s.name))
             .collect();
+        let fingerprinted = store.fingerprinted_persons()?.into_iter().collect();
         Ok(Context {
             store,
             config,
@@ -219,6 +224,7 @@ impl<'a> Context<'a> {
             clock,
             progress,
             sources,
+            fingerprinted,
         })
     }
 
@@ -226,8 +232,12 @@ impl<'a> Context<'a> {
     fn read(&self, stored: Vec<LinkRecord>, into: &mut Linked) -> Result<(), UnifyError> {
         for r in stored {
             let source = self.sources.get(&r.key.source).cloned().unwrap_or_default();
-            into.records
-                .push(Record::from_row(&row_of(&r.payload, source, &r.key)?));
+            let mut record = Record::from_row(&row_of(&r.payload, source, &r.key)?);
+            record.biometric = r
+                .person
+                .filter(|p| self.fingerprinted.contains(p))
+                .map(|p| p.0);
+            into.records.push(record);
             into.meta.push(Meta {
                 handle: r.handle,
                 key: r.key,

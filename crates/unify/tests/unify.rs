@@ -475,3 +475,108 @@ fn postgres_review_decisions() {
         review_decisions(db);
     }
 }
+
+/// Fingerprints as evidence: two namesakes alike in everything the registers hold, numbered
+/// apart, stay apart in a full run without a review when both have fingerprints enrolled
+/// (the enrolment's 1:N search told them apart); without fingerprints the same run sends the
+/// pair to a clerk.
+fn fingerprints_keep_namesakes_apart(db: TestDb, with_prints: bool) {
+    let store = db.open();
+    let store = store.as_ref();
+    let set = set(&db, 300);
+    for f in &set.files {
+        import(store, &f.source, &f.path);
+    }
+    let header = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,\
+                  birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
+    let row = |source: &str, id: &str| {
+        format!(
+            "{header}\n{source},{id},Mohamed,Trabelsi,Salah,Fatma,M,1990-05-01,Sfax,TUN,,,,,,\n"
+        )
+    };
+    let mut keys = Vec::new();
+    for (source, id) in [("shelter", "s-1"), ("border", "b-1")] {
+        let path = db.dir().join(format!("{source}-namesake.csv"));
+        std::fs::write(&path, row(source, id)).unwrap();
+        import(store, &format!("{source}-namesakes"), &path);
+        let src = store
+            .source(&format!("{source}-namesakes"))
+            .unwrap()
+            .unwrap();
+        keys.push(RecordKey::new(src.id, "person", id));
+    }
+    store
+        .ensure_institution(&marsad_store::NewInstitution {
+            name: "border-post",
+            title: "Border post",
+            kind: "border_police",
+            created_at: clock().0,
+        })
+        .unwrap();
+    let numbers = [PersonNumber(111_111_111_111), PersonNumber(222_222_222_222)];
+    for (n, key) in numbers.iter().zip(&keys) {
+        store.create_person(*n, "test", clock().0).unwrap();
+        store
+            .assign_records(*n, std::slice::from_ref(key), "test", None, clock().0)
+            .unwrap();
+        if with_prints {
+            let blob = format!("{:064x}", n.0);
+            store
+                .enrol_fingerprint(
+                    &marsad_store::NewFingerprint {
+                        person: *n,
+                        institution: "border-post",
+                        position: 2,
+                        original_blob: &blob,
+                        original_format: "png",
+                        template: marsad_store::NewTemplate {
+                            blob_id: &blob,
+                            extractor: "test",
+                            quality: 80,
+                            minutiae: 40,
+                        },
+                        actor: "test",
+                        at: clock().0,
+                    },
+                    &marsad_store::AuditEvent {
+                        at: clock().0,
+                        actor: marsad_store::Actor::User("1".into()),
+                        institution: Some("border-post".into()),
+                        action: "fingerprint.enrol".into(),
+                        object: None,
+                        purpose: None,
+                        outcome: marsad_store::Outcome::Success,
+                    },
+                )
+                .unwrap();
+        }
+    }
+    let mut random = rng(5);
+    run(store, Mode::Full, &mut random);
+    assert_eq!(store.person_of(&keys[0]).unwrap(), Some(numbers[0]));
+    assert_eq!(store.person_of(&keys[1]).unwrap(), Some(numbers[1]));
+    let open = store
+        .reviews(Some(ReviewStatus::Open), None, 10_000)
+        .unwrap();
+    let reviewed = open.iter().any(|r| {
+        (r.left == keys[0] && r.right == keys[1]) || (r.left == keys[1] && r.right == keys[0])
+    });
+    assert_eq!(reviewed, !with_prints, "open reviews: {}", open.len());
+}
+
+#[test]
+fn sqlite_fingerprints_keep_namesakes_apart() {
+    fingerprints_keep_namesakes_apart(TestDb::new(Engine::Sqlite).unwrap(), true);
+}
+
+#[test]
+fn sqlite_without_fingerprints_namesakes_go_to_review() {
+    fingerprints_keep_namesakes_apart(TestDb::new(Engine::Sqlite).unwrap(), false);
+}
+
+#[test]
+fn postgres_fingerprints_keep_namesakes_apart() {
+    if let Some(db) = TestDb::new(Engine::Postgres) {
+        fingerprints_keep_namesakes_apart(db, true);
+    }
+}
