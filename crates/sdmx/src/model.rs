@@ -291,7 +291,8 @@ pub struct ContentConstraint {
     pub attachment: ArtefactRef,
     /// Dimension id → the codes present, in codelist order.
     pub cube: Vec<(String, Vec<String>)>,
-    /// Earliest and latest periods present.
+    /// Earliest and latest periods present (written as the first day of the one and the last day
+    /// of the other).
     pub time_range: Option<(crate::TimePeriod, crate::TimePeriod)>,
     pub obs_count: Option<usize>,
 }

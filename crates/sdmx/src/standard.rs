@@ -250,12 +250,12 @@ fn coded(list: &[(&str, &str, &str, &str)]) -> Vec<Code> {
 }
 
 fn from_model(list: &ModelCodelist, id: impl Fn(&str) -> String) -> Vec<Code> {
-    let mut codes: Vec<Code> = list
-        .codes
-        .iter()
-        .map(|c| Code::new(id(c.code), n(c.ar, c.fr, c.en)).with_parent("_T"))
-        .collect();
-    codes.push(total());
+    let mut codes = vec![total()];
+    codes.extend(
+        list.codes
+            .iter()
+            .map(|c| Code::new(id(c.code), n(c.ar, c.fr, c.en)).with_parent("_T")),
+    );
     codes.push(unknown());
     codes
 }
@@ -271,7 +271,8 @@ fn age_codes() -> Vec<Code> {
         let lo = g.lower();
         let names = match g.upper() {
             Some(hi) => n(
-                &format!("من {lo} إلى {hi} سنة"),
+                // Arabic counts 3 to 10 take the plural سنوات, larger ones the singular سنة.
+                &format!("من {lo} إلى {hi} {}", if hi <= 10 { "سنوات" } else { "سنة" }),
                 &format!("{lo} à {hi} ans"),
                 &format!("{lo} to {hi} years"),
             ),
@@ -344,9 +345,9 @@ pub fn codelist(opts: &Options, id: &str) -> Option<Codelist> {
         "CL_SEX" => (
             n("الجنس", "Sexe", "Sex"),
             vec![
+                total(),
                 Code::new("F", n("أنثى", "Féminin", "Female")).with_parent("_T"),
                 Code::new("M", n("ذكر", "Masculin", "Male")).with_parent("_T"),
-                total(),
                 unknown(),
             ],
         ),
@@ -445,12 +446,13 @@ mod tests {
             assert!(!list.codes.is_empty(), "{id}");
             for c in &list.codes {
                 assert!(is_valid_id(&c.id), "{id}: {}", c.id);
+                // Parents come first: some readers (sdmx1) resolve them in document order.
+                if let Some(p) = &c.parent {
+                    assert!(seen.contains(p), "{id}: {} comes before its parent {p}", c.id);
+                }
                 assert!(seen.insert(c.id.clone()), "{id}: duplicate {}", c.id);
                 for l in Lang::ALL {
                     assert!(!c.names.get(l).is_empty(), "{id}: {} lacks {l:?}", c.id);
-                }
-                if let Some(p) = &c.parent {
-                    assert!(list.code(p).is_some(), "{id}: {} has unknown parent {p}", c.id);
                 }
             }
         }

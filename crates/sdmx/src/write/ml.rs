@@ -283,8 +283,8 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
                 if let Some((lo, hi)) = c.time_range {
                     w.start("com:KeyValue", &[("id", Some(TIME_PERIOD))]);
                     w.start("com:TimeRange", &[]);
-                    w.text_element("com:StartPeriod", &[("isInclusive", Some("true"))], &lo.to_string());
-                    w.text_element("com:EndPeriod", &[("isInclusive", Some("true"))], &hi.to_string());
+                    w.text_element("com:StartPeriod", &[("isInclusive", Some("true"))], &lo.start().to_string());
+                    w.text_element("com:EndPeriod", &[("isInclusive", Some("true"))], &hi.end().to_string());
                     w.end();
                     w.end();
                 }
