@@ -8,11 +8,7 @@ use chrono::{TimeZone, Utc};
 use marsad_sdmx::write::{export_files, Header};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .ok_or("usage: write_sample DIR")?,
-    );
+    let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: write_sample DIR")?);
     let (structures, datasets) = marsad_sdmx::sample::sample()?;
     let header = Header {
         id: "SAMPLE".into(),

@@ -164,9 +164,13 @@ impl Dataset {
                 match attr.level {
                     AttachmentLevel::Observation => obs_attrs.push((id.clone(), code.clone())),
                     AttachmentLevel::Series => series_attrs.push((id.clone(), code.clone())),
-                    AttachmentLevel::DataSet => {
-                        put_attr(&mut ds.attributes, id, code, &sname, AttachmentLevel::DataSet)?
-                    }
+                    AttachmentLevel::DataSet => put_attr(
+                        &mut ds.attributes,
+                        id,
+                        code,
+                        &sname,
+                        AttachmentLevel::DataSet,
+                    )?,
                 }
             }
 
@@ -290,5 +294,148 @@ impl<'a> CodeChecker<'a> {
             }),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample;
+
+    fn base() -> Cell {
+        Cell::new(TimePeriod::Year(2023), Some(5.0))
+            .dim("FREQ", "A")
+            .dim("REF_AREA", "TUN")
+            .dim("SEX", "F")
+            .dim("COUNTERPART_AREA", "FRA")
+            .attr("UNIT_MEASURE", "PS")
+            .attr("OBS_STATUS", "A")
+    }
+
+    fn check(cells: Vec<Cell>, expected: &str) {
+        let s = standard_structures();
+        let flow = ArtefactRef::new("MARSAD", "WORKERS_PLACED", "1.0");
+        let got = match Dataset::from_cells(&s, &flow, cells) {
+            Ok(ds) => format!(
+                "ok: {} series, {} obs",
+                ds.series.len(),
+                ds.observation_count()
+            ),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(got, expected);
+    }
+
+    fn standard_structures() -> Structures {
+        crate::standard::structures(&sample::options(), &sample::flows()).unwrap()
+    }
+
+    #[test]
+    fn from_cells_cases() {
+        check(vec![base()], "ok: 1 series, 1 obs");
+        check(
+            vec![base(), base().dim("SEX", "M")],
+            "DSD_WORKERS_PLACED: SEX is given twice",
+        );
+        let mut no_sex = base();
+        no_sex.dimensions.retain(|(d, _)| d != "SEX");
+        check(
+            vec![no_sex],
+            "DSD_WORKERS_PLACED: a cell lacks dimension SEX",
+        );
+        check(
+            vec![base().dim("AGE", "_T")],
+            "DSD_WORKERS_PLACED: 'AGE' is not a dimension or attribute of it",
+        );
+        let mut bad_code = base();
+        bad_code.dimensions[2].1 = "X".into();
+        check(vec![bad_code], "SEX: code 'X' is not in codelist CL_SEX");
+        check(
+            vec![base().attr("OBS_STATUS", "Z")],
+            "OBS_STATUS: code 'Z' is not in codelist CL_OBS_STATUS",
+        );
+        check(
+            vec![base(), base()],
+            "DSD_WORKERS_PLACED: two cells for key A.TUN.F.FRA and period 2023",
+        );
+        let mut other_unit = base();
+        other_unit.period = TimePeriod::Year(2022);
+        other_unit.attributes[0].1 = "USD".into();
+        check(
+            vec![base(), other_unit],
+            "DSD_WORKERS_PLACED: attribute UNIT_MEASURE attached to the series has two values: 'PS' and 'USD'",
+        );
+        check(
+            vec![base().attr("CONF_STATUS", "C")],
+            "DSD_WORKERS_PLACED: key A.TUN.F.FRA period 2023 is confidential (CONF_STATUS=C) but carries a value; a suppressed cell must have none",
+        );
+        let mut suppressed = base().attr("CONF_STATUS", "D");
+        suppressed.value = None;
+        check(vec![suppressed], "ok: 1 series, 1 obs");
+        check(vec![base().attr("CONF_STATUS", "F")], "ok: 1 series, 1 obs");
+        let mut nan = base();
+        nan.value = Some(f64::NAN);
+        check(
+            vec![nan],
+            "DSD_WORKERS_PLACED: key A.TUN.F.FRA period 2023: value is not a finite number",
+        );
+        let s = standard_structures();
+        let err = Dataset::from_cells(&s, &ArtefactRef::new("MARSAD", "NOPE", "1.0"), vec![])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dataflow MARSAD:NOPE(1.0) is not in the structures"
+        );
+    }
+
+    #[test]
+    fn series_are_grouped_and_sorted() {
+        let (_, data) = sample::sample().unwrap();
+        let w = &data[0];
+        let keys: Vec<String> = w.series.iter().map(|s| s.key.join(".")).collect();
+        assert_eq!(
+            keys,
+            [
+                "A.TUN.F.FRA",
+                "A.TUN.M.FRA",
+                "A.TUN._T.FRA",
+                "A.TUN.F.QAT",
+                "A.TUN.M.QAT"
+            ]
+        );
+        let s = &w.series[3];
+        assert_eq!(
+            s.attributes,
+            [
+                ("UNIT_MEASURE".to_owned(), "PS".to_owned()),
+                ("UNIT_MULT".to_owned(), "0".to_owned())
+            ]
+        );
+        assert_eq!(s.observations[0].value, None);
+        assert_eq!(
+            s.observations[0].attributes,
+            [
+                ("OBS_STATUS".to_owned(), "A".to_owned()),
+                ("CONF_STATUS".to_owned(), "C".to_owned())
+            ]
+        );
+        // Out-of-order cells come back in period order.
+        let mut late = base();
+        late.period = TimePeriod::Year(2024);
+        let mut early = base();
+        early.period = TimePeriod::Year(2020);
+        let st = standard_structures();
+        let ds = Dataset::from_cells(
+            &st,
+            &ArtefactRef::new("MARSAD", "WORKERS_PLACED", "1.0"),
+            vec![late, early],
+        )
+        .unwrap();
+        let periods: Vec<String> = ds.series[0]
+            .observations
+            .iter()
+            .map(|o| o.period.to_string())
+            .collect();
+        assert_eq!(periods, ["2020", "2024"]);
     }
 }

@@ -74,11 +74,20 @@ pub enum BuildError {
     #[error("codelist {0} is not in the structures")]
     UnknownCodelist(String),
     #[error("{structure}: '{component}' is not a dimension or attribute of it")]
-    UnknownComponent { structure: String, component: String },
+    UnknownComponent {
+        structure: String,
+        component: String,
+    },
     #[error("{structure}: a cell lacks dimension {dimension}")]
-    MissingDimension { structure: String, dimension: String },
+    MissingDimension {
+        structure: String,
+        dimension: String,
+    },
     #[error("{structure}: {component} is given twice")]
-    DuplicateComponent { structure: String, component: String },
+    DuplicateComponent {
+        structure: String,
+        component: String,
+    },
     #[error("{component}: code '{code}' is not in codelist {codelist}")]
     UnknownCode {
         component: String,

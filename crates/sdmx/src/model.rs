@@ -60,8 +60,7 @@ impl Names {
 /// True for an SDMX `IDType`: `[A-Za-z0-9_@$-]+`.
 pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'$' | b'-'))
 }
 
@@ -131,7 +130,12 @@ impl ArtefactRef {
 
     /// `MARSAD_WORKERS_PLACED_1_0`, the `structureID` of a data message.
     pub fn flat_id(&self) -> String {
-        format!("{}_{}_{}", self.agency, self.id, self.version.replace('.', "_"))
+        format!(
+            "{}_{}_{}",
+            self.agency,
+            self.id,
+            self.version.replace('.', "_")
+        )
     }
 }
 

@@ -35,10 +35,14 @@ impl Format {
             Format::StructureSpecificData => {
                 "application/vnd.sdmx.structurespecificdata+xml; version=2.1; charset=utf-8"
             }
-            Format::GenericData => "application/vnd.sdmx.genericdata+xml; version=2.1; charset=utf-8",
+            Format::GenericData => {
+                "application/vnd.sdmx.genericdata+xml; version=2.1; charset=utf-8"
+            }
             Format::DataJson => "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8",
             Format::DataCsv => "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8",
-            Format::StructureXml => "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8",
+            Format::StructureXml => {
+                "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8"
+            }
         }
     }
 
@@ -167,7 +171,9 @@ pub fn negotiate(
         .into_iter()
         .find_map(|(q, _, f)| if q > 0 { f } else { None })
         .ok_or_else(|| {
-            SdmxError::NotAcceptable(format!("cannot produce any of '{accept}'; offered: {offered}"))
+            SdmxError::NotAcceptable(format!(
+                "cannot produce any of '{accept}'; offered: {offered}"
+            ))
         })
 }
 
@@ -185,7 +191,12 @@ fn parse_q(v: &str) -> Option<u16> {
 mod tests {
     use super::*;
 
-    fn check(accept: Option<&str>, format: Option<&str>, answer: Answer, expected: Result<Format, u16>) {
+    fn check(
+        accept: Option<&str>,
+        format: Option<&str>,
+        answer: Answer,
+        expected: Result<Format, u16>,
+    ) {
         let got = negotiate(accept, format, answer).map_err(|e| e.code());
         assert_eq!(got, expected, "Accept: {accept:?}, format={format:?}");
     }
@@ -201,20 +212,70 @@ mod tests {
         check(Some("application/xml"), None, D, Ok(StructureSpecificData));
         check(Some("application/json"), None, D, Ok(DataJson));
         check(Some("text/csv"), None, D, Ok(DataCsv));
-        check(Some("application/vnd.sdmx.genericdata+xml;version=2.1"), None, D, Ok(GenericData));
-        check(Some("application/vnd.sdmx.structurespecificdata+xml; version=2.1"), None, D, Ok(StructureSpecificData));
-        check(Some("application/vnd.sdmx.data+json;version=1.0.0"), None, D, Ok(DataJson));
-        check(Some("application/vnd.sdmx.data+json;version=2.0.0"), None, D, Err(406));
-        check(Some("application/vnd.sdmx.data+json;version=2.0.0, */*;q=0.1"), None, D, Ok(StructureSpecificData));
-        check(Some("application/vnd.sdmx.data+csv;version=1.0.0;q=0.9, application/json;q=0.5"), None, D, Ok(DataCsv));
-        check(Some("application/json;q=0.5, text/csv"), None, D, Ok(DataCsv));
-        check(Some("text/csv;q=0, application/json;q=0.2"), None, D, Ok(DataJson));
+        check(
+            Some("application/vnd.sdmx.genericdata+xml;version=2.1"),
+            None,
+            D,
+            Ok(GenericData),
+        );
+        check(
+            Some("application/vnd.sdmx.structurespecificdata+xml; version=2.1"),
+            None,
+            D,
+            Ok(StructureSpecificData),
+        );
+        check(
+            Some("application/vnd.sdmx.data+json;version=1.0.0"),
+            None,
+            D,
+            Ok(DataJson),
+        );
+        check(
+            Some("application/vnd.sdmx.data+json;version=2.0.0"),
+            None,
+            D,
+            Err(406),
+        );
+        check(
+            Some("application/vnd.sdmx.data+json;version=2.0.0, */*;q=0.1"),
+            None,
+            D,
+            Ok(StructureSpecificData),
+        );
+        check(
+            Some("application/vnd.sdmx.data+csv;version=1.0.0;q=0.9, application/json;q=0.5"),
+            None,
+            D,
+            Ok(DataCsv),
+        );
+        check(
+            Some("application/json;q=0.5, text/csv"),
+            None,
+            D,
+            Ok(DataCsv),
+        );
+        check(
+            Some("text/csv;q=0, application/json;q=0.2"),
+            None,
+            D,
+            Ok(DataJson),
+        );
         check(Some("text/html"), None, D, Err(406));
         check(Some("text/csv;q=0"), None, D, Err(406));
         check(Some("APPLICATION/JSON"), None, D, Ok(DataJson));
-        check(Some("application/vnd.sdmx.structure+xml;version=2.1"), None, S, Ok(StructureXml));
+        check(
+            Some("application/vnd.sdmx.structure+xml;version=2.1"),
+            None,
+            S,
+            Ok(StructureXml),
+        );
         check(Some("application/json"), None, S, Err(406));
-        check(Some("application/json, application/xml;q=0.8"), None, S, Ok(StructureXml));
+        check(
+            Some("application/json, application/xml;q=0.8"),
+            None,
+            S,
+            Ok(StructureXml),
+        );
         check(Some("text/csv"), Some("jsondata"), D, Ok(DataJson));
         check(None, Some("genericdata"), D, Ok(GenericData));
         check(None, Some("csvfile"), D, Ok(DataCsv));

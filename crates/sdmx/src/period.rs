@@ -46,16 +46,28 @@ impl TimePeriod {
             return (r == "1").then_some(TimePeriod::Year(y));
         }
         if let Some(r) = rest.strip_prefix('S') {
-            return (r.len() == 1).then(|| small(r, 1, 2)).flatten().map(|n| TimePeriod::Semester(y, n));
+            return (r.len() == 1)
+                .then(|| small(r, 1, 2))
+                .flatten()
+                .map(|n| TimePeriod::Semester(y, n));
         }
         if let Some(r) = rest.strip_prefix('Q') {
-            return (r.len() == 1).then(|| small(r, 1, 4)).flatten().map(|n| TimePeriod::Quarter(y, n));
+            return (r.len() == 1)
+                .then(|| small(r, 1, 4))
+                .flatten()
+                .map(|n| TimePeriod::Quarter(y, n));
         }
         if let Some(r) = rest.strip_prefix('M') {
-            return (r.len() == 2).then(|| small(r, 1, 12)).flatten().map(|n| TimePeriod::Month(y, n));
+            return (r.len() == 2)
+                .then(|| small(r, 1, 12))
+                .flatten()
+                .map(|n| TimePeriod::Month(y, n));
         }
         match rest.split_once('-') {
-            None => (rest.len() == 2).then(|| small(rest, 1, 12)).flatten().map(|m| TimePeriod::Month(y, m)),
+            None => (rest.len() == 2)
+                .then(|| small(rest, 1, 12))
+                .flatten()
+                .map(|m| TimePeriod::Month(y, m)),
             Some((m, d)) => {
                 let m = (m.len() == 2).then(|| small(m, 1, 12)).flatten()?;
                 let d = (d.len() == 2).then(|| small(d, 1, 31)).flatten()?;
@@ -149,7 +161,10 @@ mod tests {
         check("2024-02", Some(("2024-02", "2024-02-01", "2024-02-29")));
         check("2023-M02", Some(("2023-02", "2023-02-01", "2023-02-28")));
         check("2023-12", Some(("2023-12", "2023-12-01", "2023-12-31")));
-        check("2023-03-15", Some(("2023-03-15", "2023-03-15", "2023-03-15")));
+        check(
+            "2023-03-15",
+            Some(("2023-03-15", "2023-03-15", "2023-03-15")),
+        );
         check("2023-02-30", None);
         check("2023-Q5", None);
         check("2023-Q0", None);

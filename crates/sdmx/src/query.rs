@@ -189,7 +189,10 @@ impl Request {
     /// the query parameters (already decoded).
     pub fn parse(path: &str, params: &[(&str, &str)]) -> Result<Request, SdmxError> {
         let path = path.trim_matches('/');
-        let segments: Vec<String> = path.split('/').map(percent_decode).collect::<Result<_, _>>()?;
+        let segments: Vec<String> = path
+            .split('/')
+            .map(percent_decode)
+            .collect::<Result<_, _>>()?;
         let Some((resource, rest)) = segments.split_first() else {
             return Err(SdmxError::Syntax("empty path".into()));
         };
@@ -232,7 +235,9 @@ fn percent_decode(s: &str) -> Result<String, SdmxError> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(b) = hex else {
                 return Err(SdmxError::Syntax(format!("bad percent escape in '{s}'")));
             };
@@ -270,7 +275,9 @@ fn check_params(params: &[(&str, &str)], allowed: &[&str]) -> Result<(), SdmxErr
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in params {
         if seen.contains(name) {
-            return Err(SdmxError::Syntax(format!("parameter '{name}' is given twice")));
+            return Err(SdmxError::Syntax(format!(
+                "parameter '{name}' is given twice"
+            )));
         }
         seen.push(name);
     }
@@ -293,7 +300,9 @@ fn id_list(what: &str, s: &str, allow_dots: bool) -> Result<Selector, SdmxError>
             is_valid_id(part)
         };
         if !ok {
-            return Err(SdmxError::Syntax(format!("{what} '{part}' is not a valid id")));
+            return Err(SdmxError::Syntax(format!(
+                "{what} '{part}' is not a valid id"
+            )));
         }
         out.push(part.to_owned());
     }
@@ -302,7 +311,8 @@ fn id_list(what: &str, s: &str, allow_dots: bool) -> Result<Selector, SdmxError>
 
 fn is_version(s: &str) -> bool {
     !s.is_empty()
-        && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn parse_references(s: &str) -> Result<References, SdmxError> {
@@ -387,20 +397,26 @@ pub fn parse_flow_ref(s: &str) -> Result<FlowRef, SdmxError> {
         }
     };
     if !is_valid_id(id) || id == "all" {
-        return Err(SdmxError::Syntax(format!("flowRef '{s}': dataflow id '{id}' is not valid")));
+        return Err(SdmxError::Syntax(format!(
+            "flowRef '{s}': dataflow id '{id}' is not valid"
+        )));
     }
     let agency = match agency {
         None | Some("all") => None,
         Some(a) if is_valid_id(&a.replace('.', "_")) => Some(a.to_owned()),
         Some(a) => {
-            return Err(SdmxError::Syntax(format!("flowRef '{s}': agency '{a}' is not valid")))
+            return Err(SdmxError::Syntax(format!(
+                "flowRef '{s}': agency '{a}' is not valid"
+            )))
         }
     };
     let version = match version {
         None | Some("latest") | Some("all") => None,
         Some(v) if is_version(v) => Some(v.to_owned()),
         Some(v) => {
-            return Err(SdmxError::Syntax(format!("flowRef '{s}': version '{v}' is not valid")))
+            return Err(SdmxError::Syntax(format!(
+                "flowRef '{s}': version '{v}' is not valid"
+            )))
         }
     };
     Ok(FlowRef {
@@ -468,10 +484,7 @@ fn parse_period(name: &str, params: &[(&str, &str)]) -> Result<Option<TimePeriod
     }
 }
 
-fn check_period_order(
-    start: Option<TimePeriod>,
-    end: Option<TimePeriod>,
-) -> Result<(), SdmxError> {
+fn check_period_order(start: Option<TimePeriod>, end: Option<TimePeriod>) -> Result<(), SdmxError> {
     if let (Some(s), Some(e)) = (start, end) {
         if s.start() > e.end() {
             return Err(SdmxError::Semantic(format!(
@@ -611,16 +624,54 @@ mod tests {
 
     #[test]
     fn structure_queries() {
-        check("dataflow", &[], expect![[r#"Structure(StructureQuery { resource: Dataflow, agency: All, id: All, version: Latest, references: None, detail: Full })"#]]);
-        check("dataflow/MARSAD/WORKERS_PLACED/1.0", &[("references", "all")], expect![[r#"Structure(StructureQuery { resource: Dataflow, agency: AnyOf(["MARSAD"]), id: AnyOf(["WORKERS_PLACED"]), version: AnyOf(["1.0"]), references: All, detail: Full })"#]]);
-        check("/codelist/all/CL_SEX+CL_AGE/all/", &[("detail", "allstubs")], expect![[r#"Structure(StructureQuery { resource: Codelist, agency: All, id: AnyOf(["CL_SEX", "CL_AGE"]), version: All, references: None, detail: AllStubs })"#]]);
-        check("datastructure/MARSAD/DSD_X/latest", &[("references", "codelist")], expect![[r#"Structure(StructureQuery { resource: DataStructure, agency: AnyOf(["MARSAD"]), id: AnyOf(["DSD_X"]), version: Latest, references: Only(Codelist), detail: Full })"#]]);
-        check("codelist/MARSAD/CL_SEX/1.x", &[], expect!["140 Syntax error: version '1.x' is not a version like 1.0, 'latest' or 'all'"]);
-        check("codelist/MARSAD/CL SEX", &[], expect!["140 Syntax error: resourceID 'CL SEX' is not a valid id"]);
+        check(
+            "dataflow",
+            &[],
+            expect![[
+                r#"Structure(StructureQuery { resource: Dataflow, agency: All, id: All, version: Latest, references: None, detail: Full })"#
+            ]],
+        );
+        check(
+            "dataflow/MARSAD/WORKERS_PLACED/1.0",
+            &[("references", "all")],
+            expect![[
+                r#"Structure(StructureQuery { resource: Dataflow, agency: AnyOf(["MARSAD"]), id: AnyOf(["WORKERS_PLACED"]), version: AnyOf(["1.0"]), references: All, detail: Full })"#
+            ]],
+        );
+        check(
+            "/codelist/all/CL_SEX+CL_AGE/all/",
+            &[("detail", "allstubs")],
+            expect![[
+                r#"Structure(StructureQuery { resource: Codelist, agency: All, id: AnyOf(["CL_SEX", "CL_AGE"]), version: All, references: None, detail: AllStubs })"#
+            ]],
+        );
+        check(
+            "datastructure/MARSAD/DSD_X/latest",
+            &[("references", "codelist")],
+            expect![[
+                r#"Structure(StructureQuery { resource: DataStructure, agency: AnyOf(["MARSAD"]), id: AnyOf(["DSD_X"]), version: Latest, references: Only(Codelist), detail: Full })"#
+            ]],
+        );
+        check(
+            "codelist/MARSAD/CL_SEX/1.x",
+            &[],
+            expect!["140 Syntax error: version '1.x' is not a version like 1.0, 'latest' or 'all'"],
+        );
+        check(
+            "codelist/MARSAD/CL SEX",
+            &[],
+            expect!["140 Syntax error: resourceID 'CL SEX' is not a valid id"],
+        );
         check("codelist/a/b/1.0/extra", &[], expect!["140 Syntax error: a structure query has at most 3 path parts after the resource, got 'a/b/1.0/extra'"]);
         check("dataflow", &[("references", "cousins")], expect!["140 Syntax error: references='cousins'; expected none, parents, parentsandsiblings, children, descendants, all, or a resource (dataflow, datastructure, codelist, conceptscheme, contentconstraint)"]);
         check("dataflow", &[("detail", "some")], expect!["140 Syntax error: detail='some'; expected full, allstubs, referencestubs, allcompletestubs, referencecompletestubs or referencepartial"]);
-        check("dataflow", &[("refs", "all")], expect!["140 Syntax error: unknown parameter 'refs'; accepted: references, detail, format"]);
+        check(
+            "dataflow",
+            &[("refs", "all")],
+            expect![
+                "140 Syntax error: unknown parameter 'refs'; accepted: references, detail, format"
+            ],
+        );
         check("categoryscheme", &[], expect!["501 Not implemented: resource 'categoryscheme' is not offered; this service has dataflow, datastructure, codelist, conceptscheme, contentconstraint, data and availableconstraint"]);
         check("dataflows", &[], expect!["140 Syntax error: unknown resource 'dataflows'; expected dataflow, datastructure, codelist, conceptscheme, contentconstraint, data or availableconstraint"]);
         check("", &[], expect!["140 Syntax error: unknown resource ''; expected dataflow, datastructure, codelist, conceptscheme, contentconstraint, data or availableconstraint"]);
@@ -628,30 +679,120 @@ mod tests {
 
     #[test]
     fn data_queries() {
-        check("data/WORKERS_PLACED", &[], expect![[r#"Data(DataQuery { flow: FlowRef { agency: None, id: "WORKERS_PLACED", version: None }, key: All, provider: All, start_period: None, end_period: None, dimension_at_observation: Time, detail: Full, first_n_observations: None, last_n_observations: None })"#]]);
-        check("data/MARSAD,WORKERS_PLACED,1.0/A.TUN+MAR..F/all", &[("startPeriod", "2020-Q3"), ("endPeriod", "2022"), ("dimensionAtObservation", "AllDimensions"), ("detail", "dataonly"), ("lastNObservations", "2")], expect![[r#"Data(DataQuery { flow: FlowRef { agency: Some("MARSAD"), id: "WORKERS_PLACED", version: Some("1.0") }, key: Dimensions([["A"], ["TUN", "MAR"], [], ["F"]]), provider: All, start_period: Some(Quarter(2020, 3)), end_period: Some(Year(2022)), dimension_at_observation: All, detail: DataOnly, first_n_observations: None, last_n_observations: Some(2) })"#]]);
-        check("data/MARSAD,X/all/MARSAD,NSO", &[("dimensionAtObservation", "SEX")], expect![[r#"Data(DataQuery { flow: FlowRef { agency: Some("MARSAD"), id: "X", version: None }, key: All, provider: Provider { agency: Some("MARSAD"), id: "NSO" }, start_period: None, end_period: None, dimension_at_observation: Dimension("SEX"), detail: Full, first_n_observations: None, last_n_observations: None })"#]]);
-        check("data/X/A.T%2BN", &[], expect![[r#"Data(DataQuery { flow: FlowRef { agency: None, id: "X", version: None }, key: Dimensions([["A"], ["T", "N"]]), provider: All, start_period: None, end_period: None, dimension_at_observation: Time, detail: Full, first_n_observations: None, last_n_observations: None })"#]]);
+        check(
+            "data/WORKERS_PLACED",
+            &[],
+            expect![[
+                r#"Data(DataQuery { flow: FlowRef { agency: None, id: "WORKERS_PLACED", version: None }, key: All, provider: All, start_period: None, end_period: None, dimension_at_observation: Time, detail: Full, first_n_observations: None, last_n_observations: None })"#
+            ]],
+        );
+        check(
+            "data/MARSAD,WORKERS_PLACED,1.0/A.TUN+MAR..F/all",
+            &[
+                ("startPeriod", "2020-Q3"),
+                ("endPeriod", "2022"),
+                ("dimensionAtObservation", "AllDimensions"),
+                ("detail", "dataonly"),
+                ("lastNObservations", "2"),
+            ],
+            expect![[
+                r#"Data(DataQuery { flow: FlowRef { agency: Some("MARSAD"), id: "WORKERS_PLACED", version: Some("1.0") }, key: Dimensions([["A"], ["TUN", "MAR"], [], ["F"]]), provider: All, start_period: Some(Quarter(2020, 3)), end_period: Some(Year(2022)), dimension_at_observation: All, detail: DataOnly, first_n_observations: None, last_n_observations: Some(2) })"#
+            ]],
+        );
+        check(
+            "data/MARSAD,X/all/MARSAD,NSO",
+            &[("dimensionAtObservation", "SEX")],
+            expect![[
+                r#"Data(DataQuery { flow: FlowRef { agency: Some("MARSAD"), id: "X", version: None }, key: All, provider: Provider { agency: Some("MARSAD"), id: "NSO" }, start_period: None, end_period: None, dimension_at_observation: Dimension("SEX"), detail: Full, first_n_observations: None, last_n_observations: None })"#
+            ]],
+        );
+        check(
+            "data/X/A.T%2BN",
+            &[],
+            expect![[
+                r#"Data(DataQuery { flow: FlowRef { agency: None, id: "X", version: None }, key: Dimensions([["A"], ["T", "N"]]), provider: All, start_period: None, end_period: None, dimension_at_observation: Time, detail: Full, first_n_observations: None, last_n_observations: None })"#
+            ]],
+        );
         check("data", &[], expect!["140 Syntax error: a data query needs a flowRef: data/{flowRef}/{key}/{providerRef}"]);
-        check("data/A,B,C,D", &[], expect!["140 Syntax error: flowRef 'A,B,C,D' must be ID, AGENCY,ID or AGENCY,ID,VERSION"]);
-        check("data/MARSAD,X,one", &[], expect!["140 Syntax error: flowRef 'MARSAD,X,one': version 'one' is not valid"]);
-        check("data/X/A.T!N", &[], expect!["140 Syntax error: key 'A.T!N': part 2 has an invalid code 'T!N'"]);
-        check("data/X/A..+F", &[], expect!["140 Syntax error: key 'A..+F': part 3 has an invalid code ''"]);
+        check(
+            "data/A,B,C,D",
+            &[],
+            expect![
+                "140 Syntax error: flowRef 'A,B,C,D' must be ID, AGENCY,ID or AGENCY,ID,VERSION"
+            ],
+        );
+        check(
+            "data/MARSAD,X,one",
+            &[],
+            expect!["140 Syntax error: flowRef 'MARSAD,X,one': version 'one' is not valid"],
+        );
+        check(
+            "data/X/A.T!N",
+            &[],
+            expect!["140 Syntax error: key 'A.T!N': part 2 has an invalid code 'T!N'"],
+        );
+        check(
+            "data/X/A..+F",
+            &[],
+            expect!["140 Syntax error: key 'A..+F': part 3 has an invalid code ''"],
+        );
         check("data/X", &[("startPeriod", "2020-13")], expect!["140 Syntax error: startPeriod='2020-13' is not a period (YYYY, YYYY-Sn, YYYY-Qn, YYYY-MM or YYYY-MM-DD)"]);
-        check("data/X", &[("startPeriod", "2021"), ("endPeriod", "2020-12")], expect!["150 Semantic error: startPeriod 2021 is after endPeriod 2020-12"]);
-        check("data/X", &[("startPeriod", "2020-12-31"), ("endPeriod", "2020")], expect![[r#"Data(DataQuery { flow: FlowRef { agency: None, id: "X", version: None }, key: All, provider: All, start_period: Some(Day(2020-12-31)), end_period: Some(Year(2020)), dimension_at_observation: Time, detail: Full, first_n_observations: None, last_n_observations: None })"#]]);
-        check("data/X", &[("firstNObservations", "0")], expect!["140 Syntax error: firstNObservations='0' is not a positive whole number"]);
-        check("data/X", &[("detail", "all")], expect!["140 Syntax error: detail='all'; expected full, dataonly, serieskeysonly or nodata"]);
-        check("data/X", &[("startPeriod", "2020"), ("startPeriod", "2021")], expect!["140 Syntax error: parameter 'startPeriod' is given twice"]);
+        check(
+            "data/X",
+            &[("startPeriod", "2021"), ("endPeriod", "2020-12")],
+            expect!["150 Semantic error: startPeriod 2021 is after endPeriod 2020-12"],
+        );
+        check(
+            "data/X",
+            &[("startPeriod", "2020-12-31"), ("endPeriod", "2020")],
+            expect![[
+                r#"Data(DataQuery { flow: FlowRef { agency: None, id: "X", version: None }, key: All, provider: All, start_period: Some(Day(2020-12-31)), end_period: Some(Year(2020)), dimension_at_observation: Time, detail: Full, first_n_observations: None, last_n_observations: None })"#
+            ]],
+        );
+        check(
+            "data/X",
+            &[("firstNObservations", "0")],
+            expect!["140 Syntax error: firstNObservations='0' is not a positive whole number"],
+        );
+        check(
+            "data/X",
+            &[("detail", "all")],
+            expect![
+                "140 Syntax error: detail='all'; expected full, dataonly, serieskeysonly or nodata"
+            ],
+        );
+        check(
+            "data/X",
+            &[("startPeriod", "2020"), ("startPeriod", "2021")],
+            expect!["140 Syntax error: parameter 'startPeriod' is given twice"],
+        );
         check("data/X/all/all/extra", &[], expect!["140 Syntax error: a data query has at most 3 path parts after the resource, got 'X/all/all/extra'"]);
-        check("data/X/all/a,b,c", &[], expect!["140 Syntax error: providerRef 'a,b,c' must be 'all', ID or AGENCY,ID"]);
-        check("data/X/%ZZ", &[], expect!["140 Syntax error: bad percent escape in '%ZZ'"]);
+        check(
+            "data/X/all/a,b,c",
+            &[],
+            expect!["140 Syntax error: providerRef 'a,b,c' must be 'all', ID or AGENCY,ID"],
+        );
+        check(
+            "data/X/%ZZ",
+            &[],
+            expect!["140 Syntax error: bad percent escape in '%ZZ'"],
+        );
     }
 
     #[test]
     fn availability_queries() {
-        check("availableconstraint/X/A../all/SEX", &[("mode", "available")], expect![[r#"Availability(AvailabilityQuery { flow: FlowRef { agency: None, id: "X", version: None }, key: Dimensions([["A"], [], []]), provider: All, component: Some("SEX"), start_period: None, end_period: None, mode: Available, references: None })"#]]);
-        check("availableconstraint/X", &[("mode", "sometimes")], expect!["140 Syntax error: mode='sometimes'; expected exact or available"]);
+        check(
+            "availableconstraint/X/A../all/SEX",
+            &[("mode", "available")],
+            expect![[
+                r#"Availability(AvailabilityQuery { flow: FlowRef { agency: None, id: "X", version: None }, key: Dimensions([["A"], [], []]), provider: All, component: Some("SEX"), start_period: None, end_period: None, mode: Available, references: None })"#
+            ]],
+        );
+        check(
+            "availableconstraint/X",
+            &[("mode", "sometimes")],
+            expect!["140 Syntax error: mode='sometimes'; expected exact or available"],
+        );
     }
 
     #[test]

@@ -39,7 +39,14 @@ pub fn flows() -> Vec<FlowSpec> {
                 "Immigrés résidents (stock)",
                 "Resident immigrants (stock) & <residents>",
             ),
-            dimensions: dims(&["FREQ", "REF_AREA", "GOVERNORATE", "SEX", "AGE", "CITIZENSHIP"]),
+            dimensions: dims(&[
+                "FREQ",
+                "REF_AREA",
+                "GOVERNORATE",
+                "SEX",
+                "AGE",
+                "CITIZENSHIP",
+            ]),
         },
     ]
 }

@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 use crate::dataset::Dataset;
 use crate::error::SdmxError;
 use crate::model::{
-    ArtefactRef, Class, ContentConstraint, DataStructure, Dataflow, Names, Structures,
-    TIME_PERIOD,
+    ArtefactRef, Class, ContentConstraint, DataStructure, Dataflow, Names, Structures, TIME_PERIOD,
 };
 use crate::period::TimePeriod;
 use crate::query::{
@@ -33,21 +32,37 @@ pub fn find_dataflow<'a>(
         .filter(|f| {
             f.artefact.id == flow.id
                 && flow.agency.as_ref().is_none_or(|a| *a == f.artefact.agency)
-                && flow.version.as_ref().is_none_or(|v| *v == f.artefact.version)
+                && flow
+                    .version
+                    .as_ref()
+                    .is_none_or(|v| *v == f.artefact.version)
         })
         .max_by_key(|f| version_key(&f.artefact.version));
     let Some(df) = found else {
-        let known: Vec<&str> = structures.dataflows.iter().map(|f| f.artefact.id.as_str()).collect();
+        let known: Vec<&str> = structures
+            .dataflows
+            .iter()
+            .map(|f| f.artefact.id.as_str())
+            .collect();
         return Err(SdmxError::NoResults(format!(
             "no dataflow '{}'{}{}; known: {}",
             flow.id,
-            flow.agency.as_ref().map(|a| format!(" of agency {a}")).unwrap_or_default(),
-            flow.version.as_ref().map(|v| format!(" version {v}")).unwrap_or_default(),
+            flow.agency
+                .as_ref()
+                .map(|a| format!(" of agency {a}"))
+                .unwrap_or_default(),
+            flow.version
+                .as_ref()
+                .map(|v| format!(" version {v}"))
+                .unwrap_or_default(),
             known.join(", ")
         )));
     };
     let dsd = structures.data_structure(&df.structure).ok_or_else(|| {
-        SdmxError::NoResults(format!("the structure {} of dataflow {} is missing", df.structure, df.artefact))
+        SdmxError::NoResults(format!(
+            "the structure {} of dataflow {} is missing",
+            df.structure, df.artefact
+        ))
     })?;
     Ok((df, dsd))
 }
@@ -122,7 +137,8 @@ pub fn select_data(
             dataset.flow,
             match &query.key {
                 KeyPattern::All => "all".to_owned(),
-                KeyPattern::Dimensions(p) => p.iter().map(|a| a.join("+")).collect::<Vec<_>>().join("."),
+                KeyPattern::Dimensions(p) =>
+                    p.iter().map(|a| a.join("+")).collect::<Vec<_>>().join("."),
             },
             match (query.start_period, query.end_period) {
                 (None, None) => String::new(),
@@ -187,11 +203,31 @@ type Key = (Class, ArtefactRef);
 
 fn all_keys(s: &Structures) -> Vec<Key> {
     let mut out = Vec::new();
-    out.extend(s.dataflows.iter().map(|x| (Class::Dataflow, x.artefact.clone())));
-    out.extend(s.data_structures.iter().map(|x| (Class::DataStructure, x.artefact.clone())));
-    out.extend(s.codelists.iter().map(|x| (Class::Codelist, x.artefact.clone())));
-    out.extend(s.concept_schemes.iter().map(|x| (Class::ConceptScheme, x.artefact.clone())));
-    out.extend(s.constraints.iter().map(|x| (Class::ContentConstraint, x.artefact.clone())));
+    out.extend(
+        s.dataflows
+            .iter()
+            .map(|x| (Class::Dataflow, x.artefact.clone())),
+    );
+    out.extend(
+        s.data_structures
+            .iter()
+            .map(|x| (Class::DataStructure, x.artefact.clone())),
+    );
+    out.extend(
+        s.codelists
+            .iter()
+            .map(|x| (Class::Codelist, x.artefact.clone())),
+    );
+    out.extend(
+        s.concept_schemes
+            .iter()
+            .map(|x| (Class::ConceptScheme, x.artefact.clone())),
+    );
+    out.extend(
+        s.constraints
+            .iter()
+            .map(|x| (Class::ContentConstraint, x.artefact.clone())),
+    );
     out
 }
 
@@ -207,7 +243,11 @@ fn children(s: &Structures, key: &Key) -> Vec<Key> {
             .data_structure(r)
             .map(|d| {
                 let mut v = vec![(Class::ConceptScheme, d.concept_scheme.clone())];
-                v.extend(d.codelist_refs().into_iter().map(|c| (Class::Codelist, c.clone())));
+                v.extend(
+                    d.codelist_refs()
+                        .into_iter()
+                        .map(|c| (Class::Codelist, c.clone())),
+                );
                 v
             })
             .unwrap_or_default(),
@@ -257,7 +297,10 @@ pub fn select_structures(
         VersionSelector::Latest => {
             let mut best: Vec<Key> = Vec::new();
             for k in candidates {
-                match best.iter_mut().find(|b| b.1.agency == k.1.agency && b.1.id == k.1.id) {
+                match best
+                    .iter_mut()
+                    .find(|b| b.1.agency == k.1.agency && b.1.id == k.1.id)
+                {
                     Some(b) if version_key(&k.1.version) > version_key(&b.1.version) => *b = k,
                     Some(_) => {}
                     None => best.push(k),
@@ -323,8 +366,18 @@ pub fn select_structures(
     let s = structures;
     Ok(StructureSelection {
         structures: Structures {
-            dataflows: s.dataflows.iter().filter(|x| keep(Class::Dataflow, &x.artefact)).cloned().collect(),
-            codelists: s.codelists.iter().filter(|x| keep(Class::Codelist, &x.artefact)).cloned().collect(),
+            dataflows: s
+                .dataflows
+                .iter()
+                .filter(|x| keep(Class::Dataflow, &x.artefact))
+                .cloned()
+                .collect(),
+            codelists: s
+                .codelists
+                .iter()
+                .filter(|x| keep(Class::Codelist, &x.artefact))
+                .cloned()
+                .collect(),
             concept_schemes: s
                 .concept_schemes
                 .iter()
@@ -370,7 +423,11 @@ pub fn availability(
             return Err(SdmxError::Semantic(format!(
                 "componentID '{c}' is not a dimension of {} ({}, TIME_PERIOD)",
                 dsd.artefact.id,
-                dsd.dimensions.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+                dsd.dimensions
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
@@ -414,14 +471,26 @@ pub fn availability(
     }
     let mut count = 0;
     let mut range: Option<(TimePeriod, TimePeriod)> = None;
-    for s in dataset.series.iter().filter(|s| matches_except(&s.key, None)) {
+    for s in dataset
+        .series
+        .iter()
+        .filter(|s| matches_except(&s.key, None))
+    {
         for o in s.observations.iter().filter(|o| in_time(o.period)) {
             count += 1;
             range = Some(match range {
                 None => (o.period, o.period),
                 Some((lo, hi)) => (
-                    if o.period.start() < lo.start() { o.period } else { lo },
-                    if o.period.end() > hi.end() { o.period } else { hi },
+                    if o.period.start() < lo.start() {
+                        o.period
+                    } else {
+                        lo
+                    },
+                    if o.period.end() > hi.end() {
+                        o.period
+                    } else {
+                        hi
+                    },
                 ),
             });
         }
@@ -445,4 +514,302 @@ pub fn availability(
         time_range: if time_wanted { range } else { None },
         obs_count: Some(count),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Request;
+    use crate::sample;
+
+    fn data_query(path: &str, params: &[(&str, &str)]) -> DataQuery {
+        match Request::parse(path, params).unwrap() {
+            Request::Data(q) => q,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Runs a data query on the sample: `key period=value[conf] …` per series, or the error.
+    fn check_data(path: &str, params: &[(&str, &str)], expected: &str) {
+        let (s, data) = sample::sample().unwrap();
+        let q = data_query(path, params);
+        let got = find_dataflow(&s, &q.flow).and_then(|(flow, dsd)| {
+            let ds = data.iter().find(|d| d.flow == flow.artefact).unwrap();
+            select_data(ds, dsd, &q)
+        });
+        let got = match got {
+            Ok(ds) => {
+                let mut lines = Vec::new();
+                for series in &ds.series {
+                    let mut line = series.key.join(".");
+                    if !series.attributes.is_empty() {
+                        line.push_str(&format!(" [{}]", series.attributes.len()));
+                    }
+                    for o in &series.observations {
+                        let v = o.value.map_or("-".to_owned(), |v| v.to_string());
+                        line.push_str(&format!(" {}={}", o.period, v));
+                        if !o.attributes.is_empty() {
+                            line.push_str(&format!("/{}", o.attributes.len()));
+                        }
+                    }
+                    lines.push(line);
+                }
+                lines.join("\n")
+            }
+            Err(e) => format!("{} {e}", e.code()),
+        };
+        assert_eq!(got, expected, "{path} {params:?}");
+    }
+
+    #[test]
+    fn data_selection() {
+        check_data(
+            "data/WORKERS_PLACED/A.TUN.F+M.FRA",
+            &[],
+            "A.TUN.F.FRA [2] 2022=1520/2 2023=1710/2\nA.TUN.M.FRA [2] 2022=4210/2 2023=4388/2",
+        );
+        check_data(
+            "data/MARSAD,WORKERS_PLACED,1.0/..F.QAT",
+            &[],
+            "A.TUN.F.QAT [2] 2022=-/2 2023=12/2",
+        );
+        check_data(
+            "data/WORKERS_PLACED/...QAT",
+            &[("startPeriod", "2023-Q2")],
+            "A.TUN.F.QAT [2] 2023=12/2\nA.TUN.M.QAT [2] 2023=2101.5/2",
+        );
+        check_data(
+            "data/WORKERS_PLACED/.._T.",
+            &[("endPeriod", "2022-01-01")],
+            "A.TUN._T.FRA [2] 2022=5730/2",
+        );
+        check_data(
+            "data/WORKERS_PLACED/.._T.",
+            &[("lastNObservations", "1"), ("detail", "dataonly")],
+            "A.TUN._T.FRA 2023=6098",
+        );
+        check_data(
+            "data/WORKERS_PLACED/.._T.",
+            &[("firstNObservations", "1")],
+            "A.TUN._T.FRA [2] 2022=5730/2",
+        );
+        check_data(
+            "data/WORKERS_PLACED/..M.",
+            &[("detail", "serieskeysonly")],
+            "A.TUN.M.FRA\nA.TUN.M.QAT",
+        );
+        check_data(
+            "data/WORKERS_PLACED/..M.",
+            &[("detail", "nodata")],
+            "A.TUN.M.FRA [2]\nA.TUN.M.QAT [2]",
+        );
+        check_data(
+            "data/IMMIGRANT_STOCK/Q.TUN.TN12...",
+            &[("startPeriod", "2023-05"), ("endPeriod", "2023-05")],
+            "Q.TUN.TN12._T._T._T [1] 2023-Q2=9305/2",
+        );
+        check_data(
+            "data/WORKERS_PLACED/A.TUN.F.DZA",
+            &[],
+            "100 No results found: no data in MARSAD:WORKERS_PLACED(1.0) for key A.TUN.F.DZA",
+        );
+        check_data(
+            "data/WORKERS_PLACED",
+            &[("startPeriod", "2030")],
+            "100 No results found: no data in MARSAD:WORKERS_PLACED(1.0) for key all between 2030 and the end",
+        );
+        check_data(
+            "data/WORKERS_PLACED/A.TUN",
+            &[],
+            "140 Syntax error: the key has 2 parts but DSD_WORKERS_PLACED has 4 dimensions: FREQ.REF_AREA.SEX.COUNTERPART_AREA",
+        );
+        check_data(
+            "data/WORKERS_PLACED",
+            &[("dimensionAtObservation", "AGE")],
+            "150 Semantic error: dimensionAtObservation='AGE' is not a dimension of DSD_WORKERS_PLACED (FREQ, REF_AREA, SEX, COUNTERPART_AREA, TIME_PERIOD, AllDimensions)",
+        );
+        check_data(
+            "data/OTHER,WORKERS_PLACED",
+            &[],
+            "100 No results found: no dataflow 'WORKERS_PLACED' of agency OTHER; known: WORKERS_PLACED, IMMIGRANT_STOCK",
+        );
+        check_data(
+            "data/MARSAD,WORKERS_PLACED,2.0",
+            &[],
+            "100 No results found: no dataflow 'WORKERS_PLACED' of agency MARSAD version 2.0; known: WORKERS_PLACED, IMMIGRANT_STOCK",
+        );
+    }
+
+    /// Runs a structure query on the sample: the artefacts returned (`*` for stubs).
+    fn check_structures(path: &str, params: &[(&str, &str)], expected: &str) {
+        let (s, _) = sample::sample().unwrap();
+        let q = match Request::parse(path, params).unwrap() {
+            Request::Structure(q) => q,
+            other => panic!("{other:?}"),
+        };
+        let got = match select_structures(&s, &q) {
+            Ok(sel) => {
+                let mut out: Vec<String> = Vec::new();
+                let mut add = |c: Class, r: &ArtefactRef| {
+                    let star = if sel.is_stub(c, r) { "*" } else { "" };
+                    out.push(format!("{}{star}", r.id));
+                };
+                let st = &sel.structures;
+                st.dataflows
+                    .iter()
+                    .for_each(|x| add(Class::Dataflow, &x.artefact));
+                st.data_structures
+                    .iter()
+                    .for_each(|x| add(Class::DataStructure, &x.artefact));
+                st.concept_schemes
+                    .iter()
+                    .for_each(|x| add(Class::ConceptScheme, &x.artefact));
+                st.codelists
+                    .iter()
+                    .for_each(|x| add(Class::Codelist, &x.artefact));
+                out.join(" ")
+            }
+            Err(e) => format!("{} {e}", e.code()),
+        };
+        assert_eq!(got, expected, "{path} {params:?}");
+    }
+
+    #[test]
+    fn structure_selection() {
+        check_structures("dataflow", &[], "WORKERS_PLACED IMMIGRANT_STOCK");
+        check_structures(
+            "dataflow/MARSAD/WORKERS_PLACED/latest",
+            &[("references", "children")],
+            "WORKERS_PLACED DSD_WORKERS_PLACED",
+        );
+        check_structures(
+            "dataflow/MARSAD/WORKERS_PLACED",
+            &[("references", "all")],
+            "WORKERS_PLACED DSD_WORKERS_PLACED CS_MARSAD CL_FREQ CL_AREA CL_SEX CL_UNIT_MEASURE CL_UNIT_MULT CL_OBS_STATUS CL_CONF_STATUS",
+        );
+        check_structures(
+            "dataflow/all/WORKERS_PLACED",
+            &[("references", "descendants"), ("detail", "referencestubs")],
+            "WORKERS_PLACED DSD_WORKERS_PLACED* CS_MARSAD* CL_FREQ* CL_AREA* CL_SEX* CL_UNIT_MEASURE* CL_UNIT_MULT* CL_OBS_STATUS* CL_CONF_STATUS*",
+        );
+        check_structures(
+            "codelist/MARSAD/CL_AGE",
+            &[("references", "parents")],
+            "DSD_IMMIGRANT_STOCK CL_AGE",
+        );
+        check_structures(
+            "codelist/MARSAD/CL_AGE",
+            &[("references", "parentsandsiblings")],
+            "DSD_IMMIGRANT_STOCK CS_MARSAD CL_FREQ CL_AREA CL_SEX CL_UNIT_MEASURE CL_UNIT_MULT CL_OBS_STATUS CL_CONF_STATUS CL_GOVERNORATE CL_AGE",
+        );
+        check_structures("datastructure/MARSAD/DSD_IMMIGRANT_STOCK", &[("references", "codelist")], "DSD_IMMIGRANT_STOCK CL_FREQ CL_AREA CL_SEX CL_UNIT_MEASURE CL_UNIT_MULT CL_OBS_STATUS CL_CONF_STATUS CL_GOVERNORATE CL_AGE");
+        check_structures(
+            "datastructure/MARSAD/DSD_IMMIGRANT_STOCK",
+            &[("references", "dataflow")],
+            "IMMIGRANT_STOCK DSD_IMMIGRANT_STOCK",
+        );
+        check_structures(
+            "codelist/all/CL_SEX+CL_FREQ/1.0",
+            &[("detail", "allstubs")],
+            "CL_FREQ* CL_SEX*",
+        );
+        check_structures(
+            "codelist/MARSAD/CL_SEX/2.0",
+            &[],
+            "100 No results found: no Codelist matches agency MARSAD, id CL_SEX, version 2.0",
+        );
+        check_structures(
+            "conceptscheme/OTHER",
+            &[],
+            "100 No results found: no ConceptScheme matches agency OTHER, id all, version latest",
+        );
+    }
+
+    #[test]
+    fn latest_version_wins() {
+        let (mut s, _) = sample::sample().unwrap();
+        let mut newer = s.codelists[0].clone();
+        newer.artefact.version = "1.10".into();
+        let mut older = s.codelists[0].clone();
+        older.artefact.version = "1.9".into();
+        s.codelists.push(newer);
+        s.codelists.push(older);
+        let q =
+            |v: &str| match Request::parse(&format!("codelist/MARSAD/CL_FREQ/{v}"), &[]).unwrap() {
+                Request::Structure(q) => q,
+                other => panic!("{other:?}"),
+            };
+        let versions = |v: &str| -> Vec<String> {
+            select_structures(&s, &q(v))
+                .unwrap()
+                .structures
+                .codelists
+                .iter()
+                .map(|c| c.artefact.version.clone())
+                .collect()
+        };
+        assert_eq!(versions("latest"), ["1.10"]);
+        assert_eq!(versions("all"), ["1.0", "1.10", "1.9"]);
+        assert_eq!(versions("1.9+1.0"), ["1.0", "1.9"]);
+    }
+
+    fn check_availability(path: &str, params: &[(&str, &str)], expected: &str) {
+        let (s, data) = sample::sample().unwrap();
+        let q = match Request::parse(path, params).unwrap() {
+            Request::Availability(q) => q,
+            other => panic!("{other:?}"),
+        };
+        let ds = data.iter().find(|d| d.flow.id == q.flow.id).unwrap();
+        let got = match availability(&s, ds, &q) {
+            Ok(c) => {
+                let mut parts: Vec<String> = c
+                    .cube
+                    .iter()
+                    .map(|(d, codes)| format!("{d}={}", codes.join("+")))
+                    .collect();
+                if let Some((lo, hi)) = c.time_range {
+                    parts.push(format!("TIME_PERIOD={lo}..{hi}"));
+                }
+                parts.push(format!("n={}", c.obs_count.unwrap_or(0)));
+                parts.join(" ")
+            }
+            Err(e) => format!("{} {e}", e.code()),
+        };
+        assert_eq!(got, expected, "{path} {params:?}");
+    }
+
+    #[test]
+    fn availability_cases() {
+        check_availability(
+            "availableconstraint/WORKERS_PLACED",
+            &[],
+            "FREQ=A REF_AREA=TUN SEX=_T+F+M COUNTERPART_AREA=FRA+QAT TIME_PERIOD=2022..2023 n=9",
+        );
+        check_availability(
+            "availableconstraint/WORKERS_PLACED/...QAT",
+            &[],
+            "FREQ=A REF_AREA=TUN SEX=F+M COUNTERPART_AREA=QAT TIME_PERIOD=2022..2023 n=3",
+        );
+        // mode=available: QAT is selected, but the other destinations stay listed.
+        check_availability(
+            "availableconstraint/WORKERS_PLACED/...QAT",
+            &[("mode", "available")],
+            "FREQ=A REF_AREA=TUN SEX=F+M COUNTERPART_AREA=FRA+QAT TIME_PERIOD=2022..2023 n=3",
+        );
+        check_availability(
+            "availableconstraint/WORKERS_PLACED/...QAT/all/SEX",
+            &[("startPeriod", "2023")],
+            "SEX=F+M n=2",
+        );
+        check_availability(
+            "availableconstraint/WORKERS_PLACED/all/all/COLOUR",
+            &[],
+            "150 Semantic error: componentID 'COLOUR' is not a dimension of DSD_WORKERS_PLACED (FREQ, REF_AREA, SEX, COUNTERPART_AREA, TIME_PERIOD)",
+        );
+        check_availability(
+            "availableconstraint/WORKERS_PLACED/..M.QAT",
+            &[("endPeriod", "2022")],
+            "100 No results found: no data in MARSAD:WORKERS_PLACED(1.0) for this selection",
+        );
+    }
 }

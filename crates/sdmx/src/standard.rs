@@ -50,10 +50,25 @@ pub const DIMENSIONS: &[(&str, &str)] = &[
 
 /// Standard attribute id, codelist id, level, mandatory.
 pub const ATTRIBUTES: &[(&str, &str, AttachmentLevel, bool)] = &[
-    ("UNIT_MEASURE", "CL_UNIT_MEASURE", AttachmentLevel::Series, true),
+    (
+        "UNIT_MEASURE",
+        "CL_UNIT_MEASURE",
+        AttachmentLevel::Series,
+        true,
+    ),
     ("UNIT_MULT", "CL_UNIT_MULT", AttachmentLevel::Series, false),
-    ("OBS_STATUS", "CL_OBS_STATUS", AttachmentLevel::Observation, true),
-    ("CONF_STATUS", "CL_CONF_STATUS", AttachmentLevel::Observation, false),
+    (
+        "OBS_STATUS",
+        "CL_OBS_STATUS",
+        AttachmentLevel::Observation,
+        true,
+    ),
+    (
+        "CONF_STATUS",
+        "CL_CONF_STATUS",
+        AttachmentLevel::Observation,
+        false,
+    ),
 ];
 
 /// How artefacts are identified, and the national lists the standard cannot know.
@@ -126,7 +141,8 @@ pub fn structures(opts: &Options, flows: &[FlowSpec]) -> Result<Structures, Buil
         }
         let mut dimensions: Vec<Dimension> = Vec::new();
         for d in &flow.dimensions {
-            let cl = dimension_codelist(d).ok_or_else(|| BuildError::UnknownDimension(d.clone()))?;
+            let cl =
+                dimension_codelist(d).ok_or_else(|| BuildError::UnknownDimension(d.clone()))?;
             if dimensions.iter().any(|x| &x.id == d) {
                 return Err(BuildError::DuplicateComponent {
                     structure: flow.id.clone(),
@@ -156,8 +172,8 @@ pub fn structures(opts: &Options, flows: &[FlowSpec]) -> Result<Structures, Buil
         };
         for r in dsd.codelist_refs() {
             if out.codelist(r).is_none() {
-                let list =
-                    codelist(opts, &r.id).ok_or_else(|| BuildError::UnknownCodelist(r.to_string()))?;
+                let list = codelist(opts, &r.id)
+                    .ok_or_else(|| BuildError::UnknownCodelist(r.to_string()))?;
                 out.codelists.push(list);
             }
         }
@@ -180,28 +196,78 @@ fn n(ar: &str, fr: &str, en: &str) -> Names {
 pub fn concept_scheme(opts: &Options) -> ConceptScheme {
     let concepts = [
         ("FREQ", n("التواتر", "Fréquence", "Frequency")),
-        ("REF_AREA", n("المنطقة المرجعية", "Zone de référence", "Reference area")),
+        (
+            "REF_AREA",
+            n("المنطقة المرجعية", "Zone de référence", "Reference area"),
+        ),
         ("FLOW", n("اتجاه التدفق", "Sens du flux", "Flow direction")),
-        ("RESIDENCE", n("وضع الإقامة", "Statut de résidence", "Residence status")),
+        (
+            "RESIDENCE",
+            n("وضع الإقامة", "Statut de résidence", "Residence status"),
+        ),
         ("GOVERNORATE", n("الولاية", "Gouvernorat", "Governorate")),
         (
             "COUNTERPART_AREA",
-            n("بلد الوجهة أو المنشأ", "Pays de destination ou d'origine", "Country of destination or origin"),
+            n(
+                "بلد الوجهة أو المنشأ",
+                "Pays de destination ou d'origine",
+                "Country of destination or origin",
+            ),
         ),
         ("SEX", n("الجنس", "Sexe", "Sex")),
         ("AGE", n("العمر", "Âge", "Age")),
         ("CITIZENSHIP", n("الجنسية", "Nationalité", "Citizenship")),
-        ("COUNTRY_BIRTH", n("بلد الميلاد", "Pays de naissance", "Country of birth")),
+        (
+            "COUNTRY_BIRTH",
+            n("بلد الميلاد", "Pays de naissance", "Country of birth"),
+        ),
         ("OCCUPATION", n("المهنة", "Profession", "Occupation")),
-        ("ROUTE", n("مسار الهجرة", "Route migratoire", "Migration route")),
+        (
+            "ROUTE",
+            n("مسار الهجرة", "Route migratoire", "Migration route"),
+        ),
         ("CAUSE", n("سبب الوفاة", "Cause du décès", "Cause of death")),
-        ("EXPLOITATION", n("شكل الاستغلال", "Forme d'exploitation", "Form of exploitation")),
+        (
+            "EXPLOITATION",
+            n(
+                "شكل الاستغلال",
+                "Forme d'exploitation",
+                "Form of exploitation",
+            ),
+        ),
         (TIME_PERIOD, n("الفترة الزمنية", "Période", "Time period")),
-        (OBS_VALUE, n("قيمة المشاهدة", "Valeur de l'observation", "Observation value")),
-        ("UNIT_MEASURE", n("وحدة القياس", "Unité de mesure", "Unit of measure")),
-        ("UNIT_MULT", n("مضاعف الوحدة", "Multiplicateur d'unité", "Unit multiplier")),
-        ("OBS_STATUS", n("حالة المشاهدة", "Statut de l'observation", "Observation status")),
-        ("CONF_STATUS", n("حالة السرية", "Statut de confidentialité", "Confidentiality status")),
+        (
+            OBS_VALUE,
+            n(
+                "قيمة المشاهدة",
+                "Valeur de l'observation",
+                "Observation value",
+            ),
+        ),
+        (
+            "UNIT_MEASURE",
+            n("وحدة القياس", "Unité de mesure", "Unit of measure"),
+        ),
+        (
+            "UNIT_MULT",
+            n("مضاعف الوحدة", "Multiplicateur d'unité", "Unit multiplier"),
+        ),
+        (
+            "OBS_STATUS",
+            n(
+                "حالة المشاهدة",
+                "Statut de l'observation",
+                "Observation status",
+            ),
+        ),
+        (
+            "CONF_STATUS",
+            n(
+                "حالة السرية",
+                "Statut de confidentialité",
+                "Confidentiality status",
+            ),
+        ),
     ];
     ConceptScheme {
         artefact: opts.artefact(CONCEPT_SCHEME),
@@ -263,16 +329,31 @@ fn from_model(list: &ModelCodelist, id: impl Fn(&str) -> String) -> Vec<Code> {
 fn age_codes() -> Vec<Code> {
     let mut codes = vec![
         total(),
-        Code::new("Y_LT15", n("أقل من 15 سنة", "Moins de 15 ans", "Under 15 years")).with_parent("_T"),
-        Code::new("Y15T64", n("من 15 إلى 64 سنة", "15 à 64 ans", "15 to 64 years")).with_parent("_T"),
-        Code::new("Y_GE65", n("65 سنة فأكثر", "65 ans ou plus", "65 years or over")).with_parent("_T"),
+        Code::new(
+            "Y_LT15",
+            n("أقل من 15 سنة", "Moins de 15 ans", "Under 15 years"),
+        )
+        .with_parent("_T"),
+        Code::new(
+            "Y15T64",
+            n("من 15 إلى 64 سنة", "15 à 64 ans", "15 to 64 years"),
+        )
+        .with_parent("_T"),
+        Code::new(
+            "Y_GE65",
+            n("65 سنة فأكثر", "65 ans ou plus", "65 years or over"),
+        )
+        .with_parent("_T"),
     ];
     for g in AgeGroup::all() {
         let lo = g.lower();
         let names = match g.upper() {
             Some(hi) => n(
                 // Arabic counts 3 to 10 take the plural سنوات, larger ones the singular سنة.
-                &format!("من {lo} إلى {hi} {}", if hi <= 10 { "سنوات" } else { "سنة" }),
+                &format!(
+                    "من {lo} إلى {hi} {}",
+                    if hi <= 10 { "سنوات" } else { "سنة" }
+                ),
                 &format!("{lo} à {hi} ans"),
                 &format!("{lo} to {hi} years"),
             ),
@@ -351,7 +432,10 @@ pub fn codelist(opts: &Options, id: &str) -> Option<Codelist> {
                 unknown(),
             ],
         ),
-        "CL_AGE" => (n("الفئات العمرية", "Groupes d'âge", "Age groups"), age_codes()),
+        "CL_AGE" => (
+            n("الفئات العمرية", "Groupes d'âge", "Age groups"),
+            age_codes(),
+        ),
         "CL_OCCUPATION" => (
             n(
                 "المجموعات الرئيسية للتصنيف الدولي الموحد للمهن 2008",
@@ -369,7 +453,11 @@ pub fn codelist(opts: &Options, id: &str) -> Option<Codelist> {
             from_model(&CAUSE_OF_DEATH, sdmx_code),
         ),
         "CL_EXPLOITATION" => (
-            n("أشكال الاستغلال", "Formes d'exploitation", "Forms of exploitation"),
+            n(
+                "أشكال الاستغلال",
+                "Formes d'exploitation",
+                "Forms of exploitation",
+            ),
             from_model(&EXPLOITATION_FORM, sdmx_code),
         ),
         "CL_UNIT_MEASURE" => (
@@ -380,7 +468,12 @@ pub fn codelist(opts: &Options, id: &str) -> Option<Codelist> {
                 ("PT", "نسبة مئوية", "Pourcentage", "Percent"),
                 ("USD", "دولار أمريكي", "Dollar des États-Unis", "US dollar"),
                 ("EUR", "يورو", "Euro", "Euro"),
-                ("XDC", "العملة الوطنية", "Monnaie nationale", "Domestic currency"),
+                (
+                    "XDC",
+                    "العملة الوطنية",
+                    "Monnaie nationale",
+                    "Domestic currency",
+                ),
             ]),
         ),
         "CL_UNIT_MULT" => (
@@ -394,31 +487,84 @@ pub fn codelist(opts: &Options, id: &str) -> Option<Codelist> {
         ),
         // SDMX cross-domain code list CL_OBS_STATUS (v2.2), the codes marsad uses.
         "CL_OBS_STATUS" => (
-            n("حالة المشاهدة", "Statut de l'observation", "Observation status"),
+            n(
+                "حالة المشاهدة",
+                "Statut de l'observation",
+                "Observation status",
+            ),
             coded(&[
                 ("A", "قيمة عادية", "Valeur normale", "Normal value"),
-                ("B", "انقطاع في السلسلة الزمنية", "Rupture de série", "Time series break"),
-                ("D", "التعريف مختلف", "Définition différente", "Definition differs"),
+                (
+                    "B",
+                    "انقطاع في السلسلة الزمنية",
+                    "Rupture de série",
+                    "Time series break",
+                ),
+                (
+                    "D",
+                    "التعريف مختلف",
+                    "Définition différente",
+                    "Definition differs",
+                ),
                 ("E", "قيمة تقديرية", "Valeur estimée", "Estimated value"),
                 ("F", "قيمة متوقعة", "Valeur prévue", "Forecast value"),
                 ("I", "قيمة مستكملة", "Valeur imputée", "Imputed value"),
-                ("L", "قيمة مفقودة: البيانات موجودة ولم تجمع", "Valeur manquante ; données existantes mais non collectées", "Missing value; data exist but were not collected"),
-                ("M", "قيمة مفقودة: البيانات لا يمكن أن توجد", "Valeur manquante ; données ne pouvant exister", "Missing value; data cannot exist"),
+                (
+                    "L",
+                    "قيمة مفقودة: البيانات موجودة ولم تجمع",
+                    "Valeur manquante ; données existantes mais non collectées",
+                    "Missing value; data exist but were not collected",
+                ),
+                (
+                    "M",
+                    "قيمة مفقودة: البيانات لا يمكن أن توجد",
+                    "Valeur manquante ; données ne pouvant exister",
+                    "Missing value; data cannot exist",
+                ),
                 ("O", "قيمة مفقودة", "Valeur manquante", "Missing value"),
                 ("P", "قيمة مؤقتة", "Valeur provisoire", "Provisional value"),
                 ("U", "موثوقية منخفضة", "Fiabilité faible", "Low reliability"),
-                ("V", "قيمة غير مدققة", "Valeur non validée", "Unvalidated value"),
+                (
+                    "V",
+                    "قيمة غير مدققة",
+                    "Valeur non validée",
+                    "Unvalidated value",
+                ),
             ]),
         ),
         // SDMX cross-domain code list CL_CONF_STATUS (v1.3), the codes marsad uses.
         "CL_CONF_STATUS" => (
-            n("حالة السرية", "Statut de confidentialité", "Confidentiality status"),
+            n(
+                "حالة السرية",
+                "Statut de confidentialité",
+                "Confidentiality status",
+            ),
             coded(&[
                 ("F", "حر للنشر", "Libre pour publication", "Free"),
-                ("N", "ليس للنشر، للاستخدام الداخلي فقط", "Non publiable, usage interne uniquement", "Not for publication, restricted for internal use only"),
-                ("C", "معلومة إحصائية سرية", "Information statistique confidentielle", "Confidential statistical information"),
-                ("D", "سرية ثانوية يحددها المرسل، ليست للنشر", "Confidentialité secondaire fixée par l'émetteur, non publiable", "Secondary confidentiality set by the sender, not for publication"),
-                ("A", "سرية أولية بسبب أعداد صغيرة", "Confidentialité primaire due à de faibles effectifs", "Primary confidentiality due to small counts"),
+                (
+                    "N",
+                    "ليس للنشر، للاستخدام الداخلي فقط",
+                    "Non publiable, usage interne uniquement",
+                    "Not for publication, restricted for internal use only",
+                ),
+                (
+                    "C",
+                    "معلومة إحصائية سرية",
+                    "Information statistique confidentielle",
+                    "Confidential statistical information",
+                ),
+                (
+                    "D",
+                    "سرية ثانوية يحددها المرسل، ليست للنشر",
+                    "Confidentialité secondaire fixée par l'émetteur, non publiable",
+                    "Secondary confidentiality set by the sender, not for publication",
+                ),
+                (
+                    "A",
+                    "سرية أولية بسبب أعداد صغيرة",
+                    "Confidentialité primaire due à de faibles effectifs",
+                    "Primary confidentiality due to small counts",
+                ),
             ]),
         ),
         _ => return None,
@@ -448,7 +594,11 @@ mod tests {
                 assert!(is_valid_id(&c.id), "{id}: {}", c.id);
                 // Parents come first: some readers (sdmx1) resolve them in document order.
                 if let Some(p) = &c.parent {
-                    assert!(seen.contains(p), "{id}: {} comes before its parent {p}", c.id);
+                    assert!(
+                        seen.contains(p),
+                        "{id}: {} comes before its parent {p}",
+                        c.id
+                    );
                 }
                 assert!(seen.insert(c.id.clone()), "{id}: duplicate {}", c.id);
                 for l in Lang::ALL {
@@ -490,7 +640,10 @@ mod tests {
         assert!(!has("CL_SEX", "X"));
         let area = codelist(&opts, "CL_AREA").unwrap();
         let tun = area.code("TUN").unwrap();
-        assert_eq!((tun.names.fr.as_str(), tun.names.ar.as_str()), ("Tunisie", "تونس"));
+        assert_eq!(
+            (tun.names.fr.as_str(), tun.names.ar.as_str()),
+            ("Tunisie", "تونس")
+        );
     }
 
     #[test]
@@ -498,15 +651,31 @@ mod tests {
         let flows = [FlowSpec {
             id: "WORKERS_PLACED".into(),
             names: n("العمال", "Travailleurs placés", "Workers placed"),
-            dimensions: vec!["FREQ".into(), "REF_AREA".into(), "SEX".into(), "COUNTERPART_AREA".into()],
+            dimensions: vec![
+                "FREQ".into(),
+                "REF_AREA".into(),
+                "SEX".into(),
+                "COUNTERPART_AREA".into(),
+            ],
         }];
         let s = structures(&Options::default(), &flows).unwrap();
         let ids: Vec<&str> = s.codelists.iter().map(|c| c.artefact.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["CL_FREQ", "CL_AREA", "CL_SEX", "CL_UNIT_MEASURE", "CL_UNIT_MULT", "CL_OBS_STATUS", "CL_CONF_STATUS"]
+            [
+                "CL_FREQ",
+                "CL_AREA",
+                "CL_SEX",
+                "CL_UNIT_MEASURE",
+                "CL_UNIT_MULT",
+                "CL_OBS_STATUS",
+                "CL_CONF_STATUS"
+            ]
         );
-        assert_eq!(s.data_structures[0].artefact.to_string(), "MARSAD:DSD_WORKERS_PLACED(1.0)");
+        assert_eq!(
+            s.data_structures[0].artefact.to_string(),
+            "MARSAD:DSD_WORKERS_PLACED(1.0)"
+        );
         assert_eq!(s.dataflows[0].structure, s.data_structures[0].artefact);
 
         let bad = |dims: &[&str]| {
@@ -515,9 +684,14 @@ mod tests {
                 names: Names::default(),
                 dimensions: dims.iter().map(|d| (*d).to_owned()).collect(),
             };
-            structures(&Options::default(), &[f]).unwrap_err().to_string()
+            structures(&Options::default(), &[f])
+                .unwrap_err()
+                .to_string()
         };
-        assert_eq!(bad(&["FREQ", "COLOUR"]), "unknown standard dimension 'COLOUR'");
+        assert_eq!(
+            bad(&["FREQ", "COLOUR"]),
+            "unknown standard dimension 'COLOUR'"
+        );
         assert_eq!(bad(&["SEX", "SEX"]), "X: SEX is given twice");
     }
 }

@@ -162,8 +162,12 @@ pub fn write_json(msg: &DataMessage<'_>) -> String {
             .collect()
     };
 
-    let ds_given: Vec<(&str, &str)> =
-        msg.dataset.attributes.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let ds_given: Vec<(&str, &str)> = msg
+        .dataset
+        .attributes
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let ds_attr_idx = indices(&ds_attr_ids, &ds_given);
     let mut series_map = Map::new();
     let mut flat_obs = Map::new();

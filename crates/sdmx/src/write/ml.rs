@@ -113,7 +113,15 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
         w.start("str:Dataflows", &[]);
         for f in &s.dataflows {
             let stub = sel.is_stub(Class::Dataflow, &f.artefact);
-            start_maintainable(&mut w, "str:Dataflow", &f.artefact, Class::Dataflow, &f.names, stub, &[]);
+            start_maintainable(
+                &mut w,
+                "str:Dataflow",
+                &f.artefact,
+                Class::Dataflow,
+                &f.names,
+                stub,
+                &[],
+            );
             if !stub {
                 w.start("str:Structure", &[]);
                 maintainable_ref(&mut w, &f.structure, Class::DataStructure);
@@ -128,10 +136,21 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
         w.start("str:Codelists", &[]);
         for cl in &s.codelists {
             let stub = sel.is_stub(Class::Codelist, &cl.artefact);
-            start_maintainable(&mut w, "str:Codelist", &cl.artefact, Class::Codelist, &cl.names, stub, &[]);
+            start_maintainable(
+                &mut w,
+                "str:Codelist",
+                &cl.artefact,
+                Class::Codelist,
+                &cl.names,
+                stub,
+                &[],
+            );
             if !stub {
                 for c in &cl.codes {
-                    let urn = format!("urn:sdmx:org.sdmx.infomodel.codelist.Code={}.{}", cl.artefact, c.id);
+                    let urn = format!(
+                        "urn:sdmx:org.sdmx.infomodel.codelist.Code={}.{}",
+                        cl.artefact, c.id
+                    );
                     w.start("str:Code", &[("id", Some(&c.id)), ("urn", Some(&urn))]);
                     w.names("com:Name", &c.names);
                     if let Some(p) = &c.parent {
@@ -151,10 +170,21 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
         w.start("str:Concepts", &[]);
         for cs in &s.concept_schemes {
             let stub = sel.is_stub(Class::ConceptScheme, &cs.artefact);
-            start_maintainable(&mut w, "str:ConceptScheme", &cs.artefact, Class::ConceptScheme, &cs.names, stub, &[]);
+            start_maintainable(
+                &mut w,
+                "str:ConceptScheme",
+                &cs.artefact,
+                Class::ConceptScheme,
+                &cs.names,
+                stub,
+                &[],
+            );
             if !stub {
                 for c in &cs.concepts {
-                    let urn = format!("urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept={}.{}", cs.artefact, c.id);
+                    let urn = format!(
+                        "urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept={}.{}",
+                        cs.artefact, c.id
+                    );
                     w.start("str:Concept", &[("id", Some(&c.id)), ("urn", Some(&urn))]);
                     w.names("com:Name", &c.names);
                     w.end();
@@ -169,36 +199,78 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
         w.start("str:DataStructures", &[]);
         for d in &s.data_structures {
             let stub = sel.is_stub(Class::DataStructure, &d.artefact);
-            start_maintainable(&mut w, "str:DataStructure", &d.artefact, Class::DataStructure, &d.names, stub, &[]);
+            start_maintainable(
+                &mut w,
+                "str:DataStructure",
+                &d.artefact,
+                Class::DataStructure,
+                &d.names,
+                stub,
+                &[],
+            );
             if !stub {
                 let comp_urn = |class: &str, id: &str| {
-                    format!("urn:sdmx:org.sdmx.infomodel.datastructure.{class}={}.{id}", d.artefact)
+                    format!(
+                        "urn:sdmx:org.sdmx.infomodel.datastructure.{class}={}.{id}",
+                        d.artefact
+                    )
                 };
                 w.start("str:DataStructureComponents", &[]);
                 let urn = comp_urn("DimensionDescriptor", "DimensionDescriptor");
-                w.start("str:DimensionList", &[("id", Some("DimensionDescriptor")), ("urn", Some(&urn))]);
+                w.start(
+                    "str:DimensionList",
+                    &[("id", Some("DimensionDescriptor")), ("urn", Some(&urn))],
+                );
                 for (i, dim) in d.dimensions.iter().enumerate() {
                     let pos = (i + 1).to_string();
                     let urn = comp_urn("Dimension", &dim.id);
-                    w.start("str:Dimension", &[("id", Some(&dim.id)), ("urn", Some(&urn)), ("position", Some(&pos))]);
+                    w.start(
+                        "str:Dimension",
+                        &[
+                            ("id", Some(&dim.id)),
+                            ("urn", Some(&urn)),
+                            ("position", Some(&pos)),
+                        ],
+                    );
                     concept_identity(&mut w, &d.concept_scheme, &dim.id);
                     enumeration(&mut w, &dim.codelist);
                     w.end();
                 }
                 let pos = (d.dimensions.len() + 1).to_string();
                 let urn = comp_urn("TimeDimension", TIME_PERIOD);
-                w.start("str:TimeDimension", &[("id", Some(TIME_PERIOD)), ("urn", Some(&urn)), ("position", Some(&pos))]);
+                w.start(
+                    "str:TimeDimension",
+                    &[
+                        ("id", Some(TIME_PERIOD)),
+                        ("urn", Some(&urn)),
+                        ("position", Some(&pos)),
+                    ],
+                );
                 concept_identity(&mut w, &d.concept_scheme, TIME_PERIOD);
                 text_format(&mut w, "ObservationalTimePeriod");
                 w.end();
                 w.end();
                 if !d.attributes.is_empty() {
                     let urn = comp_urn("AttributeDescriptor", "AttributeDescriptor");
-                    w.start("str:AttributeList", &[("id", Some("AttributeDescriptor")), ("urn", Some(&urn))]);
+                    w.start(
+                        "str:AttributeList",
+                        &[("id", Some("AttributeDescriptor")), ("urn", Some(&urn))],
+                    );
                     for a in &d.attributes {
                         let urn = comp_urn("DataAttribute", &a.id);
-                        let status = if a.mandatory { "Mandatory" } else { "Conditional" };
-                        w.start("str:Attribute", &[("id", Some(&a.id)), ("urn", Some(&urn)), ("assignmentStatus", Some(status))]);
+                        let status = if a.mandatory {
+                            "Mandatory"
+                        } else {
+                            "Conditional"
+                        };
+                        w.start(
+                            "str:Attribute",
+                            &[
+                                ("id", Some(&a.id)),
+                                ("urn", Some(&urn)),
+                                ("assignmentStatus", Some(status)),
+                            ],
+                        );
                         concept_identity(&mut w, &d.concept_scheme, &a.id);
                         match &a.codelist {
                             Some(cl) => enumeration(&mut w, cl),
@@ -226,9 +298,15 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
                     w.end();
                 }
                 let urn = comp_urn("MeasureDescriptor", "MeasureDescriptor");
-                w.start("str:MeasureList", &[("id", Some("MeasureDescriptor")), ("urn", Some(&urn))]);
+                w.start(
+                    "str:MeasureList",
+                    &[("id", Some("MeasureDescriptor")), ("urn", Some(&urn))],
+                );
                 let urn = comp_urn("PrimaryMeasure", OBS_VALUE);
-                w.start("str:PrimaryMeasure", &[("id", Some(OBS_VALUE)), ("urn", Some(&urn))]);
+                w.start(
+                    "str:PrimaryMeasure",
+                    &[("id", Some(OBS_VALUE)), ("urn", Some(&urn))],
+                );
                 concept_identity(&mut w, &d.concept_scheme, OBS_VALUE);
                 text_format(&mut w, "Double");
                 w.end();
@@ -283,8 +361,16 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
                 if let Some((lo, hi)) = c.time_range {
                     w.start("com:KeyValue", &[("id", Some(TIME_PERIOD))]);
                     w.start("com:TimeRange", &[]);
-                    w.text_element("com:StartPeriod", &[("isInclusive", Some("true"))], &lo.start().to_string());
-                    w.text_element("com:EndPeriod", &[("isInclusive", Some("true"))], &hi.end().to_string());
+                    w.text_element(
+                        "com:StartPeriod",
+                        &[("isInclusive", Some("true"))],
+                        &lo.start().to_string(),
+                    );
+                    w.text_element(
+                        "com:EndPeriod",
+                        &[("isInclusive", Some("true"))],
+                        &hi.end().to_string(),
+                    );
                     w.end();
                     w.end();
                 }
@@ -316,12 +402,22 @@ fn data_header(w: &mut XmlWriter, msg: &DataMessage<'_>, namespace: Option<&str>
         &[
             ("structureID", Some(&sid)),
             ("namespace", namespace),
-            ("dimensionAtObservation", Some(msg.dimension_at_observation.as_str())),
+            (
+                "dimensionAtObservation",
+                Some(msg.dimension_at_observation.as_str()),
+            ),
         ],
     );
     w.start("com:Structure", &[]);
     let r = &msg.dsd.artefact;
-    w.empty("Ref", &[("agencyID", Some(&r.agency)), ("id", Some(&r.id)), ("version", Some(&r.version))]);
+    w.empty(
+        "Ref",
+        &[
+            ("agencyID", Some(&r.agency)),
+            ("id", Some(&r.id)),
+            ("version", Some(&r.version)),
+        ],
+    );
     w.end();
     w.end();
     w.text_element("mes:DataSetAction", &[], "Information");
@@ -352,7 +448,12 @@ pub fn write_structure_specific(msg: &DataMessage<'_>) -> String {
         ("ss:dataScope", Some("DataStructure")),
         ("action", Some("Information")),
     ];
-    ds_attrs.extend(msg.dataset.attributes.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
+    ds_attrs.extend(
+        msg.dataset
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+    );
     w.start("mes:DataSet", &ds_attrs);
     let v = view(msg);
     let dims = msg.all_dimensions();
@@ -407,9 +508,19 @@ pub fn write_generic(msg: &DataMessage<'_>) -> String {
     );
     data_header(&mut w, msg, None);
     let sid = msg.dsd.artefact.flat_id();
-    w.start("mes:DataSet", &[("structureRef", Some(&sid)), ("action", Some("Information"))]);
-    let ds_attrs: Vec<(&str, &str)> =
-        msg.dataset.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    w.start(
+        "mes:DataSet",
+        &[
+            ("structureRef", Some(&sid)),
+            ("action", Some("Information")),
+        ],
+    );
+    let ds_attrs: Vec<(&str, &str)> = msg
+        .dataset
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     gen_values(&mut w, "gen:Attributes", &ds_attrs);
     let v = view(msg);
     let dims = msg.all_dimensions();
@@ -436,7 +547,10 @@ pub fn write_generic(msg: &DataMessage<'_>) -> String {
                 let key: Vec<(&str, &str)> = key.iter().map(|(a, b)| (*a, b.as_str())).collect();
                 gen_values(&mut w, "gen:ObsKey", &key);
             } else {
-                let (id, code) = keyed(&v.obs_dims, &o.key).into_iter().next().unwrap_or(("", String::new()));
+                let (id, code) = keyed(&v.obs_dims, &o.key)
+                    .into_iter()
+                    .next()
+                    .unwrap_or(("", String::new()));
                 let id = if id == TIME_PERIOD { None } else { Some(id) };
                 w.empty("gen:ObsDimension", &[("id", id), ("value", Some(&code))]);
             }
@@ -456,7 +570,10 @@ pub fn write_generic(msg: &DataMessage<'_>) -> String {
 /// An SDMX-ML 2.1 Error message.
 pub fn write_error_xml(error: &SdmxError) -> String {
     let mut w = XmlWriter::new();
-    w.start("mes:Error", &[("xmlns:mes", Some(NS_MES)), ("xmlns:com", Some(NS_COM))]);
+    w.start(
+        "mes:Error",
+        &[("xmlns:mes", Some(NS_MES)), ("xmlns:com", Some(NS_COM))],
+    );
     let code = error.code().to_string();
     w.start("mes:ErrorMessage", &[("code", Some(&code))]);
     w.text_element("com:Text", &[("xml:lang", Some("en"))], &error.to_string());

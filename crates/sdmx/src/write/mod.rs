@@ -62,14 +62,19 @@ impl<'a> DataMessage<'a> {
         lang: Lang,
     ) -> Result<DataMessage<'a>, SdmxError> {
         let flow = structures.dataflow(&dataset.flow).ok_or_else(|| {
-            SdmxError::Semantic(format!("dataflow {} is not in the structures", dataset.flow))
-        })?;
-        let dsd = structures.data_structure(&dataset.structure).ok_or_else(|| {
             SdmxError::Semantic(format!(
-                "data structure {} is not in the structures",
-                dataset.structure
+                "dataflow {} is not in the structures",
+                dataset.flow
             ))
         })?;
+        let dsd = structures
+            .data_structure(&dataset.structure)
+            .ok_or_else(|| {
+                SdmxError::Semantic(format!(
+                    "data structure {} is not in the structures",
+                    dataset.structure
+                ))
+            })?;
         if let DimensionAtObservation::Dimension(d) = dimension_at_observation {
             if dsd.dimension_index(d).is_none() {
                 return Err(SdmxError::Semantic(format!(
@@ -115,7 +120,10 @@ pub fn write_data(format: Format, msg: &DataMessage<'_>) -> Result<String, SdmxE
 pub fn write_error(format: Format, error: &SdmxError) -> (&'static str, String) {
     match format {
         Format::DataJson => ("application/json; charset=utf-8", write_error_json(error)),
-        Format::DataCsv => ("text/plain; charset=utf-8", format!("{} {}\n", error.code(), error)),
+        Format::DataCsv => (
+            "text/plain; charset=utf-8",
+            format!("{} {}\n", error.code(), error),
+        ),
         _ => ("application/xml; charset=utf-8", write_error_xml(error)),
     }
 }
