@@ -18,7 +18,9 @@ csv module: sdmx1 reads only SDMX-CSV 2), and checks that
 - every code of every series key and observation (and every coded attribute) is in the
   codelist of its component, and every TIME_PERIOD is an SDMX period;
 - a suppressed observation (CONF_STATUS other than F) carries no value;
-- the four formats hold the same observations (key, period, value).
+- the four formats hold the same observations (key, period, value);
+- against a server, also the flat messages (dimensionAtObservation=AllDimensions), and what
+  sdmx1's own Client gets (it builds the URLs: dataflow, data, availableconstraint).
 
 Exits 1 with one line per problem, 0 when everything is accepted. Needs `pip install sdmx1`
 (the venv used by the project: ~/.cache/marsad-sdmx-venv).
@@ -81,13 +83,42 @@ class Source:
             return sdmx.read_sdmx(self.dir / "structure.xml")
         # All dataflows with everything they reference (DSDs, codelists, concept schemes).
         accept = "application/vnd.sdmx.structure+xml;version=2.1"
-        return sdmx.read_sdmx(self._get("dataflow/all/all/latest?references=all", accept))
+        return sdmx.read_sdmx(io.BytesIO(self._get("dataflow/all/all/latest?references=all", accept)))
 
-    def data(self, flow, fmt):
+    def data(self, flow, fmt, query=""):
         if self.dir:
             return (self.dir / "data" / f"{flow.id}.{SUFFIX[fmt]}").read_bytes()
         ref = f"{flow.maintainer.id},{flow.id},{flow.version}"
-        return self._get(f"data/{ref}", MEDIA[fmt])
+        return self._get(f"data/{ref}{query}", MEDIA[fmt])
+
+
+def check_with_client(problems, url, flows, expected):
+    """Queries the server the way an sdmx1 user does: sdmx1 builds the URLs and headers."""
+    agency = flows[0].maintainer.id if flows else "MARSAD"
+    sdmx.add_source(
+        {"id": agency, "url": url, "name": "marsad", "supports": {"availableconstraint": True}},
+        override=True,
+    )
+    client = sdmx.Client(agency)
+    where = f"sdmx1 Client({agency})"
+    try:
+        listed = set(client.dataflow().dataflow)
+    except Exception as e:  # noqa: BLE001
+        problems.add(where, f"dataflow(): {type(e).__name__}: {str(e)[:500]}")
+        return
+    if listed != {f.id for f in flows}:
+        problems.add(where, f"dataflow() lists {sorted(listed)}, expected {sorted(f.id for f in flows)}")
+    for flow in flows:
+        try:
+            msg = client.data(flow.id)
+            n = sum(len(ds.obs) for ds in msg.data)
+            if n != len(expected.get(flow.id, ())):
+                problems.add(where, f"data({flow.id}) gave {n} observations, expected {len(expected.get(flow.id, ()))}")
+            cc = client.availableconstraint(flow.id).constraint
+            if not cc:
+                problems.add(where, f"availableconstraint({flow.id}) gave no constraint")
+        except Exception as e:  # noqa: BLE001
+            problems.add(where, f"{flow.id}: {type(e).__name__}: {str(e)[:500]}")
 
 
 def codes_of(component):
@@ -201,12 +232,13 @@ def main():
     try:
         sm = source.structures()
     except Exception as e:  # noqa: BLE001 — any failure to read is the finding
-        print(f"{source.describe()}: sdmx1 cannot read the structures: {type(e).__name__}: {e}")
+        print(f"{source.describe()}: sdmx1 cannot read the structures: {type(e).__name__}: {str(e)[:500]}")
         return 1
     flows = list(sm.dataflow.values())
     if not flows:
         problems.add(source.describe(), "no dataflow")
     checked = 0
+    expected = {}
     for flow in flows:
         where = f"dataflow {flow.id}"
         dsd = flow.structure
@@ -225,23 +257,28 @@ def main():
             if comp.id != TIME and comp.id not in lists:
                 problems.add(where, f"dimension {comp.id} has no codelist")
         found = {}
-        for fmt in ["ss", "generic", "json"]:
-            fwhere = f"{where} [{fmt}]"
+        variants = [("ss", ""), ("generic", ""), ("json", "")]
+        if source.url:
+            flat = "?dimensionAtObservation=AllDimensions"
+            variants += [("ss", flat), ("generic", flat), ("json", flat)]
+        for fmt, query in variants:
+            name = fmt + (" flat" if query else "")
+            fwhere = f"{where} [{name}]"
             try:
-                content = source.data(flow, fmt)
+                content = source.data(flow, fmt, query)
                 # SDMX-JSON describes itself; sdmx1 mis-handles a DSD whose attributes are
                 # not all used, so it reads JSON without one.
                 kwargs = {} if fmt == "json" else {"structure": dsd}
                 msg = sdmx.read_sdmx(io.BytesIO(content), **kwargs)
             except Exception as e:  # noqa: BLE001
-                problems.add(fwhere, f"sdmx1 cannot read it: {type(e).__name__}: {e}")
+                problems.add(fwhere, f"sdmx1 cannot read it: {type(e).__name__}: {str(e)[:500]}")
                 continue
-            found[fmt] = observations_sdmx1(problems, fwhere, msg, lists)
+            found[name] = observations_sdmx1(problems, fwhere, msg, lists)
         try:
             content = source.data(flow, "csv")
             found["csv"] = observations_csv(problems, f"{where} [csv]", content, flow, dsd, lists)
         except Exception as e:  # noqa: BLE001
-            problems.add(f"{where} [csv]", f"cannot read it: {type(e).__name__}: {e}")
+            problems.add(f"{where} [csv]", f"cannot read it: {type(e).__name__}: {str(e)[:500]}")
         reference = found.get("ss")
         if reference is not None and not reference:
             problems.add(where, "no observations")
@@ -250,7 +287,11 @@ def main():
                 diff = sorted(obs ^ reference, key=repr)[:3]
                 problems.add(where, f"{fmt} holds other observations than ss, e.g. {diff}")
         checked += 1
+        expected[flow.id] = reference or set()
         print(f"{flow.id}: {len(reference or ())} observations read in {', '.join(found)}")
+
+    if source.url:
+        check_with_client(problems, source.url, flows, expected)
 
     if problems.items:
         print(f"{len(problems.items)} problem(s) in {source.describe()}:", file=sys.stderr)

@@ -2,7 +2,8 @@
 //! information model ([`model`], [`dataset`]), the standard concepts and codelists of marsad's
 //! dimensions ([`standard`]), the parsing of SDMX 2.1 REST paths and parameters ([`query`]),
 //! answering them from structures and data ([`select`]), content negotiation ([`negotiate`]),
-//! and the SDMX-ML 2.1, SDMX-JSON 1.0 and SDMX-CSV 1.0 writers ([`write`]).
+//! the SDMX-ML 2.1, SDMX-JSON 1.0 and SDMX-CSV 1.0 writers ([`write`]), and one REST exchange
+//! as a pure function ([`service::respond`]).
 //!
 //! It does **not** compute statistics (the `stats` crate maps its tables to [`Cell`]s and its
 //! catalogue to [`standard::FlowSpec`]s), serve HTTP (the server maps [`SdmxError`] to a status
@@ -21,6 +22,7 @@ pub mod period;
 pub mod query;
 pub mod sample;
 pub mod select;
+pub mod service;
 pub mod standard;
 pub mod write;
 mod xml;
@@ -36,4 +38,5 @@ pub use negotiate::{negotiate, Answer, Format};
 pub use period::TimePeriod;
 pub use query::{DataQuery, Request, StructureQuery};
 pub use select::{availability, find_dataflow, select_data, select_structures, StructureSelection};
+pub use service::{respond, Response, Service};
 pub use write::{write_data, write_error, DataMessage, Header};
