@@ -40,3 +40,31 @@ pub use query::{DataQuery, Request, StructureQuery};
 pub use select::{availability, find_dataflow, select_data, select_structures, StructureSelection};
 pub use service::{respond, Response, Service};
 pub use write::{write_data, write_error, DataMessage, Header};
+
+#[cfg(test)]
+mod tidy {
+    /// Every module opens with `//!` docs saying what it owns.
+    #[test]
+    fn every_module_has_docs() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 10);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(text.starts_with("//!"), "{} lacks //! docs", f.display());
+        }
+    }
+}

@@ -183,6 +183,8 @@ pub struct AvailabilityQuery {
 }
 
 const COMMON_PARAMS: &[&str] = &["format"];
+/// Standard SDMX 2.1 parameters this service does not implement (501, not 140).
+const UNSUPPORTED_PARAMS: &[&str] = &["updatedAfter", "includeHistory"];
 
 impl Request {
     /// Parses `path` (after `/sdmx/2.1/`, no leading slash needed; `%XX` escapes decoded) and
@@ -263,6 +265,11 @@ fn too_many(kind: &str, segments: &[&str], max: usize) -> Result<(), SdmxError> 
 
 fn check_params(params: &[(&str, &str)], allowed: &[&str]) -> Result<(), SdmxError> {
     for (name, _) in params {
+        if UNSUPPORTED_PARAMS.contains(name) {
+            return Err(SdmxError::NotImplemented(format!(
+                "parameter '{name}' is not supported: marsad keeps no revision history"
+            )));
+        }
         if !allowed.contains(name) && !COMMON_PARAMS.contains(name) {
             let mut all: Vec<&str> = allowed.to_vec();
             all.extend(COMMON_PARAMS);
