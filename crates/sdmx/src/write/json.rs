@@ -2,6 +2,8 @@
 //! `structure` (dimension and attribute values by level, with names in one language) and
 //! `dataSets` whose series and observations index into those values.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{json, Map, Value};
 
 use super::{view, DataMessage};
@@ -22,16 +24,25 @@ fn number(v: f64) -> Value {
 #[derive(Default)]
 struct Values {
     list: Vec<String>,
+    index: HashMap<String, usize>,
 }
 
 impl Values {
     fn index(&mut self, v: &str) -> usize {
-        match self.list.iter().position(|x| x == v) {
-            Some(i) => i,
-            None => {
-                self.list.push(v.to_owned());
-                self.list.len() - 1
-            }
+        if let Some(&i) = self.index.get(v) {
+            return i;
+        }
+        self.list.push(v.to_owned());
+        self.index.insert(v.to_owned(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+/// Records `c` as a value of dimension `i` the first time it is met.
+fn note<'x>(seen: &mut [HashSet<&'x str>], lists: &mut [Vec<String>], i: usize, c: &'x str) {
+    if let (Some(set), Some(list)) = (seen.get_mut(i), lists.get_mut(i)) {
+        if set.insert(c) {
+            list.push(c.to_owned());
         }
     }
 }
@@ -42,23 +53,16 @@ pub fn write_json(msg: &DataMessage<'_>) -> String {
     let dims = msg.all_dimensions();
     let lang = msg.lang;
 
-    // Order each dimension's values: codelist order, periods by time.
+    // Each dimension's distinct values, then in codelist order (periods by time).
+    let mut seen: Vec<HashSet<&str>> = vec![HashSet::new(); dims.len()];
     let mut dim_values: Vec<Vec<String>> = vec![Vec::new(); dims.len()];
     for s in &v.series {
         for (i, c) in v.series_dims.iter().zip(&s.key) {
-            if let Some(list) = dim_values.get_mut(*i) {
-                if !list.contains(c) {
-                    list.push(c.clone());
-                }
-            }
+            note(&mut seen, &mut dim_values, *i, c);
         }
         for o in &s.observations {
             for (i, c) in v.obs_dims.iter().zip(&o.key) {
-                if let Some(list) = dim_values.get_mut(*i) {
-                    if !list.contains(c) {
-                        list.push(c.clone());
-                    }
-                }
+                note(&mut seen, &mut dim_values, *i, c);
             }
         }
     }
@@ -70,14 +74,26 @@ pub fn write_json(msg: &DataMessage<'_>) -> String {
     };
     for (i, list) in dim_values.iter_mut().enumerate() {
         match codelist_of(i) {
-            Some(cl) => list.sort_by_key(|c| cl.codes.iter().position(|x| &x.id == c)),
+            Some(cl) => {
+                let order: HashMap<&str, usize> = cl
+                    .codes
+                    .iter()
+                    .enumerate()
+                    .map(|(n, c)| (c.id.as_str(), n))
+                    .collect();
+                list.sort_by_key(|c| order.get(c.as_str()).copied());
+            }
             None => list.sort_by_key(|p| TimePeriod::parse(p).map(|p| p.sort_key())),
         }
     }
+    let positions: Vec<HashMap<&str, usize>> = dim_values
+        .iter()
+        .map(|l| l.iter().enumerate().map(|(n, c)| (c.as_str(), n)).collect())
+        .collect();
     let pos = |i: usize, code: &str| -> usize {
-        dim_values
+        positions
             .get(i)
-            .and_then(|l| l.iter().position(|x| x == code))
+            .and_then(|m| m.get(code).copied())
             .unwrap_or(0)
     };
 
@@ -151,8 +167,7 @@ pub fn write_json(msg: &DataMessage<'_>) -> String {
     };
     dsd_order(&mut series_attr_ids);
     dsd_order(&mut obs_attr_ids);
-    let mut attr_values: std::collections::HashMap<String, Values> =
-        std::collections::HashMap::new();
+    let mut attr_values: HashMap<String, Values> = HashMap::new();
     let mut indices = |ids: &[&str], given: &[(&str, &str)]| -> Vec<Value> {
         ids.iter()
             .map(|id| match given.iter().find(|(k, _)| k == id) {
