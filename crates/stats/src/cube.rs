@@ -1,0 +1,1038 @@
+//! The materialised cube: one sparse table per indicator at the finest grain (month × every
+//! allowed dimension), kept up to date incrementally, and queried to any subset of its
+//! dimensions with every margin.
+//!
+//! **Keys.** Each dimension has a dictionary (code text → 16-bit id, `_U` is id 0); a cell's key
+//! packs the month (16 bits, months since 1900) and the ids of the indicator's dimensions, 16
+//! bits each in catalogue order, into a `u128`. Cells live in two parallel vectors (keys, sums)
+//! with a hash index, so a query is one sequential scan.
+//!
+//! **Sums.** Every cell keeps [`Sums`]: `value` and `denominator` in fixed point (1/10 000), the
+//! number of contributing `units` (what the disclosure module's frequency rule reads), and how
+//! many contributions are `provisional` or `estimated` (the cell's `OBS_STATUS`). All are
+//! integers, so adding facts and subtracting them again is exact: an incremental refresh gives
+//! bit for bit what a recomputation from scratch gives (a test checks it on random sequences).
+//! Ratios and means are computed from summed numerators and denominators at query time.
+//!
+//! **Incremental refresh.** [`Cubes::apply`] adds the facts of new record versions and
+//! subtracts those of the versions they replace; a cell whose sums come back to zero is removed.
+//!
+//! **Queries.** [`Cubes::query`] aggregates to the requested dimensions, for the requested
+//! periods (months roll up to quarters and years by the indicator's [`TimeAggregation`]), with
+//! every margin as a `_T` cell, so a table always adds up.
+//!
+//! **Persistence.** [`CubeRow`] is the serialised form: one row per cell, `(indicator, period,
+//! key, sums)` with the key as text (`SEX=F;AGE=Y25T29`), which one table holds the same way on
+//! SQLite and PostgreSQL (all integers fit a 64-bit column). The dictionaries are not stored:
+//! [`Cubes::from_rows`] rebuilds them, so the ids never leave memory.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+
+use crate::catalogue::{IndicatorId, Measure, TimeAggregation};
+use crate::dims::{Dim, Month, Period, TOTAL, UNKNOWN};
+
+/// Fixed-point scale of `value` and `denominator`: 1.0 is stored as 10 000.
+pub const SCALE: i64 = 10_000;
+/// Most dimensions an indicator may have (besides time): 7 × 16 bits + 16 bits of month fit a
+/// `u128` key.
+pub const MAX_DIMS: usize = 7;
+
+const BITS: u32 = 16;
+const MASK: u128 = 0xFFFF;
+/// The id that stands for `_T` in query keys (never given to a code).
+const TOTAL_ID: u16 = u16::MAX;
+
+/// What a cell (or a fact) adds up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Sums {
+    /// Count or amount, or the numerator of a ratio; fixed point (×[`SCALE`]).
+    pub value: i64,
+    /// Denominator of a ratio; fixed point (×[`SCALE`]); 0 for counts and amounts.
+    pub denominator: i64,
+    /// Contributing units: persons, events, records or incidents.
+    pub units: i64,
+    /// Contributions that are provisional (flows whose 16-month window is not complete).
+    pub provisional: i64,
+    /// Contributions that are sample estimates (survey weights).
+    pub estimated: i64,
+}
+
+impl Sums {
+    /// One unit contributing `value` (a whole number, e.g. 1 person).
+    pub fn count(value: i64) -> Sums {
+        Sums {
+            value: value.saturating_mul(SCALE),
+            units: 1,
+            ..Sums::default()
+        }
+    }
+
+    /// One unit contributing a fixed-point value.
+    pub fn fixed(value: i64) -> Sums {
+        Sums {
+            value,
+            units: 1,
+            ..Sums::default()
+        }
+    }
+
+    /// One unit contributing a fixed-point numerator and denominator.
+    pub fn ratio(numerator: i64, denominator: i64) -> Sums {
+        Sums {
+            value: numerator,
+            denominator,
+            units: 1,
+            ..Sums::default()
+        }
+    }
+
+    pub fn provisional(mut self, yes: bool) -> Sums {
+        self.provisional = i64::from(yes) * self.units;
+        self
+    }
+
+    pub fn estimated(mut self, yes: bool) -> Sums {
+        self.estimated = i64::from(yes) * self.units;
+        self
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == Sums::default()
+    }
+
+    /// Adds `sign × other` (wrapping: adding then subtracting always gives back the start).
+    pub fn add(&mut self, other: &Sums, sign: i64) {
+        self.value = self.value.wrapping_add(other.value.wrapping_mul(sign));
+        self.denominator = self
+            .denominator
+            .wrapping_add(other.denominator.wrapping_mul(sign));
+        self.units = self.units.wrapping_add(other.units.wrapping_mul(sign));
+        self.provisional = self
+            .provisional
+            .wrapping_add(other.provisional.wrapping_mul(sign));
+        self.estimated = self
+            .estimated
+            .wrapping_add(other.estimated.wrapping_mul(sign));
+    }
+
+    /// SDMX `OBS_STATUS`: provisional wins over estimated, else normal.
+    pub fn status(&self) -> ObsStatus {
+        if self.provisional > 0 {
+            ObsStatus::Provisional
+        } else if self.estimated > 0 {
+            ObsStatus::Estimated
+        } else {
+            ObsStatus::Normal
+        }
+    }
+}
+
+/// SDMX `OBS_STATUS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObsStatus {
+    /// `A`.
+    Normal,
+    /// `P`.
+    Provisional,
+    /// `E`.
+    Estimated,
+}
+
+impl ObsStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ObsStatus::Normal => "A",
+            ObsStatus::Provisional => "P",
+            ObsStatus::Estimated => "E",
+        }
+    }
+}
+
+/// One contribution to an indicator at the finest grain: a month, a code for each of the
+/// indicator's dimensions (in catalogue order, `_U` when unknown) and the sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fact<'a> {
+    pub indicator: IndicatorId,
+    pub month: Month,
+    pub codes: [&'a str; MAX_DIMS],
+    pub sums: Sums,
+}
+
+impl<'a> Fact<'a> {
+    /// A fact with every dimension unknown.
+    pub fn new(indicator: IndicatorId, month: Month, sums: Sums) -> Fact<'a> {
+        Fact {
+            indicator,
+            month,
+            codes: [UNKNOWN; MAX_DIMS],
+            sums,
+        }
+    }
+
+    /// Sets the code of `dim`; a dimension the indicator does not have is ignored (callers
+    /// set what the record knows, the catalogue decides what is kept). An empty code is `_U`.
+    pub fn with(mut self, dim: Dim, code: &'a str) -> Fact<'a> {
+        if let Some(slot) = self
+            .indicator
+            .def()
+            .position(dim)
+            .and_then(|i| self.codes.get_mut(i))
+        {
+            *slot = if code.is_empty() { UNKNOWN } else { code };
+        }
+        self
+    }
+
+    /// The code of `dim` (`None` when the indicator does not have it).
+    pub fn code(&self, dim: Dim) -> Option<&'a str> {
+        let i = self.indicator.def().position(dim)?;
+        self.codes.get(i).copied()
+    }
+
+    /// The fact as a row (a fact is a one-cell cube).
+    pub fn to_row(&self) -> CubeRow {
+        let def = self.indicator.def();
+        CubeRow {
+            indicator: self.indicator.as_str().to_string(),
+            period: self.month.code(),
+            key: key_text(def.dims.iter().copied().zip(self.codes.iter().copied())),
+            sums: self.sums,
+        }
+    }
+}
+
+fn key_text<'s>(pairs: impl Iterator<Item = (Dim, &'s str)>) -> String {
+    let mut key = String::new();
+    for (dim, code) in pairs {
+        if !key.is_empty() {
+            key.push(';');
+        }
+        key.push_str(dim.id());
+        key.push('=');
+        key.push_str(code);
+    }
+    key
+}
+
+/// The serialised form of one cube cell (or one fact), for the store's single cube table:
+/// `indicator` (catalogue id), `period` (`YYYY-MM`), `key` (`DIM=code` pairs joined by `;` in
+/// catalogue order, e.g. `SEX=F;AGE=Y25T29;COUNTERPART_AREA=FRA`), and the five sums as 64-bit
+/// integers (columns `value`, `denominator`, `units`, `provisional`, `estimated`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CubeRow {
+    pub indicator: String,
+    pub period: String,
+    pub key: String,
+    pub sums: Sums,
+}
+
+impl PartialOrd for Sums {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sums {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            self.value,
+            self.denominator,
+            self.units,
+            self.provisional,
+            self.estimated,
+        )
+            .cmp(&(
+                other.value,
+                other.denominator,
+                other.units,
+                other.provisional,
+                other.estimated,
+            ))
+    }
+}
+
+/// Why facts or rows cannot go into the cube, or a query cannot be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CubeError {
+    #[error("{indicator}: dimension {dim} has more than 65 534 distinct codes; '{code}' does not fit")]
+    DictionaryFull {
+        indicator: IndicatorId,
+        dim: Dim,
+        code: String,
+    },
+    #[error("{indicator} fact for {month}: {dim} is the total `_T`; facts are at the finest grain")]
+    TotalInFact {
+        indicator: IndicatorId,
+        month: String,
+        dim: Dim,
+    },
+    #[error("{indicator} is derived from {numerator} and has no facts of its own")]
+    DerivedIndicator {
+        indicator: IndicatorId,
+        numerator: IndicatorId,
+    },
+    #[error("cube row ({indicator}, {period}, {key}): {reason}")]
+    BadRow {
+        indicator: String,
+        period: String,
+        key: String,
+        reason: String,
+    },
+    #[error("query {indicator}: {dim} is not a disaggregation of this indicator (allowed: {allowed})")]
+    DimensionNotAllowed {
+        indicator: IndicatorId,
+        dim: Dim,
+        allowed: String,
+    },
+    #[error("query {indicator}: {dim} is asked for twice")]
+    RepeatedDimension { indicator: IndicatorId, dim: Dim },
+    #[error("query {indicator}: no period asked for")]
+    NoPeriod { indicator: IndicatorId },
+    #[error("query {indicator}: the input {input} for {period} is needed and was not given")]
+    MissingInput {
+        indicator: IndicatorId,
+        input: &'static str,
+        period: String,
+    },
+}
+
+/// Codes of one dimension ↔ 16-bit ids; `_U` is 0.
+#[derive(Debug, Clone)]
+struct Dictionary {
+    codes: Vec<Box<str>>,
+    ids: FxHashMap<Box<str>, u16>,
+}
+
+impl Dictionary {
+    fn new() -> Dictionary {
+        let mut d = Dictionary {
+            codes: Vec::new(),
+            ids: FxHashMap::default(),
+        };
+        d.codes.push(UNKNOWN.into());
+        d.ids.insert(UNKNOWN.into(), 0);
+        d
+    }
+
+    fn get(&self, code: &str) -> Option<u16> {
+        self.ids.get(code).copied()
+    }
+
+    fn intern(&mut self, code: &str) -> Option<u16> {
+        if let Some(id) = self.get(code) {
+            return Some(id);
+        }
+        let id = u16::try_from(self.codes.len())
+            .ok()
+            .filter(|&id| id != TOTAL_ID)?;
+        self.codes.push(code.into());
+        self.ids.insert(code.into(), id);
+        Some(id)
+    }
+
+    fn code(&self, id: u16) -> &str {
+        if id == TOTAL_ID {
+            return TOTAL;
+        }
+        self.codes.get(usize::from(id)).map_or(UNKNOWN, |c| c)
+    }
+
+    fn len(&self) -> usize {
+        self.codes.len()
+    }
+}
+
+/// One indicator's cells.
+#[derive(Debug, Clone, Default)]
+struct Cube {
+    keys: Vec<u128>,
+    sums: Vec<Sums>,
+    index: FxHashMap<u128, u32>,
+    /// How many cells each month has (stocks use the latest month of a period).
+    months: BTreeMap<u16, u32>,
+}
+
+impl Cube {
+    /// Adds `sign × sums` to the cell `key`; returns (created, deleted, negative).
+    fn add(&mut self, key: u128, sums: &Sums, sign: i64) -> (bool, bool, bool) {
+        let month = month_of(key);
+        match self.index.get(&key).copied() {
+            Some(i) => {
+                let i = i as usize;
+                let Some(cell) = self.sums.get_mut(i) else {
+                    return (false, false, false);
+                };
+                cell.add(sums, sign);
+                let negative = cell.units < 0;
+                if cell.is_zero() {
+                    self.remove(i, key, month);
+                    (false, true, false)
+                } else {
+                    (false, false, negative)
+                }
+            }
+            None => {
+                let mut cell = Sums::default();
+                cell.add(sums, sign);
+                if cell.is_zero() {
+                    return (false, false, false);
+                }
+                let Ok(i) = u32::try_from(self.keys.len()) else {
+                    return (false, false, false);
+                };
+                self.index.insert(key, i);
+                self.keys.push(key);
+                self.sums.push(cell);
+                *self.months.entry(month).or_insert(0) += 1;
+                (true, false, cell.units < 0)
+            }
+        }
+    }
+
+    fn remove(&mut self, i: usize, key: u128, month: u16) {
+        self.index.remove(&key);
+        self.keys.swap_remove(i);
+        self.sums.swap_remove(i);
+        if let Some(&moved) = self.keys.get(i) {
+            if let Ok(i) = u32::try_from(i) {
+                self.index.insert(moved, i);
+            }
+        }
+        if let Some(n) = self.months.get_mut(&month) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.months.remove(&month);
+            }
+        }
+    }
+}
+
+fn month_of(key: u128) -> u16 {
+    (key & MASK) as u16
+}
+
+fn slot(key: u128, position: usize) -> u16 {
+    ((key >> (BITS as usize * (position + 1))) & MASK) as u16
+}
+
+/// What [`Cubes::apply`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub facts_added: usize,
+    pub facts_removed: usize,
+    pub cells_created: usize,
+    pub cells_deleted: usize,
+    /// Cells left with a negative number of units: facts were removed that had never been
+    /// added (the caller's old facts were not the ones it applied). Zero when used as
+    /// documented.
+    pub negative_cells: usize,
+}
+
+/// The cubes of every indicator, with their shared dictionaries.
+#[derive(Debug, Clone)]
+pub struct Cubes {
+    dicts: Vec<Dictionary>,
+    cubes: Vec<Cube>,
+}
+
+impl Default for Cubes {
+    fn default() -> Self {
+        Cubes::new()
+    }
+}
+
+impl Cubes {
+    pub fn new() -> Cubes {
+        Cubes {
+            dicts: Dim::ALL.iter().map(|_| Dictionary::new()).collect(),
+            cubes: IndicatorId::ALL.iter().map(|_| Cube::default()).collect(),
+        }
+    }
+
+    /// Adds `added` and subtracts `removed` (the facts of the record versions they replace).
+    /// Every fact is checked before anything changes: on error the cubes are as they were
+    /// (dictionaries may have grown, which changes no figure).
+    pub fn apply(&mut self, added: &[Fact], removed: &[Fact]) -> Result<ApplyReport, CubeError> {
+        let mut encoded = Vec::with_capacity(added.len() + removed.len());
+        for (facts, sign) in [(added, 1i64), (removed, -1i64)] {
+            for f in facts {
+                encoded.push((f.indicator.index(), self.encode(f)?, f.sums, sign));
+            }
+        }
+        let mut report = ApplyReport {
+            facts_added: added.len(),
+            facts_removed: removed.len(),
+            ..ApplyReport::default()
+        };
+        for (ind, key, sums, sign) in encoded {
+            let Some(cube) = self.cubes.get_mut(ind) else {
+                continue;
+            };
+            let (created, deleted, negative) = cube.add(key, &sums, sign);
+            report.cells_created += usize::from(created);
+            report.cells_deleted += usize::from(deleted);
+            report.negative_cells += usize::from(negative);
+        }
+        Ok(report)
+    }
+
+    fn encode(&mut self, f: &Fact) -> Result<u128, CubeError> {
+        let def = f.indicator.def();
+        if let Measure::PerInput { numerator, .. } = def.measure {
+            return Err(CubeError::DerivedIndicator {
+                indicator: f.indicator,
+                numerator,
+            });
+        }
+        let mut key = u128::from(f.month.index());
+        for (i, (&dim, &code)) in def.dims.iter().zip(f.codes.iter()).enumerate() {
+            if code == TOTAL {
+                return Err(CubeError::TotalInFact {
+                    indicator: f.indicator,
+                    month: f.month.code(),
+                    dim,
+                });
+            }
+            let code = if code.is_empty() { UNKNOWN } else { code };
+            let dict = self.dict_mut(dim);
+            let id = dict.intern(code).ok_or_else(|| CubeError::DictionaryFull {
+                indicator: f.indicator,
+                dim,
+                code: code.to_string(),
+            })?;
+            key |= u128::from(id) << (BITS as usize * (i + 1));
+        }
+        Ok(key)
+    }
+
+    fn dict(&self, dim: Dim) -> &Dictionary {
+        // One dictionary per `Dim::ALL` entry, made in `new`.
+        &self.dicts[dim.index()]
+    }
+
+    fn dict_mut(&mut self, dim: Dim) -> &mut Dictionary {
+        &mut self.dicts[dim.index()]
+    }
+
+    fn cube(&self, id: IndicatorId) -> &Cube {
+        // One cube per `IndicatorId::ALL` entry, made in `new`.
+        &self.cubes[id.index()]
+    }
+
+    /// Number of cells of an indicator's cube.
+    pub fn cell_count(&self, id: IndicatorId) -> usize {
+        self.cube(id).keys.len()
+    }
+
+    /// The months an indicator has data for, in order.
+    pub fn months(&self, id: IndicatorId) -> Vec<Month> {
+        self.cube(id)
+            .months
+            .keys()
+            .map(|&m| Month::from_index(m))
+            .collect()
+    }
+
+    /// Every cell of one indicator as rows, sorted.
+    pub fn indicator_rows(&self, id: IndicatorId) -> Vec<CubeRow> {
+        let def = id.def();
+        let cube = self.cube(id);
+        let mut rows: Vec<CubeRow> = cube
+            .keys
+            .iter()
+            .zip(&cube.sums)
+            .map(|(&key, &sums)| CubeRow {
+                indicator: id.as_str().to_string(),
+                period: Month::from_index(month_of(key)).code(),
+                key: key_text(
+                    def.dims
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &d)| (d, self.dict(d).code(slot(key, i)))),
+                ),
+                sums,
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// Every cell of every indicator as rows, sorted (what the store keeps).
+    pub fn rows(&self) -> Vec<CubeRow> {
+        IndicatorId::ALL
+            .iter()
+            .flat_map(|&id| self.indicator_rows(id))
+            .collect()
+    }
+
+    /// Cubes holding exactly `rows` (as written by [`Cubes::rows`]; dimensions missing from a
+    /// key are `_U`, so rows written before a dimension was added still load).
+    pub fn from_rows<'r>(rows: impl IntoIterator<Item = &'r CubeRow>) -> Result<Cubes, CubeError> {
+        let mut cubes = Cubes::new();
+        let mut batch = Vec::new();
+        for row in rows {
+            batch.push(parse_row(row)?);
+        }
+        let facts: Vec<Fact> = batch
+            .iter()
+            .map(|(id, month, pairs, sums)| {
+                pairs
+                    .iter()
+                    .fold(Fact::new(*id, *month, *sums), |f, &(d, c)| f.with(d, c))
+            })
+            .collect();
+        cubes.apply(&facts, &[])?;
+        Ok(cubes)
+    }
+
+    /// Aggregates an indicator to `query.dims` for `query.periods`, with every margin (`_T`).
+    pub fn query(&self, query: &Query) -> Result<Table<'_>, CubeError> {
+        let def = query.indicator.def();
+        let cube_id = def.cube_of();
+        let cube_def = cube_id.def();
+        let mut seen = Vec::new();
+        for &dim in &query.dims {
+            if !def.allows(dim) {
+                return Err(not_allowed(query.indicator, dim));
+            }
+            if seen.contains(&dim) {
+                return Err(CubeError::RepeatedDimension {
+                    indicator: query.indicator,
+                    dim,
+                });
+            }
+            seen.push(dim);
+        }
+        let mut periods: Vec<Period> = Vec::new();
+        for &p in &query.periods {
+            if !periods.contains(&p) {
+                periods.push(p);
+            }
+        }
+        if periods.is_empty() {
+            return Err(CubeError::NoPeriod {
+                indicator: query.indicator,
+            });
+        }
+        let cube = self.cube(cube_id);
+
+        // Filters: for each position of the cube key, the ids it may take (None: any).
+        let mut filters: Vec<(usize, Vec<bool>)> = Vec::new();
+        for (dim, codes) in &query.filters {
+            if !def.allows(*dim) {
+                return Err(not_allowed(query.indicator, *dim));
+            }
+            if codes.iter().any(|c| c == TOTAL) {
+                continue;
+            }
+            let dict = self.dict(*dim);
+            let mut ok = vec![false; dict.len()];
+            for c in codes {
+                if let Some(id) = dict.get(c) {
+                    if let Some(b) = ok.get_mut(usize::from(id)) {
+                        *b = true;
+                    }
+                }
+            }
+            let Some(pos) = cube_def.position(*dim) else {
+                continue;
+            };
+            filters.push((pos, ok));
+        }
+
+        // Months → the periods (indices) they count in.
+        let period_months = self.period_months(cube_id, &periods, def.time_aggregation);
+        let (min_month, month_periods) = period_months;
+
+        // Output positions in the cube key and the cardinality of each output dimension.
+        let positions: Vec<usize> = query
+            .dims
+            .iter()
+            .filter_map(|&d| cube_def.position(d))
+            .collect();
+        let cards: Vec<usize> = query.dims.iter().map(|&d| self.dict(d).len()).collect();
+        let mut agg = Aggregator::new(periods.len(), &cards);
+        for (&key, sums) in cube.keys.iter().zip(&cube.sums) {
+            let m = usize::from(month_of(key));
+            let Some(ps) = m
+                .checked_sub(min_month)
+                .and_then(|i| month_periods.get(i))
+            else {
+                continue;
+            };
+            if ps.is_empty() {
+                continue;
+            }
+            if !filters.iter().all(|(pos, ok)| {
+                ok.get(usize::from(slot(key, *pos)))
+                    .copied()
+                    .unwrap_or(false)
+            }) {
+                continue;
+            }
+            let mut codes = [0u16; MAX_DIMS];
+            for (c, &pos) in codes.iter_mut().zip(&positions) {
+                *c = slot(key, pos);
+            }
+            for &p in ps {
+                agg.add(p, &codes, sums);
+            }
+        }
+
+        // Margins: every cell adds to each of its 2^d totals.
+        let d = query.dims.len();
+        let mut out: FxHashMap<u128, Sums> = FxHashMap::default();
+        agg.for_each(|p, codes, sums| {
+            for mask in 0u32..(1u32 << d) {
+                let mut k = u128::from(p);
+                for (j, &c) in codes.iter().take(d).enumerate() {
+                    let id = if mask & (1 << j) != 0 { TOTAL_ID } else { c };
+                    k |= u128::from(id) << (BITS as usize * (j + 1));
+                }
+                out.entry(k).or_default().add(sums, 1);
+            }
+        });
+
+        let mut cells = Vec::with_capacity(out.len());
+        for (k, sums) in out {
+            let period = periods
+                .get(usize::from(month_of(k)))
+                .copied()
+                .unwrap_or(Period::Year(Month::FIRST_YEAR));
+            let codes: Vec<&str> = query
+                .dims
+                .iter()
+                .enumerate()
+                .map(|(j, &dim)| self.dict(dim).code(slot(k, j)))
+                .collect();
+            let value = cell_value(def.measure, &sums, period, query)?;
+            cells.push(Cell {
+                period,
+                codes,
+                status: sums.status(),
+                sums,
+                value,
+            });
+        }
+        let order: FxHashMap<Period, usize> =
+            periods.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        cells.sort_by(|a, b| {
+            let pa = order.get(&a.period).copied().unwrap_or(0);
+            let pb = order.get(&b.period).copied().unwrap_or(0);
+            pa.cmp(&pb).then_with(|| {
+                a.codes
+                    .iter()
+                    .map(|c| (*c != TOTAL, *c))
+                    .cmp(b.codes.iter().map(|c| (*c != TOTAL, *c)))
+            })
+        });
+        Ok(Table {
+            indicator: query.indicator,
+            dims: query.dims.clone(),
+            periods,
+            cells,
+        })
+    }
+
+    /// For each month from the first with data: the indices of the periods it counts in.
+    fn period_months(
+        &self,
+        id: IndicatorId,
+        periods: &[Period],
+        aggregation: TimeAggregation,
+    ) -> (usize, Vec<Vec<u16>>) {
+        let months = &self.cube(id).months;
+        let (Some((&first, _)), Some((&last, _))) =
+            (months.first_key_value(), months.last_key_value())
+        else {
+            return (0, Vec::new());
+        };
+        let (first, last) = (usize::from(first), usize::from(last));
+        let mut map = vec![Vec::new(); last - first + 1];
+        for (pi, &p) in periods.iter().enumerate() {
+            let Ok(pi) = u16::try_from(pi) else { continue };
+            let (a, b) = p.months();
+            let (a, b) = (usize::from(a.index()), usize::from(b.index()));
+            match aggregation {
+                TimeAggregation::Sum => {
+                    for m in a.max(first)..=b.min(last) {
+                        if let Some(v) = map.get_mut(m - first) {
+                            v.push(pi);
+                        }
+                    }
+                }
+                TimeAggregation::EndOfPeriod => {
+                    let (Ok(a16), Ok(b16)) = (u16::try_from(a), u16::try_from(b)) else {
+                        continue;
+                    };
+                    if let Some((&m, _)) = months.range(a16..=b16).next_back() {
+                        if let Some(v) = usize::from(m)
+                            .checked_sub(first)
+                            .and_then(|i| map.get_mut(i))
+                        {
+                            v.push(pi);
+                        }
+                    }
+                }
+            }
+        }
+        (first, map)
+    }
+}
+
+fn not_allowed(indicator: IndicatorId, dim: Dim) -> CubeError {
+    CubeError::DimensionNotAllowed {
+        indicator,
+        dim,
+        allowed: indicator
+            .def()
+            .dims
+            .iter()
+            .map(|d| d.id())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn cell_value(
+    measure: Measure,
+    sums: &Sums,
+    period: Period,
+    query: &Query,
+) -> Result<Option<f64>, CubeError> {
+    let scale_f = SCALE as f64;
+    Ok(match measure {
+        Measure::Count | Measure::Amount => Some(sums.value as f64 / scale_f),
+        Measure::Ratio { scale } => (sums.denominator != 0)
+            .then(|| f64::from(scale) * sums.value as f64 / sums.denominator as f64),
+        Measure::PerInput { input, scale, .. } => {
+            let Some(&x) = query.inputs.get(&period) else {
+                return Err(CubeError::MissingInput {
+                    indicator: query.indicator,
+                    input,
+                    period: period.code(),
+                });
+            };
+            (x != 0.0).then(|| f64::from(scale) * sums.value as f64 / scale_f / x)
+        }
+    })
+}
+
+/// Sums per (period, codes) at the grain asked for: a dense array when it is small enough,
+/// otherwise a hash map.
+enum Aggregator {
+    Dense {
+        strides: Vec<usize>,
+        per_period: usize,
+        sums: Vec<Sums>,
+        touched: Vec<u32>,
+        hit: Vec<bool>,
+        d: usize,
+    },
+    Sparse {
+        map: FxHashMap<u128, Sums>,
+        d: usize,
+    },
+}
+
+const DENSE_LIMIT: usize = 1 << 21;
+
+impl Aggregator {
+    fn new(periods: usize, cards: &[usize]) -> Aggregator {
+        let per_period = cards
+            .iter()
+            .try_fold(1usize, |acc, &c| acc.checked_mul(c.max(1)));
+        match per_period.and_then(|pp| pp.checked_mul(periods).map(|t| (pp, t))) {
+            Some((per_period, total)) if total <= DENSE_LIMIT => {
+                let mut strides = vec![1usize; cards.len()];
+                for j in (0..cards.len().saturating_sub(1)).rev() {
+                    let next = strides.get(j + 1).copied().unwrap_or(1);
+                    let card = cards.get(j + 1).copied().unwrap_or(1).max(1);
+                    if let Some(s) = strides.get_mut(j) {
+                        *s = next * card;
+                    }
+                }
+                Aggregator::Dense {
+                    strides,
+                    per_period,
+                    sums: vec![Sums::default(); total],
+                    touched: Vec::new(),
+                    hit: vec![false; total],
+                    d: cards.len(),
+                }
+            }
+            _ => Aggregator::Sparse {
+                map: FxHashMap::default(),
+                d: cards.len(),
+            },
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, period: u16, codes: &[u16; MAX_DIMS], sums: &Sums) {
+        match self {
+            Aggregator::Dense {
+                strides,
+                per_period,
+                sums: cells,
+                touched,
+                hit,
+                ..
+            } => {
+                let mut i = usize::from(period) * *per_period;
+                for (c, s) in codes.iter().zip(strides.iter()) {
+                    i += usize::from(*c) * s;
+                }
+                if let (Some(cell), Some(h)) = (cells.get_mut(i), hit.get_mut(i)) {
+                    cell.add(sums, 1);
+                    if !*h {
+                        *h = true;
+                        if let Ok(i) = u32::try_from(i) {
+                            touched.push(i);
+                        }
+                    }
+                }
+            }
+            Aggregator::Sparse { map, d } => {
+                let mut k = u128::from(period);
+                for (j, &c) in codes.iter().take(*d).enumerate() {
+                    k |= u128::from(c) << (BITS as usize * (j + 1));
+                }
+                map.entry(k).or_default().add(sums, 1);
+            }
+        }
+    }
+
+    /// Calls `f(period, codes, sums)` for every cell that received something.
+    fn for_each(&self, mut f: impl FnMut(u16, &[u16; MAX_DIMS], &Sums)) {
+        match self {
+            Aggregator::Dense {
+                strides,
+                per_period,
+                sums,
+                touched,
+                d,
+                ..
+            } => {
+                for &i in touched {
+                    let i = i as usize;
+                    let Some(s) = sums.get(i) else { continue };
+                    let p = u16::try_from(i / (*per_period).max(1)).unwrap_or(0);
+                    let mut rest = i % (*per_period).max(1);
+                    let mut codes = [0u16; MAX_DIMS];
+                    for (c, st) in codes.iter_mut().zip(strides.iter()).take(*d) {
+                        *c = u16::try_from(rest / st).unwrap_or(0);
+                        rest %= st;
+                    }
+                    f(p, &codes, s);
+                }
+            }
+            Aggregator::Sparse { map, d } => {
+                for (&k, s) in map {
+                    let mut codes = [0u16; MAX_DIMS];
+                    for (j, c) in codes.iter_mut().enumerate().take(*d) {
+                        *c = slot(k, j);
+                    }
+                    f(month_of(k), &codes, s);
+                }
+            }
+        }
+    }
+}
+
+fn parse_row(row: &CubeRow) -> Result<(IndicatorId, Month, Vec<(Dim, &str)>, Sums), CubeError> {
+    let bad = |reason: String| CubeError::BadRow {
+        indicator: row.indicator.clone(),
+        period: row.period.clone(),
+        key: row.key.clone(),
+        reason,
+    };
+    let id = IndicatorId::parse(&row.indicator)
+        .ok_or_else(|| bad("unknown indicator".to_string()))?;
+    let month = Month::parse(&row.period)
+        .filter(|_| row.period.len() == 7)
+        .ok_or_else(|| bad("the period is not a month YYYY-MM".to_string()))?;
+    let mut pairs = Vec::new();
+    for part in row.key.split(';').filter(|p| !p.is_empty()) {
+        let (d, c) = part
+            .split_once('=')
+            .ok_or_else(|| bad(format!("'{part}' is not DIM=code")))?;
+        let dim = Dim::parse(d).ok_or_else(|| bad(format!("unknown dimension '{d}'")))?;
+        if !id.def().allows(dim) {
+            return Err(bad(format!("{dim} is not a dimension of {id}")));
+        }
+        pairs.push((dim, c));
+    }
+    Ok((id, month, pairs, row.sums))
+}
+
+/// A request for a table: the indicator, the dimensions to disaggregate by (each gets its `_T`
+/// margin), filters (a dimension → the codes kept; `_T` among them means no filter; a filtered
+/// dimension need not be disaggregated), the periods (years, quarters, months, in the order
+/// the table lists them) and, for indicators over an input such as GDP, the input per period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub indicator: IndicatorId,
+    pub dims: Vec<Dim>,
+    pub filters: Vec<(Dim, Vec<String>)>,
+    pub periods: Vec<Period>,
+    pub inputs: BTreeMap<Period, f64>,
+}
+
+impl Query {
+    pub fn new(indicator: IndicatorId, dims: &[Dim], periods: &[Period]) -> Query {
+        Query {
+            indicator,
+            dims: dims.to_vec(),
+            filters: Vec::new(),
+            periods: periods.to_vec(),
+            inputs: BTreeMap::new(),
+        }
+    }
+
+    pub fn filter(mut self, dim: Dim, codes: &[&str]) -> Query {
+        self.filters
+            .push((dim, codes.iter().map(|c| (*c).to_string()).collect()));
+        self
+    }
+
+    pub fn input(mut self, period: Period, value: f64) -> Query {
+        self.inputs.insert(period, value);
+        self
+    }
+}
+
+/// A query's answer: one cell per period and combination of codes (margins `_T` included),
+/// sorted by period (in the order asked) then codes (`_T` first). Only combinations with data
+/// are listed; an absent combination is zero.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table<'c> {
+    pub indicator: IndicatorId,
+    pub dims: Vec<Dim>,
+    pub periods: Vec<Period>,
+    pub cells: Vec<Cell<'c>>,
+}
+
+impl Table<'_> {
+    /// The cell of `period` with exactly these codes (in `dims` order).
+    pub fn get(&self, period: Period, codes: &[&str]) -> Option<&Cell<'_>> {
+        self.cells
+            .iter()
+            .find(|c| c.period == period && c.codes.as_slice() == codes)
+    }
+}
+
+/// One cell of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell<'c> {
+    pub period: Period,
+    /// One code per dimension of the table, `_T` for a margin.
+    pub codes: Vec<&'c str>,
+    /// The figure: count, amount, ratio or share; `None` when a denominator is zero.
+    pub value: Option<f64>,
+    /// What the figure is computed from (`units` is what the frequency rule reads).
+    pub sums: Sums,
+    pub status: ObsStatus,
+}
