@@ -342,6 +342,19 @@ impl Dictionary {
     fn len(&self) -> usize {
         self.codes.len()
     }
+
+    /// For each id, 1 + its position in code order (0 is left for `_T`).
+    fn ranks(&self) -> Vec<u16> {
+        let mut order: Vec<usize> = (0..self.codes.len()).collect();
+        order.sort_by(|&a, &b| self.codes.get(a).cmp(&self.codes.get(b)));
+        let mut ranks = vec![0u16; self.codes.len()];
+        for (rank, id) in order.into_iter().enumerate() {
+            if let Some(r) = ranks.get_mut(id) {
+                *r = u16::try_from(rank + 1).unwrap_or(u16::MAX);
+            }
+        }
+        ranks
+    }
 }
 
 /// One indicator's cells.
@@ -535,31 +548,50 @@ impl Cubes {
             .collect()
     }
 
-    /// Every cell of one indicator as rows, sorted.
+    /// Every cell of one indicator as rows, sorted by period, then codes in code order (by
+    /// integer ranks: no string comparison).
     pub fn indicator_rows(&self, id: IndicatorId) -> Vec<CubeRow> {
         let def = id.def();
         let cube = self.cube(id);
-        let mut rows: Vec<CubeRow> = cube
+        let ranks: Vec<Vec<u16>> = def.dims.iter().map(|&d| self.dict(d).ranks()).collect();
+        let mut order: Vec<(u128, usize)> = cube
             .keys
             .iter()
-            .zip(&cube.sums)
-            .map(|(&key, &sums)| CubeRow {
-                indicator: id.as_str().to_string(),
-                period: Month::from_index(month_of(key)).code(),
-                key: key_text(
-                    def.dims
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &d)| (d, self.dict(d).code(slot(key, i)))),
-                ),
-                sums,
+            .enumerate()
+            .map(|(i, &key)| {
+                let mut s = u128::from(month_of(key));
+                for (j, r) in ranks.iter().enumerate() {
+                    let rank = r.get(usize::from(slot(key, j))).copied().unwrap_or(0);
+                    s = (s << BITS) | u128::from(rank);
+                }
+                (s, i)
             })
             .collect();
-        rows.sort();
-        rows
+        order.sort_unstable();
+        let dicts: Vec<(Dim, &Dictionary)> =
+            def.dims.iter().map(|&d| (d, self.dict(d))).collect();
+        order
+            .into_iter()
+            .filter_map(|(_, i)| {
+                let key = *cube.keys.get(i)?;
+                let sums = *cube.sums.get(i)?;
+                Some(CubeRow {
+                    indicator: id.as_str().to_string(),
+                    period: Month::from_index(month_of(key)).code(),
+                    key: key_text(
+                        dicts
+                            .iter()
+                            .enumerate()
+                            .map(|(j, (d, dict))| (*d, dict.code(slot(key, j)))),
+                    ),
+                    sums,
+                })
+            })
+            .collect()
     }
 
-    /// Every cell of every indicator as rows, sorted (what the store keeps).
+    /// Every cell of every indicator as rows, in catalogue order then as
+    /// [`Cubes::indicator_rows`] (what the store keeps).
     pub fn rows(&self) -> Vec<CubeRow> {
         IndicatorId::ALL
             .iter()
@@ -653,33 +685,43 @@ impl Cubes {
             .filter_map(|&d| cube_def.position(d))
             .collect();
         let cards: Vec<usize> = query.dims.iter().map(|&d| self.dict(d).len()).collect();
-        let mut agg = Aggregator::new(periods.len(), &cards);
-        for (&key, sums) in cube.keys.iter().zip(&cube.sums) {
-            let m = usize::from(month_of(key));
-            let Some(ps) = m
-                .checked_sub(min_month)
-                .and_then(|i| month_periods.get(i))
-            else {
-                continue;
-            };
-            if ps.is_empty() {
-                continue;
+        let scan = Scan {
+            min_month,
+            month_periods: &month_periods,
+            filters: &filters,
+            positions: &positions,
+            periods: periods.len(),
+            cards: &cards,
+        };
+        let n = cube.keys.len();
+        let threads = match query.threads {
+            0 if n < PARALLEL_FROM => 1,
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            t => t,
+        };
+        let agg = if threads <= 1 || n == 0 {
+            scan.run(&cube.keys, &cube.sums)
+        } else {
+            let chunk = n.div_ceil(threads);
+            let parts: Vec<Aggregator> = std::thread::scope(|s| {
+                let handles: Vec<_> = cube
+                    .keys
+                    .chunks(chunk)
+                    .zip(cube.sums.chunks(chunk))
+                    .map(|(k, v)| {
+                        let scan = &scan;
+                        s.spawn(move || scan.run(k, v))
+                    })
+                    .collect();
+                handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            });
+            let mut it = parts.into_iter();
+            let mut first = it.next().unwrap_or_else(|| Aggregator::new(periods.len(), &cards));
+            for other in it {
+                first.merge(&other);
             }
-            if !filters.iter().all(|(pos, ok)| {
-                ok.get(usize::from(slot(key, *pos)))
-                    .copied()
-                    .unwrap_or(false)
-            }) {
-                continue;
-            }
-            let mut codes = [0u16; MAX_DIMS];
-            for (c, &pos) in codes.iter_mut().zip(&positions) {
-                *c = slot(key, pos);
-            }
-            for &p in ps {
-                agg.add(p, &codes, sums);
-            }
-        }
+            first
+        };
 
         // Margins: every cell adds to each of its 2^d totals.
         let d = query.dims.len();
@@ -695,17 +737,36 @@ impl Cubes {
             }
         });
 
-        let mut cells = Vec::with_capacity(out.len());
-        for (k, sums) in out {
+        // Order: period as asked, then codes in code order with `_T` first (by integer ranks,
+        // not by comparing strings).
+        let ranks: Vec<Vec<u16>> = query.dims.iter().map(|&d| self.dict(d).ranks()).collect();
+        let sort_key = |k: u128| -> u128 {
+            let mut s = u128::from(month_of(k));
+            for (j, r) in ranks.iter().enumerate() {
+                let id = slot(k, j);
+                let rank = if id == TOTAL_ID {
+                    0
+                } else {
+                    r.get(usize::from(id)).copied().unwrap_or(u16::MAX)
+                };
+                s = (s << BITS) | u128::from(rank);
+            }
+            s
+        };
+        let mut sorted: Vec<(u128, u128, Sums)> =
+            out.into_iter().map(|(k, v)| (sort_key(k), k, v)).collect();
+        sorted.sort_unstable_by_key(|e| e.0);
+        let dicts: Vec<&Dictionary> = query.dims.iter().map(|&d| self.dict(d)).collect();
+        let mut cells = Vec::with_capacity(sorted.len());
+        for (_, k, sums) in sorted {
             let period = periods
                 .get(usize::from(month_of(k)))
                 .copied()
                 .unwrap_or(Period::Year(Month::FIRST_YEAR));
-            let codes: Vec<&str> = query
-                .dims
+            let codes: Vec<&str> = dicts
                 .iter()
                 .enumerate()
-                .map(|(j, &dim)| self.dict(dim).code(slot(k, j)))
+                .map(|(j, dict)| dict.code(slot(k, j)))
                 .collect();
             let value = cell_value(def.measure, &sums, period, query)?;
             cells.push(Cell {
@@ -716,18 +777,6 @@ impl Cubes {
                 value,
             });
         }
-        let order: FxHashMap<Period, usize> =
-            periods.iter().enumerate().map(|(i, &p)| (p, i)).collect();
-        cells.sort_by(|a, b| {
-            let pa = order.get(&a.period).copied().unwrap_or(0);
-            let pb = order.get(&b.period).copied().unwrap_or(0);
-            pa.cmp(&pb).then_with(|| {
-                a.codes
-                    .iter()
-                    .map(|c| (*c != TOTAL, *c))
-                    .cmp(b.codes.iter().map(|c| (*c != TOTAL, *c)))
-            })
-        });
         Ok(Table {
             indicator: query.indicator,
             dims: query.dims.clone(),
@@ -820,6 +869,52 @@ fn cell_value(
     })
 }
 
+/// Cubes smaller than this are scanned on one thread unless the query asks for more.
+const PARALLEL_FROM: usize = 200_000;
+
+/// What one scan of the cells needs.
+struct Scan<'a> {
+    min_month: usize,
+    month_periods: &'a [Vec<u16>],
+    filters: &'a [(usize, Vec<bool>)],
+    positions: &'a [usize],
+    periods: usize,
+    cards: &'a [usize],
+}
+
+impl Scan<'_> {
+    fn run(&self, keys: &[u128], sums: &[Sums]) -> Aggregator {
+        let mut agg = Aggregator::new(self.periods, self.cards);
+        for (&key, sums) in keys.iter().zip(sums) {
+            let m = usize::from(month_of(key));
+            let Some(ps) = m
+                .checked_sub(self.min_month)
+                .and_then(|i| self.month_periods.get(i))
+            else {
+                continue;
+            };
+            if ps.is_empty() {
+                continue;
+            }
+            if !self.filters.iter().all(|(pos, ok)| {
+                ok.get(usize::from(slot(key, *pos)))
+                    .copied()
+                    .unwrap_or(false)
+            }) {
+                continue;
+            }
+            let mut codes = [0u16; MAX_DIMS];
+            for (c, &pos) in codes.iter_mut().zip(self.positions) {
+                *c = slot(key, pos);
+            }
+            for &p in ps {
+                agg.add(p, &codes, sums);
+            }
+        }
+        agg
+    }
+}
+
 /// Sums per (period, codes) at the grain asked for: a dense array when it is small enough,
 /// otherwise a hash map.
 enum Aggregator {
@@ -905,6 +1000,54 @@ impl Aggregator {
         }
     }
 
+    /// Adds what `other` (built with the same shape) received.
+    fn merge(&mut self, other: &Aggregator) {
+        match self {
+            Aggregator::Dense { .. } => {
+                if let Aggregator::Dense {
+                    sums: o_sums,
+                    touched: o_touched,
+                    ..
+                } = other
+                {
+                    for &i in o_touched {
+                        let i = i as usize;
+                        if let Some(s) = o_sums.get(i) {
+                            self.add_at(i, s);
+                        }
+                    }
+                }
+            }
+            Aggregator::Sparse { map, .. } => {
+                if let Aggregator::Sparse { map: o_map, .. } = other {
+                    for (k, s) in o_map {
+                        map.entry(*k).or_default().add(s, 1);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_at(&mut self, i: usize, s: &Sums) {
+        if let Aggregator::Dense {
+            sums: cells,
+            touched,
+            hit,
+            ..
+        } = self
+        {
+            if let (Some(cell), Some(h)) = (cells.get_mut(i), hit.get_mut(i)) {
+                cell.add(s, 1);
+                if !*h {
+                    *h = true;
+                    if let Ok(i) = u32::try_from(i) {
+                        touched.push(i);
+                    }
+                }
+            }
+        }
+    }
+
     /// Calls `f(period, codes, sums)` for every cell that received something.
     fn for_each(&self, mut f: impl FnMut(u16, &[u16; MAX_DIMS], &Sums)) {
         match self {
@@ -979,6 +1122,9 @@ pub struct Query {
     pub filters: Vec<(Dim, Vec<String>)>,
     pub periods: Vec<Period>,
     pub inputs: BTreeMap<Period, f64>,
+    /// Threads to scan the cube with (0: one for a small cube, else as many as the machine
+    /// has, at most 8). The answer is the same whatever the number: sums are integers.
+    pub threads: usize,
 }
 
 impl Query {
@@ -989,6 +1135,7 @@ impl Query {
             filters: Vec::new(),
             periods: periods.to_vec(),
             inputs: BTreeMap::new(),
+            threads: 0,
         }
     }
 

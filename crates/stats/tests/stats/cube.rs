@@ -401,3 +401,22 @@ fn rows_name_their_dimensions() {
     let err = Cubes::from_rows([&old]).unwrap_err();
     assert!(err.to_string().contains("ROUTE is not a dimension of WORKERS_PLACED"), "{err}");
 }
+
+#[test]
+fn a_parallel_scan_gives_the_same_table() {
+    let mut rng = Rng::new(5);
+    let facts: Vec<Fact> = (0..3000).map(|_| random_fact(&mut rng)).collect();
+    let mut cubes = Cubes::new();
+    cubes.apply(&facts, &[]).unwrap();
+    let periods = [Period::Year(2022), Period::Year(2023), Period::Year(2024)];
+    for ind in INDICATORS {
+        let dims = &ind.def().dims[..3];
+        let mut q = Query::new(*ind, dims, &periods);
+        q.threads = 1;
+        let one = cubes.query(&q).unwrap();
+        for threads in [2, 3, 7] {
+            q.threads = threads;
+            assert_eq!(cubes.query(&q).unwrap(), one, "{ind} with {threads} threads");
+        }
+    }
+}
