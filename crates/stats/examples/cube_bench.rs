@@ -49,9 +49,8 @@ impl Rng {
 
 const SEXES: [&str; 3] = ["F", "M", "_U"];
 const AGES: [&str; 19] = [
-    "Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39", "Y40T44",
-    "Y45T49", "Y50T54", "Y55T59", "Y60T64", "Y65T69", "Y70T74", "Y75T79", "Y80T84", "Y_GE85",
-    "_U",
+    "Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39", "Y40T44", "Y45T49",
+    "Y50T54", "Y55T59", "Y60T64", "Y65T69", "Y70T74", "Y75T79", "Y80T84", "Y_GE85", "_U",
 ];
 const FLOWS: [&str; 2] = ["IMM", "EMI"];
 const RESIDENCE: [&str; 2] = ["RES", "NRES"];
@@ -84,7 +83,11 @@ fn main() {
         .iter()
         .position(|a| a == "--csv")
         .and_then(|i| args.get(i + 1));
-    let power = if args.iter().any(|a| a == "--flat") { 2 } else { 5 };
+    let power = if args.iter().any(|a| a == "--flat") {
+        2
+    } else {
+        5
+    };
     let countries = countries();
     let ind = IndicatorId::BorderCrossings;
 
@@ -129,8 +132,12 @@ fn main() {
         times[2] * 1e3,
         times[0] * 1e3
     );
-    let q1 = Query::new(ind, &[Dim::Sex, Dim::Age, Dim::Citizenship], &[Period::Year(2020)])
-        .filter(Dim::Flow, &["IMM"]);
+    let q1 = Query::new(
+        ind,
+        &[Dim::Sex, Dim::Age, Dim::Citizenship],
+        &[Period::Year(2020)],
+    )
+    .filter(Dim::Flow, &["IMM"]);
     let t = Instant::now();
     let table = cubes.query(&q1).unwrap();
     println!(
@@ -163,11 +170,26 @@ fn main() {
 
     if let Some(path) = csv {
         let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-        writeln!(out, "period,flow,residence,sex,age,citizenship,counterpart,value,units").unwrap();
+        writeln!(
+            out,
+            "period,flow,residence,sex,age,citizenship,counterpart,value,units"
+        )
+        .unwrap();
         for r in &rows {
-            let codes: Vec<&str> = r.key.split(';').map(|p| &p[p.find('=').unwrap() + 1..]).collect();
-            writeln!(out, "{},{},{},{}", r.period, codes.join(","), r.sums.value, r.sums.units)
-                .unwrap();
+            let codes: Vec<&str> = r
+                .key
+                .split(';')
+                .map(|p| &p[p.find('=').unwrap() + 1..])
+                .collect();
+            writeln!(
+                out,
+                "{},{},{},{}",
+                r.period,
+                codes.join(","),
+                r.sums.value,
+                r.sums.units
+            )
+            .unwrap();
         }
         println!("wrote {path}");
     }

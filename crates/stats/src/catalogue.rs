@@ -996,10 +996,7 @@ pub fn markdown() -> String {
         let d = ind.disclosure;
         let mut disclosure = format!("at least {} contributing units per cell", d.min_frequency);
         if let Some(dom) = d.dominance {
-            disclosure.push_str(&format!(
-                "; dominance ({}, {}%)",
-                dom.n, dom.k_percent
-            ));
+            disclosure.push_str(&format!("; dominance ({}, {}%)", dom.n, dom.k_percent));
         }
         if d.sensitive {
             disclosure.push_str("; sensitive");
@@ -1095,7 +1092,9 @@ mod tests {
                 assert_ne!(text.ar, text.en);
                 assert_ne!(text.fr, text.en);
                 assert!(
-                    text.ar.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+                    text.ar
+                        .chars()
+                        .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
                     "{}: Arabic text is not in Arabic",
                     ind.id
                 );

@@ -256,13 +256,17 @@ impl Ord for Sums {
 /// Why facts or rows cannot go into the cube, or a query cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CubeError {
-    #[error("{indicator}: dimension {dim} has more than 65 534 distinct codes; '{code}' does not fit")]
+    #[error(
+        "{indicator}: dimension {dim} has more than 65 534 distinct codes; '{code}' does not fit"
+    )]
     DictionaryFull {
         indicator: IndicatorId,
         dim: Dim,
         code: String,
     },
-    #[error("{indicator} fact for {month}: {dim} is the total `_T`; facts are at the finest grain")]
+    #[error(
+        "{indicator} fact for {month}: {dim} is the total `_T`; facts are at the finest grain"
+    )]
     TotalInFact {
         indicator: IndicatorId,
         month: String,
@@ -280,7 +284,9 @@ pub enum CubeError {
         key: String,
         reason: String,
     },
-    #[error("query {indicator}: {dim} is not a disaggregation of this indicator (allowed: {allowed})")]
+    #[error(
+        "query {indicator}: {dim} is not a disaggregation of this indicator (allowed: {allowed})"
+    )]
     DimensionNotAllowed {
         indicator: IndicatorId,
         dim: Dim,
@@ -568,8 +574,7 @@ impl Cubes {
             })
             .collect();
         order.sort_unstable();
-        let dicts: Vec<(Dim, &Dictionary)> =
-            def.dims.iter().map(|&d| (d, self.dict(d))).collect();
+        let dicts: Vec<(Dim, &Dictionary)> = def.dims.iter().map(|&d| (d, self.dict(d))).collect();
         order
             .into_iter()
             .filter_map(|(_, i)| {
@@ -603,18 +608,10 @@ impl Cubes {
     /// key are `_U`, so rows written before a dimension was added still load).
     pub fn from_rows<'r>(rows: impl IntoIterator<Item = &'r CubeRow>) -> Result<Cubes, CubeError> {
         let mut cubes = Cubes::new();
-        let mut batch = Vec::new();
-        for row in rows {
-            batch.push(parse_row(row)?);
-        }
-        let facts: Vec<Fact> = batch
-            .iter()
-            .map(|(id, month, pairs, sums)| {
-                pairs
-                    .iter()
-                    .fold(Fact::new(*id, *month, *sums), |f, &(d, c)| f.with(d, c))
-            })
-            .collect();
+        let facts = rows
+            .into_iter()
+            .map(parse_row)
+            .collect::<Result<Vec<Fact>, CubeError>>()?;
         cubes.apply(&facts, &[])?;
         Ok(cubes)
     }
@@ -716,7 +713,9 @@ impl Cubes {
                 handles.into_iter().filter_map(|h| h.join().ok()).collect()
             });
             let mut it = parts.into_iter();
-            let mut first = it.next().unwrap_or_else(|| Aggregator::new(periods.len(), &cards));
+            let mut first = it
+                .next()
+                .unwrap_or_else(|| Aggregator::new(periods.len(), &cards));
             for other in it {
                 first.merge(&other);
             }
@@ -1085,19 +1084,19 @@ impl Aggregator {
     }
 }
 
-fn parse_row(row: &CubeRow) -> Result<(IndicatorId, Month, Vec<(Dim, &str)>, Sums), CubeError> {
+fn parse_row(row: &CubeRow) -> Result<Fact<'_>, CubeError> {
     let bad = |reason: String| CubeError::BadRow {
         indicator: row.indicator.clone(),
         period: row.period.clone(),
         key: row.key.clone(),
         reason,
     };
-    let id = IndicatorId::parse(&row.indicator)
-        .ok_or_else(|| bad("unknown indicator".to_string()))?;
+    let id =
+        IndicatorId::parse(&row.indicator).ok_or_else(|| bad("unknown indicator".to_string()))?;
     let month = Month::parse(&row.period)
         .filter(|_| row.period.len() == 7)
         .ok_or_else(|| bad("the period is not a month YYYY-MM".to_string()))?;
-    let mut pairs = Vec::new();
+    let mut fact = Fact::new(id, month, row.sums);
     for part in row.key.split(';').filter(|p| !p.is_empty()) {
         let (d, c) = part
             .split_once('=')
@@ -1106,9 +1105,9 @@ fn parse_row(row: &CubeRow) -> Result<(IndicatorId, Month, Vec<(Dim, &str)>, Sum
         if !id.def().allows(dim) {
             return Err(bad(format!("{dim} is not a dimension of {id}")));
         }
-        pairs.push((dim, c));
+        fact = fact.with(dim, c);
     }
-    Ok((id, month, pairs, row.sums))
+    Ok(fact)
 }
 
 /// A request for a table: the indicator, the dimensions to disaggregate by (each gets its `_T`

@@ -202,10 +202,7 @@ impl Month {
 
     /// The last day of the month.
     pub fn last_day(self) -> NaiveDate {
-        self.next()
-            .first_day()
-            .pred_opt()
-            .unwrap_or(NaiveDate::MAX)
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
     }
 
     pub fn next(self) -> Month {
@@ -330,7 +327,10 @@ mod tests {
         let q3 = Period::parse("2024-Q3").unwrap();
         assert!(q3.contains(Month::new(2024, 9).unwrap()));
         assert!(!q3.contains(Month::new(2024, 10).unwrap()));
-        assert_eq!(Month::new(2024, 2).unwrap().last_day().to_string(), "2024-02-29");
+        assert_eq!(
+            Month::new(2024, 2).unwrap().last_day().to_string(),
+            "2024-02-29"
+        );
     }
 
     #[test]

@@ -165,7 +165,9 @@ pub enum FactError {
         currency: String,
         indicator: I,
     },
-    #[error("census_person '{record_id}': the reference date of the census or survey is not given")]
+    #[error(
+        "census_person '{record_id}': the reference date of the census or survey is not given"
+    )]
     NoReferenceDate { record_id: String },
 }
 
@@ -202,7 +204,10 @@ pub fn unit_facts<'r>(
             .collect()
     };
     b.census(&of(RecordKind::CensusPerson));
-    b.crossings(&of(RecordKind::BorderCrossing), &of(RecordKind::ResidencePermit));
+    b.crossings(
+        &of(RecordKind::BorderCrossing),
+        &of(RecordKind::ResidencePermit),
+    );
     b.placements(&of(RecordKind::LabourPlacement));
     for r in of(RecordKind::RemittanceFlow) {
         b.remittance(r.record);
@@ -718,7 +723,8 @@ impl<'r> Builder<'_, 'r> {
     fn returns(&mut self, recs: &[UnitRecord<'r>]) {
         let distinct = self.distinct(recs, |r| {
             (
-                r.get("return_date").and_then(|d| d.get(0..7).map(str::to_string)),
+                r.get("return_date")
+                    .and_then(|d| d.get(0..7).map(str::to_string)),
                 r.get("from_country").map(str::to_string),
             )
         });
@@ -817,7 +823,8 @@ impl<'r> Builder<'_, 'r> {
         let distinct = self.distinct(recs, |r| {
             (
                 r.get("permit_type").map(str::to_string),
-                r.get("issue_date").and_then(|d| d.get(0..7).map(str::to_string)),
+                r.get("issue_date")
+                    .and_then(|d| d.get(0..7).map(str::to_string)),
             )
         });
         let mut refugee: Vec<(NaiveDate, &'r CanonicalRecord)> = Vec::new();
@@ -890,9 +897,18 @@ mod tests {
 
     #[test]
     fn partial_birth_dates_are_taken_in_their_middle() {
-        assert_eq!(birth_date("1990").map(|d| d.to_string()).as_deref(), Some("1990-07-01"));
-        assert_eq!(birth_date("1990-03").map(|d| d.to_string()).as_deref(), Some("1990-03-15"));
-        assert_eq!(birth_date("1990-03-02").map(|d| d.to_string()).as_deref(), Some("1990-03-02"));
+        assert_eq!(
+            birth_date("1990").map(|d| d.to_string()).as_deref(),
+            Some("1990-07-01")
+        );
+        assert_eq!(
+            birth_date("1990-03").map(|d| d.to_string()).as_deref(),
+            Some("1990-03-15")
+        );
+        assert_eq!(
+            birth_date("1990-03-02").map(|d| d.to_string()).as_deref(),
+            Some("1990-03-02")
+        );
         assert_eq!(birth_date("90"), None);
     }
 }

@@ -116,7 +116,12 @@ impl Default for FlowRule {
 
 /// Purposes that never make a short-term migrant (UN Recommendations Rev.1, para 36).
 pub const SHORT_TERM_EXCLUDED: [&str; 6] = [
-    "tourism", "family", "business", "medical", "religious", "transit",
+    "tourism",
+    "family",
+    "business",
+    "medical",
+    "religious",
+    "transit",
 ];
 
 /// The verdict on one crossing.
@@ -202,7 +207,8 @@ fn minute(t: NaiveDateTime) -> (u32, u32) {
 }
 
 fn add_months(d: NaiveDate, n: u32) -> NaiveDate {
-    d.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX)
+    d.checked_add_months(Months::new(n))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 fn days(a: NaiveDate, b: NaiveDate) -> i64 {

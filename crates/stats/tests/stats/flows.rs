@@ -95,20 +95,29 @@ fn eleven_of_sixteen_months_is_short_term() {
         NonResident,
         &["in 2021-03-01", "out 2022-02-01"],
         END,
-        &[(NonResident, Some(ImmigrationSt), false), (NonResident, None, false)],
+        &[
+            (NonResident, Some(ImmigrationSt), false),
+            (NonResident, None, false),
+        ],
     );
     // One day short of 12 months, in a leap year (366 days needed from 2020-01-01).
     check(
         NonResident,
         &["in 2020-01-01", "out 2020-12-31"],
         END,
-        &[(NonResident, Some(ImmigrationSt), false), (NonResident, None, false)],
+        &[
+            (NonResident, Some(ImmigrationSt), false),
+            (NonResident, None, false),
+        ],
     );
     check(
         Resident,
         &["out 2021-03-01", "in 2022-02-28"],
         END,
-        &[(Resident, Some(EmigrationSt), false), (Resident, None, false)],
+        &[
+            (Resident, Some(EmigrationSt), false),
+            (Resident, None, false),
+        ],
     );
 }
 
@@ -130,7 +139,10 @@ fn stays_under_three_months_and_excluded_purposes_are_no_migration() {
         NonResident,
         &["in 2021-03-01 work", "out 2021-09-01"],
         END,
-        &[(NonResident, Some(ImmigrationSt), false), (NonResident, None, false)],
+        &[
+            (NonResident, Some(ImmigrationSt), false),
+            (NonResident, None, false),
+        ],
     );
     // A long-term stay is long-term whatever the declared purpose.
     check(
@@ -190,7 +202,12 @@ fn several_trips_add_up_within_the_window() {
 fn emigration_then_return_is_two_migrations() {
     check(
         Resident,
-        &["out 2019-01-10", "in 2022-03-01", "out 2022-04-01", "in 2022-04-20"],
+        &[
+            "out 2019-01-10",
+            "in 2022-03-01",
+            "out 2022-04-01",
+            "in 2022-04-20",
+        ],
         END,
         &[
             (Resident, Some(EmigrationLt), false),
@@ -208,7 +225,10 @@ fn missing_exit_or_entry_is_read_as_a_stay_until_the_next_crossing() {
         NonResident,
         &["in 2021-01-01", "in 2021-06-01"],
         END,
-        &[(NonResident, Some(ImmigrationLt), false), (Resident, None, false)],
+        &[
+            (NonResident, Some(ImmigrationLt), false),
+            (Resident, None, false),
+        ],
     );
     // Two departures of a resident: out from the first.
     check(
@@ -241,7 +261,10 @@ fn overlapping_and_duplicate_crossings_count_once() {
         NonResident,
         &["in 2021-01-01T08:30", "in 2021-01-01T08:45"],
         END,
-        &[(NonResident, Some(ImmigrationLt), false), (Resident, None, false)],
+        &[
+            (NonResident, Some(ImmigrationLt), false),
+            (Resident, None, false),
+        ],
     );
 }
 
