@@ -253,6 +253,17 @@ impl Ord for Sums {
     }
 }
 
+/// The net change `added − removed` per cell, as rows (sums may be negative; cells whose net
+/// change is zero are left out), in the order of [`Cubes::rows`]. This is what the store adds
+/// to its cube table after an import — `INSERT … ON CONFLICT (indicator, period, key) DO UPDATE
+/// SET value = value + excluded.value, …`, then deleting the rows whose sums are all zero —
+/// without holding the whole cube in memory.
+pub fn delta_rows(added: &[Fact], removed: &[Fact]) -> Result<Vec<CubeRow>, CubeError> {
+    let mut delta = Cubes::new();
+    delta.apply(added, removed)?;
+    Ok(delta.rows())
+}
+
 /// Why facts or rows cannot go into the cube, or a query cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CubeError {

@@ -465,6 +465,11 @@ impl<'r> Builder<'_, 'r> {
                     && expiry.is_none_or(|e| e >= day)
             })
         });
+        // Unlinked, with no citizenship known at all, residence is unknown.
+        let residence_known = self.linked
+            || self.person.citizenship.is_some()
+            || first.and_then(|c| doc_country(&c)).is_some()
+            || permit_holder;
         let initial = if citizen || permit_holder {
             Residence::Resident
         } else {
@@ -500,7 +505,14 @@ impl<'r> Builder<'_, 'r> {
             let crossing = self
                 .person_fact(I::BorderCrossings, month, day, cit, Sums::count(1))
                 .with(Dim::Flow, c.crossing.direction.flow_code())
-                .with(Dim::Residence, c.residence_before.code())
+                .with(
+                    Dim::Residence,
+                    if residence_known {
+                        c.residence_before.code()
+                    } else {
+                        UNKNOWN
+                    },
+                )
                 .with(Dim::CounterpartArea, counterpart);
             self.push(crossing);
             if let Some(flow) = c.flow {

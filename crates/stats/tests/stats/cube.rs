@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use marsad_stats::catalogue::IndicatorId;
-use marsad_stats::cube::{CubeError, Cubes, Fact, ObsStatus, Query, Sums, SCALE};
+use marsad_stats::cube::{delta_rows, CubeError, Cubes, Fact, ObsStatus, Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Month, Period};
 
 use crate::rng::Rng;
@@ -66,6 +66,8 @@ fn incremental_refresh_equals_recomputation_on_random_sequences() {
         let mut rng = Rng::new(seed);
         let mut records: BTreeMap<u32, Vec<Fact<'static>>> = BTreeMap::new();
         let mut cubes = Cubes::new();
+        // What the store's table holds when it only ever adds delta rows.
+        let mut table: BTreeMap<(String, String, String), Sums> = BTreeMap::new();
         let mut next_id = 0u32;
         for _step in 0..60 {
             // A batch: some new records, some replaced versions, some deletions.
@@ -92,7 +94,27 @@ fn incremental_refresh_equals_recomputation_on_random_sequences() {
             }
             let report = cubes.apply(&added, &removed).unwrap();
             assert_eq!(report.negative_cells, 0);
+            for row in delta_rows(&added, &removed).unwrap() {
+                assert!(!row.sums.is_zero());
+                let k = (row.indicator, row.period, row.key);
+                let cell = table.entry(k.clone()).or_default();
+                cell.add(&row.sums, 1);
+                if cell.is_zero() {
+                    table.remove(&k);
+                }
+            }
         }
+        let mut stored: Vec<(String, String, String, Sums)> = cubes
+            .rows()
+            .into_iter()
+            .map(|r| (r.indicator, r.period, r.key, r.sums))
+            .collect();
+        stored.sort();
+        let kept: Vec<(String, String, String, Sums)> = table
+            .into_iter()
+            .map(|((i, p, k), s)| (i, p, k, s))
+            .collect();
+        assert_eq!(kept, stored, "seed {seed}: delta rows");
         let expected = full(&records);
         assert_eq!(cubes.rows(), expected.rows(), "seed {seed}");
         // The serialised rows load back into the same cubes.

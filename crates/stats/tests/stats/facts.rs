@@ -254,11 +254,16 @@ fn linked_crossings_give_crossings_and_flows() {
         ],
     );
     // Unlinked: a crossing counts, no flow is inferred from a single crossing; residence by
-    // the document's country.
+    // the document's country, unknown without one.
     check(
         None,
         &[UnitRecord::new(&back)],
-        &["BORDER_CROSSINGS 2024-03 FLOW=IMM;RESIDENCE=NRES;SEX=_U;AGE=_U;CITIZENSHIP=_U;COUNTERPART_AREA=FRA 1 u1 A"],
+        &["BORDER_CROSSINGS 2024-03 FLOW=IMM;RESIDENCE=_U;SEX=_U;AGE=_U;CITIZENSHIP=_U;COUNTERPART_AREA=FRA 1 u1 A"],
+    );
+    check(
+        None,
+        &[UnitRecord::new(&out1)],
+        &["BORDER_CROSSINGS 2022-01 FLOW=EMI;RESIDENCE=RES;SEX=_U;AGE=_U;CITIZENSHIP=TUN;COUNTERPART_AREA=FRA 1 u1 A"],
     );
 }
 
