@@ -228,6 +228,13 @@ pub struct CubeRow {
     pub sums: Sums,
 }
 
+impl CubeRow {
+    /// The fact (or cell) this row stands for, e.g. to subtract facts the store kept.
+    pub fn to_fact(&self) -> Result<Fact<'_>, CubeError> {
+        parse_row(self)
+    }
+}
+
 impl PartialOrd for Sums {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -387,32 +394,32 @@ struct Cube {
 impl Cube {
     /// Adds `sign × sums` to the cell `key`; returns (created, deleted, negative).
     fn add(&mut self, key: u128, sums: &Sums, sign: i64) -> (bool, bool, bool) {
+        use std::collections::hash_map::Entry;
         let month = month_of(key);
-        match self.index.get(&key).copied() {
-            Some(i) => {
-                let i = i as usize;
+        let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        match self.index.entry(key) {
+            Entry::Occupied(e) => {
+                let i = *e.get() as usize;
                 let Some(cell) = self.sums.get_mut(i) else {
                     return (false, false, false);
                 };
                 cell.add(sums, sign);
                 let negative = cell.units < 0;
                 if cell.is_zero() {
-                    self.remove(i, key, month);
+                    e.remove();
+                    self.remove(i, month);
                     (false, true, false)
                 } else {
                     (false, false, negative)
                 }
             }
-            None => {
+            Entry::Vacant(v) => {
                 let mut cell = Sums::default();
                 cell.add(sums, sign);
-                if cell.is_zero() {
+                if cell.is_zero() || next == u32::MAX {
                     return (false, false, false);
                 }
-                let Ok(i) = u32::try_from(self.keys.len()) else {
-                    return (false, false, false);
-                };
-                self.index.insert(key, i);
+                v.insert(next);
                 self.keys.push(key);
                 self.sums.push(cell);
                 *self.months.entry(month).or_insert(0) += 1;
@@ -421,8 +428,8 @@ impl Cube {
         }
     }
 
-    fn remove(&mut self, i: usize, key: u128, month: u16) {
-        self.index.remove(&key);
+    /// Removes cell `i` (already out of the index).
+    fn remove(&mut self, i: usize, month: u16) {
         self.keys.swap_remove(i);
         self.sums.swap_remove(i);
         if let Some(&moved) = self.keys.get(i) {

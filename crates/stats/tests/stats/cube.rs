@@ -441,6 +441,7 @@ fn rows_name_their_dimensions() {
         .with(Dim::CounterpartArea, "QAT")
         .with(Dim::Occupation, "OC5");
     let row = f.to_row();
+    assert_eq!(row.to_fact().unwrap(), f);
     assert_eq!(row.indicator, "WORKERS_PLACED");
     assert_eq!(row.period, "2024-02");
     assert_eq!(row.key, "SEX=F;AGE=_U;COUNTERPART_AREA=QAT;OCCUPATION=OC5");

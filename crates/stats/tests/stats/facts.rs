@@ -395,3 +395,169 @@ fn a_person_reported_by_two_institutions_counts_once_in_every_margin() {
     }
     assert_eq!(t.get(y, &["_T", "_T"]).unwrap().value, Some(1.0));
 }
+
+/// A random record of a random kind; dates and countries from small sets, so that events of
+/// one person often coincide (and must be counted once).
+fn random_record(rng: &mut crate::rng::Rng, id: &str) -> CanonicalRecord {
+    let d = |rng: &mut crate::rng::Rng| {
+        format!(
+            "202{}-0{}-1{}",
+            1 + rng.below(3),
+            1 + rng.below(3),
+            rng.below(2)
+        )
+    };
+    let c = |rng: &mut crate::rng::Rng| *rng.pick(&["FRA", "ITA", "LBY", "TUN"]);
+    match rng.below(5) {
+        0 => rec(
+            RecordKind::LabourPlacement,
+            &format!(
+                r#"{{"record_id":"{id}","destination_country":"{}","contract_start":"{}","occupation":"{}","monthly_wage":"1000","wage_currency":"EUR","recruitment_cost":"{}","recruitment_cost_currency":"TND"}}"#,
+                c(rng),
+                d(rng),
+                rng.below(10),
+                100 * rng.below(20)
+            ),
+        ),
+        1 => rec(
+            RecordKind::Return,
+            &format!(
+                r#"{{"record_id":"{id}","return_type":"forced","return_date":"{}","from_country":"{}"}}"#,
+                d(rng),
+                c(rng)
+            ),
+        ),
+        2 => rec(
+            RecordKind::TraffickingCase,
+            &format!(
+                r#"{{"record_id":"{id}","identification_date":"{}","exploitation_form":"{}","referral_status":"referred"}}"#,
+                d(rng),
+                rng.pick(&["sexual", "forced_labour"])
+            ),
+        ),
+        3 => rec(
+            RecordKind::ConsularRegistration,
+            &format!(
+                r#"{{"record_id":"{id}","residence_country":"{}","registration_date":"{}"}}"#,
+                c(rng),
+                d(rng)
+            ),
+        ),
+        _ => rec(
+            RecordKind::BorderCrossing,
+            &format!(
+                r#"{{"record_id":"{id}","crossed_at":"{}T10:00:00","direction":"{}","border_post":"P","destination_country":"{}","departure_country":"{}"}}"#,
+                d(rng),
+                rng.pick(&["in", "out"]),
+                c(rng),
+                c(rng)
+            ),
+        ),
+    }
+}
+
+type State = std::collections::BTreeMap<String, (Option<usize>, CanonicalRecord)>;
+
+/// The facts of person `p` (`Some`) or of the unlinked record `id`, as rows.
+fn unit_rows(
+    state: &State,
+    persons: &[PersonAttrs],
+    p: Option<usize>,
+    id: &str,
+) -> Vec<marsad_stats::cube::CubeRow> {
+    let records: Vec<UnitRecord> = state
+        .iter()
+        .filter(|(rid, (owner, _))| match p {
+            Some(_) => *owner == p,
+            None => owner.is_none() && rid.as_str() == id,
+        })
+        .map(|(_, (_, r))| UnitRecord::new(r))
+        .collect();
+    let person = p.map(|i| &persons[i]);
+    unit_facts(&params(), person, &records)
+        .facts
+        .iter()
+        .map(Fact::to_row)
+        .collect()
+}
+
+#[test]
+fn refreshing_the_units_a_change_touches_equals_recomputation() {
+    for seed in 0..6 {
+        let mut rng = crate::rng::Rng::new(1000 + seed);
+        let persons: Vec<PersonAttrs> = (0..8)
+            .map(|i| PersonAttrs {
+                sex: Some(if i % 2 == 0 { Sex::F } else { Sex::M }),
+                birth: Some(day("1990-01-01") + chrono::Days::new(400 * i as u64)),
+                citizenship: Country::from_alpha3("TUN"),
+                country_of_birth: None,
+            })
+            .collect();
+        let mut state: State = State::new();
+        let mut cubes = Cubes::new();
+        for step in 0..80 {
+            // A new record, a new version of one, a record linked to another person (or
+            // unlinked), or a deletion.
+            let ids: Vec<String> = state.keys().cloned().collect();
+            let op = rng.below(10);
+            let id = if op < 4 || ids.is_empty() {
+                format!("R{step}")
+            } else {
+                rng.pick(&ids).clone()
+            };
+            let owner_before = state.get(&id).and_then(|(o, _)| *o);
+            let existed = state.contains_key(&id);
+            let owner_after = if rng.below(5) == 0 {
+                None
+            } else {
+                Some(rng.below(persons.len()))
+            };
+            let mut units = vec![(owner_after, id.clone())];
+            if existed {
+                units.push((owner_before, id.clone()));
+            }
+            units.sort();
+            units.dedup();
+            let old: Vec<_> = units
+                .iter()
+                .flat_map(|(p, id)| unit_rows(&state, &persons, *p, id))
+                .collect();
+            match op {
+                0..=5 => {
+                    let r = random_record(&mut rng, &id);
+                    state.insert(id.clone(), (owner_after, r));
+                }
+                6..=7 if existed => {
+                    let r = state.remove(&id).unwrap().1;
+                    state.insert(id.clone(), (owner_after, r));
+                }
+                _ => {
+                    state.remove(&id);
+                }
+            }
+            let new: Vec<_> = units
+                .iter()
+                .flat_map(|(p, id)| unit_rows(&state, &persons, *p, id))
+                .collect();
+            let old_facts: Vec<Fact> = old.iter().map(|r| r.to_fact().unwrap()).collect();
+            let new_facts: Vec<Fact> = new.iter().map(|r| r.to_fact().unwrap()).collect();
+            let report = cubes.apply(&new_facts, &old_facts).unwrap();
+            assert_eq!(report.negative_cells, 0, "seed {seed} step {step}");
+        }
+        // From scratch: every person's unit and every unlinked record.
+        let mut all = Vec::new();
+        for p in 0..persons.len() {
+            all.extend(unit_rows(&state, &persons, Some(p), ""));
+        }
+        for (id, (owner, _)) in &state {
+            if owner.is_none() {
+                all.extend(unit_rows(&state, &persons, None, id));
+            }
+        }
+        let facts: Vec<Fact> = all.iter().map(|r| r.to_fact().unwrap()).collect();
+        let mut full = Cubes::new();
+        full.apply(&facts, &[]).unwrap();
+        assert!(!full.rows().is_empty());
+        assert_eq!(cubes.rows(), full.rows(), "seed {seed}");
+    }
+}
