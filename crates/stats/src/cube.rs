@@ -4,8 +4,10 @@
 //!
 //! **Keys.** Each dimension has a dictionary (code text → 16-bit id, `_U` is id 0); a cell's key
 //! packs the month (16 bits, months since 1900) and the ids of the indicator's dimensions, 16
-//! bits each in catalogue order, into a `u128`. Cells live in two parallel vectors (keys, sums)
-//! with a hash index, so a query is one sequential scan.
+//! bits each in catalogue order, into a `u128`. Cells are partitioned by month, each month in
+//! two parallel vectors (keys, sums), with one hash index: a query scans only the months of its
+//! periods, sequentially, on several threads for a large cube (integer sums make the answer
+//! the same whatever the number of threads).
 //!
 //! **Sums.** Every cell keeps [`Sums`]: `value` and `denominator` in fixed point (1/10 000), the
 //! number of contributing `units` (what the disclosure module's frequency rule reads), and how
@@ -381,14 +383,19 @@ impl Dictionary {
     }
 }
 
-/// One indicator's cells.
+/// The cells of one month, in two parallel vectors.
 #[derive(Debug, Clone, Default)]
-struct Cube {
+struct Part {
     keys: Vec<u128>,
     sums: Vec<Sums>,
+}
+
+/// One indicator's cells, partitioned by month: a query reads only the months of its periods.
+#[derive(Debug, Clone, Default)]
+struct Cube {
+    parts: BTreeMap<u16, Part>,
+    /// Key → position in its month's part.
     index: FxHashMap<u128, u32>,
-    /// How many cells each month has (stocks use the latest month of a period).
-    months: BTreeMap<u16, u32>,
 }
 
 impl Cube {
@@ -396,51 +403,45 @@ impl Cube {
     fn add(&mut self, key: u128, sums: &Sums, sign: i64) -> (bool, bool, bool) {
         use std::collections::hash_map::Entry;
         let month = month_of(key);
-        let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
         match self.index.entry(key) {
             Entry::Occupied(e) => {
                 let i = *e.get() as usize;
-                let Some(cell) = self.sums.get_mut(i) else {
+                let Some(part) = self.parts.get_mut(&month) else {
+                    return (false, false, false);
+                };
+                let Some(cell) = part.sums.get_mut(i) else {
                     return (false, false, false);
                 };
                 cell.add(sums, sign);
                 let negative = cell.units < 0;
-                if cell.is_zero() {
-                    e.remove();
-                    self.remove(i, month);
-                    (false, true, false)
-                } else {
-                    (false, false, negative)
+                if !cell.is_zero() {
+                    return (false, false, negative);
                 }
+                e.remove();
+                part.keys.swap_remove(i);
+                part.sums.swap_remove(i);
+                if let (Some(&moved), Ok(i)) = (part.keys.get(i), u32::try_from(i)) {
+                    self.index.insert(moved, i);
+                }
+                if part.keys.is_empty() {
+                    self.parts.remove(&month);
+                }
+                (false, true, false)
             }
             Entry::Vacant(v) => {
                 let mut cell = Sums::default();
                 cell.add(sums, sign);
-                if cell.is_zero() || next == u32::MAX {
+                if cell.is_zero() {
                     return (false, false, false);
                 }
-                v.insert(next);
-                self.keys.push(key);
-                self.sums.push(cell);
-                *self.months.entry(month).or_insert(0) += 1;
+                let part = self.parts.entry(month).or_default();
+                let Ok(i) = u32::try_from(part.keys.len()) else {
+                    return (false, false, false);
+                };
+                v.insert(i);
+                part.keys.push(key);
+                part.sums.push(cell);
                 (true, false, cell.units < 0)
-            }
-        }
-    }
-
-    /// Removes cell `i` (already out of the index).
-    fn remove(&mut self, i: usize, month: u16) {
-        self.keys.swap_remove(i);
-        self.sums.swap_remove(i);
-        if let Some(&moved) = self.keys.get(i) {
-            if let Ok(i) = u32::try_from(i) {
-                self.index.insert(moved, i);
-            }
-        }
-        if let Some(n) = self.months.get_mut(&month) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                self.months.remove(&month);
             }
         }
     }
@@ -560,13 +561,13 @@ impl Cubes {
 
     /// Number of cells of an indicator's cube.
     pub fn cell_count(&self, id: IndicatorId) -> usize {
-        self.cube(id).keys.len()
+        self.cube(id).index.len()
     }
 
     /// The months an indicator has data for, in order.
     pub fn months(&self, id: IndicatorId) -> Vec<Month> {
         self.cube(id)
-            .months
+            .parts
             .keys()
             .map(|&m| Month::from_index(m))
             .collect()
@@ -578,11 +579,15 @@ impl Cubes {
         let def = id.def();
         let cube = self.cube(id);
         let ranks: Vec<Vec<u16>> = def.dims.iter().map(|&d| self.dict(d).ranks()).collect();
-        let mut order: Vec<(u128, usize)> = cube
-            .keys
+        let cells: Vec<(u128, Sums)> = cube
+            .parts
+            .values()
+            .flat_map(|p| p.keys.iter().copied().zip(p.sums.iter().copied()))
+            .collect();
+        let mut order: Vec<(u128, usize)> = cells
             .iter()
             .enumerate()
-            .map(|(i, &key)| {
+            .map(|(i, &(key, _))| {
                 let mut s = u128::from(month_of(key));
                 for (j, r) in ranks.iter().enumerate() {
                     let rank = r.get(usize::from(slot(key, j))).copied().unwrap_or(0);
@@ -596,8 +601,7 @@ impl Cubes {
         order
             .into_iter()
             .filter_map(|(_, i)| {
-                let key = *cube.keys.get(i)?;
-                let sums = *cube.sums.get(i)?;
+                let &(key, sums) = cells.get(i)?;
                 Some(CubeRow {
                     indicator: id.as_str().to_string(),
                     period: Month::from_index(month_of(key)).code(),
@@ -689,9 +693,8 @@ impl Cubes {
             filters.push((pos, ok));
         }
 
-        // Months → the periods (indices) they count in.
-        let period_months = self.period_months(cube_id, &periods, def.time_aggregation);
-        let (min_month, month_periods) = period_months;
+        // The months read and the periods (indices) each counts in.
+        let month_periods = self.period_months(cube_id, &periods, def.time_aggregation);
 
         // Output positions in the cube key and the cardinality of each output dimension.
         let positions: Vec<usize> = query
@@ -701,31 +704,38 @@ impl Cubes {
             .collect();
         let cards: Vec<usize> = query.dims.iter().map(|&d| self.dict(d).len()).collect();
         let scan = Scan {
-            min_month,
-            month_periods: &month_periods,
             filters: &filters,
             positions: &positions,
             periods: periods.len(),
             cards: &cards,
         };
-        let n = cube.keys.len();
+        // Work: slices of the months read, with their periods.
+        let mut work: Vec<Work> = Vec::new();
+        let mut cells_read = 0usize;
+        for (month, ps) in &month_periods {
+            let Some(part) = cube.parts.get(month) else {
+                continue;
+            };
+            for (k, v) in part.keys.chunks(CHUNK).zip(part.sums.chunks(CHUNK)) {
+                cells_read += k.len();
+                work.push((k, v, ps.as_slice()));
+            }
+        }
         let threads = match query.threads {
-            0 if n < PARALLEL_FROM => 1,
+            0 if cells_read < PARALLEL_FROM => 1,
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             t => t,
         };
-        let agg = if threads <= 1 || n == 0 {
-            scan.run(&cube.keys, &cube.sums)
+        let agg = if threads <= 1 || work.len() <= 1 {
+            scan.run(&work)
         } else {
-            let chunk = n.div_ceil(threads);
+            let per = work.len().div_ceil(threads);
             let parts: Vec<Aggregator> = std::thread::scope(|s| {
-                let handles: Vec<_> = cube
-                    .keys
-                    .chunks(chunk)
-                    .zip(cube.sums.chunks(chunk))
-                    .map(|(k, v)| {
+                let handles: Vec<_> = work
+                    .chunks(per)
+                    .map(|w| {
                         let scan = &scan;
-                        s.spawn(move || scan.run(k, v))
+                        s.spawn(move || scan.run(w))
                     })
                     .collect();
                 handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -802,49 +812,34 @@ impl Cubes {
         })
     }
 
-    /// For each month from the first with data: the indices of the periods it counts in.
+    /// The months with data that the periods read, each with the indices of the periods it
+    /// counts in.
     fn period_months(
         &self,
         id: IndicatorId,
         periods: &[Period],
         aggregation: TimeAggregation,
-    ) -> (usize, Vec<Vec<u16>>) {
-        let months = &self.cube(id).months;
-        let (Some((&first, _)), Some((&last, _))) =
-            (months.first_key_value(), months.last_key_value())
-        else {
-            return (0, Vec::new());
-        };
-        let (first, last) = (usize::from(first), usize::from(last));
-        let mut map = vec![Vec::new(); last - first + 1];
+    ) -> BTreeMap<u16, Vec<u16>> {
+        let parts = &self.cube(id).parts;
+        let mut map: BTreeMap<u16, Vec<u16>> = BTreeMap::new();
         for (pi, &p) in periods.iter().enumerate() {
             let Ok(pi) = u16::try_from(pi) else { continue };
             let (a, b) = p.months();
-            let (a, b) = (usize::from(a.index()), usize::from(b.index()));
+            let range = parts.range(a.index()..=b.index());
             match aggregation {
                 TimeAggregation::Sum => {
-                    for m in a.max(first)..=b.min(last) {
-                        if let Some(v) = map.get_mut(m - first) {
-                            v.push(pi);
-                        }
+                    for (&m, _) in range {
+                        map.entry(m).or_default().push(pi);
                     }
                 }
                 TimeAggregation::EndOfPeriod => {
-                    let (Ok(a16), Ok(b16)) = (u16::try_from(a), u16::try_from(b)) else {
-                        continue;
-                    };
-                    if let Some((&m, _)) = months.range(a16..=b16).next_back() {
-                        if let Some(v) = usize::from(m)
-                            .checked_sub(first)
-                            .and_then(|i| map.get_mut(i))
-                        {
-                            v.push(pi);
-                        }
+                    if let Some((&m, _)) = range.last() {
+                        map.entry(m).or_default().push(pi);
                     }
                 }
             }
         }
-        (first, map)
+        map
     }
 }
 
@@ -889,10 +884,14 @@ fn cell_value(
 /// Cubes smaller than this are scanned on one thread unless the query asks for more.
 const PARALLEL_FROM: usize = 200_000;
 
+/// Cells per unit of work of a parallel scan.
+const CHUNK: usize = 1 << 16;
+
+/// A slice of one month's cells and the periods they count in.
+type Work<'a> = (&'a [u128], &'a [Sums], &'a [u16]);
+
 /// What one scan of the cells needs.
 struct Scan<'a> {
-    min_month: usize,
-    month_periods: &'a [Vec<u16>],
     filters: &'a [(usize, Vec<bool>)],
     positions: &'a [usize],
     periods: usize,
@@ -900,32 +899,24 @@ struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    fn run(&self, keys: &[u128], sums: &[Sums]) -> Aggregator {
+    fn run(&self, work: &[Work]) -> Aggregator {
         let mut agg = Aggregator::new(self.periods, self.cards);
-        for (&key, sums) in keys.iter().zip(sums) {
-            let m = usize::from(month_of(key));
-            let Some(ps) = m
-                .checked_sub(self.min_month)
-                .and_then(|i| self.month_periods.get(i))
-            else {
-                continue;
-            };
-            if ps.is_empty() {
-                continue;
-            }
-            if !self.filters.iter().all(|(pos, ok)| {
-                ok.get(usize::from(slot(key, *pos)))
-                    .copied()
-                    .unwrap_or(false)
-            }) {
-                continue;
-            }
-            let mut codes = [0u16; MAX_DIMS];
-            for (c, &pos) in codes.iter_mut().zip(self.positions) {
-                *c = slot(key, pos);
-            }
-            for &p in ps {
-                agg.add(p, &codes, sums);
+        for &(keys, sums, ps) in work {
+            for (&key, sums) in keys.iter().zip(sums) {
+                if !self.filters.iter().all(|(pos, ok)| {
+                    ok.get(usize::from(slot(key, *pos)))
+                        .copied()
+                        .unwrap_or(false)
+                }) {
+                    continue;
+                }
+                let mut codes = [0u16; MAX_DIMS];
+                for (c, &pos) in codes.iter_mut().zip(self.positions) {
+                    *c = slot(key, pos);
+                }
+                for &p in ps {
+                    agg.add(p, &codes, sums);
+                }
             }
         }
         agg
