@@ -7,8 +7,14 @@
 //!
 //! FACTS defaults to 10 000 000 border crossings (six dimensions besides the month; countries
 //! skewed as in real crossings, or much flatter with `--flat`, the worst case: about as many
-//! cells as facts). `--csv FILE` also writes the materialised cube (one row
-//! per cell) for a side-by-side run of the same query in another engine.
+//! cells as facts). `--csv FILE` also writes the materialised cube (one row per cell) for a
+//! side-by-side run of the same query in another engine, e.g. DuckDB:
+//!
+//! ```sql
+//! create table cube as select substr(period, 1, 4) as year, * from read_csv_auto('FILE');
+//! create table r as select year, sex, age, citizenship, sum(value), sum(units) from cube
+//!   group by year, cube(sex, age, citizenship);
+//! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

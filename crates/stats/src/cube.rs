@@ -940,7 +940,8 @@ enum Aggregator {
     },
 }
 
-const DENSE_LIMIT: usize = 1 << 21;
+/// Largest dense aggregation array (cells; 40 bytes each, one array per scanning thread).
+const DENSE_LIMIT: usize = 1 << 19;
 
 impl Aggregator {
     fn new(periods: usize, cards: &[usize]) -> Aggregator {
