@@ -221,7 +221,10 @@ fn key_text<'s>(pairs: impl Iterator<Item = (Dim, &'s str)>) -> String {
 /// The serialised form of one cube cell (or one fact), for the store's single cube table:
 /// `indicator` (catalogue id), `period` (`YYYY-MM`), `key` (`DIM=code` pairs joined by `;` in
 /// catalogue order, e.g. `SEX=F;AGE=Y25T29;COUNTERPART_AREA=FRA`), and the five sums as 64-bit
-/// integers (columns `value`, `denominator`, `units`, `provisional`, `estimated`).
+/// integers (columns `value`, `denominator`, `units`, `provisional`, `estimated`). One table
+/// serves both databases, e.g. `cube_cell(indicator TEXT, period TEXT, key TEXT, value BIGINT,
+/// denominator BIGINT, units BIGINT, provisional BIGINT, estimated BIGINT, PRIMARY KEY
+/// (indicator, period, key))`; rows from [`delta_rows`] are added to it cell by cell.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CubeRow {
     pub indicator: String,
