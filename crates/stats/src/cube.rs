@@ -753,19 +753,8 @@ impl Cubes {
             first
         };
 
-        // Margins: every cell adds to each of its 2^d totals.
-        let d = query.dims.len();
-        let mut out: FxHashMap<u128, Sums> = FxHashMap::default();
-        agg.for_each(|p, codes, sums| {
-            for mask in 0u32..(1u32 << d) {
-                let mut k = u128::from(p);
-                for (j, &c) in codes.iter().take(d).enumerate() {
-                    let id = if mask & (1 << j) != 0 { TOTAL_ID } else { c };
-                    k |= u128::from(id) << (BITS as usize * (j + 1));
-                }
-                out.entry(k).or_default().add(sums, 1);
-            }
-        });
+        // Margins: every total `_T` of every combination.
+        let out = agg.with_margins();
 
         // Order: period as asked, then codes in code order with `_T` first (by integer ranks,
         // not by comparing strings).
@@ -926,16 +915,17 @@ impl Scan<'_> {
     }
 }
 
-/// Sums per (period, codes) at the grain asked for: a dense array when it is small enough,
-/// otherwise a hash map.
+/// Sums per (period, codes) at the grain asked for: a dense array when it is small enough
+/// (each dimension with one more slot, its total, filled by one pass per dimension), otherwise
+/// a hash map (totals by adding every cell to its 2^d margins).
 enum Aggregator {
     Dense {
+        /// Codes per dimension; slot `cards[j]` is the total.
+        cards: Vec<usize>,
         strides: Vec<usize>,
         per_period: usize,
         sums: Vec<Sums>,
-        touched: Vec<u32>,
         hit: Vec<bool>,
-        d: usize,
     },
     Sparse {
         map: FxHashMap<u128, Sums>,
@@ -950,24 +940,21 @@ impl Aggregator {
     fn new(periods: usize, cards: &[usize]) -> Aggregator {
         let per_period = cards
             .iter()
-            .try_fold(1usize, |acc, &c| acc.checked_mul(c.max(1)));
+            .try_fold(1usize, |acc, &c| acc.checked_mul(c + 1));
         match per_period.and_then(|pp| pp.checked_mul(periods).map(|t| (pp, t))) {
             Some((per_period, total)) if total <= DENSE_LIMIT => {
                 let mut strides = vec![1usize; cards.len()];
-                for j in (0..cards.len().saturating_sub(1)).rev() {
-                    let next = strides.get(j + 1).copied().unwrap_or(1);
-                    let card = cards.get(j + 1).copied().unwrap_or(1).max(1);
-                    if let Some(s) = strides.get_mut(j) {
-                        *s = next * card;
-                    }
+                let mut stride = 1;
+                for (s, &c) in strides.iter_mut().zip(cards).rev() {
+                    *s = stride;
+                    stride *= c + 1;
                 }
                 Aggregator::Dense {
+                    cards: cards.to_vec(),
                     strides,
                     per_period,
                     sums: vec![Sums::default(); total],
-                    touched: Vec::new(),
                     hit: vec![false; total],
-                    d: cards.len(),
                 }
             }
             _ => Aggregator::Sparse {
@@ -984,7 +971,6 @@ impl Aggregator {
                 strides,
                 per_period,
                 sums: cells,
-                touched,
                 hit,
                 ..
             } => {
@@ -994,12 +980,7 @@ impl Aggregator {
                 }
                 if let (Some(cell), Some(h)) = (cells.get_mut(i), hit.get_mut(i)) {
                     cell.add(sums, 1);
-                    if !*h {
-                        *h = true;
-                        if let Ok(i) = u32::try_from(i) {
-                            touched.push(i);
-                        }
-                    }
+                    *h = true;
                 }
             }
             Aggregator::Sparse { map, d } => {
@@ -1014,84 +995,102 @@ impl Aggregator {
 
     /// Adds what `other` (built with the same shape) received.
     fn merge(&mut self, other: &Aggregator) {
-        match self {
-            Aggregator::Dense { .. } => {
-                if let Aggregator::Dense {
+        match (self, other) {
+            (
+                Aggregator::Dense { sums, hit, .. },
+                Aggregator::Dense {
                     sums: o_sums,
-                    touched: o_touched,
+                    hit: o_hit,
                     ..
-                } = other
+                },
+            ) => {
+                for (((s, h), o), oh) in sums.iter_mut().zip(hit.iter_mut()).zip(o_sums).zip(o_hit)
                 {
-                    for &i in o_touched {
-                        let i = i as usize;
-                        if let Some(s) = o_sums.get(i) {
-                            self.add_at(i, s);
-                        }
+                    if *oh {
+                        s.add(o, 1);
+                        *h = true;
                     }
                 }
             }
-            Aggregator::Sparse { map, .. } => {
-                if let Aggregator::Sparse { map: o_map, .. } = other {
-                    for (k, s) in o_map {
-                        map.entry(*k).or_default().add(s, 1);
-                    }
+            (Aggregator::Sparse { map, .. }, Aggregator::Sparse { map: o_map, .. }) => {
+                for (k, s) in o_map {
+                    map.entry(*k).or_default().add(s, 1);
                 }
             }
+            _ => {}
         }
     }
 
-    fn add_at(&mut self, i: usize, s: &Sums) {
-        if let Aggregator::Dense {
-            sums: cells,
-            touched,
-            hit,
-            ..
-        } = self
-        {
-            if let (Some(cell), Some(h)) = (cells.get_mut(i), hit.get_mut(i)) {
-                cell.add(s, 1);
-                if !*h {
-                    *h = true;
-                    if let Ok(i) = u32::try_from(i) {
-                        touched.push(i);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Calls `f(period, codes, sums)` for every cell that received something.
-    fn for_each(&self, mut f: impl FnMut(u16, &[u16; MAX_DIMS], &Sums)) {
+    /// Every cell that received something and every margin, as (key, sums): the period index
+    /// in the first 16 bits, then each dimension's code id (`TOTAL_ID` for `_T`).
+    fn with_margins(self) -> Vec<(u128, Sums)> {
         match self {
             Aggregator::Dense {
+                cards,
                 strides,
                 per_period,
-                sums,
-                touched,
-                d,
-                ..
+                mut sums,
+                mut hit,
             } => {
-                for &i in touched {
-                    let i = i as usize;
-                    let Some(s) = sums.get(i) else { continue };
-                    let p = u16::try_from(i / (*per_period).max(1)).unwrap_or(0);
-                    let mut rest = i % (*per_period).max(1);
-                    let mut codes = [0u16; MAX_DIMS];
-                    for (c, st) in codes.iter_mut().zip(strides.iter()).take(*d) {
-                        *c = u16::try_from(rest / st).unwrap_or(0);
-                        rest %= st;
+                let n = sums.len();
+                for (&c, &st) in cards.iter().zip(&strides) {
+                    let block = (c + 1) * st;
+                    let mut base = 0;
+                    while base + block <= n {
+                        for digit in 0..c {
+                            for inner in 0..st {
+                                let src = base + digit * st + inner;
+                                let dst = base + c * st + inner;
+                                if hit.get(src).copied().unwrap_or(false) {
+                                    let add = sums.get(src).copied().unwrap_or_default();
+                                    if let (Some(t), Some(h)) =
+                                        (sums.get_mut(dst), hit.get_mut(dst))
+                                    {
+                                        t.add(&add, 1);
+                                        *h = true;
+                                    }
+                                }
+                            }
+                        }
+                        base += block;
                     }
-                    f(p, &codes, s);
                 }
+                let per_period = per_period.max(1);
+                sums.into_iter()
+                    .zip(hit)
+                    .enumerate()
+                    .filter(|(_, (_, h))| *h)
+                    .map(|(i, (s, _))| {
+                        let mut key = (i / per_period) as u128;
+                        let mut rest = i % per_period;
+                        for (j, (&c, &st)) in cards.iter().zip(&strides).enumerate() {
+                            let digit = rest / st;
+                            rest %= st;
+                            let id = if digit == c {
+                                TOTAL_ID
+                            } else {
+                                u16::try_from(digit).unwrap_or(TOTAL_ID)
+                            };
+                            key |= u128::from(id) << (BITS as usize * (j + 1));
+                        }
+                        (key, s)
+                    })
+                    .collect()
             }
             Aggregator::Sparse { map, d } => {
-                for (&k, s) in map {
-                    let mut codes = [0u16; MAX_DIMS];
-                    for (j, c) in codes.iter_mut().enumerate().take(*d) {
-                        *c = slot(k, j);
+                let mut out: FxHashMap<u128, Sums> = FxHashMap::default();
+                for (k, sums) in &map {
+                    for mask in 0u32..(1u32 << d) {
+                        let mut key = *k;
+                        for j in 0..d {
+                            if mask & (1 << j) != 0 {
+                                key |= u128::from(TOTAL_ID) << (BITS as usize * (j + 1));
+                            }
+                        }
+                        out.entry(key).or_default().add(sums, 1);
                     }
-                    f(month_of(k), &codes, s);
                 }
+                out.into_iter().collect()
             }
         }
     }

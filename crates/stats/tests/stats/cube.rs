@@ -485,3 +485,41 @@ fn a_parallel_scan_gives_the_same_table() {
         }
     }
 }
+
+#[test]
+fn large_tables_aggregated_sparsely_match_small_ones_aggregated_densely() {
+    // 60 countries in two dimensions and 19 ages over 12 months is beyond the dense array:
+    // the whole year is aggregated in a hash map, each month alone in a dense array.
+    let countries: Vec<String> = (0..60).map(|i| format!("C{i:02}")).collect();
+    let ages = [
+        "Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39", "Y40T44",
+        "Y45T49", "Y50T54", "Y55T59", "Y60T64", "Y65T69", "Y70T74", "Y75T79", "Y80T84", "Y_GE85",
+    ];
+    let mut rng = Rng::new(3);
+    let ind = IndicatorId::BorderCrossings;
+    let facts: Vec<Fact> = (0..3000)
+        .map(|_| {
+            Fact::new(
+                ind,
+                Month::new(2023, 1 + rng.below(12) as u32).unwrap(),
+                Sums::count(1).provisional(rng.below(4) == 0),
+            )
+            .with(Dim::Citizenship, &countries[rng.below(60)])
+            .with(Dim::CounterpartArea, &countries[rng.below(60)])
+            .with(Dim::Age, ages[rng.below(ages.len())])
+        })
+        .collect();
+    let mut cubes = Cubes::new();
+    cubes.apply(&facts, &[]).unwrap();
+    let dims = [Dim::Citizenship, Dim::CounterpartArea, Dim::Age];
+    let months: Vec<Period> = (1..=12)
+        .map(|m| Period::Month(Month::new(2023, m).unwrap()))
+        .collect();
+    let together = cubes.query(&Query::new(ind, &dims, &months)).unwrap();
+    let mut one_by_one = Vec::new();
+    for &m in &months {
+        one_by_one.extend(cubes.query(&Query::new(ind, &dims, &[m])).unwrap().cells);
+    }
+    assert!(together.cells.len() > 10_000);
+    assert_eq!(together.cells, one_by_one);
+}
