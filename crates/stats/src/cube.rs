@@ -496,22 +496,34 @@ impl Cubes {
     /// Every fact is checked before anything changes: on error the cubes are as they were
     /// (dictionaries may have grown, which changes no figure).
     pub fn apply(&mut self, added: &[Fact], removed: &[Fact]) -> Result<ApplyReport, CubeError> {
-        let mut encoded = Vec::with_capacity(added.len() + removed.len());
-        for (facts, sign) in [(added, 1i64), (removed, -1i64)] {
-            for f in facts {
-                encoded.push((f.indicator.index(), self.encode(f)?, f.sums, sign));
+        let mut keys = Vec::with_capacity(added.len() + removed.len());
+        let mut new_per_indicator = vec![0usize; self.cubes.len()];
+        for f in added {
+            keys.push(self.encode(f)?);
+            if let Some(n) = new_per_indicator.get_mut(f.indicator.index()) {
+                *n += 1;
             }
+        }
+        for f in removed {
+            keys.push(self.encode(f)?);
+        }
+        for (cube, n) in self.cubes.iter_mut().zip(new_per_indicator) {
+            cube.index.reserve(n);
         }
         let mut report = ApplyReport {
             facts_added: added.len(),
             facts_removed: removed.len(),
             ..ApplyReport::default()
         };
-        for (ind, key, sums, sign) in encoded {
-            let Some(cube) = self.cubes.get_mut(ind) else {
+        let signed = added
+            .iter()
+            .map(|f| (f, 1i64))
+            .chain(removed.iter().map(|f| (f, -1i64)));
+        for ((f, sign), key) in signed.zip(keys) {
+            let Some(cube) = self.cubes.get_mut(f.indicator.index()) else {
                 continue;
             };
-            let (created, deleted, negative) = cube.add(key, &sums, sign);
+            let (created, deleted, negative) = cube.add(key, &f.sums, sign);
             report.cells_created += usize::from(created);
             report.cells_deleted += usize::from(deleted);
             report.negative_cells += usize::from(negative);
