@@ -1,2 +1,4 @@
 //! Statistics, pure: no I/O, no clock, no SQL. The store keeps what these functions compute; the
 //! server and the command line publish it.
+
+pub mod survey;
