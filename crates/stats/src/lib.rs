@@ -2,3 +2,4 @@
 //! server and the command line publish it.
 
 pub mod survey;
+pub mod disclosure;

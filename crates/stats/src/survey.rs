@@ -518,7 +518,7 @@ impl Design {
     }
 }
 
-fn domain_name(domain: Option<Domain>) -> &str {
+fn domain_name<'a>(domain: Option<Domain<'a>>) -> &'a str {
     domain.map_or("(all)", |d| d.name)
 }
 
