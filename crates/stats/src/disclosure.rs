@@ -419,12 +419,14 @@ impl Table {
     }
 
     fn coords(&self, mut i: usize) -> Vec<usize> {
-        let mut c = vec![0; self.dims.len()];
-        for d in 0..self.dims.len() {
-            c[d] = i / self.strides[d];
-            i %= self.strides[d];
-        }
-        c
+        self.strides
+            .iter()
+            .map(|&stride| {
+                let k = i / stride;
+                i %= stride;
+                k
+            })
+            .collect()
     }
 
     /// Number of cells, margins included.

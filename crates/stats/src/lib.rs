@@ -3,3 +3,4 @@
 
 pub mod survey;
 pub mod disclosure;
+pub mod microdata;

@@ -356,11 +356,9 @@ impl Design {
         let d = self.domain_flags(domain)?;
         let (n, pop) = self.domain_size(&d, domain)?;
         let (mut ty, mut tx) = (0.0, 0.0);
-        for i in 0..self.rows() {
-            if d[i] {
-                ty += self.weights[i] * numerator.values[i];
-                tx += self.weights[i] * denominator.values[i];
-            }
+        for (i, _) in d.iter().enumerate().filter(|(_, inside)| **inside) {
+            ty += self.weights[i] * numerator.values[i];
+            tx += self.weights[i] * denominator.values[i];
         }
         if tx == 0.0 {
             return Err(SurveyError::ZeroDenominator {

@@ -93,10 +93,10 @@ fn attack(table: &Table, status: &[ConfStatus]) -> Vec<Option<(f64, f64)>> {
 fn broken(table: &Table, protected: &Protected) -> Vec<String> {
     let ranges = attack(table, &protected.status);
     let mut out = Vec::new();
-    for i in 0..table.len() {
+    for (i, range) in ranges.iter().enumerate() {
         if let Some(p) = protected.protection[i] {
             assert_eq!(protected.status[i], ConfStatus::Primary);
-            let (lo, hi) = ranges[i].unwrap();
+            let (lo, hi) = range.unwrap();
             let a = table.value(i);
             let tol = 1e-6 * a.max(1.0);
             if hi < a + p.upper - tol || lo > a - p.lower + tol {
