@@ -34,6 +34,7 @@
 //! Every cell keeps its key and a [`ConfStatus`] (F free, C primary, D secondary); suppressed cells
 //! are published without a value, never as zero.
 
+pub mod cellkey;
 mod lp;
 
 use std::collections::HashMap;
@@ -92,6 +93,8 @@ pub enum DisclosureError {
     StatusLength { expected: usize, found: usize },
     #[error("rule parameter `{parameter}` = {value} is out of range")]
     BadRule { parameter: &'static str, value: f64 },
+    #[error("perturbation table: row for count {value}: {reason}")]
+    PTable { value: u64, reason: String },
     #[error("the linear program for cell {key} did not solve ({outcome})")]
     Lp { key: String, outcome: String },
 }
@@ -284,44 +287,11 @@ impl Table {
             table.tops[i] = cell.top;
         }
         // Aggregate dimension by dimension, children before parents (deepest codes first).
-        let ancestors: Vec<Vec<Vec<usize>>> = table
-            .dims
-            .iter()
-            .map(|dim| {
-                let mut parent = vec![None; dim.codes.len()];
-                for (q, ch) in dim.children.iter().enumerate() {
-                    for &c in ch {
-                        parent[c] = Some(q);
-                    }
-                }
-                (0..dim.codes.len())
-                    .map(|k| {
-                        let mut chain = vec![k];
-                        let mut at = k;
-                        while let Some(p) = parent[at] {
-                            chain.push(p);
-                            at = p;
-                        }
-                        chain
-                    })
-                    .collect()
-            })
-            .collect();
         let leaves: Vec<usize> = (0..size).filter(|&i| seen[i]).collect();
         let longest = table.tops.iter().map(Vec::len).max().unwrap_or(0);
         let mut tops: Vec<Vec<f64>> = vec![Vec::new(); size];
         for &leaf in &leaves {
-            let coords = table.coords(leaf);
-            let mut targets = vec![0usize];
-            for (d, &k) in coords.iter().enumerate() {
-                let mut next = Vec::new();
-                for &t in &targets {
-                    for &a in &ancestors[d][k] {
-                        next.push(t + a * table.strides[d]);
-                    }
-                }
-                targets = next;
-            }
+            let targets = table.containing(leaf);
             let (v, n) = (table.values[leaf], table.counts[leaf]);
             let top = table.tops[leaf].clone();
             for t in targets {
@@ -338,6 +308,26 @@ impl Table {
             table.tops[i] = top;
         }
         Ok(table)
+    }
+
+    /// Every cell whose codes are, in each dimension, the code of cell `leaf` or one of its
+    /// ancestors: the cells `leaf` adds up into (itself included).
+    pub(crate) fn containing(&self, leaf: usize) -> Vec<usize> {
+        let mut targets = vec![0usize];
+        for (d, &k) in self.coords(leaf).iter().enumerate() {
+            let dim = &self.dims[d];
+            let mut chain = vec![k];
+            let mut at = k;
+            while let Some(p) = dim.children.iter().position(|ch| ch.contains(&at)) {
+                chain.push(p);
+                at = p;
+            }
+            targets = targets
+                .iter()
+                .flat_map(|&t| chain.iter().map(move |&a| t + a * self.strides[d]))
+                .collect();
+        }
+        targets
     }
 
     fn empty(dims: Vec<Dimension>) -> Result<Table, DisclosureError> {
@@ -763,10 +753,20 @@ pub fn protect(table: &Table, rules: &Rules) -> Result<Protected, DisclosureErro
     });
     let mut lps = 0;
     let scale = table.values.iter().fold(1.0f64, |m, v| m.max(*v));
+    let tol = 1e-9 * scale;
     for &p in &order {
         let Some(prot) = protection[p] else { continue };
         for delta in [prot.upper, -prot.lower] {
             if delta == 0.0 {
+                continue;
+            }
+            // Already protected this way by earlier complements? (A small LP over the suppressed
+            // cells only, much cheaper than the perturbation LP over all cells.)
+            lps += 1;
+            let reach = bound(table, &status, p, delta > 0.0)?;
+            if (delta > 0.0 && reach >= table.values[p] + delta - tol)
+                || (delta < 0.0 && reach <= table.values[p] + delta + tol)
+            {
                 continue;
             }
             lps += 1;
@@ -886,7 +886,7 @@ fn all_protected(
 ) -> Result<(bool, usize), DisclosureError> {
     let mut lps = 0;
     let scale = table.values.iter().fold(1.0f64, |m, v| m.max(*v));
-    let tol = 1e-7 * scale;
+    let tol = 1e-9 * scale;
     for (p, prot) in protection.iter().enumerate() {
         let Some(prot) = prot else { continue };
         let (lo, hi) = range(table, status, p)?;
@@ -923,6 +923,19 @@ pub fn attacker_ranges(
 }
 
 fn range(table: &Table, status: &[ConfStatus], p: usize) -> Result<(f64, f64), DisclosureError> {
+    Ok((
+        bound(table, status, p, false)?,
+        bound(table, status, p, true)?,
+    ))
+}
+
+/// The attacker's largest (`maximise`) or smallest value of suppressed cell `p`.
+fn bound(
+    table: &Table,
+    status: &[ConfStatus],
+    p: usize,
+    maximise: bool,
+) -> Result<f64, DisclosureError> {
     let mut column = vec![usize::MAX; table.len()];
     let mut cols = 0;
     for (i, s) in status.iter().enumerate() {
@@ -948,28 +961,23 @@ fn range(table: &Table, status: &[ConfStatus], p: usize) -> Result<(f64, f64), D
             rhs.push(b);
         }
     }
-    let mut bounds = [0.0; 2];
-    for (k, sign) in [1.0, -1.0].into_iter().enumerate() {
-        let mut cost = vec![0.0; cols];
-        cost[column[p]] = sign;
-        let lp = Lp {
-            rows: rows.clone(),
-            rhs: rhs.clone(),
-            cost,
-            upper: vec![f64::INFINITY; cols],
-        };
-        bounds[k] = match lp.solve() {
-            LpOutcome::Optimal { objective, .. } => sign * objective,
-            LpOutcome::Unbounded if sign < 0.0 => f64::INFINITY,
-            other => {
-                return Err(DisclosureError::Lp {
-                    key: table.key_text(p),
-                    outcome: format!("{other:?}"),
-                })
-            }
-        };
+    let sign = if maximise { -1.0 } else { 1.0 };
+    let mut cost = vec![0.0; cols];
+    cost[column[p]] = sign;
+    let lp = Lp {
+        rows,
+        rhs,
+        cost,
+        upper: vec![f64::INFINITY; cols],
+    };
+    match lp.solve() {
+        LpOutcome::Optimal { objective, .. } => Ok(sign * objective),
+        LpOutcome::Unbounded if maximise => Ok(f64::INFINITY),
+        other => Err(DisclosureError::Lp {
+            key: table.key_text(p),
+            outcome: format!("{other:?}"),
+        }),
     }
-    Ok((bounds[0], bounds[1]))
 }
 
 #[cfg(test)]
