@@ -189,8 +189,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let leaf_keys: Vec<u32> = (0..table.len()).map(|_| rng.gen()).collect();
         let out = perturb(&table, &leaf_keys, &PTable::symmetric(2)).unwrap();
-        for i in 0..table.len() {
-            let (n, m) = (table.count(i) as i64, out[i] as i64);
+        for (i, &m) in out.iter().enumerate() {
+            let (n, m) = (table.count(i) as i64, m as i64);
             assert!(
                 (n - m).abs() <= 2 && (n != 0 || m == 0),
                 "{} {n} -> {m}",
