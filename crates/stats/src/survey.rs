@@ -516,6 +516,24 @@ impl Design {
     }
 }
 
+/// The domains of a categorical variable: each distinct code (in order of first appearance) with
+/// its membership flags, for estimates by sex, age group, country of birth …
+pub fn domains<S: AsRef<str>>(codes: &[S]) -> Vec<(String, Vec<bool>)> {
+    let mut out: Vec<(String, Vec<bool>)> = Vec::new();
+    for (i, c) in codes.iter().enumerate() {
+        let c = c.as_ref();
+        match out.iter_mut().find(|(code, _)| code == c) {
+            Some((_, members)) => members[i] = true,
+            None => {
+                let mut members = vec![false; codes.len()];
+                members[i] = true;
+                out.push((c.to_string(), members));
+            }
+        }
+    }
+    out
+}
+
 fn domain_name<'a>(domain: Option<Domain<'a>>) -> &'a str {
     domain.map_or("(all)", |d| d.name)
 }

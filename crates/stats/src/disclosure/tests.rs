@@ -430,6 +430,26 @@ fn attack_two_dimensional_tables() {
         &freq(5, 3.0),
     );
     assert!(loss.primary > 40 && loss.secondary > 0);
+    // zeros protected (upward only), and cost = number of cells
+    let rules = Rules {
+        zeros: ZeroPolicy::Protect,
+        cost: Cost::Cells,
+        ..freq(5, 3.0)
+    };
+    let loss = attack_many(
+        "2D, zeros protected, cost = cells",
+        19,
+        30,
+        |rng| {
+            let (r, c) = (rng.gen_range(2..6), rng.gen_range(2..6));
+            vec![
+                Dimension::flat("AGE", &codes("Y", r)).unwrap(),
+                Dimension::flat("CITIZENSHIP", &codes("C", c)).unwrap(),
+            ]
+        },
+        &rules,
+    );
+    assert!(loss.primary > 20);
 }
 
 #[test]

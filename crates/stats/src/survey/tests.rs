@@ -139,6 +139,31 @@ fn matches_r_survey_totals_means_proportions_ratios_and_domains() {
 }
 
 #[test]
+fn domains_of_a_categorical_variable_partition_the_total() {
+    let s = Survey::load();
+    let design = s.design(LonelyPsu::Adjust).unwrap();
+    let amount = s.numeric("amount");
+    let y = Variable {
+        name: "amount",
+        values: &amount,
+    };
+    let all = design.total(y, None).unwrap().estimate;
+    let by = domains(&s.columns["age_group"]);
+    assert_eq!(by.len(), 4);
+    let sum: f64 = by
+        .iter()
+        .map(|(code, members)| {
+            let d = Domain {
+                name: code,
+                members,
+            };
+            design.total(y, Some(d)).unwrap().estimate
+        })
+        .sum();
+    assert!((sum - all).abs() < 1e-9 * all);
+}
+
+#[test]
 fn lonely_psu_fail_names_the_stratum() {
     let s = Survey::load();
     let err = s.design(LonelyPsu::Fail).unwrap_err();
