@@ -64,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![10, 12],
         vec![2, 5, 6],
         vec![4, 5, 6],
-        vec![2, 4, 5, 6],
+        vec![2, 2, 3, 4],
     ] {
         for cleanup in [false, true] {
             let mut rng = ChaCha8Rng::seed_from_u64(1);
