@@ -19,7 +19,9 @@
 //!
 //! Intervals are normal (`estimate ± z·se`, `z = 1.959963984540054` for 95%); for proportions a
 //! logit interval is given as well (`expit(logit p ± z·se/(p(1-p)))`), which is R's
-//! `svyciprop(method = "logit", df = Inf)` and stays inside (0, 1). Each estimate carries its
+//! `svyciprop(method = "logit", df = Inf)` and stays inside (0, 1), and the Korn–Graubard 95%
+//! interval (Clopper–Pearson on the effective sample size, with R's degrees-of-freedom
+//! adjustment: `svyciprop(method = "beta")`), better for small proportions. Each estimate carries its
 //! coefficient of variation and a [`Reliability`] flag from configurable CV thresholds
 //! (by default 16.6% and 33.3%), its unweighted count and, for totals and means, the design effect
 //! against simple random sampling without replacement (R's `deff = TRUE`).
@@ -153,6 +155,9 @@ pub struct Estimate {
     pub ci_high: f64,
     /// Logit interval, for proportions only.
     pub ci_logit: Option<(f64, f64)>,
+    /// Korn–Graubard (Clopper–Pearson on the effective sample size) 95% interval, for
+    /// proportions only; `None` when the design has no degrees of freedom in the domain.
+    pub ci_korn_graubard_95: Option<(f64, f64)>,
     /// Coefficient of variation `se / |estimate|`; `None` when the estimate is zero.
     pub cv: Option<f64>,
     /// Design effect against simple random sampling without replacement (totals and means);
@@ -341,7 +346,34 @@ impl Design {
         } else {
             None
         };
-        Ok(self.finish(p, var, srs, n, pop, logit))
+        let mut est = self.finish(p, var, srs, n, pop, logit);
+        est.ci_korn_graubard_95 = self.korn_graubard(p, var, &d, n);
+        Ok(est)
+    }
+
+    /// Korn–Graubard 95% interval as R's `svyciprop(method = "beta")`: the effective sample size
+    /// `p(1-p)/var`, scaled by `(t_{n-1} / t_df)²` with `df` = PSUs minus strata having members in
+    /// the domain, in the Clopper–Pearson beta quantiles.
+    fn korn_graubard(&self, p: f64, var: f64, d: &[bool], n: usize) -> Option<(f64, f64)> {
+        let mut psus = vec![false; self.psu_stratum.len()];
+        let mut strata = vec![false; self.stratum_psus.len()];
+        for (i, _) in d.iter().enumerate().filter(|(_, inside)| **inside) {
+            psus[self.row_psu[i]] = true;
+            strata[self.psu_stratum[self.row_psu[i]]] = true;
+        }
+        let count = |v: &[bool]| v.iter().filter(|&&b| b).count();
+        let df = count(&psus) as f64 - count(&strata) as f64;
+        if df < 1.0 || n < 2 || var <= 0.0 {
+            return None;
+        }
+        let alpha = 0.05;
+        let ratio = beta::t_quantile_lower(alpha / 2.0, n as f64 - 1.0)
+            / beta::t_quantile_lower(alpha / 2.0, df);
+        let n_eff = p * (1.0 - p) / var * ratio * ratio;
+        Some((
+            beta::beta_quantile(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0),
+            beta::beta_quantile(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p)),
+        ))
     }
 
     /// Estimated ratio of the totals of `numerator` and `denominator` (in `domain`).
@@ -397,6 +429,7 @@ impl Design {
             ci_low: est - self.z * se,
             ci_high: est + self.z * se,
             ci_logit,
+            ci_korn_graubard_95: None,
             cv,
             deff: srs.filter(|s| *s > 0.0).map(|s| var / s),
             unweighted_n: n,
@@ -542,5 +575,6 @@ fn expit(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+mod beta;
 #[cfg(test)]
 mod tests;

@@ -93,7 +93,7 @@ fn matches_r_survey_totals_means_proportions_ratios_and_domains() {
         let est = match row["kind"] {
             "total" => design.total(y, domain),
             "mean" => design.mean(y, domain),
-            "proportion_logit" => design.proportion(y, domain),
+            "proportion_logit" | "proportion_kg" => design.proportion(y, domain),
             "ratio" => {
                 let den = s.numeric(row["denominator"]);
                 let x = Variable {
@@ -120,22 +120,25 @@ fn matches_r_survey_totals_means_proportions_ratios_and_domains() {
         let floor = est.estimate.abs() * 1e-6;
         close(what, est.estimate, row["estimate"], tol, 0.0);
         close(what, est.se, row["se"], tol, floor);
-        let (lo, hi) = if row["kind"] == "proportion_logit" {
-            est.ci_logit.unwrap()
-        } else {
-            (est.ci_low, est.ci_high)
+        let (lo, hi) = match row["kind"] {
+            "proportion_logit" => est.ci_logit.unwrap(),
+            "proportion_kg" => est.ci_korn_graubard_95.unwrap(),
+            _ => (est.ci_low, est.ci_high),
         };
         close(what, lo, row["ci_low"], tol, floor);
         close(what, hi, row["ci_high"], tol, floor);
         match row["deff"] {
-            "NA" => assert!(matches!(row["kind"], "ratio" | "proportion_logit")),
+            "NA" => assert!(matches!(
+                row["kind"],
+                "ratio" | "proportion_logit" | "proportion_kg"
+            )),
             "NaN" | "Inf" => assert_eq!(est.deff, None, "{what}"),
             d => close(what, est.deff.unwrap(), d, 1e-9, 0.0),
         }
         assert_eq!(est.unweighted_n.to_string(), row["n"], "{what}");
         checked += 1;
     }
-    assert_eq!(checked, 96);
+    assert_eq!(checked, 108);
 }
 
 #[test]

@@ -67,6 +67,10 @@ for (lonely in c("adjust", "certainty")) {
     p <- svyciprop(~I(remit == 1), sub, method = "logit", df = Inf)
     add(lonely, "proportion_logit", "remit", "", dm[1], dm[2], coef(p)[[1]], SE(p)[[1]],
         as.numeric(attr(p, "ci")), NA, n)
+    # Korn-Graubard (beta) interval at 95%
+    p <- svyciprop(~I(remit == 1), sub, method = "beta")
+    add(lonely, "proportion_kg", "remit", "", dm[1], dm[2], coef(p)[[1]], SE(p)[[1]],
+        as.numeric(attr(p, "ci")), NA, n)
     r <- svyratio(~amount, ~remit, sub)
     ci <- confint(r)
     add(lonely, "ratio", "amount", "remit", dm[1], dm[2], coef(r)[[1]], SE(r)[[1]], ci[1, ], NA, n)
