@@ -65,6 +65,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![2, 5, 6],
         vec![4, 5, 6],
         vec![2, 2, 3, 4],
+        vec![12, 20],
+        vec![2, 8, 12],
     ] {
         for cleanup in [false, true] {
             let mut rng = ChaCha8Rng::seed_from_u64(1);

@@ -105,7 +105,7 @@ pub fn perturb(
     ptable: &PTable,
 ) -> Result<Vec<u64>, DisclosureError> {
     if leaf_keys.len() != table.len() {
-        return Err(DisclosureError::StatusLength {
+        return Err(DisclosureError::KeysLength {
             expected: table.len(),
             found: leaf_keys.len(),
         });
