@@ -245,6 +245,48 @@ fn two_small_cells_in_one_column_need_a_third_column() {
 }
 
 #[test]
+fn a_month_is_protected_within_its_half_year() {
+    let time = Dimension::hierarchical(
+        "TIME_PERIOD",
+        &[
+            ("H1", "_T"),
+            ("M01", "H1"),
+            ("M02", "H1"),
+            ("H2", "_T"),
+            ("M03", "H2"),
+            ("M04", "H2"),
+        ],
+    )
+    .unwrap();
+    let cells = [("M01", 2), ("M02", 30), ("M03", 40), ("M04", 50)]
+        .iter()
+        .map(|(m, v)| Cell {
+            key: vec![m.to_string()],
+            value: *v as f64,
+            count: *v,
+            top: vec![],
+        })
+        .collect();
+    let table = Table::from_leaves(vec![time], cells).unwrap();
+    assert_eq!(table.value(table.index(&["H1"]).unwrap()), 32.0);
+    let out = protect(&table, &freq(5, 3.0)).unwrap();
+    let status: Vec<(String, &str)> = (0..table.len())
+        .map(|i| (table.key(i)[0].to_string(), out.status[i].code()))
+        .collect();
+    let expect = [
+        ("_T", "F"),
+        ("H1", "F"),
+        ("M01", "C"),
+        ("M02", "D"),
+        ("H2", "F"),
+        ("M03", "F"),
+        ("M04", "F"),
+    ];
+    assert_eq!(status, expect.map(|(a, b)| (a.to_string(), b)));
+    assert!(broken(&table, &out).is_empty());
+}
+
+#[test]
 fn primary_rules() {
     let dims = vec![Dimension::flat("GOVERNORATE", &["G1", "G2", "G3"]).unwrap()];
     let cell = |code: &str, value: f64, count: u64, top: Vec<f64>| Cell {
