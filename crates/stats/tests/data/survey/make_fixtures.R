@@ -7,6 +7,13 @@
 # receipt and amount) and `reference.csv` (estimates computed by R's `survey` package, the reference
 # the Rust implementation is checked against). Stratum S7 has a single PSU, so every estimate is
 # computed twice: with options(survey.lonely.psu = "adjust") and "certainty"; "fail" must error.
+# Estimates: totals and means (with deff), proportions with logit (df = Inf) and Korn-Graubard
+# ("beta") intervals, ratios, for the whole population and five domains (by `subset`, which keeps
+# the full design's PSU counts, as svyby does).
+#
+# The committed files were made with R 4.2.2 and survey 4.1.1 (Debian bookworm: apt-get install
+# r-cran-survey); the Rust test matches them to 1e-9 relative (1e-7 for the logit interval, which
+# R computes iteratively).
 suppressPackageStartupMessages(library(survey))
 set.seed(20261130)
 
