@@ -11,11 +11,21 @@
 //!   12/16-month rule, provisional until the window is complete.
 //! - [`cube`]: the materialised cube per indicator, updated incrementally, queried to any subset
 //!   of its dimensions with consistent margins; its row form is what the store keeps.
+//! - [`survey`]: weighted totals, means, proportions and ratios of census and survey records
+//!   with Taylor-linearised standard errors, confidence intervals and CV flags (checked against
+//!   R's `survey` package).
+//! - [`disclosure`]: primary (frequency, dominance, p%) and secondary cell suppression that no
+//!   attacker can undo from the margins, flagged CONF_STATUS C / D; the cell key method.
+//! - [`microdata`]: k-anonymity, l-diversity and individual risk of research extracts, global
+//!   recoding and local suppression until release is allowed.
 //!
 //! Time is a parameter (`data_end`, reference dates): nothing here reads the clock.
 
 pub mod catalogue;
 pub mod cube;
 pub mod dims;
+pub mod disclosure;
 pub mod facts;
 pub mod flows;
+pub mod microdata;
+pub mod survey;
