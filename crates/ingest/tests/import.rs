@@ -579,6 +579,15 @@ impl Store for Crashing<'_> {
         withdraw_attachment(&self, id: marsad_store::AttachmentId, actor: &str, reason: Option<&str>, at: marsad_store::Timestamp, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::Attachment>;
         attachment_blob_ids(&self) -> marsad_store::Result<Vec<String>>;
         blob_referenced(&self, blob_id: &str) -> marsad_store::Result<bool>;
+        enrol_fingerprint(&self, new: &marsad_store::NewFingerprint<'_>, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::Fingerprint>;
+        add_fingerprint_template(&self, id: marsad_store::FingerprintId, template: &marsad_store::NewTemplate<'_>, actor: &str, at: marsad_store::Timestamp, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::Fingerprint>;
+        fingerprint(&self, id: marsad_store::FingerprintId) -> marsad_store::Result<marsad_store::Fingerprint>;
+        fingerprint_templates(&self, id: marsad_store::FingerprintId) -> marsad_store::Result<Vec<marsad_store::TemplateVersion>>;
+        person_fingerprints(&self, number: marsad_store::PersonNumber) -> marsad_store::Result<Vec<marsad_store::Fingerprint>>;
+        active_fingerprints(&self, after: marsad_store::FingerprintId, limit: u32) -> marsad_store::Result<Vec<marsad_store::Fingerprint>>;
+        withdraw_fingerprint(&self, id: marsad_store::FingerprintId, actor: &str, reason: Option<&str>, at: marsad_store::Timestamp, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::Fingerprint>;
+        fingerprint_counts(&self) -> marsad_store::Result<(u64, u64)>;
+        fingerprinted_persons(&self) -> marsad_store::Result<Vec<marsad_store::PersonNumber>>;
         add_passkey(&self, passkey: &marsad_store::PasskeyRow) -> marsad_store::Result<()>;
         passkey(&self, credential_id: &[u8]) -> marsad_store::Result<Option<marsad_store::PasskeyRow>>;
         passkeys(&self, user: marsad_store::UserId) -> marsad_store::Result<Vec<marsad_store::PasskeyRow>>;
