@@ -29,10 +29,6 @@ impl<'a> Reader<'a> {
         self.data.len() - self.pos
     }
 
-    pub(crate) fn format(&self) -> &'static str {
-        self.format
-    }
-
     pub(crate) fn bytes(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], FormatError> {
         if self.remaining() < n {
             return Err(FormatError::Truncated {

@@ -11,13 +11,14 @@
 //! offset; none panics (the `fuzz/` targets and the corpus test check it).
 
 mod bytes;
-// pub mod fmr;
-// pub mod fmr2011;
-// pub mod iso19794_4;
+pub mod fmr;
+pub mod fmr2011;
+pub mod iso19794_4;
 pub mod png;
 pub mod wsq;
 
 use crate::image::{GrayImage, ImageError, PPI};
+use crate::template::Template;
 
 /// Why bytes could not be read as a fingerprint format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,6 +101,62 @@ fn head(data: &[u8]) -> String {
     }
 }
 
+/// Which template format `data` holds, from its header (see [`fmr::sniff`] for how ISO/IEC
+/// 19794-2:2005 and ANSI INCITS 378-2004 are told apart).
+pub fn sniff_template(data: &[u8]) -> Option<Format> {
+    if fmr2011::sniff(data) {
+        return Some(Format::Iso2011);
+    }
+    fmr::sniff(data).map(|flavor| match flavor {
+        fmr::Flavor::Iso2005 => Format::Iso2005,
+        fmr::Flavor::Ansi378 { .. } => Format::Ansi378,
+    })
+}
+
+/// Reads a minutiae template of any supported format: one [`Template`] per finger view.
+pub fn read_template(data: &[u8]) -> Result<(Format, Vec<Template>), FormatError> {
+    match sniff_template(data) {
+        Some(Format::Iso2011) => {
+            let record = fmr2011::Record::parse(data)?;
+            Ok((Format::Iso2011, record.to_templates()))
+        }
+        Some(format) => {
+            let record = fmr::Record::parse(data)?;
+            Ok((format, record.to_templates()))
+        }
+        // `FMR\0` with a length field that fits no form: the parser names the field.
+        None if data.starts_with(b"FMR\0") => fmr::Record::parse(data).map(|r| {
+            let format = match r.flavor {
+                fmr::Flavor::Iso2005 => Format::Iso2005,
+                fmr::Flavor::Ansi378 { .. } => Format::Ansi378,
+            };
+            (format, r.to_templates())
+        }),
+        None => Err(FormatError::UnknownTemplate(head(data))),
+    }
+}
+
+/// Writes one template in `format`.
+///
+/// What the formats cannot hold is brought within their limits: at most 255 minutiae (those of
+/// highest quality are kept, in their order), coordinates up to 16,383, image sides up to 65,535.
+/// [`fmr::Record::from_template`] and [`fmr2011::Record::from_template`] do the same.
+pub fn write_template(template: &Template, format: Format) -> Vec<u8> {
+    match format {
+        Format::Iso2005 => fmr::Record::from_template(template, fmr::Flavor::Iso2005).to_bytes(),
+        Format::Ansi378 => fmr::Record::from_template(
+            template,
+            fmr::Flavor::Ansi378 {
+                product_owner: 0,
+                product_type: 0,
+                long_length: false,
+            },
+        )
+        .to_bytes(),
+        Format::Iso2011 => fmr2011::Record::from_template(template).to_bytes(),
+    }
+}
+
 /// Decodes a PNG, WSQ or ISO/IEC 19794-4 image (its first finger view) to a 500 ppi grey image.
 ///
 /// An image that declares another resolution between 250 and 1000 ppi is resampled to 500 ppi
@@ -111,6 +168,19 @@ pub fn decode_image(data: &[u8]) -> Result<GrayImage, FormatError> {
     } else if wsq::sniff(data) {
         let d = wsq::decode(data)?;
         to_500_ppi(d.image, d.ppi.map(u32::from), d.ppi.map(u32::from), "WSQ")
+    } else if iso19794_4::sniff(data) {
+        let record = iso19794_4::Record::parse(data)?;
+        record
+            .views
+            .into_iter()
+            .next()
+            .map(|v| v.image)
+            .ok_or_else(|| FormatError::Invalid {
+                format: iso19794_4::FORMAT,
+                field: "number of finger views",
+                offset: 14,
+                reason: "the record holds no finger image".into(),
+            })
     } else {
         Err(FormatError::UnknownImage(head(data)))
     }
@@ -134,7 +204,9 @@ pub fn to_500_ppi(
     if x_ppi == target && y_ppi == target {
         return Ok(image);
     }
-    let scale = |len: u32, ppi: u32| ((u64::from(len) * u64::from(target) + u64::from(ppi) / 2) / u64::from(ppi)).max(1) as u32;
+    let scale = |len: u32, ppi: u32| {
+        ((u64::from(len) * u64::from(target) + u64::from(ppi) / 2) / u64::from(ppi)).max(1) as u32
+    };
     let (w, h) = (image.width(), image.height());
     let (nw, nh) = (scale(w, x_ppi), scale(h, y_ppi));
     crate::image::check_size(nw, nh).map_err(|source| FormatError::Image { format, source })?;

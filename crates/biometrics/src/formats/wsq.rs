@@ -52,11 +52,7 @@ pub fn decode(data: &[u8]) -> Result<Decoded, FormatError> {
     let at = r.pos();
     let soi = r.u16("SOI marker")?;
     if soi != SOI {
-        return Err(r.invalid(
-            "SOI marker",
-            at,
-            format!("expected FFA0, found {soi:04X}"),
-        ));
+        return Err(r.invalid("SOI marker", at, format!("expected FFA0, found {soi:04X}")));
     }
     let mut tables = Tables::default();
     let mut ppi = None;
@@ -173,13 +169,7 @@ fn read_table(
         DQT => read_dqt(&mut s, tables).map_err(shift)?,
         DHT => read_dht(&mut s, tables).map_err(shift)?,
         COM => return Ok(Some(nist_ppi(body))),
-        _ => {
-            return Err(r.invalid(
-                "marker",
-                at,
-                format!("{marker:04X} is not a table"),
-            ))
-        }
+        _ => return Err(r.invalid("marker", at, format!("{marker:04X} is not a table"))),
     }
     Ok(None)
 }
@@ -318,7 +308,8 @@ fn read_dht(s: &mut Reader<'_>, tables: &mut Tables) -> Result<(), FormatError> 
             ));
         }
         let values = s.bytes(total, "Huffman values")?.to_vec();
-        check_huffman(&bits).map_err(|reason| s.invalid("Huffman code counts", counts_at, reason))?;
+        check_huffman(&bits)
+            .map_err(|reason| s.invalid("Huffman code counts", counts_at, reason))?;
         tables.huffman[id] = Some(HuffTable { bits, values });
         defined[id] = true;
     }
@@ -476,7 +467,10 @@ impl Bits<'_, '_> {
             .ok()
             .and_then(|i| d.values.get(i))
             .map(|&v| Bit::Value(v.into()))
-            .ok_or_else(|| self.r.invalid("coded data", at, "Huffman code outside its table"))
+            .ok_or_else(|| {
+                self.r
+                    .invalid("coded data", at, "Huffman code outside its table")
+            })
     }
 }
 
@@ -525,13 +519,17 @@ fn read_blocks(
             }
             let id_at = r.pos();
             let id = usize::from(r.u8("block Huffman table id")?);
-            let table = tables.huffman.get(id).and_then(Option::as_ref).ok_or_else(|| {
-                r.invalid(
-                    "block Huffman table id",
-                    id_at,
-                    format!("Huffman table {id} is not defined"),
-                )
-            })?;
+            let table = tables
+                .huffman
+                .get(id)
+                .and_then(Option::as_ref)
+                .ok_or_else(|| {
+                    r.invalid(
+                        "block Huffman table id",
+                        id_at,
+                        format!("Huffman table {id} is not defined"),
+                    )
+                })?;
             decoder = Some(Decoder::new(table));
             bits_left = 0;
             marker = 0;
@@ -559,7 +557,11 @@ fn read_blocks(
                     at = r.pos();
                     marker = r.u16("marker")?;
                     if !(SOI..=COM).contains(&marker) {
-                        return Err(r.invalid("marker", at, format!("{marker:04X} is not a WSQ marker")));
+                        return Err(r.invalid(
+                            "marker",
+                            at,
+                            format!("{marker:04X} is not a WSQ marker"),
+                        ));
                     }
                 }
                 continue;
@@ -656,7 +658,7 @@ struct Node {
 
 /// Splits `len` into (first, second) halves; `first_small` gives the odd pixel to the second.
 fn halves(len: usize, first_small: bool) -> (usize, usize) {
-    if len % 2 == 0 {
+    if len.is_multiple_of(2) {
         (len / 2, len / 2)
     } else if first_small {
         ((len - 1) / 2, len.div_ceil(2))
@@ -745,10 +747,34 @@ fn build_q_tree(w: &[Node; 20]) -> [Node; ALL_SUBBANDS] {
 fn quad(q: &mut [Node; ALL_SUBBANDS], p: usize, lenx: usize, leny: usize, x: usize, y: usize) {
     let (ax, bx) = halves(lenx, false);
     let (ay, by) = halves(leny, false);
-    q[p] = Node { x, y, lenx: ax, leny: ay, ..Node::default() };
-    q[p + 1] = Node { x: x + ax, y, lenx: bx, leny: ay, ..Node::default() };
-    q[p + 2] = Node { x, y: y + ay, lenx: ax, leny: by, ..Node::default() };
-    q[p + 3] = Node { x: x + ax, y: y + ay, lenx: bx, leny: by, ..Node::default() };
+    q[p] = Node {
+        x,
+        y,
+        lenx: ax,
+        leny: ay,
+        ..Node::default()
+    };
+    q[p + 1] = Node {
+        x: x + ax,
+        y,
+        lenx: bx,
+        leny: ay,
+        ..Node::default()
+    };
+    q[p + 2] = Node {
+        x,
+        y: y + ay,
+        lenx: ax,
+        leny: by,
+        ..Node::default()
+    };
+    q[p + 3] = Node {
+        x: x + ax,
+        y: y + ay,
+        lenx: bx,
+        leny: by,
+        ..Node::default()
+    };
 }
 
 fn q_tree16(q: &mut [Node; ALL_SUBBANDS], p: usize, n: Node, rw: bool, cl: bool) {
@@ -761,25 +787,97 @@ fn q_tree16(q: &mut [Node; ALL_SUBBANDS], p: usize, n: Node, rw: bool, cl: bool)
     let x4 = n.x + tempx;
     let (ly0, ly2) = (q[p].leny, q[p + 2].leny);
     let y2 = q[p + 2].y;
-    q[p + 4] = Node { x: x4, y: n.y, lenx: ax, leny: ly0, ..Node::default() };
-    q[p + 5] = Node { x: x4 + ax, y: n.y, lenx: bx, leny: ly0, ..Node::default() };
-    q[p + 6] = Node { x: x4, y: y2, lenx: ax, leny: ly2, ..Node::default() };
-    q[p + 7] = Node { x: x4 + ax, y: y2, lenx: bx, leny: ly2, ..Node::default() };
+    q[p + 4] = Node {
+        x: x4,
+        y: n.y,
+        lenx: ax,
+        leny: ly0,
+        ..Node::default()
+    };
+    q[p + 5] = Node {
+        x: x4 + ax,
+        y: n.y,
+        lenx: bx,
+        leny: ly0,
+        ..Node::default()
+    };
+    q[p + 6] = Node {
+        x: x4,
+        y: y2,
+        lenx: ax,
+        leny: ly2,
+        ..Node::default()
+    };
+    q[p + 7] = Node {
+        x: x4 + ax,
+        y: y2,
+        lenx: bx,
+        leny: ly2,
+        ..Node::default()
+    };
     // Lower left: p+8..p+12, the odd row at the bottom.
     let (ay, by) = halves(temp2y, true);
     let y8 = n.y + tempy;
     let (lx0, lx1, x1) = (q[p].lenx, q[p + 1].lenx, q[p + 1].x);
-    q[p + 8] = Node { x: n.x, y: y8, lenx: lx0, leny: ay, ..Node::default() };
-    q[p + 9] = Node { x: x1, y: y8, lenx: lx1, leny: ay, ..Node::default() };
-    q[p + 10] = Node { x: n.x, y: y8 + ay, lenx: lx0, leny: by, ..Node::default() };
-    q[p + 11] = Node { x: x1, y: y8 + ay, lenx: lx1, leny: by, ..Node::default() };
+    q[p + 8] = Node {
+        x: n.x,
+        y: y8,
+        lenx: lx0,
+        leny: ay,
+        ..Node::default()
+    };
+    q[p + 9] = Node {
+        x: x1,
+        y: y8,
+        lenx: lx1,
+        leny: ay,
+        ..Node::default()
+    };
+    q[p + 10] = Node {
+        x: n.x,
+        y: y8 + ay,
+        lenx: lx0,
+        leny: by,
+        ..Node::default()
+    };
+    q[p + 11] = Node {
+        x: x1,
+        y: y8 + ay,
+        lenx: lx1,
+        leny: by,
+        ..Node::default()
+    };
     // Lower right: p+12..p+16.
     let (x4, x5, l4, l5) = (q[p + 4].x, q[p + 5].x, q[p + 4].lenx, q[p + 5].lenx);
     let (y10, l8, l10) = (q[p + 10].y, q[p + 8].leny, q[p + 10].leny);
-    q[p + 12] = Node { x: x4, y: y8, lenx: l4, leny: l8, ..Node::default() };
-    q[p + 13] = Node { x: x5, y: y8, lenx: l5, leny: l8, ..Node::default() };
-    q[p + 14] = Node { x: x4, y: y10, lenx: l4, leny: l10, ..Node::default() };
-    q[p + 15] = Node { x: x5, y: y10, lenx: l5, leny: l10, ..Node::default() };
+    q[p + 12] = Node {
+        x: x4,
+        y: y8,
+        lenx: l4,
+        leny: l8,
+        ..Node::default()
+    };
+    q[p + 13] = Node {
+        x: x5,
+        y: y8,
+        lenx: l5,
+        leny: l8,
+        ..Node::default()
+    };
+    q[p + 14] = Node {
+        x: x4,
+        y: y10,
+        lenx: l4,
+        leny: l10,
+        ..Node::default()
+    };
+    q[p + 15] = Node {
+        x: x5,
+        y: y10,
+        lenx: l5,
+        leny: l10,
+        ..Node::default()
+    };
 }
 
 fn q_tree4(q: &mut [Node; ALL_SUBBANDS], p: usize, lenx: usize, leny: usize, x: usize, y: usize) {
@@ -970,67 +1068,69 @@ fn join_lets(
         let mut hstap = hotap;
 
         // Low-pass taps `tap, tap+2, ...` from the walker's start, written at `limg`.
-        let low = |new: &mut [f32], ls: &Walker, tap: isize, limg: isize| -> Result<(), FormatError> {
-            let mut px = ls.pos;
-            let mut step = ls.step;
-            let (mut le, mut re) = (ls.left_edge, ls.right_edge);
-            let mut acc = at(old, px)? * at(lo, tap)?;
-            let mut i = tap + 2;
-            while i < lsz {
-                if px == lp0 {
-                    if le {
-                        step = 0;
-                        le = false;
-                    } else {
-                        step = pstr;
+        let low =
+            |new: &mut [f32], ls: &Walker, tap: isize, limg: isize| -> Result<(), FormatError> {
+                let mut px = ls.pos;
+                let mut step = ls.step;
+                let (mut le, mut re) = (ls.left_edge, ls.right_edge);
+                let mut acc = at(old, px)? * at(lo, tap)?;
+                let mut i = tap + 2;
+                while i < lsz {
+                    if px == lp0 {
+                        if le {
+                            step = 0;
+                            le = false;
+                        } else {
+                            step = pstr;
+                        }
                     }
-                }
-                if px == lp1 {
-                    if re {
-                        step = 0;
-                        re = false;
-                    } else {
-                        step = nstr;
+                    if px == lp1 {
+                        if re {
+                            step = 0;
+                            re = false;
+                        } else {
+                            step = nstr;
+                        }
                     }
+                    px += step;
+                    acc += at(old, px)? * at(lo, i)?;
+                    i += 2;
                 }
-                px += step;
-                acc += at(old, px)? * at(lo, i)?;
-                i += 2;
-            }
-            *slot(new, limg)? = acc;
-            Ok(())
-        };
+                *slot(new, limg)? = acc;
+                Ok(())
+            };
         // High-pass taps added at `himg`.
-        let high = |new: &mut [f32], hs: &Walker, tap: isize, himg: isize| -> Result<(), FormatError> {
-            let mut px = hs.pos;
-            let mut step = hs.step;
-            let (mut le, mut re) = (hs.left_edge, hs.right_edge);
-            let mut i = tap;
-            while i < hsz {
-                if px == hp0 {
-                    if le {
-                        step = 0;
-                        le = false;
-                    } else {
-                        step = pstr;
+        let high =
+            |new: &mut [f32], hs: &Walker, tap: isize, himg: isize| -> Result<(), FormatError> {
+                let mut px = hs.pos;
+                let mut step = hs.step;
+                let (mut le, mut re) = (hs.left_edge, hs.right_edge);
+                let mut i = tap;
+                while i < hsz {
+                    if px == hp0 {
+                        if le {
+                            step = 0;
+                            le = false;
+                        } else {
+                            step = pstr;
+                        }
                     }
-                }
-                if px == hp1 {
-                    if re {
-                        step = 0;
-                        re = false;
-                    } else {
-                        step = nstr;
+                    if px == hp1 {
+                        if re {
+                            step = 0;
+                            re = false;
+                        } else {
+                            step = nstr;
+                        }
                     }
+                    let v = at(old, px)? * at(hi, i)?;
+                    let cell = slot(new, himg)?;
+                    *cell += v;
+                    px += step;
+                    i += 2;
                 }
-                let v = at(old, px)? * at(hi, i)?;
-                let cell = slot(new, himg)?;
-                *cell += v;
-                px += step;
-                i += 2;
-            }
-            Ok(())
-        };
+                Ok(())
+            };
         let advance = |w: &mut Walker, p0: isize| {
             if w.pos == p0 {
                 if w.left_edge {
