@@ -49,12 +49,76 @@ fn wsq_decodes_exactly_as_nist_nbis() {
             .count();
         assert_eq!(differing, 0, "{name}: {differing} pixels differ from NBIS");
         assert_eq!(decoded.ppi, Some(500), "{name}");
-        // decode_image sniffs WSQ and keeps the 500 ppi image as it is.
-        assert_eq!(
-            formats::decode_image(&data(&format!("{name}.wsq"))).unwrap(),
-            decoded.image
-        );
     }
+    // decode_image sniffs WSQ and keeps a 500 ppi image as it is.
+    let (_, _, expected) = pgm("ridges_129x97.pgm");
+    let image = formats::decode_image(&data("ridges_129x97.wsq")).unwrap();
+    assert_eq!(image.pixels(), &expected[..]);
+}
+
+/// Files written by this crate's WSQ encoder from the NBIS-decoded fixtures (name, source,
+/// bit rate); `make_wsq_fixtures.py` decodes each with NBIS into `NAME.pgm`.
+const RUST_ENCODED: [(&str, &str, f32); 2] = [
+    ("rust_ridges_129x97_0.75", "ridges_129x97", 0.75),
+    ("rust_ridges_257x311_2.25", "ridges_257x311", 2.25),
+];
+
+fn rust_encoded(source: &str, rate: f32) -> Vec<u8> {
+    let (w, h, pixels) = pgm(&format!("{source}.pgm"));
+    wsq::encode(&GrayImage::new(w, h, pixels).unwrap(), rate, None).unwrap()
+}
+
+/// Regenerates the encoder's fixtures: `cargo test -p marsad-biometrics --test formats --
+/// --ignored write_wsq_encoder_fixtures`, then run `make_wsq_fixtures.py` for NBIS's decoding.
+#[test]
+#[ignore]
+fn write_wsq_encoder_fixtures() {
+    for (name, source, rate) in RUST_ENCODED {
+        let path = format!(
+            "{}/tests/data/formats/{name}.wsq",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::write(path, rust_encoded(source, rate)).unwrap();
+    }
+}
+
+#[test]
+fn wsq_encoder_output_is_stable_and_nist_nbis_decodes_it_as_we_do() {
+    for (name, source, rate) in RUST_ENCODED {
+        let bytes = rust_encoded(source, rate);
+        assert_eq!(
+            bytes,
+            data(&format!("{name}.wsq")),
+            "{name}: the encoder's output changed"
+        );
+        let decoded = wsq::decode(&bytes).unwrap();
+        let (_, _, nbis) = pgm(&format!("{name}.pgm"));
+        assert_eq!(
+            decoded.image.pixels(),
+            &nbis[..],
+            "{name}: NBIS decodes it differently"
+        );
+        // Quality: PSNR against the source image.
+        let (_, _, source_pixels) = pgm(&format!("{source}.pgm"));
+        let mse = decoded
+            .image
+            .pixels()
+            .iter()
+            .zip(&source_pixels)
+            .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+            .sum::<f64>()
+            / source_pixels.len() as f64;
+        let psnr = 10.0 * (255.0 * 255.0 / mse).log10();
+        assert!(psnr > 35.0, "{name}: PSNR {psnr:.1} dB");
+    }
+    // Too small, or a bit rate that means nothing: refused.
+    let small = GrayImage::filled(31, 100, 128).unwrap();
+    assert!(wsq::encode(&small, 0.75, None).is_err());
+    let flat = GrayImage::filled(64, 64, 128).unwrap();
+    assert!(wsq::encode(&flat, 0.0, None).is_err());
+    // A flat image encodes and decodes to itself.
+    let flat_back = wsq::decode(&wsq::encode(&flat, 0.75, Some(500)).unwrap()).unwrap();
+    assert_eq!(flat_back.image, flat);
 }
 
 #[test]
@@ -562,4 +626,43 @@ fn finger_image_records_round_trip_and_rescale() {
     hi[24..26].copy_from_slice(&1200u16.to_be_bytes());
     let e = err(formats::decode_image(&hi));
     assert!(e.contains("1200 ppi"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fuzzing corpus (fuzz/corpus/<target>/): every file through every reader, without nightly.
+// The same properties as the fuzz targets: no panic, written records read back to themselves.
+
+#[test]
+fn every_fuzz_corpus_file_goes_through_every_reader() {
+    let root = format!("{}/fuzz/corpus", env!("CARGO_MANIFEST_DIR"));
+    let mut files = 0;
+    for target in std::fs::read_dir(&root).unwrap() {
+        for file in std::fs::read_dir(target.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            files += 1;
+            let _ = formats::decode_image(&bytes);
+            let mut soi = vec![0xFF, 0xA0];
+            soi.extend_from_slice(bytes.get(2..).unwrap_or_default());
+            let _ = wsq::decode(&soi);
+            if let Ok((format, templates)) = formats::read_template(&bytes) {
+                for t in &templates {
+                    let written = formats::write_template(t, format);
+                    let (_, again) = formats::read_template(&written).unwrap();
+                    assert_eq!(
+                        formats::write_template(&again[0], format),
+                        written,
+                        "{path:?}"
+                    );
+                }
+            }
+            if let Ok(record) = fmr::Record::parse(&bytes) {
+                assert_eq!(record.to_bytes(), bytes, "{path:?}");
+            }
+            if let Ok(record) = fmr2011::Record::parse(&bytes) {
+                assert_eq!(record.to_bytes(), bytes, "{path:?}");
+            }
+        }
+    }
+    assert!(files >= 10, "only {files} corpus files under {root}");
 }

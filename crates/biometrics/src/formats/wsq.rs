@@ -12,10 +12,16 @@
 //! precision (`f32`, with the same steps done in `f64` where NBIS promotes), so the decoded pixels
 //! equal NBIS's exactly on the fixtures of `tests/data/formats` (see the tests).
 //!
+//! [`encode`] writes WSQ too (see its module).
+//!
 //! Limits: only odd-length (symmetric) wavelet filters, which is what every WSQ encoder writes
 //! (the 9/7 filter pair); images up to [`crate::image::MAX_SIDE`] on each side, checked from the
 //! frame header before any pixel buffer is allocated. Every inconsistency is an error, never a
 //! panic.
+
+mod encode;
+
+pub use encode::{encode, MIN_SIDE};
 
 use super::bytes::Reader;
 use super::{Decoded, FormatError};
@@ -970,28 +976,24 @@ fn reconstruct(
     Ok(())
 }
 
-fn oob() -> FormatError {
-    FormatError::Invalid {
-        format: FORMAT,
-        field: "frame header",
-        offset: 0,
-        reason: "the image is too small for the wavelet filters".into(),
-    }
-}
-
-fn at(v: &[f32], i: isize) -> Result<f32, FormatError> {
+/// The sample at `i`, 0 outside the buffer (only reachable for subbands of one or two samples,
+/// where NBIS would read beyond its line).
+#[inline]
+fn at(v: &[f32], i: isize) -> f32 {
     usize::try_from(i)
         .ok()
         .and_then(|i| v.get(i))
         .copied()
-        .ok_or_else(oob)
+        .unwrap_or(0.0)
 }
 
-fn slot(v: &mut [f32], i: isize) -> Result<&mut f32, FormatError> {
-    usize::try_from(i)
-        .ok()
-        .and_then(move |i| v.get_mut(i))
-        .ok_or_else(oob)
+/// The cell at `i`, or a scratch cell outside the buffer.
+#[inline]
+fn slot<'a>(v: &'a mut [f32], i: isize, scratch: &'a mut f32) -> &'a mut f32 {
+    match usize::try_from(i).ok().and_then(|i| v.get_mut(i)) {
+        Some(cell) => cell,
+        None => scratch,
+    }
 }
 
 /// Walks a filter over one line with symmetric extension at both ends.
@@ -1036,11 +1038,12 @@ fn join_lets(
         (false, true, true, false)
     };
 
+    let mut scratch = 0f32;
     for line in 0..len1 as isize {
         let mut limg = new_base + line * pitch;
         let mut himg = limg;
-        *slot(new, himg)? = 0.0;
-        *slot(new, himg + stride)? = 0.0;
+        *slot(new, himg, &mut scratch) = 0.0;
+        *slot(new, himg + stride, &mut scratch) = 0.0;
         let (lopass, hipass) = if inv {
             let h = old_base + line * pitch;
             (h + stride * hlen, h)
@@ -1068,69 +1071,67 @@ fn join_lets(
         let mut hstap = hotap;
 
         // Low-pass taps `tap, tap+2, ...` from the walker's start, written at `limg`.
-        let low =
-            |new: &mut [f32], ls: &Walker, tap: isize, limg: isize| -> Result<(), FormatError> {
-                let mut px = ls.pos;
-                let mut step = ls.step;
-                let (mut le, mut re) = (ls.left_edge, ls.right_edge);
-                let mut acc = at(old, px)? * at(lo, tap)?;
-                let mut i = tap + 2;
-                while i < lsz {
-                    if px == lp0 {
-                        if le {
-                            step = 0;
-                            le = false;
-                        } else {
-                            step = pstr;
-                        }
+        let low = |new: &mut [f32], ls: &Walker, tap: isize, limg: isize| {
+            let mut scratch = 0f32;
+            let mut px = ls.pos;
+            let mut step = ls.step;
+            let (mut le, mut re) = (ls.left_edge, ls.right_edge);
+            let mut acc = at(old, px) * at(lo, tap);
+            let mut i = tap + 2;
+            while i < lsz {
+                if px == lp0 {
+                    if le {
+                        step = 0;
+                        le = false;
+                    } else {
+                        step = pstr;
                     }
-                    if px == lp1 {
-                        if re {
-                            step = 0;
-                            re = false;
-                        } else {
-                            step = nstr;
-                        }
-                    }
-                    px += step;
-                    acc += at(old, px)? * at(lo, i)?;
-                    i += 2;
                 }
-                *slot(new, limg)? = acc;
-                Ok(())
-            };
+                if px == lp1 {
+                    if re {
+                        step = 0;
+                        re = false;
+                    } else {
+                        step = nstr;
+                    }
+                }
+                px += step;
+                acc += at(old, px) * at(lo, i);
+                i += 2;
+            }
+            *slot(new, limg, &mut scratch) = acc;
+        };
         // High-pass taps added at `himg`.
-        let high =
-            |new: &mut [f32], hs: &Walker, tap: isize, himg: isize| -> Result<(), FormatError> {
-                let mut px = hs.pos;
-                let mut step = hs.step;
-                let (mut le, mut re) = (hs.left_edge, hs.right_edge);
-                let mut i = tap;
-                while i < hsz {
-                    if px == hp0 {
-                        if le {
-                            step = 0;
-                            le = false;
-                        } else {
-                            step = pstr;
-                        }
+        let high = |new: &mut [f32], hs: &Walker, tap: isize, himg: isize| {
+            let mut scratch = 0f32;
+            let mut px = hs.pos;
+            let mut step = hs.step;
+            let (mut le, mut re) = (hs.left_edge, hs.right_edge);
+            let mut i = tap;
+            while i < hsz {
+                if px == hp0 {
+                    if le {
+                        step = 0;
+                        le = false;
+                    } else {
+                        step = pstr;
                     }
-                    if px == hp1 {
-                        if re {
-                            step = 0;
-                            re = false;
-                        } else {
-                            step = nstr;
-                        }
-                    }
-                    let v = at(old, px)? * at(hi, i)?;
-                    let cell = slot(new, himg)?;
-                    *cell += v;
-                    px += step;
-                    i += 2;
                 }
-                Ok(())
-            };
+                if px == hp1 {
+                    if re {
+                        step = 0;
+                        re = false;
+                    } else {
+                        step = nstr;
+                    }
+                }
+                let v = at(old, px) * at(hi, i);
+                let cell = slot(new, himg, &mut scratch);
+                *cell += v;
+                px += step;
+                i += 2;
+            }
+        };
         let advance = |w: &mut Walker, p0: isize| {
             if w.pos == p0 {
                 if w.left_edge {
@@ -1145,13 +1146,13 @@ fn join_lets(
 
         for _ in 0..hlen {
             for tap in (0..=lstap).rev() {
-                low(new, &ls, tap, limg)?;
+                low(new, &ls, tap, limg);
                 limg += stride;
             }
             advance(&mut ls, lp0);
             lstap = 1;
             for tap in (0..=hstap).rev() {
-                high(new, &hs, tap, himg)?;
+                high(new, &hs, tap, himg);
                 himg += stride;
             }
             advance(&mut hs, hp0);
@@ -1165,7 +1166,7 @@ fn join_lets(
         };
         let mut tap = 1;
         while tap >= last_l {
-            low(new, &ls, tap, limg)?;
+            low(new, &ls, tap, limg);
             limg += stride;
             tap -= 1;
         }
@@ -1177,7 +1178,7 @@ fn join_lets(
         };
         let mut tap = 1;
         while tap >= last_h {
-            high(new, &hs, tap, himg)?;
+            high(new, &hs, tap, himg);
             himg += stride;
             tap -= 1;
         }

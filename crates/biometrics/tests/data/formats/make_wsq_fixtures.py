@@ -15,6 +15,11 @@ script from any directory. Note: that package's `_wsq.compress` ignores its
 bit-rate argument and always encodes at 0.75 bit per pixel (its NIST comment
 says `WSQ_BITRATE 0.750000`), so every fixture is at 0.75 bpp; the sizes and
 contents vary instead.
+
+It then decodes with NBIS every `rust_*.wsq` found here (files written by this
+crate's WSQ encoder, see the `write_wsq_encoder_fixtures` test) into
+`rust_*.pgm`, so the tests can check that NBIS reads the Rust encoder's output
+exactly as the Rust decoder does.
 """
 
 import math
@@ -62,6 +67,14 @@ def main():
             f.write(b"P5\n%d %d\n255\n" % (w, h))
             f.write(bytes(pixels))
         print(name, len(encoded), "bytes, ppi", ppi)
+    for name in sorted(os.listdir(HERE)):
+        if name.startswith("rust_") and name.endswith(".wsq"):
+            with open(os.path.join(HERE, name), "rb") as f:
+                pixels, w, h, ppi = _wsq.decompress(f.read())
+            with open(os.path.join(HERE, name[:-4] + ".pgm"), "wb") as f:
+                f.write(b"P5\n%d %d\n255\n" % (w, h))
+                f.write(bytes(pixels))
+            print(name, "decoded by NBIS:", w, "x", h)
 
 
 if __name__ == "__main__":
