@@ -548,6 +548,9 @@ fn bad_images_are_refused() {
     }
     let e = err(wsq::decode(&w));
     assert!(e.contains("WSQ") && e.contains("Huffman"), "{e}");
+    // A PNG whose header says 10,000 x 10,000 (and nothing more): refused from the header.
+    let e = err(formats::decode_image(&png_header_only(10_000, 10_000)));
+    assert!(e.contains("10000 x 10000"), "{e}");
     // A 10,000 x 10,000 finger image record header.
     let mut fir = iso19794_4::Record {
         capture_device: 0,
@@ -565,6 +568,34 @@ fn bad_images_are_refused() {
     fir[32 + 9..32 + 13].copy_from_slice(&hex("2710 2710"));
     let e = err(formats::decode_image(&fir));
     assert!(e.contains("10000 x 10000"), "{e}");
+}
+
+/// A PNG of the given size (8-bit grey) with a valid header and an empty IDAT chunk.
+fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], body: &[u8]) {
+        let mut crc = !0u32;
+        for &b in kind.iter().chain(body) {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(body);
+        out.extend_from_slice(&(!crc).to_be_bytes());
+    }
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &[]);
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
