@@ -132,6 +132,30 @@ mod tests {
     }
 
     #[test]
+    fn decode_image_brings_a_1000_ppi_png_to_500_ppi_and_refuses_72_ppi() {
+        let write = |ppm: u32| {
+            let mut out = Vec::new();
+            let mut e = Encoder::new(&mut out, 40, 20);
+            e.set_color(ColorType::Grayscale);
+            e.set_pixel_dims(Some(PixelDimensions {
+                xppu: ppm,
+                yppu: ppm,
+                unit: Unit::Meter,
+            }));
+            let mut w = e.write_header().unwrap();
+            w.write_image_data(&[90; 800]).unwrap();
+            w.finish().unwrap();
+            out
+        };
+        // 39,370 pixels per metre is 1000 ppi; 2,835 is 72 ppi.
+        let half = crate::formats::decode_image(&write(39_370)).unwrap();
+        assert_eq!((half.width(), half.height()), (20, 10));
+        assert!(half.pixels().iter().all(|&p| p == 90));
+        let e = crate::formats::decode_image(&write(2_835)).unwrap_err();
+        assert!(e.to_string().contains("72 ppi"), "{e}");
+    }
+
+    #[test]
     fn colour_and_16_bit_become_grey() {
         let mut out = Vec::new();
         let mut e = Encoder::new(&mut out, 2, 1);
