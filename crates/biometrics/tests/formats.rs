@@ -56,6 +56,17 @@ fn wsq_decodes_exactly_as_nist_nbis() {
     assert_eq!(image.pixels(), &expected[..]);
 }
 
+#[test]
+fn wsq_encoder_writes_the_same_bytes_as_nist_nbis() {
+    for name in ["ridges_129x97", "ridges_257x311", "ridges_300x400"] {
+        let (w, h, source) = pgm(&format!("{name}.src.pgm"));
+        let ours = wsq::encode(&GrayImage::new(w, h, source).unwrap(), 0.75, None).unwrap();
+        let nbis = data(&format!("{name}.wsq"));
+        let differing = ours.iter().zip(&nbis).filter(|(a, b)| a != b).count();
+        assert_eq!((ours.len(), differing), (nbis.len(), 0), "{name}");
+    }
+}
+
 /// Files written by this crate's WSQ encoder from the NBIS-decoded fixtures (name, source,
 /// bit rate); `make_wsq_fixtures.py` decodes each with NBIS into `NAME.pgm`.
 const RUST_ENCODED: [(&str, &str, f32); 2] = [

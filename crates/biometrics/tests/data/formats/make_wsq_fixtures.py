@@ -6,7 +6,10 @@ For each synthetic fingerprint-like image (ridges along curved arcs around a
 
 - `NAME.wsq`: the image encoded by NIST's NBIS WSQ encoder;
 - `NAME.pgm`: the pixels NIST's NBIS WSQ decoder produces from that file
-  (binary PGM, 8-bit grey), which the Rust decoder must reproduce.
+  (binary PGM, 8-bit grey), which the Rust decoder must reproduce;
+- `NAME.src.pgm` (not for the 500 x 500 image, to keep the fixtures small): the
+  image before encoding, which the Rust encoder must turn into `NAME.wsq` byte
+  for byte.
 
 NBIS is reached through the `wsq` package on PyPI (a Pillow plugin around
 NBIS): `python3 -m venv ~/.cache/bio-formats-venv &&
@@ -66,6 +69,10 @@ def main():
         with open(os.path.join(HERE, name + ".pgm"), "wb") as f:
             f.write(b"P5\n%d %d\n255\n" % (w, h))
             f.write(bytes(pixels))
+        if width * height < 500 * 500:
+            with open(os.path.join(HERE, name + ".src.pgm"), "wb") as f:
+                f.write(b"P5\n%d %d\n255\n" % (width, height))
+                f.write(img.tobytes())
         print(name, len(encoded), "bytes, ppi", ppi)
     for name in sorted(os.listdir(HERE)):
         if name.startswith("rust_") and name.endswith(".wsq"):
