@@ -674,6 +674,27 @@ fn finger_image_records_round_trip_and_rescale() {
 // The fuzzing corpus (fuzz/corpus/<target>/): every file through every reader, without nightly.
 // The same properties as the fuzz targets: no panic, written records read back to themselves.
 
+/// The `wsq_round_trip` fuzz target: size, bit rate and pixels from bytes; encode then decode.
+fn wsq_round_trip(data: &[u8]) {
+    let [w, h, rate, pixels @ ..] = data else {
+        return;
+    };
+    if pixels.is_empty() {
+        return;
+    }
+    let (w, h) = (32 + u32::from(*w % 128), 32 + u32::from(*h % 128));
+    let rate = 0.25 + f32::from(*rate % 200) / 32.0;
+    let pixels: Vec<u8> = pixels
+        .iter()
+        .copied()
+        .cycle()
+        .take((w * h) as usize)
+        .collect();
+    let bytes = wsq::encode(&GrayImage::new(w, h, pixels).unwrap(), rate, None).unwrap();
+    let decoded = wsq::decode(&bytes).unwrap();
+    assert_eq!((decoded.image.width(), decoded.image.height()), (w, h));
+}
+
 #[test]
 fn every_fuzz_corpus_file_goes_through_every_reader() {
     let root = format!("{}/fuzz/corpus", env!("CARGO_MANIFEST_DIR"));
@@ -703,6 +724,9 @@ fn every_fuzz_corpus_file_goes_through_every_reader() {
             }
             if let Ok(record) = fmr2011::Record::parse(&bytes) {
                 assert_eq!(record.to_bytes(), bytes, "{path:?}");
+            }
+            if path.parent().is_some_and(|p| p.ends_with("wsq_round_trip")) {
+                wsq_round_trip(&bytes);
             }
         }
     }

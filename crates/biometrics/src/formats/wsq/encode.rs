@@ -683,3 +683,39 @@ fn put_frame_header(out: &mut Vec<u8>, w: u16, h: u16, m_shift: f32, r_scale: f3
     out.push(2); // encoder number, as NBIS writes
     put16(out, 0); // software
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frequencies growing like Fibonacci numbers give Huffman codes longer than 16 bits, which
+    /// annex K.3 must fold back to 16 while keeping a valid prefix code.
+    #[test]
+    fn skewed_frequencies_are_limited_to_16_bit_codes() {
+        let (mut a, mut b) = (1usize, 1usize);
+        let mut block: Vec<i16> = Vec::new();
+        for value in 1..=30i16 {
+            block.extend(std::iter::repeat_n(value, a));
+            (a, b) = (b, a + b);
+        }
+        let code = HuffmanCode::for_blocks(&[&block]);
+        assert!(code.bits.iter().any(|&n| n > 0));
+        assert_eq!(
+            code.bits.iter().map(|&n| usize::from(n)).sum::<usize>(),
+            code.values.len()
+        );
+        // Kraft: strictly below one, so the all-ones code stays unused.
+        let kraft: f64 = (1..=16)
+            .map(|len| f64::from(code.bits[len - 1]) / f64::from(1u32 << len))
+            .sum();
+        assert!(kraft < 1.0, "{kraft}");
+        assert!(super::super::check_huffman(&code.bits).is_ok());
+        // Every symbol used has a code, and codes are distinct.
+        let mut seen = std::collections::HashSet::new();
+        for value in 1..=30i32 {
+            let (c, len) = code.codes[(value + 180) as usize];
+            assert!((1..=16).contains(&len), "{value}: {len}");
+            assert!(seen.insert((c, len)));
+        }
+    }
+}
