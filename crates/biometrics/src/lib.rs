@@ -10,5 +10,6 @@
 //!   multi-finger fusion; `index`: 1:N identification with pre-selection (MOSIP ABIS shape).
 //! - `synth`: a seeded synthetic fingerprint generator for tests and evaluation.
 
+pub mod extract;
 pub mod image;
 pub mod template;
