@@ -12,4 +12,5 @@
 
 pub mod extract;
 pub mod image;
+pub mod synth;
 pub mod template;
