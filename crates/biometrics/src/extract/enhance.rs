@@ -1,19 +1,27 @@
 //! Contextual Gabor enhancement: the image is normalised to zero local mean and unit local
 //! variance, then each foreground block is filtered with the even-symmetric Gabor kernel tuned to
-//! its ridge orientation and period, taken from a bank quantised in both (kernels built once per
-//! extraction, on first use). The result is positive on valleys and negative on ridges.
+//! its ridge orientation and period, taken from a bank quantised in both (each kernel is built
+//! once per process, on first use, and never changes). The result is positive on valleys and
+//! negative on ridges.
 
 use super::field::{Grid, BLOCK, PERIOD_MAX, PERIOD_MIN};
 use std::f32::consts::PI;
+use std::sync::OnceLock;
 
 /// Orientations in the bank (over half a turn).
 const ORIENTATIONS: usize = 32;
 /// Period steps per pixel in the bank.
 const PERIOD_STEPS: f32 = 2.0;
+/// Periods in the bank.
+const PERIODS: usize = ((PERIOD_MAX - PERIOD_MIN) * PERIOD_STEPS) as usize + 1;
 /// Largest kernel radius; also the padding around the normalised image.
-const MAX_RADIUS: usize = 11;
+const MAX_RADIUS: usize = 9;
 /// Kernel rows are padded with zeros to a multiple of this many taps.
-const LANES: usize = 8;
+const ROW_ALIGN: usize = 4;
+
+/// The kernel bank, filled lazily; a kernel depends only on its slot.
+static BANK: [OnceLock<Kernel>; ORIENTATIONS * PERIODS] =
+    [const { OnceLock::new() }; ORIENTATIONS * PERIODS];
 
 struct Kernel {
     radius: usize,
@@ -22,11 +30,11 @@ struct Kernel {
 }
 
 fn kernel(theta: f32, period: f32) -> Kernel {
-    let sigma_across = (0.45 * period).clamp(2.2, 4.5);
-    let sigma_along = (0.55 * period).clamp(2.8, 5.0);
-    let radius = ((2.1 * sigma_along.max(sigma_across)).ceil() as usize).min(MAX_RADIUS);
+    let sigma_across = (0.42 * period).clamp(2.0, 4.2);
+    let sigma_along = (0.5 * period).clamp(2.5, 4.5);
+    let radius = ((2.0 * sigma_along.max(sigma_across)).ceil() as usize).min(MAX_RADIUS);
     let side = 2 * radius + 1;
-    let stride = side.div_ceil(LANES) * LANES;
+    let stride = side.div_ceil(ROW_ALIGN) * ROW_ALIGN;
     let (tx, ty) = (theta.cos(), theta.sin());
     let mut taps = vec![0f32; side * stride];
     let mut envelope = vec![0f32; side * stride];
@@ -71,16 +79,6 @@ fn kernel(theta: f32, period: f32) -> Kernel {
     }
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; LANES];
-    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        for ((s, p), q) in acc.iter_mut().zip(x).zip(y) {
-            *s += p * q;
-        }
-    }
-    acc.iter().sum()
-}
-
 /// The image normalised to zero mean and unit deviation around each pixel (block statistics
 /// interpolated between block centres), clamped to ±3, in a zero-padded buffer.
 struct Padded {
@@ -90,8 +88,8 @@ struct Padded {
 
 fn normalise(img: &[u8], grid: &Grid, mean: &[f32], std: &[f32]) -> Padded {
     let pad = MAX_RADIUS;
-    let stride = grid.w + 2 * pad + LANES;
-    let rows = grid.h + 2 * pad + 1;
+    let stride = grid.w + 2 * pad + 2 * BLOCK;
+    let rows = grid.h + 2 * pad + BLOCK;
     let mut data = vec![0f32; stride * rows];
     let at =
         |v: &[f32], bx: usize, by: usize| v[by.min(grid.bh - 1) * grid.bw + bx.min(grid.bw - 1)];
@@ -129,8 +127,6 @@ pub fn enhance(
     period: &[f32],
 ) -> (Vec<f32>, Vec<f32>) {
     let padded = normalise(img, grid, mean, std);
-    let periods = ((PERIOD_MAX - PERIOD_MIN) * PERIOD_STEPS).round() as usize + 1;
-    let mut bank: Vec<Option<Kernel>> = (0..ORIENTATIONS * periods).map(|_| None).collect();
     let mut out = vec![0f32; grid.w * grid.h];
     let mut clarity = vec![0f32; grid.len()];
     let pad = MAX_RADIUS;
@@ -140,12 +136,11 @@ pub fn enhance(
         }
         let q = ((theta[b] / PI * ORIENTATIONS as f32).round() as usize) % ORIENTATIONS;
         let p =
-            (((period[b] - PERIOD_MIN) * PERIOD_STEPS).round().max(0.0) as usize).min(periods - 1);
-        let slot = q * periods + p;
-        let Some(entry) = bank.get_mut(slot) else {
+            (((period[b] - PERIOD_MIN) * PERIOD_STEPS).round().max(0.0) as usize).min(PERIODS - 1);
+        let Some(entry) = BANK.get(q * PERIODS + p) else {
             continue;
         };
-        let k = entry.get_or_insert_with(|| {
+        let k = entry.get_or_init(|| {
             kernel(
                 q as f32 * PI / ORIENTATIONS as f32,
                 PERIOD_MIN + p as f32 / PERIOD_STEPS,
@@ -153,23 +148,37 @@ pub fn enhance(
         });
         let (bx, by) = (b % grid.bw, b / grid.bw);
         let (mut sxy, mut sxx, mut syy) = (0f32, 0f32, 0f32);
-        for y in by * BLOCK..((by + 1) * BLOCK).min(grid.h) {
-            for x in bx * BLOCK..((bx + 1) * BLOCK).min(grid.w) {
-                // Top-left of the kernel window in the padded buffer: (x + pad − r, y + pad − r).
-                let x0 = x + pad - k.radius;
-                let y0 = y + pad - k.radius;
-                let mut acc = 0f32;
-                for (j, row) in k.taps.chunks_exact(k.stride).enumerate() {
-                    let start = (y0 + j) * padded.stride + x0;
-                    if let Some(src) = padded.data.get(start..start + k.stride) {
-                        acc += dot(src, row);
+        let side = 2 * k.radius + 1;
+        // Padded column of the window's left edge for the block's first pixel.
+        let left = bx * BLOCK + pad - k.radius;
+        for yy in 0..BLOCK {
+            let y = by * BLOCK + yy;
+            if y >= grid.h {
+                break;
+            }
+            // Eight outputs at once: each tap scales a run of eight inputs (vectorises).
+            let mut acc = [0f32; BLOCK];
+            for (j, row) in k.taps.chunks_exact(k.stride).enumerate() {
+                let start = (y + j + pad - k.radius) * padded.stride + left;
+                let Some(src) = padded.data.get(start..start + side + BLOCK - 1) else {
+                    continue;
+                };
+                for (segment, &t) in src.windows(BLOCK).zip(row.iter().take(side)) {
+                    for (a, &v) in acc.iter_mut().zip(segment) {
+                        *a += t * v;
                     }
                 }
+            }
+            for (xx, &value) in acc.iter().enumerate() {
+                let x = bx * BLOCK + xx;
+                if x >= grid.w {
+                    break;
+                }
                 let original = padded.data[(y + pad) * padded.stride + x + pad];
-                out[y * grid.w + x] = acc;
-                sxy += acc * original;
+                out[y * grid.w + x] = value;
+                sxy += value * original;
                 sxx += original * original;
-                syy += acc * acc;
+                syy += value * value;
             }
         }
         clarity[b] = if sxx > 0.0 && syy > 0.0 {

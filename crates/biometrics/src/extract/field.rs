@@ -314,8 +314,8 @@ pub fn wrap_pi(a: f32) -> f32 {
 /// Ridge period per block (pixels) and the strength of the periodicity in `[0, 1]` (0 where the
 /// block's own signature gave no period and the value was filled in from neighbours).
 pub fn frequency(img: &[u8], grid: &Grid, mask: &[bool], theta: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    const LEN: usize = 40;
-    const HALF_WIDTH: isize = 6;
+    const LEN: usize = 34;
+    const HALF_WIDTH: isize = 4;
     let n = grid.len();
     let mut period = vec![0f32; n];
     let mut strength = vec![0f32; n];

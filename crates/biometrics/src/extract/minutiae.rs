@@ -26,6 +26,42 @@ pub struct Candidate {
     pub quality: u8,
 }
 
+/// Why a minutia found on the skeleton was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rejection {
+    /// An ending close to where its ridge branches off (a spur), or that bifurcation.
+    Spur,
+    /// An end of a ridge fragment too short to be real (a dot, a speck).
+    ShortRidge,
+    /// One of two bifurcations close together on the same ridge (a bridge or a lake).
+    Bridge,
+    /// One of two endings facing each other across a short gap (a broken ridge).
+    BrokenRidge,
+    /// Its ridges could not be followed far enough to give a direction.
+    NoDirection,
+    /// Crowded among other minutiae (noise).
+    Cluster,
+    /// Too close to the edge of the finger or the image.
+    Border,
+    /// In an area whose ridges are unreliable.
+    LowQuality,
+}
+
+impl Rejection {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Spur => "spur",
+            Self::ShortRidge => "short_ridge",
+            Self::Bridge => "bridge",
+            Self::BrokenRidge => "broken_ridge",
+            Self::NoDirection => "no_direction",
+            Self::Cluster => "cluster",
+            Self::Border => "border",
+            Self::LowQuality => "low_quality",
+        }
+    }
+}
+
 /// What a trace along the skeleton ran into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -203,8 +239,8 @@ pub struct Context<'a> {
     pub border_distance: &'a [u16],
 }
 
-/// Finds, cleans and describes the minutiae of a skeleton.
-pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
+/// Finds, cleans and describes the minutiae of a skeleton; also returns those dropped, and why.
+pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candidate, Rejection)>) {
     let (w, h) = (skel.w, skel.h);
     let mut raw: Vec<(usize, usize, MinutiaKind)> = Vec::new();
     for y in 0..h {
@@ -241,7 +277,7 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
             .iter()
             .position(|&(mx, my, _)| mx.abs_diff(x) <= 2 && my.abs_diff(y) <= 2)
     };
-    let mut removed = vec![false; merged.len()];
+    let mut removed: Vec<Option<Rejection>> = vec![None; merged.len()];
     let mut all_traces: Vec<Vec<Trace>> = Vec::with_capacity(merged.len());
     for (i, &(x, y, kind)) in merged.iter().enumerate() {
         let period = period_at(x, y);
@@ -253,23 +289,23 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
             match (kind, t.stop) {
                 // Spur: an ending close to where its ridge branches off.
                 (MinutiaKind::Ending, Stop::Bifurcation) if short < period => {
-                    removed[i] = true;
+                    removed[i] = Some(Rejection::Spur);
                     if let Some(j) = partner {
-                        removed[j] = true;
+                        removed[j] = Some(Rejection::Spur);
                     }
                 }
                 // A short piece of ridge (a dot or a fragment).
                 (MinutiaKind::Ending, Stop::Ending) if short < 1.5 * period => {
-                    removed[i] = true;
+                    removed[i] = Some(Rejection::ShortRidge);
                     if let Some(j) = partner {
-                        removed[j] = true;
+                        removed[j] = Some(Rejection::ShortRidge);
                     }
                 }
                 // Bridge between ridges or a lake inside one.
                 (MinutiaKind::Bifurcation, Stop::Bifurcation) if short < 1.1 * period => {
-                    removed[i] = true;
+                    removed[i] = Some(Rejection::Bridge);
                     if let Some(j) = partner {
-                        removed[j] = true;
+                        removed[j] = Some(Rejection::Bridge);
                     }
                 }
                 _ => {}
@@ -279,14 +315,21 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
     }
     // Directions from the traces, snapped to the orientation field when they agree.
     let mut found: Vec<Candidate> = Vec::new();
-    let mut index: Vec<usize> = Vec::new();
+    let mut rejected: Vec<(Candidate, Rejection)> = Vec::new();
     for (i, (&(x, y, kind), tr)) in merged.iter().zip(&all_traces).enumerate() {
-        let Some(angle) = direction(x, y, kind, tr) else {
-            removed[i] = true;
-            continue;
-        };
         let b = ctx.grid.block_of(x, y);
         let theta = ctx.theta.get(b).copied().unwrap_or(0.0);
+        let Some(angle) = direction(x, y, kind, tr, (theta.cos(), theta.sin())) else {
+            let c = Candidate {
+                x,
+                y,
+                kind,
+                angle: 0.0,
+                quality: 0,
+            };
+            rejected.push((c, removed[i].unwrap_or(Rejection::NoDirection)));
+            continue;
+        };
         // The field's ridge direction in the ISO convention, one of two ways.
         let field = normalize_angle(-theta);
         let snapped = [field, normalize_angle(field + PI)]
@@ -298,16 +341,20 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
         } else {
             angle
         };
-        found.push(Candidate {
+        let c = Candidate {
             x,
             y,
             kind,
             angle,
             quality: 0,
-        });
-        index.push(i);
+        };
+        match removed[i] {
+            Some(reason) => rejected.push((c, reason)),
+            None => found.push(c),
+        }
     }
     // Broken ridges: two endings facing each other across a short gap.
+    let mut broken = vec![false; found.len()];
     for a in 0..found.len() {
         for b in a + 1..found.len() {
             let (p, q) = (found[a], found[b]);
@@ -326,17 +373,19 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
             let facing = angle_diff(p.angle, q.angle) > 120f32.to_radians()
                 && angle_diff(p.angle, normalize_angle(gap + PI)) < 50f32.to_radians();
             if facing {
-                removed[index[a]] = true;
-                removed[index[b]] = true;
+                broken[a] = true;
+                broken[b] = true;
             }
         }
     }
-    let mut kept: Vec<Candidate> = found
-        .into_iter()
-        .zip(&index)
-        .filter(|(_, &i)| !removed[i])
-        .map(|(c, _)| c)
-        .collect();
+    let mut kept: Vec<Candidate> = Vec::new();
+    for (c, gone) in found.into_iter().zip(broken) {
+        if gone {
+            rejected.push((c, Rejection::BrokenRidge));
+        } else {
+            kept.push(c);
+        }
+    }
     // Clusters: minutiae crowded together are noise, not detail.
     let crowded: Vec<bool> = kept
         .iter()
@@ -351,20 +400,28 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
                 >= 2
         })
         .collect();
-    kept = kept
-        .into_iter()
-        .zip(crowded)
-        .filter(|(_, crowd)| !crowd)
-        .map(|(c, _)| c)
-        .collect();
+    let mut clear = Vec::new();
+    for (c, crowd) in kept.into_iter().zip(crowded) {
+        if crowd {
+            rejected.push((c, Rejection::Cluster));
+        } else {
+            clear.push(c);
+        }
+    }
     // Border and unreliable areas; the rest get a quality.
-    kept.retain_mut(|c| {
+    let mut kept = Vec::new();
+    for mut c in clear {
         let b = ctx.grid.block_of(c.x, c.y);
         let border = ctx.border_distance.get(c.y * w + c.x).copied().unwrap_or(0) as f32;
         let coherence = ctx.coherence.get(b).copied().unwrap_or(0.0);
         let clarity = ctx.clarity.get(b).copied().unwrap_or(0.0);
-        if border < BORDER || coherence < 0.25 || clarity < 0.25 {
-            return false;
+        if border < BORDER {
+            rejected.push((c, Rejection::Border));
+            continue;
+        }
+        if coherence < 0.25 || clarity < 0.25 {
+            rejected.push((c, Rejection::LowQuality));
+            continue;
         }
         let border_factor = ((border - BORDER) / 24.0).clamp(0.0, 1.0);
         let q = 100.0
@@ -372,44 +429,61 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> Vec<Candidate> {
             * ((clarity - 0.25) / 0.5).clamp(0.0, 1.0)
             * (0.6 + 0.4 * border_factor);
         c.quality = (q.round() as u8).clamp(1, 100);
-        true
-    });
-    kept
+        kept.push(c);
+    }
+    (kept, rejected)
 }
 
 /// The ISO direction of a minutia from its traces; `None` when the traces do not fit its kind.
-fn direction(x: usize, y: usize, kind: MinutiaKind, traces: &[Trace]) -> Option<f32> {
+fn direction(
+    x: usize,
+    y: usize,
+    kind: MinutiaKind,
+    traces: &[Trace],
+    axis: (f32, f32),
+) -> Option<f32> {
     let unit = |t: &Trace| {
         let dx = t.x as f32 - x as f32;
         let dy = t.y as f32 - y as f32;
         let n = (dx * dx + dy * dy).sqrt();
         (n >= 2.0).then(|| (dx / n, dy / n))
     };
+    let iso = |(dx, dy): (f32, f32)| {
+        (dx.abs() + dy.abs() > 1e-3).then(|| normalize_angle((-dy).atan2(dx)))
+    };
     match kind {
-        MinutiaKind::Ending => {
-            let (dx, dy) = unit(traces.first()?)?;
-            Some(normalize_angle((-dy).atan2(dx)))
-        }
+        MinutiaKind::Ending => iso(unit(traces.first()?)?),
         _ => {
             let dirs: Vec<(f32, f32)> = traces.iter().filter_map(unit).collect();
             if dirs.len() != 3 {
                 return None;
             }
-            // The two branches with the smallest angle between them; point between them.
-            let mut best: Option<((f32, f32), f32)> = None;
-            for (i, j) in [(0usize, 1usize), (0, 2), (1, 2)] {
-                let (a, b) = (dirs.get(i)?, dirs.get(j)?);
-                let cos = a.0 * b.0 + a.1 * b.1;
-                let sum = (a.0 + b.0, a.1 + b.1);
-                if best.is_none_or(|(_, c)| cos > c) {
-                    best = Some((sum, cos));
+            let add = |a: (f32, f32), b: (f32, f32)| (a.0 + b.0, a.1 + b.1);
+            // Along the ridge flow, the two branches point one way and the stem the other:
+            // the branches are the two on the side the majority points to.
+            let proj: Vec<f32> = dirs.iter().map(|d| d.0 * axis.0 + d.1 * axis.1).collect();
+            let sense: f32 = proj.iter().sum();
+            if sense.abs() >= 0.5 {
+                let forks: Vec<(f32, f32)> = dirs
+                    .iter()
+                    .zip(&proj)
+                    .filter(|(_, &p)| p * sense > 0.0)
+                    .map(|(d, _)| *d)
+                    .collect();
+                if let [a, b] = forks.as_slice() {
+                    return iso(add(*a, *b));
                 }
             }
-            let ((sx, sy), _) = best?;
-            if sx.abs() + sy.abs() < 1e-3 {
-                return None;
+            // Otherwise: the two branches with the smallest angle between them.
+            let mut best: Option<((f32, f32), f32)> = None;
+            for (i, j) in [(0usize, 1usize), (0, 2), (1, 2)] {
+                let (a, b) = (*dirs.get(i)?, *dirs.get(j)?);
+                let cos = a.0 * b.0 + a.1 * b.1;
+                if best.is_none_or(|(_, c)| cos > c) {
+                    best = Some((add(a, b), cos));
+                }
             }
-            Some(normalize_angle((-sy).atan2(sx)))
+            iso(best?.0)
         }
     }
 }
@@ -486,10 +560,10 @@ mod tests {
             skel.set(x, 20, true);
         }
         let tr = traces(&skel, 10, 20, 12);
-        let a = direction(10, 20, MinutiaKind::Ending, &tr).unwrap_or(-1.0);
+        let a = direction(10, 20, MinutiaKind::Ending, &tr, (1.0, 0.0)).unwrap_or(-1.0);
         assert!(angle_diff(a, 0.0) < 0.05, "{a}");
         let tr = traces(&skel, 40, 20, 12);
-        let a = direction(40, 20, MinutiaKind::Ending, &tr).unwrap_or(-1.0);
+        let a = direction(40, 20, MinutiaKind::Ending, &tr, (1.0, 0.0)).unwrap_or(-1.0);
         assert!(angle_diff(a, PI) < 0.05, "{a}");
         // A vertical ridge going up from (30, 30): its ending points up, which is π/2.
         let mut skel = Binary::new(60, 40);
@@ -497,7 +571,7 @@ mod tests {
             skel.set(30, y, true);
         }
         let tr = traces(&skel, 30, 30, 12);
-        let a = direction(30, 30, MinutiaKind::Ending, &tr).unwrap_or(-1.0);
+        let a = direction(30, 30, MinutiaKind::Ending, &tr, (0.0, 1.0)).unwrap_or(-1.0);
         assert!(angle_diff(a, PI / 2.0) < 0.05, "{a}");
     }
 
@@ -515,7 +589,7 @@ mod tests {
         assert_eq!(branches(skel.ring(30, 20)), 3);
         let tr = traces(&skel, 30, 20, 12);
         assert_eq!(tr.len(), 3);
-        let a = direction(30, 20, MinutiaKind::Bifurcation, &tr).unwrap_or(-1.0);
+        let a = direction(30, 20, MinutiaKind::Bifurcation, &tr, (1.0, 0.0)).unwrap_or(-1.0);
         assert!(angle_diff(a, 0.0) < 0.05, "{a}");
     }
 }

@@ -12,9 +12,12 @@
 //!    19794-2 directions, per-minutia quality.
 //! 5. [`quality`]: the image quality score and the capture-time [`quality_gate`].
 //!
+//! [`compare`] measures a result against ground truth (precision and recall).
+//!
 //! Pure: no I/O, no clock, no randomness; the same image always gives the same template.
 //! Images larger than [`ExtractOptions::max_pixels`] are refused rather than processed slowly.
 
+mod compare;
 mod enhance;
 mod field;
 mod minutiae;
@@ -23,7 +26,9 @@ mod pattern;
 mod quality;
 mod skeleton;
 
+pub use compare::{compare, pair, Agreement};
 pub use field::BLOCK;
+pub use minutiae::Rejection;
 pub use quality::{quality_gate, LowQuality, QualityIssue, QualityReport};
 
 use crate::image::GrayImage;
@@ -88,6 +93,8 @@ pub struct Fields {
     pub ridges: Vec<bool>,
     /// The thinned ridges per pixel.
     pub skeleton: Vec<bool>,
+    /// Minutiae found on the skeleton but dropped, and why.
+    pub rejected: Vec<(Minutia, Rejection)>,
 }
 
 /// Why extraction refused an image.
@@ -156,7 +163,7 @@ pub fn extract(image: &GrayImage, options: &ExtractOptions) -> Result<Extraction
         period: &period,
         border_distance: &border_distance,
     };
-    let mut found = minutiae::detect(&skel, &ctx);
+    let (mut found, rejected) = minutiae::detect(&skel, &ctx);
     found.sort_by(|a, b| {
         b.quality
             .cmp(&a.quality)
@@ -194,6 +201,13 @@ pub fn extract(image: &GrayImage, options: &ExtractOptions) -> Result<Extraction
         enhanced,
         ridges: ridges.unwrap_or_default(),
         skeleton: skel.to_vec(),
+        rejected: rejected
+            .iter()
+            .map(|(c, why)| {
+                let m = Minutia::new(c.x as u16, c.y as u16, c.angle, c.kind, c.quality);
+                (m, *why)
+            })
+            .collect(),
     });
     Ok(Extraction {
         template,

@@ -57,11 +57,31 @@ impl Binary {
         }
     }
 
-    /// The eight neighbours of (x, y) as bits in ring order (bit 0 = N).
+    /// The eight neighbours of (x, y) as bits in ring order (bit 0 = N); 0 outside the image.
     pub fn ring(&self, x: usize, y: usize) -> u8 {
+        if x >= self.w || y >= self.h {
+            return 0;
+        }
+        self.ring_at(self.idx(x, y))
+    }
+
+    /// The ring of the pixel at buffer index `i` (an inner pixel: its neighbours are in the
+    /// buffer thanks to the frame; any that were not would read as 0).
+    fn ring_at(&self, i: usize) -> u8 {
+        let s = self.w + 2;
+        let offsets = [
+            i.wrapping_sub(s),
+            i.wrapping_sub(s).wrapping_add(1),
+            i + 1,
+            i + s + 1,
+            i + s,
+            (i + s).wrapping_sub(1),
+            i.wrapping_sub(1),
+            i.wrapping_sub(s + 1),
+        ];
         let mut bits = 0u8;
-        for (k, (dx, dy)) in RING.iter().enumerate() {
-            if self.get(x as isize + dx, y as isize + dy) {
+        for (k, &j) in offsets.iter().enumerate() {
+            if self.data.get(j).is_some_and(|&v| v != 0) {
                 bits |= 1 << k;
             }
         }
@@ -79,6 +99,7 @@ impl Binary {
         out
     }
 
+    #[cfg(test)]
     pub fn count(&self) -> usize {
         self.data.iter().filter(|&&v| v != 0).count()
     }
@@ -131,15 +152,21 @@ pub fn binarise(enhanced: &[f32], mask: &[bool], w: usize, h: usize, min_area: u
 }
 
 /// Flips connected regions of `value` smaller than `min_area` (8-connected for ridges,
-/// 4-connected for valleys).
+/// 4-connected for valleys). Works on buffer indices; the frame counts as already seen.
 fn remove_small(b: &mut Binary, value: bool, min_area: usize) {
-    let (w, h) = (b.w, b.h);
-    let mut seen = vec![false; w * h];
+    let s = b.w + 2;
+    let len = b.data.len();
+    let mut seen = vec![false; len];
+    for (i, v) in seen.iter_mut().enumerate() {
+        let (x, y) = (i % s, i / s);
+        *v = x == 0 || y == 0 || x == s - 1 || y == b.h + 1;
+    }
+    let target = u8::from(value);
+    let steps = [s + 1, s, s - 1, 1];
     let mut stack = Vec::new();
     let mut comp = Vec::new();
-    for start in 0..w * h {
-        let (sx, sy) = (start % w, start / w);
-        if seen[start] || b.get(sx as isize, sy as isize) != value {
+    for start in 0..len {
+        if seen[start] || b.data[start] != target {
             continue;
         }
         seen[start] = true;
@@ -151,25 +178,22 @@ fn remove_small(b: &mut Binary, value: bool, min_area: usize) {
                 comp.push(i);
                 large = comp.len() >= min_area;
             }
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            for (k, (dx, dy)) in RING.iter().enumerate() {
-                if !value && k % 2 == 1 {
+            for (k, &d) in steps.iter().enumerate() {
+                // Valleys are 4-connected: no diagonal steps.
+                if !value && (k == 0 || k == 2) {
                     continue;
                 }
-                let (nx, ny) = (x + dx, y + dy);
-                if nx < 0 || ny < 0 || nx as usize >= w || ny as usize >= h {
-                    continue;
-                }
-                let j = ny as usize * w + nx as usize;
-                if !seen[j] && b.get(nx, ny) == value {
-                    seen[j] = true;
-                    stack.push(j);
+                for j in [i + d, i.wrapping_sub(d)] {
+                    if j < len && !seen[j] && b.data[j] == target {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
                 }
             }
         }
         if !large {
             for &i in &comp {
-                b.set(i % w, i / w, !value);
+                b.data[i] = 1 - target;
             }
         }
     }
@@ -177,17 +201,14 @@ fn remove_small(b: &mut Binary, value: bool, min_area: usize) {
 
 /// Thins the ridges to one pixel (Zhang–Suen), then removes redundant pixels.
 pub fn thin(b: &mut Binary) {
-    let mut candidates: Vec<(usize, usize)> = (0..b.h)
-        .flat_map(|y| (0..b.w).map(move |x| (x, y)))
-        .filter(|&(x, y)| b.get(x as isize, y as isize))
-        .collect();
+    let mut candidates: Vec<usize> = (0..b.data.len()).filter(|&i| b.data[i] != 0).collect();
     let mut remove = Vec::new();
     loop {
         let mut changed = false;
         for pass in 0..2 {
             remove.clear();
-            for &(x, y) in &candidates {
-                let r = b.ring(x, y);
+            for &i in &candidates {
+                let r = b.ring_at(i);
                 let n = r.count_ones();
                 if !(2..=6).contains(&n) || transitions(r) != 1 {
                     continue;
@@ -200,14 +221,14 @@ pub fn thin(b: &mut Binary) {
                     !(north && east && west) && !(north && south && west)
                 };
                 if ok {
-                    remove.push((x, y));
+                    remove.push(i);
                 }
             }
-            for &(x, y) in &remove {
-                b.set(x, y, false);
+            for &i in &remove {
+                b.data[i] = 0;
             }
             changed |= !remove.is_empty();
-            candidates.retain(|&(x, y)| b.get(x as isize, y as isize));
+            candidates.retain(|&i| b.data[i] != 0);
         }
         if !changed {
             break;
@@ -216,10 +237,10 @@ pub fn thin(b: &mut Binary) {
     // Redundant pixels: a pixel whose set neighbours all touch each other (one branch) but
     // which is not an ending can go without disconnecting anything; this removes staircase
     // corners and moves T junctions onto a single pixel with three separate branches.
-    for &(x, y) in &candidates {
-        let r = b.ring(x, y);
+    for &i in &candidates {
+        let r = b.ring_at(i);
         if r.count_ones() >= 2 && touching_runs(r) == 1 {
-            b.set(x, y, false);
+            b.data[i] = 0;
         }
     }
 }
