@@ -47,6 +47,9 @@ pub fn minutia(
         // and across it.
         let u = dx * c - dy * s;
         let v = dx * s + dy * c;
+        // An ending's ridge appears where the valley's branches are half a ridge apart, a
+        // little after their fork: move the fork back so the ridge tip is at (x0, y0).
+        let u = if ending { u + 0.375 * period } else { u };
         let spread = 0.5 * period * smooth((u + 2.0 * period) / (4.0 * period));
         let mut d = f32::MAX;
         for k in (-count..=count).filter(|&k| k != 0) {
