@@ -11,5 +11,7 @@
 //! - `synth`: a seeded synthetic fingerprint generator for tests and evaluation.
 
 pub mod formats;
+pub mod extract;
 pub mod image;
+pub mod synth;
 pub mod template;
