@@ -11,4 +11,5 @@
 //! - `synth`: a seeded synthetic fingerprint generator for tests and evaluation.
 
 pub mod image;
+pub mod matcher;
 pub mod template;
