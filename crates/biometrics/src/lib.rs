@@ -11,5 +11,6 @@
 //! - `synth`: a seeded synthetic fingerprint generator for tests and evaluation.
 
 pub mod image;
+pub mod index;
 pub mod matcher;
 pub mod template;

@@ -11,9 +11,19 @@ use std::f32::consts::{FRAC_PI_2, PI, TAU};
 
 use super::cylinder::{angle_diff, similarity, Cylinder};
 
+/// Pairs in the first, sorted shortlist: this many times the number relaxed.
+const SHORTLIST: usize = 6;
+/// Bins of the global rotation estimate, and how far a pair's own rotation may depart from it.
+const ROTATION_BINS: usize = 36;
+const MAX_ROTATION_SPREAD: f32 = PI / 4.0;
+
+fn rotation_bin(turn: f32) -> usize {
+    (((turn + PI) / TAU * ROTATION_BINS as f32) as usize).min(ROTATION_BINS - 1)
+}
+
 /// Pairs taken into relaxation at most (the paper uses min(nA, nB); capping keeps the quadratic
 /// relaxation cheap while the true pairs are almost always among the best ones).
-const MAX_RELAXED: usize = 20;
+const MAX_RELAXED: usize = 16;
 /// Relaxation rounds and the weight of a pair's own previous similarity.
 const ROUNDS: usize = 5;
 const W_R: f32 = 0.5;
@@ -22,8 +32,10 @@ const MIN_NP: usize = 4;
 const MAX_NP: usize = 12;
 const MU_P: f32 = 20.0;
 const TAU_P: f32 = 0.4;
-/// Directions further apart than this are not compared.
-const MAX_DIRECTION_DIFF: f32 = FRAC_PI_2;
+/// Directions further apart than this are not compared. MCC's π/2 assumes impressions rotated by
+/// less than a right angle; marsad accepts any rotation (a card scanned upside down, a 90°
+/// sensor), so every pair is compared.
+const MAX_DIRECTION_DIFF: f32 = PI;
 
 /// Logistic `1 / (1 + e^(−τ(v − μ)))`.
 fn sigmoid(v: f32, mu: f32, tau: f32) -> f32 {
@@ -167,7 +179,9 @@ pub(crate) fn score(
         let hi = ca.angle + MAX_DIRECTION_DIFF;
         let start = |t: f32| b.partition_point(|c| c.angle < t);
         let end = |t: f32| b.partition_point(|c| c.angle <= t);
-        let runs = if lo < 0.0 {
+        let runs = if MAX_DIRECTION_DIFF >= PI {
+            [(0, b.len()), (0, 0)]
+        } else if lo < 0.0 {
             [(0, end(hi)), (start(lo + TAU), b.len())]
         } else if hi >= TAU {
             [(start(lo), b.len()), (0, end(hi - TAU))]
@@ -199,13 +213,13 @@ pub(crate) fn score(
         }
     }
     let n_r = n.min(MAX_RELAXED);
-    // The best pairs: those in the top histogram buckets holding at least 4·n_r pairs (zeros
+    // The best pairs: those in the top histogram buckets holding at least SHORTLIST·n_r pairs (zeros
     // counted in bucket 0 are never kept).
     let mut cutoff = 0.0f32;
     let mut above = 0u32;
     for (bucket, &count) in histogram.iter().enumerate().rev() {
         above += count;
-        if above as usize >= 4 * n_r {
+        if above as usize >= SHORTLIST * n_r {
             cutoff = bucket as f32 / 63.0;
             break;
         }
@@ -223,6 +237,28 @@ pub(crate) fn score(
     if let Some(head) = pairs.get_mut(..shortlist) {
         head.sort_unstable_by(|x, y| y.cmp(x));
     }
+    // Global rotation: the direction difference most supported by the best pairs (36 bins of
+    // 10°, each with its neighbours); pairs turned much otherwise are not taken.
+    let mut turns = [0.0f32; ROTATION_BINS];
+    for &p in pairs.get(..shortlist.min(2 * n_r)).unwrap_or(&[]) {
+        let (i, j) = (((p >> 16) & 0xffff) as usize, (p & 0xffff) as usize);
+        if let (Some(ca), Some(cb)) = (a.get(i), b.get(j)) {
+            if let Some(t) = turns.get_mut(rotation_bin(angle_diff(cb.angle, ca.angle))) {
+                *t += f32::from_bits((p >> 32) as u32);
+            }
+        }
+    }
+    let mut best_bin = 0usize;
+    let mut best_support = -1.0f32;
+    for k in 0..ROTATION_BINS {
+        let around = |d: usize| turns.get((k + d) % ROTATION_BINS).copied().unwrap_or(0.0);
+        let support = around(ROTATION_BINS - 1) + around(0) + around(1);
+        if support > best_support {
+            best_support = support;
+            best_bin = k;
+        }
+    }
+    let rotation = -PI + (best_bin as f32 + 0.5) * TAU / ROTATION_BINS as f32;
     scratch.used_a.clear();
     scratch.used_a.resize(a.len(), false);
     scratch.used_b.clear();
@@ -235,7 +271,13 @@ pub(crate) fn score(
         let s = f32::from_bits((packed >> 32) as u32);
         let free_a = scratch.used_a.get(i).is_some_and(|u| !u);
         let free_b = scratch.used_b.get(j).is_some_and(|u| !u);
-        if free_a && free_b {
+        let aligned = match (a.get(i), b.get(j)) {
+            (Some(ca), Some(cb)) => {
+                angle_diff(angle_diff(cb.angle, ca.angle), rotation).abs() <= MAX_ROTATION_SPREAD
+            }
+            _ => false,
+        };
+        if free_a && free_b && aligned {
             if let Some(u) = scratch.used_a.get_mut(i) {
                 *u = true;
             }
@@ -251,7 +293,7 @@ pub(crate) fn score(
         }
         pick(packed, chosen);
     }
-    if chosen.len() < n_r && shortlist < pairs.len() {
+    if chosen.len() < n_r / 2 && shortlist < pairs.len() {
         let rest = pairs.get_mut(shortlist..).unwrap_or(&mut []);
         rest.sort_unstable_by(|x, y| y.cmp(x));
         for &packed in rest.iter() {

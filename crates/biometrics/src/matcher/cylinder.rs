@@ -57,6 +57,32 @@ pub struct Cylinder {
     pub layers: [u64; ND],
 }
 
+impl Cylinder {
+    /// A cylinder from its layers (restricted to `mask`); the bit planes are derived.
+    pub fn from_layers(x: f32, y: f32, angle: f32, mask: u64, layers: [u64; ND]) -> Self {
+        let mut planes = [0u64; 3];
+        for bit in 0..64 {
+            let count = layers
+                .iter()
+                .filter(|&&l| l & mask & (1u64 << bit) != 0)
+                .count();
+            for (w, plane) in planes.iter_mut().enumerate() {
+                if count & (1 << w) != 0 {
+                    *plane |= 1u64 << bit;
+                }
+            }
+        }
+        Self {
+            x,
+            y,
+            angle,
+            mask,
+            planes,
+            layers: layers.map(|l| l & mask),
+        }
+    }
+}
+
 /// Number of spatial cells whose centre lies within the disc: the size of a full mask.
 pub fn disc_cells() -> u32 {
     disc_mask().count_ones()
@@ -290,34 +316,17 @@ pub(crate) fn cylinders(points: &[Point]) -> Vec<Cylinder> {
             continue;
         }
         let mut layers = [0u64; ND];
-        let mut planes = [0u64; 3];
         for (bit, cell) in sums.iter().enumerate() {
             if mask & (1u64 << bit) == 0 {
                 continue;
             }
-            let mut count = 0u32;
-            for (k, &s) in cell.iter().enumerate() {
-                if s >= MU_PSI {
-                    if let Some(layer) = layers.get_mut(k) {
-                        *layer |= 1u64 << bit;
-                    }
-                    count += 1;
-                }
-            }
-            for (w, plane) in planes.iter_mut().enumerate() {
-                if count & (1 << w) != 0 {
-                    *plane |= 1u64 << bit;
+            for (layer, &sum) in layers.iter_mut().zip(cell.iter()) {
+                if sum >= MU_PSI {
+                    *layer |= 1u64 << bit;
                 }
             }
         }
-        out.push(Cylinder {
-            x: m.x,
-            y: m.y,
-            angle: m.angle,
-            mask,
-            planes,
-            layers,
-        });
+        out.push(Cylinder::from_layers(m.x, m.y, m.angle, mask, layers));
     }
     out
 }

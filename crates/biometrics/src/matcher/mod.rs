@@ -65,6 +65,68 @@ impl FeatureSet {
     }
 }
 
+/// Version of the cylinder parameters: stored feature sets with another version are recomputed
+/// from their templates. Bump it whenever a constant in [`cylinder`] changes.
+pub const FEATURE_VERSION: u16 = 1;
+
+/// Bytes of one stored cylinder.
+const CYLINDER_BYTES: usize = 12 + 8 * (1 + cylinder::ND);
+
+impl FeatureSet {
+    /// Appends the set: position, cylinder count (u16), then per cylinder x, y, angle (f32),
+    /// mask and layers (u64), little-endian. At most `u16::MAX` cylinders are written.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        let count = self.cylinders.len().min(usize::from(u16::MAX));
+        out.push(self.position.code());
+        out.extend_from_slice(&(count as u16).to_le_bytes());
+        for c in self.cylinders.iter().take(count) {
+            for v in [c.x, c.y, c.angle] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&c.mask.to_le_bytes());
+            for l in &c.layers {
+                out.extend_from_slice(&l.to_le_bytes());
+            }
+        }
+    }
+
+    /// Reads a set written by [`FeatureSet::write_to`]; returns it and the bytes used, or `None`
+    /// when the bytes are truncated or hold impossible values.
+    pub fn read_from(bytes: &[u8]) -> Option<(Self, usize)> {
+        let position = FingerPosition::from_code(*bytes.first()?)?;
+        let count = usize::from(u16::from_le_bytes(bytes.get(1..3)?.try_into().ok()?));
+        let mut at = 3;
+        let mut cylinders = Vec::with_capacity(count.min(cylinder::MAX_MINUTIAE));
+        let f32_at = |i: usize| -> Option<f32> {
+            Some(f32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
+        };
+        let u64_at = |i: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(bytes.get(i..i + 8)?.try_into().ok()?))
+        };
+        for _ in 0..count {
+            let (x, y, angle) = (f32_at(at)?, f32_at(at + 4)?, f32_at(at + 8)?);
+            if !(x.is_finite() && y.is_finite() && (0.0..std::f32::consts::TAU).contains(&angle)) {
+                return None;
+            }
+            let mask = u64_at(at + 12)?;
+            let mut layers = [0u64; cylinder::ND];
+            for (k, l) in layers.iter_mut().enumerate() {
+                *l = u64_at(at + 20 + 8 * k)? & mask;
+            }
+            cylinders.push(Cylinder::from_layers(x, y, angle, mask, layers));
+            at += CYLINDER_BYTES;
+        }
+        cylinders.sort_by(|p, q| p.angle.total_cmp(&q.angle));
+        Some((
+            Self {
+                position,
+                cylinders,
+            },
+            at,
+        ))
+    }
+}
+
 /// A comparer that reuses its scratch buffers: one per thread in hot loops.
 #[derive(Default)]
 pub struct Matcher {
@@ -99,3 +161,6 @@ impl Matcher {
 pub fn compare(probe: &FeatureSet, candidate: &FeatureSet) -> f32 {
     Matcher::new().compare(probe, candidate)
 }
+
+#[cfg(test)]
+mod tests;

@@ -325,31 +325,30 @@ pub fn dataset(
 }
 
 /// Rotates a template's minutiae by `angle` (radians, visually counter-clockwise) about the
-/// image centre; minutiae leaving the image are dropped.
+/// image centre, on a canvas grown to the image's diagonal so no minutia is lost.
 pub fn rotate(template: &Template, angle: f32) -> Template {
-    let (cx, cy) = (
-        f32::from(template.width) / 2.0,
-        f32::from(template.height) / 2.0,
-    );
+    let (w, h) = (f32::from(template.width), f32::from(template.height));
+    let side = (w * w + h * h).sqrt().ceil().min(65_535.0);
+    let (cx, cy) = (w / 2.0, h / 2.0);
     let (s, c) = angle.sin_cos();
     let minutiae = template
         .minutiae
         .iter()
-        .filter_map(|m| {
+        .map(|m| {
             let (dx, dy) = (f32::from(m.x) - cx, f32::from(m.y) - cy);
-            let (x, y) = (cx + dx * c + dy * s, cy - dx * s + dy * c);
-            (x >= 0.0 && y >= 0.0 && x < 65_535.0 && y < 65_535.0).then(|| {
-                Minutia::new(
-                    x.round() as u16,
-                    y.round() as u16,
-                    m.angle + angle,
-                    m.kind,
-                    m.quality,
-                )
-            })
+            let (x, y) = (side / 2.0 + dx * c + dy * s, side / 2.0 - dx * s + dy * c);
+            Minutia::new(
+                x.round().clamp(0.0, 65_535.0) as u16,
+                y.round().clamp(0.0, 65_535.0) as u16,
+                m.angle + angle,
+                m.kind,
+                m.quality,
+            )
         })
         .collect();
     Template {
+        width: side as u16,
+        height: side as u16,
         minutiae,
         ..template.clone()
     }
