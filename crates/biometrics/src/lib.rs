@@ -14,4 +14,6 @@ pub mod formats;
 pub mod extract;
 pub mod image;
 pub mod synth;
+pub mod index;
+pub mod matcher;
 pub mod template;
