@@ -43,7 +43,12 @@ impl FingerClass {
 
     /// Draws a class with the natural frequencies.
     pub fn draw(rng: &mut ChaCha8Rng) -> Self {
-        let mut u: f32 = rng.gen_range(0.0..1.0);
+        Self::at_quantile(rng.gen_range(0.0..1.0))
+    }
+
+    /// The class at quantile `u` in `[0, 1)` of the natural frequencies (arch first).
+    pub fn at_quantile(u: f32) -> Self {
+        let mut u = u;
         for (class, p) in Self::ALL.iter().zip(Self::FREQUENCIES) {
             if u < p {
                 return *class;
@@ -622,15 +627,14 @@ fn grow_ridges(
                             continue;
                         };
                         let mut sum = 0.0;
-                        for ky in 0..SIDE {
+                        for (ky, krow) in k.chunks_exact(SIDE).enumerate() {
                             let start = (y + ky) * pw + x;
-                            let (Some(row), Some(krow)) = (
-                                src.get(start..start + SIDE),
-                                k.get(ky * SIDE..(ky + 1) * SIDE),
-                            ) else {
+                            let Some(row) = src.get(start..start + SIDE) else {
                                 continue;
                             };
-                            sum += row.iter().zip(krow).map(|(a, b)| a * b).sum::<f32>();
+                            for t in 0..SIDE {
+                                sum += row[t] * krow[t];
+                            }
                         }
                         let at = (y + RADIUS) * pw + x + RADIUS;
                         let value = (gain * sum).clamp(-1.0, 1.0);
