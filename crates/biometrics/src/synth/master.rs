@@ -12,7 +12,7 @@ use std::f32::consts::{FRAC_PI_2, PI, TAU};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::noise::{gaussian, ValueNoise};
+use super::noise::{gaussian, FractalNoise, ValueNoise};
 use super::SynthError;
 use crate::image::GrayImage;
 use crate::template::Minutia;
@@ -94,8 +94,8 @@ impl Default for MasterSettings {
             height: 500,
             class: None,
             mean_period: 9.0,
-            period_spread: 1.0,
-            seeds: 4,
+            period_spread: 1.6,
+            seeds: 60,
             max_iterations: 120,
         }
     }
@@ -423,7 +423,7 @@ fn period_map(
     height: u32,
 ) -> Vec<f32> {
     let mean = settings.mean_period + 0.6 * gaussian(rng).clamp(-1.0, 1.0);
-    let noise = ValueNoise::new(rng, width, height, 110.0);
+    let noise = FractalNoise::new(rng, width, height, 70.0, 2);
     let mut period = Vec::with_capacity((width * height) as usize);
     for y in 0..height {
         for x in 0..width {

@@ -118,8 +118,8 @@ impl Dataset {
                 impression: id.impression,
             });
         }
-        let stream = (1u64 << 32) | (u64::from(id.finger) << 16) ^ u64::from(id.impression);
-        let stream = noise::derive_seed(stream, u64::from(id.impression) + 1);
+        // Masters use streams 0..fingers; impressions hash (finger, impression) far from them.
+        let stream = noise::derive_seed(u64::from(id.finger) | (1 << 40), u64::from(id.impression));
         let mut rng = ChaCha8Rng::seed_from_u64(noise::derive_seed(self.seed, stream));
         take_impression(&mut rng, master, &self.settings)
     }
