@@ -10,10 +10,14 @@
 //! the interval where the FMR and FNMR curves cross); FMR100, FMR1000 and ZeroFMR (the lowest
 //! FNMR with an FMR at most 1 %, 0.1 % and 0 %). [`det_svg`] draws DET curves (FNMR against FMR,
 //! both on log scales) of several systems on one chart, as a standalone SVG document.
+//!
+//! For extraction, [`compare_minutiae`] scores extracted minutiae against the generator's ground
+//! truth (pairs within a distance and an angle; precision and recall).
 
 use std::fmt::Write as _;
 
 use super::SampleId;
+use crate::template::Minutia;
 
 /// One comparison of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +166,84 @@ pub fn figures(scores: &Scores) -> Option<Figures> {
         fmr1000: best_fnmr(0.001),
         zero_fmr: best_fnmr(0.0),
     })
+}
+
+/// How extracted minutiae agree with the ground truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MinutiaeAgreement {
+    /// Ground-truth minutiae paired with an extracted one.
+    pub matched: usize,
+    /// Ground-truth minutiae left unpaired (missed by the extractor).
+    pub missed: usize,
+    /// Extracted minutiae left unpaired (spurious).
+    pub spurious: usize,
+    /// Paired minutiae whose kinds differ (ending for bifurcation), counted within `matched`.
+    pub kind_swaps: usize,
+}
+
+impl MinutiaeAgreement {
+    /// Share of extracted minutiae that are real (1 when nothing was extracted).
+    pub fn precision(&self) -> f64 {
+        let found = self.matched + self.spurious;
+        if found == 0 {
+            1.0
+        } else {
+            self.matched as f64 / found as f64
+        }
+    }
+
+    /// Share of real minutiae that were found (1 when there were none).
+    pub fn recall(&self) -> f64 {
+        let real = self.matched + self.missed;
+        if real == 0 {
+            1.0
+        } else {
+            self.matched as f64 / real as f64
+        }
+    }
+}
+
+/// Pairs extracted minutiae with ground-truth ones, closest first: a pair must lie within
+/// `max_distance` pixels and `max_angle` radians (directions compared on the full circle, so
+/// an ending marked the wrong way round does not pair). Each minutia pairs at most once.
+pub fn compare_minutiae(
+    truth: &[Minutia],
+    found: &[Minutia],
+    max_distance: f32,
+    max_angle: f32,
+) -> MinutiaeAgreement {
+    let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, t) in truth.iter().enumerate() {
+        for (j, f) in found.iter().enumerate() {
+            let (dx, dy) = (
+                f32::from(t.x) - f32::from(f.x),
+                f32::from(t.y) - f32::from(f.y),
+            );
+            let d = (dx * dx + dy * dy).sqrt();
+            let turn = (t.angle - f.angle).rem_euclid(std::f32::consts::TAU);
+            let turn = turn.min(std::f32::consts::TAU - turn);
+            if d <= max_distance && turn <= max_angle {
+                candidates.push((d, i, j));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut used_truth, mut used_found) = (vec![false; truth.len()], vec![false; found.len()]);
+    let mut agreement = MinutiaeAgreement::default();
+    for (_, i, j) in candidates {
+        if used_truth[i] || used_found[j] {
+            continue;
+        }
+        used_truth[i] = true;
+        used_found[j] = true;
+        agreement.matched += 1;
+        if truth[i].kind != found[j].kind {
+            agreement.kind_swaps += 1;
+        }
+    }
+    agreement.missed = truth.len() - agreement.matched;
+    agreement.spurious = found.len() - agreement.matched;
+    agreement
 }
 
 /// Colours of successive curves.
@@ -401,6 +483,30 @@ mod tests {
         assert!(close(f.fmr1000, 0.10), "{f:?}");
         // FMR = 0 needs t > 0.955: genuine 0.40..0.95 below → 56 %.
         assert!(close(f.zero_fmr, 0.56), "{f:?}");
+    }
+
+    #[test]
+    fn extracted_minutiae_are_paired_with_the_truth() {
+        use crate::template::MinutiaKind::{Bifurcation, Ending};
+        let m = |x, y, angle, kind| Minutia::new(x, y, angle, kind, 100);
+        let truth = [
+            m(10, 10, 0.0, Ending),
+            m(50, 50, 1.0, Bifurcation),
+            m(90, 90, 3.0, Ending),
+        ];
+        let found = [
+            m(12, 11, 6.2, Ending),                        // close, angle across 0: paired
+            m(51, 50, 1.1, Ending),                        // paired, wrong kind
+            m(90, 90, 3.0 + std::f32::consts::PI, Ending), // reversed direction: not paired
+            m(200, 200, 0.0, Ending),                      // spurious
+        ];
+        let a = compare_minutiae(&truth, &found, 8.0, 0.5);
+        assert_eq!(
+            (a.matched, a.missed, a.spurious, a.kind_swaps),
+            (2, 1, 2, 1)
+        );
+        assert!(close(a.precision(), 0.5) && close(a.recall(), 2.0 / 3.0));
+        assert_eq!(compare_minutiae(&[], &[], 8.0, 0.5).precision(), 1.0);
     }
 
     #[test]
