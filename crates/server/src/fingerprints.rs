@@ -95,6 +95,11 @@ impl Biometrics {
     }
 }
 
+/// Something that should hold did not (a stored id or template unreadable, the gallery gone).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Inconsistent(&'static str);
+
 fn reference(person: PersonNumber, institution: &str) -> String {
     format!("{}@{institution}", digits(person))
 }
@@ -116,7 +121,7 @@ fn vault_error(e: marsad_vault::VaultError) -> ApiError {
 /// Reads a stored template back from the vault.
 async fn stored_template(vault: &Vault, f: &Fingerprint) -> Result<Template, ApiError> {
     let id = BlobId::parse(&f.template.blob_id)
-        .ok_or_else(|| ApiError::internal("reading a template id", &"not a blob id"))?;
+        .ok_or_else(|| ApiError::internal("reading a template id", &Inconsistent("not a blob id")))?;
     let bytes = vault
         .get_stream(&id)
         .await
@@ -129,7 +134,7 @@ async fn stored_template(vault: &Vault, f: &Fingerprint) -> Result<Template, Api
     let mut template = templates
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::internal("reading a stored template", &"no finger view"))?;
+        .ok_or_else(|| ApiError::internal("reading a stored template", &Inconsistent("no finger view")))?;
     if let Some(p) = FingerPosition::from_code(f.position) {
         template.position = p;
     }
@@ -496,7 +501,7 @@ pub async fn enrol(
     let candidates = {
         let guard = bio.state.read().await;
         let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal("the fingerprint gallery", &"not loaded"));
+            return Err(ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")));
         };
         loaded
             .gallery
@@ -709,7 +714,7 @@ pub async fn verify(
     let best = {
         let guard = bio.state.read().await;
         let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal("the fingerprint gallery", &"not loaded"));
+            return Err(ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")));
         };
         let grant = permit.grant();
         let purpose = permit.purpose().is_some();
@@ -790,7 +795,7 @@ pub async fn identify(
     let (candidates, fingers) = {
         let guard = bio.state.read().await;
         let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal("the fingerprint gallery", &"not loaded"));
+            return Err(ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")));
         };
         let c = loaded
             .gallery
