@@ -22,6 +22,7 @@ mod backup;
 mod config;
 mod demo;
 mod demo_cases;
+mod demo_fingerprints;
 mod fingerprint;
 mod link;
 mod persons;

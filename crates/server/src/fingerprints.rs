@@ -37,8 +37,7 @@ use marsad_biometrics::index::{Abis, Candidate, Gallery, IndexParams};
 use marsad_biometrics::matcher::Calibration;
 use marsad_biometrics::template::{FingerPosition, Template};
 use marsad_store::{
-    Fingerprint, FingerprintId, NewFingerprint, NewTemplate, PersonNumber, Store,
-    StoreError,
+    Fingerprint, FingerprintId, NewFingerprint, NewTemplate, PersonNumber, Store, StoreError,
 };
 use marsad_vault::{BlobId, PutOptions, Vault};
 use serde::{Deserialize, Serialize};
@@ -120,8 +119,9 @@ fn vault_error(e: marsad_vault::VaultError) -> ApiError {
 
 /// Reads a stored template back from the vault.
 async fn stored_template(vault: &Vault, f: &Fingerprint) -> Result<Template, ApiError> {
-    let id = BlobId::parse(&f.template.blob_id)
-        .ok_or_else(|| ApiError::internal("reading a template id", &Inconsistent("not a blob id")))?;
+    let id = BlobId::parse(&f.template.blob_id).ok_or_else(|| {
+        ApiError::internal("reading a template id", &Inconsistent("not a blob id"))
+    })?;
     let bytes = vault
         .get_stream(&id)
         .await
@@ -131,10 +131,9 @@ async fn stored_template(vault: &Vault, f: &Fingerprint) -> Result<Template, Api
         .map_err(vault_error)?;
     let (_, templates) = formats::read_template(&bytes)
         .map_err(|e| ApiError::internal("reading a stored template", &e))?;
-    let mut template = templates
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::internal("reading a stored template", &Inconsistent("no finger view")))?;
+    let mut template = templates.into_iter().next().ok_or_else(|| {
+        ApiError::internal("reading a stored template", &Inconsistent("no finger view"))
+    })?;
     if let Some(p) = FingerPosition::from_code(f.position) {
         template.position = p;
     }
@@ -203,7 +202,9 @@ fn read_capture(
     threshold: u8,
 ) -> Result<Capture, ApiError> {
     if body.is_empty() {
-        return Err(unreadable("the body is empty: send the image or the template".into()));
+        return Err(unreadable(
+            "the body is empty: send the image or the template".into(),
+        ));
     }
     let mut capture = if formats::sniff_template(body).is_some() || body.starts_with(b"FMR\0") {
         let (format, templates) =
@@ -238,8 +239,8 @@ fn read_capture(
             "image"
         };
         let image = formats::decode_image(body).map_err(|e| unreadable(e.to_string()))?;
-        let extraction = extract(&image, &ExtractOptions::default())
-            .map_err(|e| unreadable(e.to_string()))?;
+        let extraction =
+            extract(&image, &ExtractOptions::default()).map_err(|e| unreadable(e.to_string()))?;
         quality_gate(&extraction.quality, threshold)
             .map_err(|low| ApiError::new(Code::FingerprintQualityLow, low.to_string()))?;
         Capture {
@@ -398,7 +399,13 @@ pub struct FingerprintWithdrawal {
     pub reason: Option<String>,
 }
 
-fn event(state: &AppState, caller: &Caller, permit: &Permit, action: String, person: PersonNumber) -> AuditEvent {
+fn event(
+    state: &AppState,
+    caller: &Caller,
+    permit: &Permit,
+    action: String,
+    person: PersonNumber,
+) -> AuditEvent {
     AuditEvent {
         at: state.now(),
         actor: caller.actor(),
@@ -493,19 +500,28 @@ pub async fn enrol(
             .await?
     };
     let threshold = bio.quality_threshold;
-    let capture = tokio::task::spawn_blocking(move || read_capture(&body, position, threshold).map(|c| (c, body)))
-        .await
-        .map_err(|e| ApiError::internal("reading a fingerprint", &e))??;
+    let capture = tokio::task::spawn_blocking(move || {
+        read_capture(&body, position, threshold).map(|c| (c, body))
+    })
+    .await
+    .map_err(|e| ApiError::internal("reading a fingerprint", &e))??;
     let (capture, body) = capture;
     // 1:N first: is this finger known under another number?
     let candidates = {
         let guard = bio.state.read().await;
         let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")));
+            return Err(ApiError::internal(
+                "the fingerprint gallery",
+                &Inconsistent("not loaded"),
+            ));
         };
         loaded
             .gallery
-            .identify(std::slice::from_ref(&capture.template), MAX_RESULTS, ENROLMENT_FPIR)
+            .identify(
+                std::slice::from_ref(&capture.template),
+                MAX_RESULTS,
+                ENROLMENT_FPIR,
+            )
             .map_err(|e| ApiError::internal("searching the fingerprint gallery", &e))?
     };
     let matches: Vec<(Candidate, PersonNumber, String)> =
@@ -714,7 +730,10 @@ pub async fn verify(
     let best = {
         let guard = bio.state.read().await;
         let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")));
+            return Err(ApiError::internal(
+                "the fingerprint gallery",
+                &Inconsistent("not loaded"),
+            ));
         };
         let grant = permit.grant();
         let purpose = permit.purpose().is_some();
@@ -795,12 +814,19 @@ pub async fn identify(
     let (candidates, fingers) = {
         let guard = bio.state.read().await;
         let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")));
+            return Err(ApiError::internal(
+                "the fingerprint gallery",
+                &Inconsistent("not loaded"),
+            ));
         };
         let c = loaded
             .gallery
             // Ask for more than shown: some may be outside the caller's permit.
-            .identify(std::slice::from_ref(&capture.template), MAX_RESULTS * 4, fpir)
+            .identify(
+                std::slice::from_ref(&capture.template),
+                MAX_RESULTS * 4,
+                fpir,
+            )
             .map_err(|e| ApiError::internal("searching the fingerprint gallery", &e))?;
         (c, loaded.gallery.fingers())
     };
@@ -817,7 +843,15 @@ pub async fn identify(
             let mut events: Vec<AuditEvent> = found
                 .iter()
                 .filter_map(|m| m.person.parse().ok().map(PersonNumber))
-                .map(|p| event(&st, &caller, &permit, "fingerprint.identify (found)".into(), p))
+                .map(|p| {
+                    event(
+                        &st,
+                        &caller,
+                        &permit,
+                        "fingerprint.identify (found)".into(),
+                        p,
+                    )
+                })
                 .collect();
             if events.is_empty() {
                 events.push(AuditEvent {
@@ -857,8 +891,13 @@ pub async fn withdraw(
     ApiPath(id): ApiPath<i64>,
     body: Option<axum::Json<FingerprintWithdrawal>>,
 ) -> Result<Json<FingerprintDto>, ApiError> {
-    let reason = body.and_then(|b| b.0.reason).filter(|r| !r.trim().is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > 1_000 || r.chars().any(char::is_control)) {
+    let reason = body
+        .and_then(|b| b.0.reason)
+        .filter(|r| !r.trim().is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 1_000 || r.chars().any(char::is_control))
+    {
         return Err(ApiError::bad_request(
             "the reason must be at most 1,000 characters, without control characters",
         ));
@@ -870,9 +909,21 @@ pub async fn withdraw(
             let current = store.fingerprint(FingerprintId(id))?;
             let institutions = Institutions::load(store)?;
             permit.admit(institutions.origin(Some(&current.institution)))?;
-            let audit = event(&st, &caller, &permit, "fingerprint.withdraw".into(), current.person);
+            let audit = event(
+                &st,
+                &caller,
+                &permit,
+                "fingerprint.withdraw".into(),
+                current.person,
+            );
             store
-                .withdraw_fingerprint(FingerprintId(id), &caller.name, reason.as_deref(), st.now(), &audit)
+                .withdraw_fingerprint(
+                    FingerprintId(id),
+                    &caller.name,
+                    reason.as_deref(),
+                    st.now(),
+                    &audit,
+                )
                 .map_err(|e| match e {
                     StoreError::Invalid(r) => ApiError::new(Code::Conflict, r),
                     e => e.into(),

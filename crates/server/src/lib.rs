@@ -39,10 +39,10 @@ mod attachments;
 mod auth_api;
 pub mod caller;
 mod dossiers;
-mod fingerprints;
 pub mod dto;
 pub mod error;
 mod extract;
+mod fingerprints;
 mod jobs;
 mod landing;
 pub mod metrics;
@@ -760,8 +760,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
                 "/api/v1/persons/{number}/fingerprints",
                 Allow(Submit, Object(R::Biometrics)),
             ),
-            post(fingerprints::enrol)
-                .layer(DefaultBodyLimit::max(fingerprints::MAX_CAPTURE_BYTES)),
+            post(fingerprints::enrol).layer(DefaultBodyLimit::max(fingerprints::MAX_CAPTURE_BYTES)),
         ),
         (
             e(

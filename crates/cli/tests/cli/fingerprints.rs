@@ -20,8 +20,11 @@ fn extract_writes_an_iso_template_and_match_scores_pairs() {
         let master = set.master(f).unwrap();
         for j in 0..2 {
             let imp = set.impression(&master, SampleId::new(f, j)).unwrap();
-            std::fs::write(dir.path().join(format!("{f}_{j}.png")), png::encode(&imp.image))
-                .unwrap();
+            std::fs::write(
+                dir.path().join(format!("{f}_{j}.png")),
+                png::encode(&imp.image),
+            )
+            .unwrap();
         }
     }
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
@@ -37,7 +40,11 @@ fn extract_writes_an_iso_template_and_match_scores_pairs() {
         "--finger",
         "right_index",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = std::fs::read(dir.path().join("0_0.fmr")).unwrap();
     let (format, templates) = read_template(&bytes).unwrap();
     assert_eq!(format, Format::Iso2005);
@@ -51,7 +58,11 @@ fn extract_writes_an_iso_template_and_match_scores_pairs() {
     )
     .unwrap();
     let out = marsad(&["fingerprint", "match", "--pairs", &path("pairs.csv")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(rows[0], vec!["probe", "candidate", "score"]);

@@ -228,6 +228,8 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // Synthetic fingerprints, some fingers under two numbers (waiting in the review queue).
+    assert!(err.contains("enrolled 30 synthetic fingerprints"), "{err}");
     // One account per role and institution, each with a one-time password printed once.
     let password_of = |err: &str, login: &str| -> String {
         err.lines()
@@ -340,6 +342,10 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(
         !err.contains("demo case files:"),
         "case files are made once"
+    );
+    assert!(
+        !err.contains("synthetic fingerprints"),
+        "fingerprints are enrolled once"
     );
     assert_ne!(
         password_of(&err, "observatoire.reviewer"),

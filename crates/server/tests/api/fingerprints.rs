@@ -44,7 +44,12 @@ fn person(store: &dyn Store, seed: u64) -> String {
     n.digits()
 }
 
-async fn post(client: &reqwest::Client, app: &TestApp, path: &str, body: Vec<u8>) -> reqwest::Response {
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
     client
         .post(app.url(path))
         .header("content-type", "application/octet-stream")
@@ -174,7 +179,10 @@ async fn enrol_verify_identify_firewall_withdraw() {
         (Vec::new(), "fingerprint_unreadable"),
         (b"%PDF-1.7 not a finger".to_vec(), "fingerprint_unreadable"),
         (prints[0][0][..200].to_vec(), "fingerprint_unreadable"),
-        (b"FMR\0 20\0\0\0\0\x10garbage".to_vec(), "fingerprint_unreadable"),
+        (
+            b"FMR\0 20\0\0\0\0\x10garbage".to_vec(),
+            "fingerprint_unreadable",
+        ),
         (blank, "fingerprint_quality_low"),
     ] {
         let r = post(&border, &app, &enrol4, body).await;
@@ -254,7 +262,10 @@ async fn enrol_verify_identify_firewall_withdraw() {
         "fingerprint.identify (none)",
         "fingerprint.withdraw",
     ] {
-        assert!(actions.iter().any(|a| a == wanted), "{wanted} not in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == wanted),
+            "{wanted} not in {actions:?}"
+        );
     }
     assert!(actions
         .iter()
