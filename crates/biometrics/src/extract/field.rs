@@ -349,7 +349,7 @@ pub fn frequency(img: &[u8], grid: &Grid, mask: &[bool], theta: &[f32]) -> (Vec<
                 }
             }
         }
-        if counts.iter().any(|&c| c == 0) {
+        if counts.contains(&0) {
             continue;
         }
         for (s, &c) in signature.iter_mut().zip(&counts) {

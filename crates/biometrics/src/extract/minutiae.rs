@@ -13,7 +13,7 @@ use crate::template::{normalize_angle, MinutiaKind};
 use std::f32::consts::{PI, TAU};
 
 /// Minutiae closer than this to the background or the image edge are dropped (pixels).
-const BORDER: f32 = 10.0;
+const BORDER: f32 = 8.0;
 
 /// A minutia found on the skeleton, before conversion to a template minutia.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -295,14 +295,14 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
                     }
                 }
                 // A short piece of ridge (a dot or a fragment).
-                (MinutiaKind::Ending, Stop::Ending) if short < 1.5 * period => {
+                (MinutiaKind::Ending, Stop::Ending) if short < period => {
                     removed[i] = Some(Rejection::ShortRidge);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::ShortRidge);
                     }
                 }
                 // Bridge between ridges or a lake inside one.
-                (MinutiaKind::Bifurcation, Stop::Bifurcation) if short < 1.1 * period => {
+                (MinutiaKind::Bifurcation, Stop::Bifurcation) if short < 0.8 * period => {
                     removed[i] = Some(Rejection::Bridge);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::Bridge);
@@ -365,7 +365,7 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             let dx = q.x as f32 - p.x as f32;
             let dy = q.y as f32 - p.y as f32;
             let dist = (dx * dx + dy * dy).sqrt();
-            if dist > 1.6 * period || dist < 1.0 {
+            if dist > 2.2 * period || dist < 1.0 {
                 continue;
             }
             // Each ending points into its own ridge, so away from the gap.
