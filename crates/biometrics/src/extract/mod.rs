@@ -335,15 +335,32 @@ mod tests {
     #[test]
     fn things_that_are_not_fingers_are_refused_with_a_reason() {
         let cases = [
-            ("noise", pattern::noise(192, 192, 3)),
-            ("smooth", pattern::smooth_blob(192, 192)),
-            ("barcode", pattern::barcode(192, 192)),
+            ("noise", pattern::noise(192, 192, 3), QualityIssue::NoFinger),
+            (
+                "smooth",
+                pattern::smooth_blob(192, 192),
+                QualityIssue::NoFinger,
+            ),
+            (
+                "barcode",
+                pattern::barcode(192, 192),
+                QualityIssue::NoRidgeCurvature,
+            ),
+            (
+                "grille",
+                pattern::grating(192, 192, 9.0, 1.2),
+                QualityIssue::NoRidgeCurvature,
+            ),
         ];
-        for (name, img) in cases {
+        for (name, img, issue) in cases {
             let out = run(&img);
-            let gate = quality_gate(&out.quality, 40);
-            assert!(gate.is_err(), "{name}: {:?}", out.quality);
-            assert!(out.quality.score < 25, "{name}: {:?}", out.quality);
+            assert!(out.quality.score <= 10, "{name}: {:?}", out.quality);
+            // Refused whatever the threshold, with advice a clerk can follow.
+            let Err(refusal) = quality_gate(&out.quality, 0) else {
+                panic!("{name} accepted: {:?}", out.quality)
+            };
+            assert_eq!(refusal.issue, issue, "{name}: {:?}", out.quality);
+            assert!(refusal.to_string().contains(issue.advice()));
         }
     }
 
