@@ -13,7 +13,7 @@ use crate::template::{normalize_angle, MinutiaKind};
 use std::f32::consts::{PI, TAU};
 
 /// Minutiae closer than this to the background or the image edge are dropped (pixels).
-const BORDER: f32 = 8.0;
+const BORDER: f32 = 10.0;
 
 /// A minutia found on the skeleton, before conversion to a template minutia.
 #[derive(Debug, Clone, Copy, PartialEq)]
