@@ -330,14 +330,17 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             rejected.push((c, removed[i].unwrap_or(Rejection::NoDirection)));
             continue;
         };
-        // The field's ridge direction in the ISO convention, one of two ways.
+        // The field's ridge direction in the ISO convention, one of two ways; where it agrees
+        // with the traced direction the two are averaged (the trace is local but noisy, the
+        // field smooth but blurred near cores and deltas).
         let field = normalize_angle(-theta);
         let snapped = [field, normalize_angle(field + PI)]
             .into_iter()
             .min_by(|a, b| angle_diff(*a, angle).total_cmp(&angle_diff(*b, angle)))
             .unwrap_or(angle);
         let angle = if angle_diff(snapped, angle) < 35f32.to_radians() {
-            snapped
+            let towards = (snapped - angle + PI).rem_euclid(TAU) - PI;
+            normalize_angle(angle + 0.5 * towards)
         } else {
             angle
         };
