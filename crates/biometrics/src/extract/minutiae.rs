@@ -340,14 +340,14 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             let partner = find(t.x, t.y, &merged).filter(|&j| j != i);
             match (kind, t.stop) {
                 // Spur: an ending close to where its ridge branches off.
-                (MinutiaKind::Ending, Stop::Bifurcation) if short < period => {
+                (MinutiaKind::Ending, Stop::Bifurcation) if short < 0.6 * period => {
                     removed[i] = Some(Rejection::Spur);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::Spur);
                     }
                 }
                 // A short piece of ridge (a dot or a fragment).
-                (MinutiaKind::Ending, Stop::Ending) if short < period => {
+                (MinutiaKind::Ending, Stop::Ending) if short < 0.7 * period => {
                     removed[i] = Some(Rejection::ShortRidge);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::ShortRidge);
