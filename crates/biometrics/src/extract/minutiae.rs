@@ -489,14 +489,14 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             rejected.push((c, Rejection::Border));
             continue;
         }
-        if coherence < 0.25 || clarity < 0.25 {
+        if coherence < 0.18 || clarity < 0.18 {
             rejected.push((c, Rejection::LowQuality));
             continue;
         }
         let border_factor = ((border - BORDER) / 24.0).clamp(0.0, 1.0);
         let q = 100.0
             * coherence.min(1.0).sqrt()
-            * ((clarity - 0.25) / 0.5).clamp(0.0, 1.0)
+            * ((clarity - 0.18) / 0.5).clamp(0.05, 1.0)
             * (0.6 + 0.4 * border_factor);
         c.quality = (q.round() as u8).clamp(1, 100);
         kept.push(c);
