@@ -161,7 +161,8 @@ pub fn block_stats(img: &[u8], grid: &Grid) -> BlockStats {
 }
 
 /// Foreground blocks: enough coherent ridge energy, cleaned by closing and opening, holes filled,
-/// shrunk by a block, and only the largest connected region kept.
+/// and only the largest connected region kept. The 3 × 3 block window lets the mask reach about a
+/// block beyond the ridges; minutiae near its edge are dropped later.
 pub fn segment(stats: &BlockStats, grid: &Grid) -> Vec<bool> {
     let mut energies: Vec<f32> = stats.energy.clone();
     energies.sort_by(f32::total_cmp);
@@ -179,8 +180,7 @@ pub fn segment(stats: &BlockStats, grid: &Grid) -> Vec<bool> {
     let closed = erode(&dilate(&raw, grid), grid);
     let opened = dilate(&erode(&closed, grid), grid);
     let filled = fill_holes(&opened, grid);
-    // The 3 × 3 block window spreads the finger by about a block on every side.
-    largest_component(&erode(&filled, grid), grid)
+    largest_component(&filled, grid)
 }
 
 fn neighbours8(grid: &Grid, b: usize) -> impl Iterator<Item = usize> + '_ {
@@ -349,7 +349,7 @@ pub fn frequency(img: &[u8], grid: &Grid, mask: &[bool], theta: &[f32]) -> (Vec<
                 }
             }
         }
-        if counts.iter().any(|&c| c == 0) {
+        if counts.contains(&0) {
             continue;
         }
         for (s, &c) in signature.iter_mut().zip(&counts) {
@@ -542,7 +542,7 @@ mod tests {
         assert!(!mask[grid.block_of(10, 10)]);
         assert!(!mask[grid.block_of(150, 20)]);
         let fg = mask.iter().filter(|&&m| m).count();
-        // The patch is 10 × 10 blocks; the window makes the mask a little wider.
-        assert!((90..=150).contains(&fg), "{fg} blocks");
+        // The patch is 10 × 10 blocks; the window makes the mask up to two blocks wider.
+        assert!((100..=200).contains(&fg), "{fg} blocks");
     }
 }

@@ -227,6 +227,52 @@ fn traces(skel: &Binary, x: usize, y: usize, max_steps: usize) -> Vec<Trace> {
         .collect()
 }
 
+/// A grid of 16-pixel cells holding indices of points, to find neighbours without comparing every
+/// pair (a large, busy image can have thousands of candidate minutiae).
+struct Cells {
+    cw: usize,
+    ch: usize,
+    cells: Vec<Vec<usize>>,
+}
+
+impl Cells {
+    const SIDE: usize = 16;
+
+    fn new(w: usize, h: usize) -> Self {
+        let cw = w.div_ceil(Self::SIDE).max(1);
+        let ch = h.div_ceil(Self::SIDE).max(1);
+        Self {
+            cw,
+            ch,
+            cells: vec![Vec::new(); cw * ch],
+        }
+    }
+
+    fn insert(&mut self, x: usize, y: usize, index: usize) {
+        let (cx, cy) = (
+            (x / Self::SIDE).min(self.cw - 1),
+            (y / Self::SIDE).min(self.ch - 1),
+        );
+        if let Some(cell) = self.cells.get_mut(cy * self.cw + cx) {
+            cell.push(index);
+        }
+    }
+
+    /// Indices in the cells within `radius` pixels of (x, y) (a superset of the points within
+    /// `radius`).
+    fn near(&self, x: usize, y: usize, radius: usize) -> impl Iterator<Item = usize> + '_ {
+        let x0 = x.saturating_sub(radius) / Self::SIDE;
+        let y0 = y.saturating_sub(radius) / Self::SIDE;
+        let x1 = ((x + radius) / Self::SIDE).min(self.cw - 1);
+        let y1 = ((y + radius) / Self::SIDE).min(self.ch - 1);
+        (y0..=y1)
+            .flat_map(move |cy| (x0..=x1).map(move |cx| cy * self.cw + cx))
+            .filter_map(|k| self.cells.get(k))
+            .flatten()
+            .copied()
+    }
+}
+
 /// Everything the detector needs to know about the image around the skeleton.
 pub struct Context<'a> {
     pub grid: &'a Grid,
@@ -258,11 +304,15 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
     }
     // Adjacent bifurcation pixels are one bifurcation.
     let mut merged: Vec<(usize, usize, MinutiaKind)> = Vec::new();
+    let mut cells = Cells::new(w, h);
     for (x, y, kind) in raw {
-        let duplicate = merged
-            .iter()
-            .any(|&(mx, my, mk)| mk == kind && mx.abs_diff(x) <= 2 && my.abs_diff(y) <= 2);
+        let duplicate = cells.near(x, y, 2).any(|k| {
+            merged.get(k).is_some_and(|&(mx, my, mk)| {
+                mk == kind && mx.abs_diff(x) <= 2 && my.abs_diff(y) <= 2
+            })
+        });
         if !duplicate {
+            cells.insert(x, y, merged.len());
             merged.push((x, y, kind));
         }
     }
@@ -273,9 +323,11 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             .unwrap_or(9.0)
     };
     let find = |x: usize, y: usize, merged: &[(usize, usize, MinutiaKind)]| {
-        merged
-            .iter()
-            .position(|&(mx, my, _)| mx.abs_diff(x) <= 2 && my.abs_diff(y) <= 2)
+        cells.near(x, y, 2).find(|&k| {
+            merged
+                .get(k)
+                .is_some_and(|&(mx, my, _)| mx.abs_diff(x) <= 2 && my.abs_diff(y) <= 2)
+        })
     };
     let mut removed: Vec<Option<Rejection>> = vec![None; merged.len()];
     let mut all_traces: Vec<Vec<Trace>> = Vec::with_capacity(merged.len());
@@ -288,21 +340,21 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             let partner = find(t.x, t.y, &merged).filter(|&j| j != i);
             match (kind, t.stop) {
                 // Spur: an ending close to where its ridge branches off.
-                (MinutiaKind::Ending, Stop::Bifurcation) if short < period => {
+                (MinutiaKind::Ending, Stop::Bifurcation) if short < 0.6 * period => {
                     removed[i] = Some(Rejection::Spur);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::Spur);
                     }
                 }
                 // A short piece of ridge (a dot or a fragment).
-                (MinutiaKind::Ending, Stop::Ending) if short < 1.5 * period => {
+                (MinutiaKind::Ending, Stop::Ending) if short < 0.7 * period => {
                     removed[i] = Some(Rejection::ShortRidge);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::ShortRidge);
                     }
                 }
                 // Bridge between ridges or a lake inside one.
-                (MinutiaKind::Bifurcation, Stop::Bifurcation) if short < 1.1 * period => {
+                (MinutiaKind::Bifurcation, Stop::Bifurcation) if short < 0.8 * period => {
                     removed[i] = Some(Rejection::Bridge);
                     if let Some(j) = partner {
                         removed[j] = Some(Rejection::Bridge);
@@ -330,14 +382,17 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             rejected.push((c, removed[i].unwrap_or(Rejection::NoDirection)));
             continue;
         };
-        // The field's ridge direction in the ISO convention, one of two ways.
+        // The field's ridge direction in the ISO convention, one of two ways; where it agrees
+        // with the traced direction the two are averaged (the trace is local but noisy, the
+        // field smooth but blurred near cores and deltas).
         let field = normalize_angle(-theta);
         let snapped = [field, normalize_angle(field + PI)]
             .into_iter()
             .min_by(|a, b| angle_diff(*a, angle).total_cmp(&angle_diff(*b, angle)))
             .unwrap_or(angle);
         let angle = if angle_diff(snapped, angle) < 35f32.to_radians() {
-            snapped
+            let towards = (snapped - angle + PI).rem_euclid(TAU) - PI;
+            normalize_angle(angle + 0.5 * towards)
         } else {
             angle
         };
@@ -355,8 +410,17 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
     }
     // Broken ridges: two endings facing each other across a short gap.
     let mut broken = vec![false; found.len()];
+    let mut found_cells = Cells::new(w, h);
+    for (k, c) in found.iter().enumerate() {
+        found_cells.insert(c.x, c.y, k);
+    }
     for a in 0..found.len() {
-        for b in a + 1..found.len() {
+        let reach = (2.2 * period_at(found[a].x, found[a].y)).ceil() as usize;
+        let others: Vec<usize> = found_cells
+            .near(found[a].x, found[a].y, reach)
+            .filter(|&b| b > a)
+            .collect();
+        for b in others {
             let (p, q) = (found[a], found[b]);
             if p.kind != MinutiaKind::Ending || q.kind != MinutiaKind::Ending {
                 continue;
@@ -365,7 +429,7 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             let dx = q.x as f32 - p.x as f32;
             let dy = q.y as f32 - p.y as f32;
             let dist = (dx * dx + dy * dy).sqrt();
-            if dist > 1.6 * period || dist < 1.0 {
+            if dist > 2.2 * period || dist < 1.0 {
                 continue;
             }
             // Each ending points into its own ridge, so away from the gap.
@@ -387,11 +451,17 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
         }
     }
     // Clusters: minutiae crowded together are noise, not detail.
+    let mut kept_cells = Cells::new(w, h);
+    for (k, c) in kept.iter().enumerate() {
+        kept_cells.insert(c.x, c.y, k);
+    }
     let crowded: Vec<bool> = kept
         .iter()
         .map(|c| {
             let radius = 1.2 * period_at(c.x, c.y);
-            kept.iter()
+            kept_cells
+                .near(c.x, c.y, radius.ceil() as usize)
+                .filter_map(|k| kept.get(k))
                 .filter(|o| {
                     let d2 = (o.x as f32 - c.x as f32).powi(2) + (o.y as f32 - c.y as f32).powi(2);
                     d2 > 0.0 && d2 < radius * radius
@@ -419,14 +489,14 @@ pub fn detect(skel: &Binary, ctx: &Context<'_>) -> (Vec<Candidate>, Vec<(Candida
             rejected.push((c, Rejection::Border));
             continue;
         }
-        if coherence < 0.25 || clarity < 0.25 {
+        if coherence < 0.18 || clarity < 0.18 {
             rejected.push((c, Rejection::LowQuality));
             continue;
         }
         let border_factor = ((border - BORDER) / 24.0).clamp(0.0, 1.0);
         let q = 100.0
             * coherence.min(1.0).sqrt()
-            * ((clarity - 0.25) / 0.5).clamp(0.0, 1.0)
+            * ((clarity - 0.18) / 0.5).clamp(0.05, 1.0)
             * (0.6 + 0.4 * border_factor);
         c.quality = (q.round() as u8).clamp(1, 100);
         kept.push(c);

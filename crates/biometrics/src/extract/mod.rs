@@ -267,8 +267,8 @@ mod tests {
     }
 
     fn check_minutia(kind: MinutiaKind, iso_degrees: f32) {
-        let (w, h) = (160u32, 160u32);
-        let at = (80.0, 80.0);
+        let (w, h) = (128u32, 128u32);
+        let at = (64.0, 64.0);
         let angle = iso_degrees.to_radians();
         let img = pattern::minutia(w, h, 9.0, at, angle, kind == MinutiaKind::Ending);
         let out = run(&img);
@@ -297,21 +297,21 @@ mod tests {
 
     #[test]
     fn a_drawn_ending_is_found_with_its_kind_position_and_direction() {
-        for degrees in [0.0, 60.0, 135.0, 200.0, 290.0] {
+        for degrees in [0.0, 135.0, 290.0] {
             check_minutia(MinutiaKind::Ending, degrees);
         }
     }
 
     #[test]
     fn a_drawn_bifurcation_is_found_with_its_kind_position_and_direction() {
-        for degrees in [0.0, 100.0, 225.0, 315.0] {
+        for degrees in [100.0, 225.0, 315.0] {
             check_minutia(MinutiaKind::Bifurcation, degrees);
         }
     }
 
     #[test]
     fn a_straight_grating_has_no_minutiae_inside() {
-        let img = pattern::grating(160, 160, 9.0, 0.5);
+        let img = pattern::grating(128, 128, 9.0, 0.5);
         let out = run(&img);
         assert!(
             out.template.minutiae.is_empty(),
@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn a_blank_image_yields_nothing_and_is_refused() {
         for level in [255u8, 0, 128] {
-            let img = GrayImage::filled(200, 240, level).unwrap_or_else(|e| panic!("{e}"));
+            let img = GrayImage::filled(160, 160, level).unwrap_or_else(|e| panic!("{e}"));
             let out = run(&img);
             assert!(out.template.minutiae.is_empty());
             assert!(out.quality.score <= 5, "{:?}", out.quality);
@@ -335,15 +335,32 @@ mod tests {
     #[test]
     fn things_that_are_not_fingers_are_refused_with_a_reason() {
         let cases = [
-            ("noise", pattern::noise(240, 240, 3)),
-            ("smooth", pattern::smooth_blob(240, 240)),
-            ("barcode", pattern::barcode(240, 240)),
+            ("noise", pattern::noise(192, 192, 3), QualityIssue::NoFinger),
+            (
+                "smooth",
+                pattern::smooth_blob(192, 192),
+                QualityIssue::NoFinger,
+            ),
+            (
+                "barcode",
+                pattern::barcode(192, 192),
+                QualityIssue::NoRidgeCurvature,
+            ),
+            (
+                "grille",
+                pattern::grating(192, 192, 9.0, 1.2),
+                QualityIssue::NoRidgeCurvature,
+            ),
         ];
-        for (name, img) in cases {
+        for (name, img, issue) in cases {
             let out = run(&img);
-            let gate = quality_gate(&out.quality, 40);
-            assert!(gate.is_err(), "{name}: {:?}", out.quality);
-            assert!(out.quality.score < 25, "{name}: {:?}", out.quality);
+            assert!(out.quality.score <= 10, "{name}: {:?}", out.quality);
+            // Refused whatever the threshold, with advice a clerk can follow.
+            let Err(refusal) = quality_gate(&out.quality, 0) else {
+                panic!("{name} accepted: {:?}", out.quality)
+            };
+            assert_eq!(refusal.issue, issue, "{name}: {:?}", out.quality);
+            assert!(refusal.to_string().contains(issue.advice()));
         }
     }
 
@@ -368,6 +385,75 @@ mod tests {
         let img = GrayImage::filled(max, max, 255).unwrap_or_else(|e| panic!("{e}"));
         let err = extract(&img, &ExtractOptions::default());
         assert!(matches!(err, Err(ExtractError::TooLarge { .. })), "{err:?}");
+    }
+
+    /// Minutia-level agreement with the generator's ground truth on two small seeded fingers,
+    /// one impression per preset, directions compared as axes (the ground truth sometimes
+    /// points a bifurcation backwards). Masters are drawn once (the slow part in debug builds).
+    fn synthetic_agreement(
+        presets: &[crate::synth::ImpressionSettings],
+    ) -> Vec<(Agreement, Vec<u8>)> {
+        use crate::synth::{Dataset, MasterSettings, SampleId};
+        let sets: Vec<Dataset> = presets
+            .iter()
+            .map(|settings| {
+                let mut settings = settings.clone();
+                settings.width = 176;
+                settings.height = 208;
+                let mut set = Dataset::new(2, 1, settings, 21);
+                set.master = MasterSettings::small(190, 230);
+                set
+            })
+            .collect();
+        let axial = |v: &[Minutia]| -> Vec<Minutia> {
+            v.iter()
+                .map(|m| Minutia::new(m.x, m.y, 2.0 * m.angle, m.kind, m.quality))
+                .collect()
+        };
+        let mut out = vec![(Agreement::default(), Vec::new()); sets.len()];
+        for finger in 0..2 {
+            let Some(first) = sets.first() else { break };
+            let master = first.master(finger).unwrap_or_else(|e| panic!("{e}"));
+            for (set, (total, scores)) in sets.iter().zip(out.iter_mut()) {
+                let imp = set
+                    .impression(&master, SampleId::new(finger, 0))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let found = run(&imp.image);
+                total.add(compare(
+                    &axial(&found.template.minutiae),
+                    &axial(&imp.minutiae),
+                    12.0,
+                    60f32.to_radians(),
+                ));
+                scores.push(found.quality.score);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn synthetic_prints_agree_with_their_ground_truth() {
+        use crate::synth::ImpressionSettings;
+        let results =
+            synthetic_agreement(&[ImpressionSettings::easy(), ImpressionSettings::harsh()]);
+        let [(easy, easy_scores), (harsh, harsh_scores)] = results.as_slice() else {
+            panic!("two presets")
+        };
+        eprintln!("easy {easy:?} {easy_scores:?}; harsh {harsh:?} {harsh_scores:?}");
+        assert!(easy.truth >= 20 && harsh.truth >= 10, "{easy:?} {harsh:?}");
+        assert!(easy.precision() >= 0.75 && easy.recall() >= 0.5, "{easy:?}");
+        assert!(
+            harsh.precision() >= 0.5 && harsh.recall() >= 0.3,
+            "{harsh:?}"
+        );
+        // These small prints (176 x 208) hold little finger, so scores stay modest; harsh
+        // captures score no better than easy ones of the same fingers.
+        assert!(easy_scores.iter().all(|&q| q > 15), "{easy_scores:?}");
+        let sum = |v: &[u8]| v.iter().map(|&q| u32::from(q)).sum::<u32>();
+        assert!(
+            sum(harsh_scores) <= sum(easy_scores),
+            "{harsh_scores:?} {easy_scores:?}"
+        );
     }
 
     #[test]

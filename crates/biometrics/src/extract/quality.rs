@@ -108,8 +108,8 @@ pub fn quality_gate(report: &QualityReport, threshold: u8) -> Result<(), LowQual
 /// Finger area (pixels) below which nothing usable was captured, and above which the area no
 /// longer limits the score.
 const AREA_NONE: f32 = 6_000.0;
-const AREA_LOW: f32 = 20_000.0;
-const AREA_FULL: f32 = 70_000.0;
+const AREA_LOW: f32 = 15_000.0;
+const AREA_FULL: f32 = 45_000.0;
 
 /// Scales `v` from `[lo, hi]` to `[0, 1]`.
 fn ramp(v: f32, lo: f32, hi: f32) -> f32 {

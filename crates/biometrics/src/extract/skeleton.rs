@@ -215,10 +215,11 @@ pub fn thin(b: &mut Binary) {
                 }
                 let bit = |k: u32| r & (1 << k) != 0;
                 let (north, east, south, west) = (bit(0), bit(2), bit(4), bit(6));
+                // Zhang–Suen: first pass keeps N·E·S and E·S·W, second N·E·W and N·S·W.
                 let ok = if pass == 0 {
-                    !(north && east && south) && !(east && south && west)
+                    !(east && south && (north || west))
                 } else {
-                    !(north && east && west) && !(north && south && west)
+                    !(north && west && (east || south))
                 };
                 if ok {
                     remove.push(i);

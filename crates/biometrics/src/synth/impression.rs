@@ -103,19 +103,19 @@ impl ImpressionSettings {
     /// figure (about 10 %); see `bench/fingerprints/README.md`.
     pub fn harsh() -> Self {
         Self {
-            max_translation: 55.0,
+            max_translation: 65.0,
             max_rotation_deg: 30.0,
-            distortion_rotation_deg: 8.0,
-            distortion_shift: 14.0,
-            contact_min: 0.5,
+            distortion_rotation_deg: 10.0,
+            distortion_shift: 18.0,
+            contact_min: 0.45,
             contact_max: 0.95,
-            contact_offset: 45.0,
+            contact_offset: 50.0,
             dryness: 0.8,
             wetness: 0.8,
             pressure_variation: 0.4,
             max_scars: 5,
             blur: 1.2,
-            noise: 14.0,
+            noise: 16.0,
             background_noise: 12.0,
             ..Self::easy()
         }
