@@ -149,7 +149,7 @@ pub(crate) struct Point {
 /// [`MAX_MINUTIAE`] (the best-quality ones). Positions outside the declared image size are kept:
 /// they are only coordinates.
 pub(crate) fn points(template: &Template) -> Vec<Point> {
-    let mut ms: Vec<_> = template.minutiae.iter().copied().collect();
+    let mut ms: Vec<_> = template.minutiae.to_vec();
     // Best quality first, then a fixed order so results do not depend on the input order.
     ms.sort_by(|a, b| {
         b.quality

@@ -6,6 +6,7 @@
 //!   in meaning, rotation- and translation-invariant, never `NaN`.
 //! - [`calibration`]: raw score → estimated false-match rate, and back (thresholds by FMR).
 //! - [`fusion`]: several fingers' false-match rates → one for the person.
+//! - [`prescreen`]: a quick partial comparison for 1:N pre-selection.
 //! - [`synthetic`]: seeded minutiae-level fingers and impressions, and the FVC-style accuracy
 //!   measures (EER, FMR1000) used by tests and examples.
 //!
@@ -16,10 +17,12 @@ pub mod calibration;
 mod consolidate;
 pub mod cylinder;
 pub mod fusion;
+pub mod prescreen;
 pub mod synthetic;
 
 pub use calibration::Calibration;
 pub use cylinder::Cylinder;
+pub use prescreen::Prescreen;
 
 use crate::template::{FingerPosition, Template};
 

@@ -89,7 +89,7 @@ fn odd_templates_give_defined_scores() {
         many.push(m(
             rng.int(0, 399) as u16,
             rng.int(0, 499) as u16,
-            rng.range(0.0, 6.28),
+            rng.range(0.0, std::f32::consts::TAU),
         ));
     }
     let nan = Minutia {
