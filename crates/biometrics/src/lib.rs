@@ -10,7 +10,9 @@
 //!   multi-finger fusion; `index`: 1:N identification with pre-selection (MOSIP ABIS shape).
 //! - `synth`: a seeded synthetic fingerprint generator for tests and evaluation.
 
+pub mod extract;
 pub mod image;
 pub mod index;
 pub mod matcher;
+pub mod synth;
 pub mod template;

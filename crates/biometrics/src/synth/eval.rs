@@ -1,0 +1,1 @@
+//! The FVC evaluation protocol and its figures (in progress).
