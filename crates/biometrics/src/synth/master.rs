@@ -12,7 +12,7 @@ use std::f32::consts::{FRAC_PI_2, PI, TAU};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::noise::{gaussian, ValueNoise};
+use super::noise::{gaussian, FractalNoise, ValueNoise};
 use super::SynthError;
 use crate::image::GrayImage;
 use crate::template::Minutia;
@@ -43,7 +43,12 @@ impl FingerClass {
 
     /// Draws a class with the natural frequencies.
     pub fn draw(rng: &mut ChaCha8Rng) -> Self {
-        let mut u: f32 = rng.gen_range(0.0..1.0);
+        Self::at_quantile(rng.gen_range(0.0..1.0))
+    }
+
+    /// The class at quantile `u` in `[0, 1)` of the natural frequencies (arch first).
+    pub fn at_quantile(u: f32) -> Self {
+        let mut u = u;
         for (class, p) in Self::ALL.iter().zip(Self::FREQUENCIES) {
             if u < p {
                 return *class;
@@ -89,8 +94,8 @@ impl Default for MasterSettings {
             height: 500,
             class: None,
             mean_period: 9.0,
-            period_spread: 1.0,
-            seeds: 4,
+            period_spread: 1.6,
+            seeds: 60,
             max_iterations: 120,
         }
     }
@@ -418,7 +423,7 @@ fn period_map(
     height: u32,
 ) -> Vec<f32> {
     let mean = settings.mean_period + 0.6 * gaussian(rng).clamp(-1.0, 1.0);
-    let noise = ValueNoise::new(rng, width, height, 110.0);
+    let noise = FractalNoise::new(rng, width, height, 70.0, 2);
     let mut period = Vec::with_capacity((width * height) as usize);
     for y in 0..height {
         for x in 0..width {
@@ -622,15 +627,14 @@ fn grow_ridges(
                             continue;
                         };
                         let mut sum = 0.0;
-                        for ky in 0..SIDE {
+                        for (ky, krow) in k.chunks_exact(SIDE).enumerate() {
                             let start = (y + ky) * pw + x;
-                            let (Some(row), Some(krow)) = (
-                                src.get(start..start + SIDE),
-                                k.get(ky * SIDE..(ky + 1) * SIDE),
-                            ) else {
+                            let Some(row) = src.get(start..start + SIDE) else {
                                 continue;
                             };
-                            sum += row.iter().zip(krow).map(|(a, b)| a * b).sum::<f32>();
+                            for t in 0..SIDE {
+                                sum += row[t] * krow[t];
+                            }
                         }
                         let at = (y + RADIUS) * pw + x + RADIUS;
                         let value = (gain * sum).clamp(-1.0, 1.0);

@@ -89,7 +89,21 @@ impl Dataset {
             });
         }
         let mut rng = ChaCha8Rng::seed_from_u64(noise::derive_seed(self.seed, u64::from(finger)));
-        generate_master(&mut rng, &self.master)
+        let mut settings = self.master.clone();
+        settings.class = Some(self.class_of(finger));
+        generate_master(&mut rng, &settings)
+    }
+
+    /// The class of a finger: the fixed class of the master settings, or else one drawn so that
+    /// any run of consecutive fingers has about the natural proportions (a golden-ratio
+    /// sequence, shifted by the seed, walks the class quantiles).
+    pub fn class_of(&self, finger: u32) -> FingerClass {
+        if let Some(class) = self.master.class {
+            return class;
+        }
+        let shift = (noise::derive_seed(self.seed, u64::MAX) >> 11) as f64 / (1u64 << 53) as f64;
+        let u = (shift + f64::from(finger) * 0.618_033_988_749_894_9).fract();
+        FingerClass::at_quantile(u as f32)
     }
 
     /// Impression `impression` of a finger's master (as returned by [`Dataset::master`]).
@@ -104,8 +118,8 @@ impl Dataset {
                 impression: id.impression,
             });
         }
-        let stream = (1u64 << 32) | (u64::from(id.finger) << 16) ^ u64::from(id.impression);
-        let stream = noise::derive_seed(stream, u64::from(id.impression) + 1);
+        // Masters use streams 0..fingers; impressions hash (finger, impression) far from them.
+        let stream = noise::derive_seed(u64::from(id.finger) | (1 << 40), u64::from(id.impression));
         let mut rng = ChaCha8Rng::seed_from_u64(noise::derive_seed(self.seed, stream));
         take_impression(&mut rng, master, &self.settings)
     }
