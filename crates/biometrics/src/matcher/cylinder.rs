@@ -335,14 +335,18 @@ pub(crate) fn cylinders(points: &[Point]) -> Vec<Cylinder> {
 const MIN_MATCHABLE: f32 = 0.6;
 
 /// Local similarity of two cylinders in `[0, 1]` (MCC-bit): one minus the normalised distance of
-/// their bit vectors restricted to the cells valid in both. Directions further apart than π/2
-/// and pairs with too few common cells score 0.
+/// their bit vectors restricted to the cells valid in both. Pairs with too few common cells score
+/// 0.
 #[inline]
 pub fn similarity(a: &Cylinder, b: &Cylinder, min_common: u32) -> f32 {
+    similarity_from_counts(masked_counts(a, b), min_common)
+}
+
+/// The bit counts a similarity needs: common valid cells, set bits of `a` and of `b` within
+/// them, and bits set in both.
+#[inline]
+pub fn masked_counts(a: &Cylinder, b: &Cylinder) -> [u32; 4] {
     let m = a.mask & b.mask;
-    if m.count_ones() < min_common {
-        return 0.0;
-    }
     let na = (a.planes[0] & m).count_ones()
         + 2 * (a.planes[1] & m).count_ones()
         + 4 * (a.planes[2] & m).count_ones();
@@ -353,7 +357,17 @@ pub fn similarity(a: &Cylinder, b: &Cylinder, min_common: u32) -> f32 {
     for (x, y) in a.layers.iter().zip(b.layers.iter()) {
         both += (x & y & m).count_ones();
     }
-    let xor = na + nb - 2 * both;
+    [m.count_ones(), na, nb, both]
+}
+
+/// The similarity from [`masked_counts`].
+#[inline]
+pub fn similarity_from_counts(counts: [u32; 4], min_common: u32) -> f32 {
+    let [common, na, nb, both] = counts;
+    if common < min_common {
+        return 0.0;
+    }
+    let xor = (na + nb).saturating_sub(2 * both);
     let denominator = root(na) + root(nb);
     if denominator <= 0.0 {
         return 0.0;
