@@ -42,30 +42,30 @@ const MIN_NEIGHBOURS: usize = 2;
 /// 500-minutia template is noise, and the comparison cost is quadratic).
 pub const MAX_MINUTIAE: usize = 160;
 
-/// One minutia's cylinder, ready for bitwise comparison.
+/// One minutia's cylinder, ready for bitwise comparison. Built only by [`Cylinder::from_layers`]
+/// (or from a template), so its layers always lie within its mask and its planes match them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cylinder {
     /// Position (pixels, y up) and direction (radians, `[0, 2π)`) of the central minutia.
-    pub x: f32,
-    pub y: f32,
-    pub angle: f32,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) angle: f32,
     /// Valid spatial cells (bit `j * NS + i`).
-    pub mask: u64,
+    pub(crate) mask: u64,
     /// Bit planes of the number of set layers per cell (0–6): weights 1, 2, 4.
-    pub planes: [u64; 3],
-    /// One word per directional layer, already restricted to `mask`.
-    pub layers: [u64; ND],
+    pub(crate) planes: [u64; 3],
+    /// One word per directional layer, restricted to `mask`.
+    pub(crate) layers: [u64; ND],
 }
 
 impl Cylinder {
-    /// A cylinder from its layers (restricted to `mask`); the bit planes are derived.
+    /// A cylinder from its central minutia (pixels with y up, radians), its valid cells and its
+    /// layers (cut to `mask`); the bit planes are derived and the angle brought into `[0, 2π)`.
     pub fn from_layers(x: f32, y: f32, angle: f32, mask: u64, layers: [u64; ND]) -> Self {
+        let layers = layers.map(|l| l & mask);
         let mut planes = [0u64; 3];
         for bit in 0..64 {
-            let count = layers
-                .iter()
-                .filter(|&&l| l & mask & (1u64 << bit) != 0)
-                .count();
+            let count = layers.iter().filter(|&&l| l & (1u64 << bit) != 0).count();
             for (w, plane) in planes.iter_mut().enumerate() {
                 if count & (1 << w) != 0 {
                     *plane |= 1u64 << bit;
@@ -73,13 +73,33 @@ impl Cylinder {
             }
         }
         Self {
-            x,
-            y,
-            angle,
+            x: if x.is_finite() { x } else { 0.0 },
+            y: if y.is_finite() { y } else { 0.0 },
+            angle: crate::template::normalize_angle(angle),
             mask,
             planes,
-            layers: layers.map(|l| l & mask),
+            layers,
         }
+    }
+
+    /// Position of the central minutia (pixels, y up).
+    pub fn position(&self) -> (f32, f32) {
+        (self.x, self.y)
+    }
+
+    /// Direction of the central minutia (radians, `[0, 2π)`).
+    pub fn angle(&self) -> f32 {
+        self.angle
+    }
+
+    /// Valid spatial cells.
+    pub fn mask(&self) -> u64 {
+        self.mask
+    }
+
+    /// The directional layers.
+    pub fn layers(&self) -> &[u64; ND] {
+        &self.layers
     }
 }
 
