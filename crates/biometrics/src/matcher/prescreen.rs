@@ -7,7 +7,9 @@
 //! and ranks the true mate high enough that a small share of the gallery, compared in full,
 //! almost always contains it.
 
-use super::cylinder::{angle_diff, min_common_cells, similarity, Cylinder};
+use super::cylinder::{
+    angle_diff, masked_counts, min_common_cells, similarity_from_counts, Cylinder, MAX_MINUTIAE,
+};
 use super::FeatureSet;
 
 /// Probe cylinders kept by default.
@@ -49,10 +51,16 @@ impl Prescreen {
     /// best match, then the best few of those that agree on the rotation they imply.
     pub fn score(&self, candidate: &FeatureSet) -> f32 {
         let mut bests = [(0.0f32, 0.0f32); MAX_KEPT];
+        // Bit counts in a loop without branches (it vectorises), then the similarities.
+        let mut counts = [[0u32; 4]; MAX_MINUTIAE];
+        let theirs = candidate.cylinders();
         for (p, slot) in self.cylinders.iter().zip(bests.iter_mut()) {
+            for (c, out) in theirs.iter().zip(counts.iter_mut()) {
+                *out = masked_counts(p, c);
+            }
             let mut top = (0.0f32, 0.0f32);
-            for c in candidate.cylinders() {
-                let s = similarity(p, c, self.min_common);
+            for (c, &n) in theirs.iter().zip(counts.iter()) {
+                let s = similarity_from_counts(n, self.min_common);
                 if s > top.0 {
                     top = (s, c.angle);
                 }
