@@ -165,7 +165,7 @@ pub(crate) struct Point {
     pub angle: f32,
 }
 
-/// The usable minutiae of a template, in the y-up frame: finite, deduplicated, at most
+/// The usable minutiae of a template, in the y-up frame at 500 ppi: finite, deduplicated, at most
 /// [`MAX_MINUTIAE`] (the best-quality ones). Positions outside the declared image size are kept:
 /// they are only coordinates.
 pub(crate) fn points(template: &Template) -> Vec<Point> {
@@ -178,6 +178,13 @@ pub(crate) fn points(template: &Template) -> Vec<Point> {
             .then(a.x.cmp(&b.x))
             .then(a.angle.total_cmp(&b.angle))
     });
+    // Cylinders are sized for 500 ppi: other resolutions are brought to it (an implausible
+    // declared resolution is taken as 500).
+    let scale = if (100..=5_000).contains(&template.ppi) {
+        500.0 / f32::from(template.ppi)
+    } else {
+        1.0
+    };
     let mut out: Vec<Point> = Vec::with_capacity(ms.len().min(MAX_MINUTIAE));
     for m in ms {
         if out.len() >= MAX_MINUTIAE {
@@ -185,8 +192,8 @@ pub(crate) fn points(template: &Template) -> Vec<Point> {
         }
         let angle = crate::template::normalize_angle(m.angle);
         let p = Point {
-            x: f32::from(m.x),
-            y: -f32::from(m.y),
+            x: f32::from(m.x) * scale,
+            y: -f32::from(m.y) * scale,
             angle,
         };
         // Duplicates (same place within 2 px, same direction within ~10°) add nothing but noise.
