@@ -1,6 +1,9 @@
 //! Global consolidation of local similarities: LSS-R (local similarity sort with relaxation).
 //!
-//! The best one-to-one pairs of cylinders are taken from the local similarity matrix; their
+//! The local similarity matrix covers every pair of cylinders, whatever their directions (MCC
+//! compares only directions within π/2, which fails on prints turned by a right angle or more).
+//! The global rotation is estimated from the best pairs (a histogram of their direction
+//! differences), and the best one-to-one pairs agreeing with it within π/4 are taken; their
 //! similarities are then relaxed for a few rounds, each pair gaining from the pairs that agree with
 //! it geometrically (same distance, same relative direction, same radial angle on both sides) and
 //! losing from those that do not. The pairs whose similarity held best under relaxation are kept
