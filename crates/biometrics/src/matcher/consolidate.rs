@@ -1,6 +1,9 @@
 //! Global consolidation of local similarities: LSS-R (local similarity sort with relaxation).
 //!
-//! The best one-to-one pairs of cylinders are taken from the local similarity matrix; their
+//! The local similarity matrix covers every pair of cylinders, whatever their directions (MCC
+//! compares only directions within π/2, which fails on prints turned by a right angle or more).
+//! The global rotation is estimated from the best pairs (a histogram of their direction
+//! differences), and the best one-to-one pairs agreeing with it within π/4 are taken; their
 //! similarities are then relaxed for a few rounds, each pair gaining from the pairs that agree with
 //! it geometrically (same distance, same relative direction, same radial angle on both sides) and
 //! losing from those that do not. The pairs whose similarity held best under relaxation are kept
@@ -9,7 +12,7 @@
 
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
 
-use super::cylinder::{angle_diff, similarity, Cylinder};
+use super::cylinder::{angle_diff, masked_counts, similarity_from_counts, Cylinder};
 
 /// Pairs in the first, sorted shortlist: this many times the number relaxed.
 const SHORTLIST: usize = 6;
@@ -32,10 +35,6 @@ const MIN_NP: usize = 4;
 const MAX_NP: usize = 12;
 const MU_P: f32 = 20.0;
 const TAU_P: f32 = 0.4;
-/// Directions further apart than this are not compared. MCC's π/2 assumes impressions rotated by
-/// less than a right angle; marsad accepts any rotation (a card scanned upside down, a 90°
-/// sensor), so every pair is compared.
-const MAX_DIRECTION_DIFF: f32 = PI;
 
 /// Logistic `1 / (1 + e^(−τ(v − μ)))`.
 fn sigmoid(v: f32, mu: f32, tau: f32) -> f32 {
@@ -138,6 +137,7 @@ fn fast_atan2(y: f32, x: f32) -> f32 {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pairs: Vec<u64>,
+    counts: Vec<[u32; 4]>,
     chosen: Vec<(u16, u16, f32)>,
     used_a: Vec<bool>,
     used_b: Vec<bool>,
@@ -153,7 +153,12 @@ fn pairs_to_average(n: usize) -> usize {
     MIN_NP + ((z * (MAX_NP - MIN_NP) as f32).round() as usize)
 }
 
-/// The consolidated similarity of two cylinder sets, in `[0, 1]`. `b` must be sorted by angle.
+/// The consolidated similarity of two cylinder sets, in `[0, 1]`.
+///
+/// Unlike MCC, which compares only cylinders whose directions differ by at most π/2 (assuming
+/// impressions rotated by less than a right angle), every pair is compared: a card scanned upside
+/// down or a sensor turned by 90° still matches. The global rotation is then estimated from the
+/// best pairs and pairs disagreeing with it are not taken.
 pub(crate) fn score(
     a: &[Cylinder],
     b: &[Cylinder],
@@ -172,35 +177,20 @@ pub(crate) fn score(
         pairs.resize(a.len() * b.len() + 1, 0);
     }
     let mut kept = 0usize;
-    // `b` is sorted by direction: the cylinders within `MAX_DIRECTION_DIFF` of a direction are
-    // one or two contiguous runs, so the direction test costs two binary searches per row.
+    scratch.counts.clear();
+    scratch.counts.resize(b.len(), [0; 4]);
     for (i, ca) in a.iter().enumerate() {
-        let lo = ca.angle - MAX_DIRECTION_DIFF;
-        let hi = ca.angle + MAX_DIRECTION_DIFF;
-        let start = |t: f32| b.partition_point(|c| c.angle < t);
-        let end = |t: f32| b.partition_point(|c| c.angle <= t);
-        let runs = if MAX_DIRECTION_DIFF >= PI {
-            [(0, b.len()), (0, 0)]
-        } else if lo < 0.0 {
-            [(0, end(hi)), (start(lo + TAU), b.len())]
-        } else if hi >= TAU {
-            [(start(lo), b.len()), (0, end(hi - TAU))]
-        } else {
-            [(start(lo), end(hi)), (0, 0)]
-        };
-        for (from, to) in runs {
-            let Some(run) = b.get(from..to) else {
-                continue;
-            };
-            for (j, cb) in run.iter().enumerate() {
-                let s = similarity(ca, cb, min_common);
-                let j = (from + j) as u64;
-                // Written unconditionally, kept only when positive: no unpredictable branch.
-                if let Some(slot) = pairs.get_mut(kept) {
-                    *slot = (u64::from(s.to_bits()) << 32) | ((i as u64) << 16) | j;
-                }
-                kept += usize::from(s > 0.0);
+        // Bit counts first, in a loop without branches, then the similarities.
+        for (cb, out) in b.iter().zip(scratch.counts.iter_mut()) {
+            *out = masked_counts(ca, cb);
+        }
+        for (j, c) in scratch.counts.iter().enumerate() {
+            let s = similarity_from_counts(*c, min_common);
+            // Written unconditionally, kept only when positive: no unpredictable branch.
+            if let Some(slot) = pairs.get_mut(kept) {
+                *slot = (u64::from(s.to_bits()) << 32) | ((i as u64) << 16) | j as u64;
             }
+            kept += usize::from(s > 0.0);
         }
     }
     let pairs = pairs.get_mut(..kept).unwrap_or(&mut []);

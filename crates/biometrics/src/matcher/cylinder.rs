@@ -42,30 +42,30 @@ const MIN_NEIGHBOURS: usize = 2;
 /// 500-minutia template is noise, and the comparison cost is quadratic).
 pub const MAX_MINUTIAE: usize = 160;
 
-/// One minutia's cylinder, ready for bitwise comparison.
+/// One minutia's cylinder, ready for bitwise comparison. Built only by [`Cylinder::from_layers`]
+/// (or from a template), so its layers always lie within its mask and its planes match them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cylinder {
     /// Position (pixels, y up) and direction (radians, `[0, 2π)`) of the central minutia.
-    pub x: f32,
-    pub y: f32,
-    pub angle: f32,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) angle: f32,
     /// Valid spatial cells (bit `j * NS + i`).
-    pub mask: u64,
+    pub(crate) mask: u64,
     /// Bit planes of the number of set layers per cell (0–6): weights 1, 2, 4.
-    pub planes: [u64; 3],
-    /// One word per directional layer, already restricted to `mask`.
-    pub layers: [u64; ND],
+    pub(crate) planes: [u64; 3],
+    /// One word per directional layer, restricted to `mask`.
+    pub(crate) layers: [u64; ND],
 }
 
 impl Cylinder {
-    /// A cylinder from its layers (restricted to `mask`); the bit planes are derived.
+    /// A cylinder from its central minutia (pixels with y up, radians), its valid cells and its
+    /// layers (cut to `mask`); the bit planes are derived and the angle brought into `[0, 2π)`.
     pub fn from_layers(x: f32, y: f32, angle: f32, mask: u64, layers: [u64; ND]) -> Self {
+        let layers = layers.map(|l| l & mask);
         let mut planes = [0u64; 3];
         for bit in 0..64 {
-            let count = layers
-                .iter()
-                .filter(|&&l| l & mask & (1u64 << bit) != 0)
-                .count();
+            let count = layers.iter().filter(|&&l| l & (1u64 << bit) != 0).count();
             for (w, plane) in planes.iter_mut().enumerate() {
                 if count & (1 << w) != 0 {
                     *plane |= 1u64 << bit;
@@ -73,13 +73,33 @@ impl Cylinder {
             }
         }
         Self {
-            x,
-            y,
-            angle,
+            x: if x.is_finite() { x } else { 0.0 },
+            y: if y.is_finite() { y } else { 0.0 },
+            angle: crate::template::normalize_angle(angle),
             mask,
             planes,
-            layers: layers.map(|l| l & mask),
+            layers,
         }
+    }
+
+    /// Position of the central minutia (pixels, y up).
+    pub fn position(&self) -> (f32, f32) {
+        (self.x, self.y)
+    }
+
+    /// Direction of the central minutia (radians, `[0, 2π)`).
+    pub fn angle(&self) -> f32 {
+        self.angle
+    }
+
+    /// Valid spatial cells.
+    pub fn mask(&self) -> u64 {
+        self.mask
+    }
+
+    /// The directional layers.
+    pub fn layers(&self) -> &[u64; ND] {
+        &self.layers
     }
 }
 
@@ -145,11 +165,11 @@ pub(crate) struct Point {
     pub angle: f32,
 }
 
-/// The usable minutiae of a template, in the y-up frame: finite, deduplicated, at most
+/// The usable minutiae of a template, in the y-up frame at 500 ppi: finite, deduplicated, at most
 /// [`MAX_MINUTIAE`] (the best-quality ones). Positions outside the declared image size are kept:
 /// they are only coordinates.
 pub(crate) fn points(template: &Template) -> Vec<Point> {
-    let mut ms: Vec<_> = template.minutiae.iter().copied().collect();
+    let mut ms: Vec<_> = template.minutiae.to_vec();
     // Best quality first, then a fixed order so results do not depend on the input order.
     ms.sort_by(|a, b| {
         b.quality
@@ -158,6 +178,13 @@ pub(crate) fn points(template: &Template) -> Vec<Point> {
             .then(a.x.cmp(&b.x))
             .then(a.angle.total_cmp(&b.angle))
     });
+    // Cylinders are sized for 500 ppi: other resolutions are brought to it (an implausible
+    // declared resolution is taken as 500).
+    let scale = if (100..=5_000).contains(&template.ppi) {
+        500.0 / f32::from(template.ppi)
+    } else {
+        1.0
+    };
     let mut out: Vec<Point> = Vec::with_capacity(ms.len().min(MAX_MINUTIAE));
     for m in ms {
         if out.len() >= MAX_MINUTIAE {
@@ -165,8 +192,8 @@ pub(crate) fn points(template: &Template) -> Vec<Point> {
         }
         let angle = crate::template::normalize_angle(m.angle);
         let p = Point {
-            x: f32::from(m.x),
-            y: -f32::from(m.y),
+            x: f32::from(m.x) * scale,
+            y: -f32::from(m.y) * scale,
             angle,
         };
         // Duplicates (same place within 2 px, same direction within ~10°) add nothing but noise.
@@ -335,14 +362,18 @@ pub(crate) fn cylinders(points: &[Point]) -> Vec<Cylinder> {
 const MIN_MATCHABLE: f32 = 0.6;
 
 /// Local similarity of two cylinders in `[0, 1]` (MCC-bit): one minus the normalised distance of
-/// their bit vectors restricted to the cells valid in both. Directions further apart than π/2
-/// and pairs with too few common cells score 0.
+/// their bit vectors restricted to the cells valid in both. Pairs with too few common cells score
+/// 0.
 #[inline]
 pub fn similarity(a: &Cylinder, b: &Cylinder, min_common: u32) -> f32 {
+    similarity_from_counts(masked_counts(a, b), min_common)
+}
+
+/// The bit counts a similarity needs: common valid cells, set bits of `a` and of `b` within
+/// them, and bits set in both.
+#[inline]
+pub fn masked_counts(a: &Cylinder, b: &Cylinder) -> [u32; 4] {
     let m = a.mask & b.mask;
-    if m.count_ones() < min_common {
-        return 0.0;
-    }
     let na = (a.planes[0] & m).count_ones()
         + 2 * (a.planes[1] & m).count_ones()
         + 4 * (a.planes[2] & m).count_ones();
@@ -353,7 +384,17 @@ pub fn similarity(a: &Cylinder, b: &Cylinder, min_common: u32) -> f32 {
     for (x, y) in a.layers.iter().zip(b.layers.iter()) {
         both += (x & y & m).count_ones();
     }
-    let xor = na + nb - 2 * both;
+    [m.count_ones(), na, nb, both]
+}
+
+/// The similarity from [`masked_counts`].
+#[inline]
+pub fn similarity_from_counts(counts: [u32; 4], min_common: u32) -> f32 {
+    let [common, na, nb, both] = counts;
+    if common < min_common {
+        return 0.0;
+    }
+    let xor = (na + nb).saturating_sub(2 * both);
     let denominator = root(na) + root(nb);
     if denominator <= 0.0 {
         return 0.0;

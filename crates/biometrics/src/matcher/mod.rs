@@ -6,6 +6,7 @@
 //!   in meaning, rotation- and translation-invariant, never `NaN`.
 //! - [`calibration`]: raw score → estimated false-match rate, and back (thresholds by FMR).
 //! - [`fusion`]: several fingers' false-match rates → one for the person.
+//! - [`prescreen`]: a quick partial comparison for 1:N pre-selection.
 //! - [`synthetic`]: seeded minutiae-level fingers and impressions, and the FVC-style accuracy
 //!   measures (EER, FMR1000) used by tests and examples.
 //!
@@ -16,10 +17,12 @@ pub mod calibration;
 mod consolidate;
 pub mod cylinder;
 pub mod fusion;
+pub mod prescreen;
 pub mod synthetic;
 
 pub use calibration::Calibration;
 pub use cylinder::Cylinder;
+pub use prescreen::Prescreen;
 
 use crate::template::{FingerPosition, Template};
 
@@ -74,9 +77,9 @@ const CYLINDER_BYTES: usize = 12 + 8 * (1 + cylinder::ND);
 
 impl FeatureSet {
     /// Appends the set: position, cylinder count (u16), then per cylinder x, y, angle (f32),
-    /// mask and layers (u64), little-endian. At most `u16::MAX` cylinders are written.
+    /// mask and layers (u64), little-endian. A set has at most `MAX_MINUTIAE` cylinders.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        let count = self.cylinders.len().min(usize::from(u16::MAX));
+        let count = self.cylinders.len().min(cylinder::MAX_MINUTIAE);
         out.push(self.position.code());
         out.extend_from_slice(&(count as u16).to_le_bytes());
         for c in self.cylinders.iter().take(count) {
@@ -95,8 +98,11 @@ impl FeatureSet {
     pub fn read_from(bytes: &[u8]) -> Option<(Self, usize)> {
         let position = FingerPosition::from_code(*bytes.first()?)?;
         let count = usize::from(u16::from_le_bytes(bytes.get(1..3)?.try_into().ok()?));
+        if count > cylinder::MAX_MINUTIAE {
+            return None;
+        }
         let mut at = 3;
-        let mut cylinders = Vec::with_capacity(count.min(cylinder::MAX_MINUTIAE));
+        let mut cylinders = Vec::with_capacity(count);
         let f32_at = |i: usize| -> Option<f32> {
             Some(f32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
         };

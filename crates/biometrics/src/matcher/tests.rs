@@ -89,7 +89,7 @@ fn odd_templates_give_defined_scores() {
         many.push(m(
             rng.int(0, 399) as u16,
             rng.int(0, 499) as u16,
-            rng.range(0.0, 6.28),
+            rng.range(0.0, std::f32::consts::TAU),
         ));
     }
     let nan = Minutia {
@@ -169,4 +169,26 @@ fn two_fingers_separate_better_than_one() {
     let (e1, e2) = (eer(&one.0, &one.1), eer(&two.0, &two.1));
     assert!(e2 < e1, "two fingers {e2} vs one {e1}");
     assert!(e2 <= 0.6 * e1 + 0.005, "two fingers {e2} vs one {e1}");
+}
+
+#[test]
+fn templates_at_other_resolutions_are_scaled_to_500_ppi() {
+    let data = dataset(15, 1, 2, &Variation::default());
+    let (a, b) = (&data[0][0], &data[0][1]);
+    let mut fine = b.clone();
+    fine.ppi = 1000;
+    fine.width *= 2;
+    fine.height *= 2;
+    for m in &mut fine.minutiae {
+        m.x *= 2;
+        m.y *= 2;
+    }
+    let (fa, fb) = (FeatureSet::new(a), FeatureSet::new(b));
+    let s500 = compare(&fa, &fb);
+    let s1000 = compare(&fa, &FeatureSet::new(&fine));
+    assert!((s500 - s1000).abs() < 0.01, "{s500} vs {s1000}");
+    // A nonsensical resolution is read as 500 ppi.
+    let mut odd = b.clone();
+    odd.ppi = 0;
+    assert_eq!(FeatureSet::new(&odd), fb);
 }
