@@ -127,6 +127,13 @@ pub fn run(
             .context("cannot start the async runtime")?;
         let vault = runtime.block_on(crate::vault::open(args))?;
         crate::demo_cases::create(&store, &vault, clock.as_ref(), &runtime)?;
+        let enrolled =
+            crate::demo_fingerprints::create(store.as_ref(), &vault, clock.as_ref(), &runtime)?;
+        if enrolled > 0 {
+            eprintln!(
+                "marsad: enrolled {enrolled} synthetic fingerprints (some of them one finger under two numbers: see the review queue)"
+            );
+        }
     }
     if no_serve {
         return Ok(ExitCode::SUCCESS);

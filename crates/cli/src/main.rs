@@ -22,6 +22,8 @@ mod backup;
 mod config;
 mod demo;
 mod demo_cases;
+mod demo_fingerprints;
+mod fingerprint;
 mod link;
 mod persons;
 mod progress;
@@ -205,6 +207,9 @@ enum Command {
     Key(backup::KeyCommand),
     /// Link canonical person CSVs offline: one person id per record (source,record_id,person_id).
     Link(link::LinkArgs),
+    /// Fingerprints offline: extract a template from an image, compare pairs.
+    #[command(subcommand)]
+    Fingerprint(fingerprint::FingerprintCommand),
 }
 
 #[derive(Subcommand)]
@@ -420,6 +425,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Key(cmd) => backup::key(cmd),
         Command::User(cmd) => admin::user(cmd, clock.as_ref()),
         Command::Link(args) => link::run(args),
+        Command::Fingerprint(cmd) => fingerprint::run(cmd).map(|()| ExitCode::SUCCESS),
     }
 }
 

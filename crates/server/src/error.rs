@@ -65,6 +65,10 @@ pub enum Code {
     AttachmentRefused,
     /// No thumbnail can be made of this attachment (its type, or an image too large to decode).
     NoThumbnail,
+    /// The body is not a fingerprint image or template marsad reads.
+    FingerprintUnreadable,
+    /// The fingerprint image is too poor to use: take a new impression.
+    FingerprintQualityLow,
 }
 
 struct Meta {
@@ -209,6 +213,18 @@ impl Code {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "No thumbnail for this attachment",
                 "Thumbnails are made of PNG, JPEG, WebP and GIF images of reasonable size; download the file itself instead.",
+            ),
+            FingerprintUnreadable => (
+                "fingerprint_unreadable",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not a fingerprint marsad reads",
+                "Send a 500 ppi finger image as PNG, WSQ or ISO/IEC 19794-4, or a minutiae template as ISO/IEC 19794-2 (2005 or 2011) or ANSI INCITS 378; the detail names what is wrong and where.",
+            ),
+            FingerprintQualityLow => (
+                "fingerprint_quality_low",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The fingerprint is too poor to use",
+                "Take a new impression: clean the scanner and the finger, press evenly, roll from nail edge to nail edge; the detail says what was wrong.",
             ),
         };
         Meta {
@@ -513,6 +529,8 @@ mod tests {
             SecondFactorRequired,
             AttachmentRefused,
             NoThumbnail,
+            FingerprintUnreadable,
+            FingerprintQualityLow,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

@@ -42,6 +42,7 @@ mod dossiers;
 pub mod dto;
 pub mod error;
 mod extract;
+mod fingerprints;
 mod jobs;
 mod landing;
 pub mod metrics;
@@ -179,6 +180,7 @@ pub struct AppState {
     oidc_cache: Arc<oidc::ProviderCache>,
     vault: Option<Arc<marsad_vault::Vault>>,
     attachment_limits: AttachmentLimits,
+    biometrics: Arc<fingerprints::Biometrics>,
 }
 
 impl AppState {
@@ -203,6 +205,7 @@ impl AppState {
             oidc_cache: Arc::new(oidc::ProviderCache::default()),
             vault: None,
             attachment_limits: AttachmentLimits::default(),
+            biometrics: Arc::new(fingerprints::Biometrics::default()),
         }
     }
 
@@ -220,6 +223,11 @@ impl AppState {
     pub fn with_attachment_limits(mut self, limits: AttachmentLimits) -> AppState {
         self.attachment_limits = limits;
         self
+    }
+
+    /// The fingerprint matcher (its gallery is loaded from the vault on first use).
+    pub(crate) fn biometrics(&self) -> &fingerprints::Biometrics {
+        &self.biometrics
     }
 
     /// The encrypted blob vault, when the server has one.
@@ -737,6 +745,48 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
                 Allow(Correct, Object(R::Dossier)),
             ),
             post(attachments::withdraw),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/persons/{number}/fingerprints",
+                Allow(Read, Object(R::Biometrics)),
+            ),
+            get(fingerprints::list),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/persons/{number}/fingerprints",
+                Allow(Submit, Object(R::Biometrics)),
+            ),
+            post(fingerprints::enrol).layer(DefaultBodyLimit::max(fingerprints::MAX_CAPTURE_BYTES)),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/persons/{number}/fingerprints/verification",
+                Allow(Read, Object(R::Biometrics)),
+            ),
+            post(fingerprints::verify)
+                .layer(DefaultBodyLimit::max(fingerprints::MAX_CAPTURE_BYTES)),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/fingerprints/identification",
+                Allow(Read, Object(R::Biometrics)),
+            ),
+            post(fingerprints::identify)
+                .layer(DefaultBodyLimit::max(fingerprints::MAX_CAPTURE_BYTES)),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/fingerprints/{id}/withdrawal",
+                Allow(Correct, Object(R::Biometrics)),
+            ),
+            post(fingerprints::withdraw),
         ),
     ]
 }

@@ -73,6 +73,11 @@ use crate::error::Problem;
         crate::attachments::download,
         crate::attachments::thumbnail,
         crate::attachments::withdraw,
+        crate::fingerprints::enrol,
+        crate::fingerprints::list,
+        crate::fingerprints::verify,
+        crate::fingerprints::identify,
+        crate::fingerprints::withdraw,
     ),
     components(schemas(
         Problem,
@@ -136,6 +141,12 @@ use crate::error::Problem;
         crate::attachments::WithdrawalDto,
         crate::attachments::WithdrawalRequest,
         crate::attachments::AttachmentForm,
+        crate::fingerprints::FingerprintDto,
+        crate::fingerprints::MatchDto,
+        crate::fingerprints::EnrolmentDto,
+        crate::fingerprints::VerificationDto,
+        crate::fingerprints::IdentificationDto,
+        crate::fingerprints::FingerprintWithdrawal,
     )),
     tags(
         (name = "operations", description = "Health and metrics"),
@@ -146,6 +157,7 @@ use crate::error::Problem;
         (name = "auth", description = "Signing in: password, second factor, session"),
         (name = "administration", description = "Users, API tokens, the access policy and the audit trail"),
         (name = "dossiers", description = "Case files: dossiers of persons, their versioned entries and encrypted attachments"),
+        (name = "fingerprints", description = "Fingerprints: enrolment, 1:1 verification and 1:N identification, captures encrypted at rest"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ use std::process::Output;
 use marsad_testkit::{Engine, TestDb};
 
 mod crash;
+mod fingerprints;
 mod persons;
 
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
@@ -227,6 +228,8 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     let out = cli.run(&["demo", "--people", "2000", "--no-serve"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // Synthetic fingerprints, some fingers under two numbers (waiting in the review queue).
+    assert!(err.contains("enrolled 30 synthetic fingerprints"), "{err}");
     // One account per role and institution, each with a one-time password printed once.
     let password_of = |err: &str, login: &str| -> String {
         err.lines()
@@ -339,6 +342,10 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(
         !err.contains("demo case files:"),
         "case files are made once"
+    );
+    assert!(
+        !err.contains("synthetic fingerprints"),
+        "fingerprints are enrolled once"
     );
     assert_ne!(
         password_of(&err, "observatoire.reviewer"),

@@ -1,0 +1,402 @@
+//! Global consolidation of local similarities: LSS-R (local similarity sort with relaxation).
+//!
+//! The local similarity matrix covers every pair of cylinders, whatever their directions (MCC
+//! compares only directions within π/2, which fails on prints turned by a right angle or more).
+//! The global rotation is estimated from the best pairs (a histogram of their direction
+//! differences), and the best one-to-one pairs agreeing with it within π/4 are taken; their
+//! similarities are then relaxed for a few rounds, each pair gaining from the pairs that agree with
+//! it geometrically (same distance, same relative direction, same radial angle on both sides) and
+//! losing from those that do not. The pairs whose similarity held best under relaxation are kept
+//! and averaged. Sigmoids are read from tables and `atan2` is approximated so that the whole
+//! consolidation costs a few microseconds.
+
+use std::f32::consts::{FRAC_PI_2, PI, TAU};
+
+use super::cylinder::{angle_diff, masked_counts, similarity_from_counts, Cylinder};
+
+/// Pairs in the first, sorted shortlist: this many times the number relaxed.
+const SHORTLIST: usize = 6;
+/// Bins of the global rotation estimate, and how far a pair's own rotation may depart from it.
+const ROTATION_BINS: usize = 36;
+const MAX_ROTATION_SPREAD: f32 = PI / 4.0;
+
+fn rotation_bin(turn: f32) -> usize {
+    (((turn + PI) / TAU * ROTATION_BINS as f32) as usize).min(ROTATION_BINS - 1)
+}
+
+/// Pairs taken into relaxation at most (the paper uses min(nA, nB); capping keeps the quadratic
+/// relaxation cheap while the true pairs are almost always among the best ones).
+const MAX_RELAXED: usize = 16;
+/// Relaxation rounds and the weight of a pair's own previous similarity.
+const ROUNDS: usize = 5;
+const W_R: f32 = 0.5;
+/// Number of pairs averaged: `MIN_NP + Z(min(nA, nB)) · (MAX_NP − MIN_NP)`.
+const MIN_NP: usize = 4;
+const MAX_NP: usize = 12;
+const MU_P: f32 = 20.0;
+const TAU_P: f32 = 0.4;
+
+/// Logistic `1 / (1 + e^(−τ(v − μ)))`.
+fn sigmoid(v: f32, mu: f32, tau: f32) -> f32 {
+    1.0 / (1.0 + (-tau * (v - mu)).exp())
+}
+
+/// `e^x` in a constant context: Taylor series of `x / 1024`, squared ten times (relative error
+/// below 1e-7 for |x| < 100, which is all the tables need).
+const fn const_exp(x: f64) -> f64 {
+    let y = x / 1024.0;
+    let mut r = 1.0
+        + y * (1.0
+            + y / 2.0 * (1.0 + y / 3.0 * (1.0 + y / 4.0 * (1.0 + y / 5.0 * (1.0 + y / 6.0)))));
+    let mut i = 0;
+    while i < 10 {
+        r *= r;
+        i += 1;
+    }
+    r
+}
+
+const fn const_sigmoid(v: f64, mu: f64, tau: f64) -> f64 {
+    1.0 / (1.0 + const_exp(-tau * (v - mu)))
+}
+
+/// The relaxation's compatibility sigmoids, tabulated.
+pub(crate) struct Tables {
+    /// Distance difference, pixels, step 1/8.
+    distance: [f32; 256],
+    /// Angle difference in `[0, π]`, 256 steps.
+    angle: [f32; 257],
+}
+
+const DISTANCE_STEP: f32 = 8.0;
+const ANGLE_STEP: f32 = 256.0 / PI;
+
+/// The tables, computed by the compiler.
+pub(crate) const TABLES: Tables = Tables::new();
+
+impl Tables {
+    const fn new() -> Self {
+        let mut distance = [0.0f32; 256];
+        let mut i = 0;
+        while i < 256 {
+            distance[i] = const_sigmoid(i as f64 / DISTANCE_STEP as f64, 5.0, -1.6) as f32;
+            i += 1;
+        }
+        let mut angle = [0.0f32; 257];
+        let mut i = 0;
+        while i < 257 {
+            angle[i] = const_sigmoid(
+                i as f64 / ANGLE_STEP as f64,
+                std::f64::consts::PI / 12.0,
+                -30.0,
+            ) as f32;
+            i += 1;
+        }
+        Self { distance, angle }
+    }
+
+    #[inline]
+    fn distance(&self, d: f32) -> f32 {
+        let i = (d * DISTANCE_STEP) as usize;
+        self.distance.get(i).copied().unwrap_or(0.0)
+    }
+
+    #[inline]
+    fn angle(&self, a: f32) -> f32 {
+        let i = (a.abs() * ANGLE_STEP) as usize;
+        self.angle.get(i).copied().unwrap_or(0.0)
+    }
+}
+
+/// `atan2` to within about 0.01 radian, much cheaper than the exact one.
+#[inline]
+fn fast_atan2(y: f32, x: f32) -> f32 {
+    let ax = x.abs();
+    let ay = y.abs();
+    let big = ax.max(ay);
+    if big == 0.0 {
+        return 0.0;
+    }
+    let a = ax.min(ay) / big;
+    let s = a * a;
+    let mut r = ((-0.046_496_473 * s + 0.159_314_22) * s - 0.327_622_77) * s * a + a;
+    if ay > ax {
+        r = FRAC_PI_2 - r;
+    }
+    if x < 0.0 {
+        r = PI - r;
+    }
+    if y < 0.0 {
+        -r
+    } else {
+        r
+    }
+}
+
+/// Scratch space reused across comparisons by one thread.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pairs: Vec<u64>,
+    counts: Vec<[u32; 4]>,
+    chosen: Vec<(u16, u16, f32)>,
+    used_a: Vec<bool>,
+    used_b: Vec<bool>,
+    rho: Vec<f32>,
+    lambda: Vec<f32>,
+    next: Vec<f32>,
+    efficiency: Vec<(f32, f32)>,
+}
+
+/// Number of pairs averaged for templates with `n` cylinders (the smaller side).
+fn pairs_to_average(n: usize) -> usize {
+    let z = sigmoid(n as f32, MU_P, TAU_P);
+    MIN_NP + ((z * (MAX_NP - MIN_NP) as f32).round() as usize)
+}
+
+/// The consolidated similarity of two cylinder sets, in `[0, 1]`.
+///
+/// Unlike MCC, which compares only cylinders whose directions differ by at most π/2 (assuming
+/// impressions rotated by less than a right angle), every pair is compared: a card scanned upside
+/// down or a sensor turned by 90° still matches. The global rotation is then estimated from the
+/// best pairs and pairs disagreeing with it are not taken.
+pub(crate) fn score(
+    a: &[Cylinder],
+    b: &[Cylinder],
+    min_common: u32,
+    tables: &Tables,
+    scratch: &mut Scratch,
+) -> f32 {
+    let n = a.len().min(b.len());
+    if n == 0 || a.len() > u16::MAX as usize || b.len() > u16::MAX as usize {
+        return 0.0;
+    }
+    // Local similarities worth keeping, packed as (similarity bits, a, b) for a cheap sort:
+    // positive f32 bit patterns order like the numbers.
+    let pairs = &mut scratch.pairs;
+    if pairs.len() < a.len() * b.len() + 1 {
+        pairs.resize(a.len() * b.len() + 1, 0);
+    }
+    let mut kept = 0usize;
+    scratch.counts.clear();
+    scratch.counts.resize(b.len(), [0; 4]);
+    for (i, ca) in a.iter().enumerate() {
+        // Bit counts first, in a loop without branches, then the similarities.
+        for (cb, out) in b.iter().zip(scratch.counts.iter_mut()) {
+            *out = masked_counts(ca, cb);
+        }
+        for (j, c) in scratch.counts.iter().enumerate() {
+            let s = similarity_from_counts(*c, min_common);
+            // Written unconditionally, kept only when positive: no unpredictable branch.
+            if let Some(slot) = pairs.get_mut(kept) {
+                *slot = (u64::from(s.to_bits()) << 32) | ((i as u64) << 16) | j as u64;
+            }
+            kept += usize::from(s > 0.0);
+        }
+    }
+    let pairs = pairs.get_mut(..kept).unwrap_or(&mut []);
+    // Histogram of the kept similarities (64 buckets) to find the best pairs without sorting.
+    let mut histogram = [0u32; 64];
+    for &p in pairs.iter() {
+        let s = f32::from_bits((p >> 32) as u32);
+        if let Some(h) = histogram.get_mut((s * 63.0) as usize) {
+            *h += 1;
+        }
+    }
+    let n_r = n.min(MAX_RELAXED);
+    // The best pairs: those in the top histogram buckets holding at least SHORTLIST·n_r pairs (zeros
+    // counted in bucket 0 are never kept).
+    let mut cutoff = 0.0f32;
+    let mut above = 0u32;
+    for (bucket, &count) in histogram.iter().enumerate().rev() {
+        above += count;
+        if above as usize >= SHORTLIST * n_r {
+            cutoff = bucket as f32 / 63.0;
+            break;
+        }
+    }
+    let mut shortlist = 0usize;
+    for idx in 0..pairs.len() {
+        let s = pairs
+            .get(idx)
+            .map_or(0.0, |&p| f32::from_bits((p >> 32) as u32));
+        if s >= cutoff {
+            pairs.swap(shortlist, idx);
+            shortlist += 1;
+        }
+    }
+    if let Some(head) = pairs.get_mut(..shortlist) {
+        head.sort_unstable_by(|x, y| y.cmp(x));
+    }
+    // Global rotation: the direction difference most supported by the best pairs (36 bins of
+    // 10°, each with its neighbours); pairs turned much otherwise are not taken.
+    let mut turns = [0.0f32; ROTATION_BINS];
+    for &p in pairs.get(..shortlist.min(2 * n_r)).unwrap_or(&[]) {
+        let (i, j) = (((p >> 16) & 0xffff) as usize, (p & 0xffff) as usize);
+        if let (Some(ca), Some(cb)) = (a.get(i), b.get(j)) {
+            if let Some(t) = turns.get_mut(rotation_bin(angle_diff(cb.angle, ca.angle))) {
+                *t += f32::from_bits((p >> 32) as u32);
+            }
+        }
+    }
+    let mut best_bin = 0usize;
+    let mut best_support = -1.0f32;
+    for k in 0..ROTATION_BINS {
+        let around = |d: usize| turns.get((k + d) % ROTATION_BINS).copied().unwrap_or(0.0);
+        let support = around(ROTATION_BINS - 1) + around(0) + around(1);
+        if support > best_support {
+            best_support = support;
+            best_bin = k;
+        }
+    }
+    let rotation = -PI + (best_bin as f32 + 0.5) * TAU / ROTATION_BINS as f32;
+    scratch.used_a.clear();
+    scratch.used_a.resize(a.len(), false);
+    scratch.used_b.clear();
+    scratch.used_b.resize(b.len(), false);
+    let chosen = &mut scratch.chosen;
+    chosen.clear();
+    let mut pick = |packed: u64, chosen: &mut Vec<(u16, u16, f32)>| {
+        let i = ((packed >> 16) & 0xffff) as usize;
+        let j = (packed & 0xffff) as usize;
+        let s = f32::from_bits((packed >> 32) as u32);
+        let free_a = scratch.used_a.get(i).is_some_and(|u| !u);
+        let free_b = scratch.used_b.get(j).is_some_and(|u| !u);
+        let aligned = match (a.get(i), b.get(j)) {
+            (Some(ca), Some(cb)) => {
+                angle_diff(angle_diff(cb.angle, ca.angle), rotation).abs() <= MAX_ROTATION_SPREAD
+            }
+            _ => false,
+        };
+        if free_a && free_b && aligned {
+            if let Some(u) = scratch.used_a.get_mut(i) {
+                *u = true;
+            }
+            if let Some(u) = scratch.used_b.get_mut(j) {
+                *u = true;
+            }
+            chosen.push((i as u16, j as u16, s));
+        }
+    };
+    for &packed in pairs.get(..shortlist).unwrap_or(&[]) {
+        if chosen.len() >= n_r {
+            break;
+        }
+        pick(packed, chosen);
+    }
+    if chosen.len() < n_r / 2 && shortlist < pairs.len() {
+        let rest = pairs.get_mut(shortlist..).unwrap_or(&mut []);
+        rest.sort_unstable_by(|x, y| y.cmp(x));
+        for &packed in rest.iter() {
+            if chosen.len() >= n_r {
+                break;
+            }
+            pick(packed, chosen);
+        }
+    }
+    let k = chosen.len();
+    let n_p = pairs_to_average(n);
+    if k == 0 {
+        return 0.0;
+    }
+    // Compatibility of every two chosen pairs.
+    let rho = &mut scratch.rho;
+    rho.clear();
+    rho.resize(k * k, 0.0);
+    for t in 0..k {
+        let Some(&(at, bt, _)) = chosen.get(t) else {
+            continue;
+        };
+        let (Some(pa), Some(pb)) = (a.get(at as usize), b.get(bt as usize)) else {
+            continue;
+        };
+        for u in (t + 1)..k {
+            let Some(&(au, bu, _)) = chosen.get(u) else {
+                continue;
+            };
+            let (Some(qa), Some(qb)) = (a.get(au as usize), b.get(bu as usize)) else {
+                continue;
+            };
+            let (dxa, dya) = (qa.x - pa.x, qa.y - pa.y);
+            let (dxb, dyb) = (qb.x - pb.x, qb.y - pb.y);
+            let da = (dxa * dxa + dya * dya).sqrt();
+            let db = (dxb * dxb + dyb * dyb).sqrt();
+            let d1 = tables.distance((da - db).abs());
+            if d1 < 1e-3 {
+                continue;
+            }
+            let d2 = tables.angle(angle_diff(
+                angle_diff(pa.angle, qa.angle),
+                angle_diff(pb.angle, qb.angle),
+            ));
+            let ra = angle_diff(pa.angle, fast_atan2(dya, dxa));
+            let rb = angle_diff(pb.angle, fast_atan2(dyb, dxb));
+            let d3 = tables.angle(angle_diff(ra, rb));
+            let r = d1 * d2 * d3;
+            if let Some(x) = rho.get_mut(t * k + u) {
+                *x = r;
+            }
+            if let Some(x) = rho.get_mut(u * k + t) {
+                *x = r;
+            }
+        }
+    }
+    let lambda = &mut scratch.lambda;
+    lambda.clear();
+    lambda.extend(chosen.iter().map(|c| c.2));
+    let next = &mut scratch.next;
+    let norm = if k > 1 { 1.0 / (k - 1) as f32 } else { 0.0 };
+    for _ in 0..ROUNDS {
+        next.clear();
+        for t in 0..k {
+            let row = rho.get(t * k..(t + 1) * k).unwrap_or(&[]);
+            let support: f32 = row.iter().zip(lambda.iter()).map(|(r, l)| r * l).sum();
+            let own = lambda.get(t).copied().unwrap_or(0.0);
+            next.push(W_R * own + (1.0 - W_R) * support * norm);
+        }
+        std::mem::swap(lambda, next);
+    }
+    // Keep the pairs whose similarity held best, average their relaxed similarity.
+    let eff = &mut scratch.efficiency;
+    eff.clear();
+    for (c, &l) in chosen.iter().zip(lambda.iter()) {
+        let e = if c.2 > 0.0 { l / c.2 } else { 0.0 };
+        eff.push((e, l));
+    }
+    eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
+    let total: f32 = eff.iter().take(n_p).map(|e| e.1).sum();
+    let s = total / n_p as f32;
+    if s.is_finite() {
+        s.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_atan2_is_close() {
+        for i in 0..64 {
+            let t = i as f32 * 0.1 - 3.2;
+            let (y, x) = (t.sin() * 3.0, t.cos() * 3.0);
+            assert!(angle_diff(fast_atan2(y, x), y.atan2(x)).abs() < 0.01, "{t}");
+        }
+        assert_eq!(fast_atan2(0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn tables_match_the_sigmoids() {
+        assert!((TABLES.distance(0.0) - sigmoid(0.0, 5.0, -1.6)).abs() < 1e-5);
+        assert!((TABLES.distance(10.0) - sigmoid(10.0, 5.0, -1.6)).abs() < 1e-5);
+        assert!((TABLES.angle(0.5) - sigmoid(0.5, PI / 12.0, -30.0)).abs() < 0.05);
+        assert_eq!(TABLES.distance(1e9), 0.0);
+    }
+
+    #[test]
+    fn more_cylinders_average_more_pairs() {
+        assert_eq!(pairs_to_average(0), MIN_NP);
+        assert!(pairs_to_average(60) >= MAX_NP - 1);
+    }
+}
