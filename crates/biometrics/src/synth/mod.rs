@@ -79,6 +79,13 @@ pub struct Dataset {
     pub seed: u64,
 }
 
+impl Default for Dataset {
+    /// 10 fingers × 8 impressions, `normal` conditions, seed 0.
+    fn default() -> Self {
+        Self::new(10, 8, ImpressionSettings::normal(), 0)
+    }
+}
+
 impl Dataset {
     /// A data set with default master settings.
     pub fn new(fingers: u32, impressions: u32, settings: ImpressionSettings, seed: u64) -> Self {

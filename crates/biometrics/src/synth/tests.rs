@@ -80,6 +80,13 @@ fn impressions_have_the_sensor_size_and_carry_minutiae() {
     }
     let template = impressions[0].template();
     assert_eq!(template.width, 96);
+    assert_eq!(master.template().minutiae.len(), master.minutiae.len());
+    let set = Dataset {
+        fingers: 2,
+        seed: 3,
+        ..Dataset::default()
+    };
+    assert_eq!(set.samples().count(), 16);
 }
 
 #[test]
