@@ -100,7 +100,7 @@ impl ImpressionSettings {
     }
 
     /// Hard conditions, calibrated so NIST's NBIS has an equal error rate near its FVC2004
-    /// figure (about 10 %); see `bench/fingerprints/README.md`.
+    /// figure (about 10 %; measured 10.1–11.0 % on 100 × 8); see `bench/fingerprints/README.md`.
     pub fn harsh() -> Self {
         Self {
             max_translation: 65.0,
