@@ -78,29 +78,29 @@ impl ImpressionSettings {
         }
     }
 
-    /// An ordinary enrolment desk.
+    /// An ordinary enrolment desk (NBIS: EER about 2.4 % on 100 × 8).
     pub fn normal() -> Self {
         Self {
-            max_translation: 35.0,
-            max_rotation_deg: 18.0,
-            distortion_rotation_deg: 5.0,
-            distortion_shift: 8.0,
-            contact_min: 0.7,
+            max_translation: 50.0,
+            max_rotation_deg: 20.0,
+            distortion_rotation_deg: 7.0,
+            distortion_shift: 12.0,
+            contact_min: 0.55,
             contact_max: 1.0,
-            contact_offset: 25.0,
-            dryness: 0.4,
-            wetness: 0.4,
+            contact_offset: 40.0,
+            dryness: 0.6,
+            wetness: 0.6,
             pressure_variation: 0.25,
             max_scars: 2,
             blur: 0.8,
-            noise: 8.0,
+            noise: 12.0,
             background_noise: 8.0,
             ..Self::easy()
         }
     }
 
     /// Hard conditions, calibrated so NIST's NBIS has an equal error rate near its FVC2004
-    /// figure (about 10 %); see `bench/fingerprints/README.md`.
+    /// figure (about 10 %; measured 10.1–11.0 % on 100 × 8); see `bench/fingerprints/README.md`.
     pub fn harsh() -> Self {
         Self {
             max_translation: 65.0,

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use super::noise::{gaussian, FractalNoise, ValueNoise};
 use super::SynthError;
 use crate::image::GrayImage;
-use crate::template::Minutia;
+use crate::template::{Minutia, Template};
 
 /// The Henry class of a master fingerprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,6 +188,14 @@ impl MasterFingerprint {
     /// Ridge period at each pixel, in pixels.
     pub fn period(&self) -> &[f32] {
         &self.period
+    }
+
+    /// The ground truth as a template of the master canvas's size.
+    pub fn template(&self) -> Template {
+        let mut template = Template::new(self.width as u16, self.height as u16);
+        template.quality = 100;
+        template.minutiae = self.minutiae.clone();
+        template
     }
 
     /// The binarised master ridge map: 0 on ridges, 255 in valleys and outside the finger.

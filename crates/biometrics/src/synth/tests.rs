@@ -6,6 +6,9 @@ fn small_set(seed: u64) -> Dataset {
     let mut settings = ImpressionSettings::normal();
     settings.width = 96;
     settings.height = 112;
+    // Shifts in pixels are meant for full-size images: scale them down with the canvas.
+    settings.max_translation = 12.0;
+    settings.contact_offset = 10.0;
     let mut set = Dataset::new(3, 2, settings, seed);
     set.master = MasterSettings::small(100, 120);
     set
@@ -80,6 +83,13 @@ fn impressions_have_the_sensor_size_and_carry_minutiae() {
     }
     let template = impressions[0].template();
     assert_eq!(template.width, 96);
+    assert_eq!(master.template().minutiae.len(), master.minutiae.len());
+    let set = Dataset {
+        fingers: 2,
+        seed: 3,
+        ..Dataset::default()
+    };
+    assert_eq!(set.samples().count(), 16);
 }
 
 #[test]
