@@ -65,6 +65,8 @@ pub enum Code {
     AttachmentRefused,
     /// No thumbnail can be made of this attachment (its type, or an image too large to decode).
     NoThumbnail,
+    /// The server runs without its key vault, which this needs (second factors are sealed by it).
+    VaultUnavailable,
 }
 
 struct Meta {
@@ -208,7 +210,13 @@ impl Code {
                 "no_thumbnail",
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "No thumbnail for this attachment",
-                "Thumbnails are made of PNG, JPEG, WebP and GIF images of reasonable size; download the file itself instead.",
+                "Thumbnails are made of PNG, JPEG, WebP and GIF images and of the first page of PDFs of reasonable size (see `detail` for what stopped this one); download the file itself instead.",
+            ),
+            VaultUnavailable => (
+                "vault_unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The key vault is not available",
+                "Second factors are kept sealed by the vault's master keys: the operator starts the server with them (DATA/keys or MARSAD_VAULT_KEYS); meanwhile sign in with a passkey or a recovery code.",
             ),
         };
         Meta {
@@ -513,6 +521,7 @@ mod tests {
             SecondFactorRequired,
             AttachmentRefused,
             NoThumbnail,
+            VaultUnavailable,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

@@ -179,6 +179,7 @@ pub struct AppState {
     oidc_cache: Arc<oidc::ProviderCache>,
     vault: Option<Arc<marsad_vault::Vault>>,
     attachment_limits: AttachmentLimits,
+    thumbnails: Arc<attachments::cache::ThumbnailCache>,
 }
 
 impl AppState {
@@ -203,6 +204,7 @@ impl AppState {
             oidc_cache: Arc::new(oidc::ProviderCache::default()),
             vault: None,
             attachment_limits: AttachmentLimits::default(),
+            thumbnails: Arc::default(),
         }
     }
 
@@ -860,6 +862,21 @@ pub async fn serve(
             .await
             .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??
     };
+    // TOTP secrets enrolled before they were sealed are sealed before anything is served.
+    let sealing = {
+        let (store, vault, now) = (store.clone(), vault.clone(), clock.now());
+        tokio::task::spawn_blocking(move || {
+            auth_api::seal_clear_totp_secrets(store.as_ref(), vault.as_deref(), now)
+        })
+        .await
+        .map_err(|e| ServerError::Serve(std::io::Error::other(e)))?
+    };
+    if let Err(e) = sealing {
+        tracing::error!(
+            code = e.code.as_str(),
+            "sealing TOTP secrets kept in clear failed; they stay in clear until the next start"
+        );
+    }
     let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access)
         .with_attachment_limits(config.attachments);
     if let Some(v) = vault {
