@@ -27,21 +27,29 @@
 //! **Bounds** (every one answers a clear `no_thumbnail`, none hangs or exhausts memory): the
 //! input is at most 40 MiB (checked by the caller); objects are found by scanning for `n g obj`
 //! (as readers' recovery mode does, so a damaged cross-reference table does not matter), at most
-//! [`MAX_OBJECTS`]; nesting of arrays and dictionaries at most [`MAX_DEPTH`]; every decoded
+//! [`MAX_OBJECTS`]; nesting of arrays and dictionaries at most [`MAX_DEPTH`], values at most
+//! [`MAX_OBJECT_VALUES`] in one object and [`MAX_VALUES`] in all those read; every decoded
 //! stream at most [`MAX_STREAM`] and all of them together [`MAX_DECODED`] (a decompression bomb
 //! stops there); at most [`MAX_OPERATORS`] content operators and [`MAX_GLYPHS`] glyphs and
-//! [`MAX_PAINTED`] painted pixels in all; a page larger than 14 400 points (the PDF limit) or
-//! an image larger than [`MAX_IMAGE_PIXELS`] is refused. The work is therefore linear in these
-//! bounds (well under a second), with no clock needed. An encrypted (password-protected) PDF
-//! is recognised and answered as such.
+//! [`MAX_PAINTED`] painted pixels in all; a page larger than 14 400 points (the PDF limit), an
+//! image larger than [`MAX_IMAGE_PIXELS`] or images over [`MAX_DECODED_PIXELS`] in all are
+//! refused. The work is therefore linear in these bounds (a few seconds of one core at worst,
+//! typical pages in milliseconds) and its memory bounded (at worst about half a GiB: decoded
+//! streams, one image being decoded under `image`'s limit, parsed values), with no clock needed;
+//! the caller runs two renderings at most and still answers after its timeout. An encrypted
+//! (password-protected) PDF is recognised and answered as such.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 /// Most objects indexed in one file.
 pub(crate) const MAX_OBJECTS: usize = 500_000;
 /// Deepest nesting of arrays and dictionaries.
 pub(crate) const MAX_DEPTH: usize = 64;
+/// Most values in one object (or one operand of a content stream).
+pub(crate) const MAX_OBJECT_VALUES: usize = 1_000_000;
+/// Most values parsed in all the objects read (each value is a few dozen bytes in memory).
+pub(crate) const MAX_VALUES: usize = 2_000_000;
 /// Largest decoded stream.
 pub(crate) const MAX_STREAM: usize = 48 << 20;
 /// Most bytes decoded from all streams together.
@@ -150,11 +158,17 @@ fn is_regular(b: u8) -> bool {
 struct Lexer<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Values read since the count was last reset (bounded by [`MAX_OBJECT_VALUES`]).
+    values: usize,
 }
 
 impl<'a> Lexer<'a> {
     fn new(data: &'a [u8], pos: usize) -> Self {
-        Lexer { data, pos }
+        Lexer {
+            data,
+            pos,
+            values: 0,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -208,6 +222,12 @@ impl<'a> Lexer<'a> {
         if depth > MAX_DEPTH {
             return Err(PdfError::TooLarge(format!(
                 "objects nested more than {MAX_DEPTH} deep"
+            )));
+        }
+        self.values += 1;
+        if self.values > MAX_OBJECT_VALUES {
+            return Err(PdfError::TooLarge(format!(
+                "an object of more than {MAX_OBJECT_VALUES} values"
             )));
         }
         self.skip_white();
@@ -430,6 +450,8 @@ struct Doc<'a> {
     compressed: HashMap<u32, Obj>,
     /// Objects already parsed (each is parsed once however often it is used).
     parsed: RefCell<HashMap<u32, Obj>>,
+    /// Values parsed in all objects (bounded by [`MAX_VALUES`]).
+    values: Cell<usize>,
     decoded: usize,
 }
 
@@ -508,6 +530,7 @@ impl<'a> Doc<'a> {
             offsets,
             compressed: HashMap::new(),
             parsed: RefCell::new(HashMap::new()),
+            values: Cell::new(0),
             decoded: 0,
         };
         doc.load_object_streams()?;
@@ -526,6 +549,7 @@ impl<'a> Doc<'a> {
             return Err(malformed("a damaged object header"));
         }
         let obj = lx.object(0, false)?.unwrap_or(Obj::Null);
+        self.count(lx.values)?;
         let Obj::Dict(dict) = obj else {
             return Ok(obj);
         };
@@ -565,6 +589,17 @@ impl<'a> Doc<'a> {
             .or_else(|| find(&self.data[start..], b"endstream").map(|p| start + p))
             .ok_or_else(|| malformed("a stream without its end"))?;
         Ok(Obj::Stream(dict, start, end.max(start)))
+    }
+
+    fn count(&self, values: usize) -> Result<()> {
+        let total = self.values.get() + values;
+        self.values.set(total);
+        if total > MAX_VALUES {
+            return Err(PdfError::TooLarge(format!(
+                "more than {MAX_VALUES} values in its objects"
+            )));
+        }
+        Ok(())
     }
 
     fn get(&self, number: u32) -> Result<Obj> {
@@ -632,7 +667,9 @@ impl<'a> Doc<'a> {
                     continue;
                 }
                 let mut lx = Lexer::new(&body, first.saturating_add(off).min(body.len()));
-                if let Some(obj) = lx.object(0, false)? {
+                let parsed = lx.object(0, false)?;
+                self.count(lx.values)?;
+                if let Some(obj) = parsed {
                     self.compressed.insert(num, obj);
                 }
                 if self.compressed.len() > MAX_OBJECTS {
@@ -1082,6 +1119,8 @@ impl Interpreter<'_, '_> {
                 }
                 continue;
             };
+            // Each operator's operands are bounded on their own (they are dropped after it).
+            lx.values = 0;
             self.canvas.charge(1)?;
             let nums: Vec<f64> = operands.iter().filter_map(Obj::num).collect();
             let n = |i: usize| {
@@ -1833,6 +1872,11 @@ mod tests {
                 (b"Count".to_vec(), Obj::Num(2.0)),
             ]))
         );
+        let wide = format!("[{}]", "0 ".repeat(MAX_OBJECT_VALUES + 1));
+        assert!(matches!(
+            Lexer::new(wide.as_bytes(), 0).object(0, false),
+            Err(PdfError::TooLarge(_))
+        ));
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(matches!(
             Lexer::new(deep.as_bytes(), 0).object(0, false),
