@@ -1130,11 +1130,8 @@ impl Interpreter<'_, '_> {
                     .unwrap_or(0.0)
             };
             match op.as_slice() {
-                b"q" => {
-                    if saved.len() < MAX_SAVED_STATES {
-                        saved.push(gs.clone());
-                    }
-                }
+                // Deeper saves are ignored (their `Q` then restores an outer state).
+                b"q" if saved.len() < MAX_SAVED_STATES => saved.push(gs.clone()),
                 b"Q" => {
                     if let Some(s) = saved.pop() {
                         gs = s;
@@ -1609,7 +1606,7 @@ impl Interpreter<'_, '_> {
             width: ow,
             height: oh,
             rgb,
-            stencil: mask.then(|| (fill, set)),
+            stencil: mask.then_some((fill, set)),
         }))
     }
 
@@ -1685,6 +1682,9 @@ fn rect_of(obj: Option<&Obj>) -> Option<[f64; 4]> {
     Some([x0.min(*x1), y0.min(*y1), x0.max(*x1), y0.max(*y1)])
 }
 
+/// A page-tree node to visit: the node, what it inherits (resources, box, rotation), its depth.
+type Visit = (Obj, Option<Obj>, Option<Obj>, Option<Obj>, usize);
+
 fn first_page(doc: &Doc<'_>) -> Result<PageInfo> {
     // The catalog: the last trailer's /Root (trailer dictionary or cross-reference stream).
     let root_at = rfind(doc.data, b"/Root").ok_or_else(|| malformed("no document catalog"))?;
@@ -1700,8 +1700,7 @@ fn first_page(doc: &Doc<'_>) -> Result<PageInfo> {
         .cloned()
         .ok_or_else(|| malformed("the catalog has no pages"))?;
     // Depth-first, in order, through the page tree (bounded, cycles refused).
-    let mut stack: Vec<(Obj, Option<Obj>, Option<Obj>, Option<Obj>, usize)> =
-        vec![(pages, None, None, None, 0)];
+    let mut stack: Vec<Visit> = vec![(pages, None, None, None, 0)];
     let mut seen = HashSet::new();
     let mut visits = 0;
     while let Some((node, resources, media, rotate, depth)) = stack.pop() {
