@@ -833,8 +833,9 @@ pub async fn serve_on(
 }
 
 /// Prepares `data_dir/incoming` (removing uploads left by an earlier crash), binds
-/// `config.listen`, logs the address and serves until `shutdown` completes; requests in flight
-/// are finished before it returns.
+/// `config.listen`, seals the TOTP secrets still kept in clear (with the vault; without one it
+/// warns), logs the address and serves until `shutdown` completes; requests in flight are
+/// finished before it returns.
 pub async fn serve(
     config: ServerConfig,
     store: Arc<dyn Store>,
