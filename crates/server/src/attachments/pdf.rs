@@ -250,7 +250,8 @@ impl<'a> Lexer<'a> {
                     self.skip_white();
                     match self.peek() {
                         Some(b'>') => {
-                            self.pos += 2;
+                            // `>>` (a lone `>` at the very end of the data ends it too).
+                            self.pos = (self.pos + 2).min(self.data.len());
                             break;
                         }
                         Some(b'/') => {
@@ -1881,6 +1882,50 @@ mod tests {
             Lexer::new(deep.as_bytes(), 0).object(0, false),
             Err(PdfError::TooLarge(_))
         ));
+    }
+
+    /// Every truncation and many single-byte corruptions of a real page are answered (drawn or
+    /// refused), never a panic.
+    #[test]
+    fn damaged_files_never_panic() {
+        let content = b"q 100 0 0 50 10 10 cm /Im0 Do Q 0.5 g 20 20 100 10 re f BT /F1 12 Tf 50 700 Td [(Hi) -200 (there)] TJ ET";
+        let image = miniz_oxide::deflate::compress_to_vec_zlib(&[0u8, 255, 128, 7, 64, 200], 6);
+        let mut objects: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 800] /Contents 4 0 R /Resources << /XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >> >> >>".to_vec(),
+        ];
+        let mut c = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+        c.extend_from_slice(content);
+        c.extend_from_slice(b"\nendstream");
+        objects.push(c);
+        let mut i = format!("<< /Subtype /Image /Width 3 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n", image.len()).into_bytes();
+        i.extend_from_slice(&image);
+        i.extend_from_slice(b"\nendstream");
+        objects.push(i);
+        objects.push(b"<< /Type /Font /Subtype /Type0 >>".to_vec());
+        let mut pdf = b"%PDF-1.5\n".to_vec();
+        for (n, o) in objects.iter().enumerate() {
+            pdf.extend_from_slice(format!("{} 0 obj\n", n + 1).as_bytes());
+            pdf.extend_from_slice(o);
+            pdf.extend_from_slice(b"\nendobj\n");
+        }
+        pdf.extend_from_slice(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+        let whole = render_first_page(&pdf, 256).unwrap();
+        assert_eq!(whole.dimensions(), (64, 256));
+        for end in 0..pdf.len() {
+            let _ = render_first_page(&pdf[..end], 256);
+        }
+        let mut x = 0x9e37_79b9_u32;
+        for _ in 0..1000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let mut bad = pdf.clone();
+            let at = x as usize % bad.len();
+            bad[at] = (x >> 8) as u8;
+            let _ = render_first_page(&bad, 256);
+        }
     }
 
     #[test]
