@@ -63,7 +63,8 @@ pub enum Code {
     SecondFactorRequired,
     /// An attachment whose real type is not accepted, or not what its name says.
     AttachmentRefused,
-    /// No thumbnail can be made of this attachment (its type, or an image too large to decode).
+    /// No thumbnail can be made of this attachment (an image or PDF too large to decode safely,
+    /// damaged, encrypted, or with nothing drawable on its first page).
     NoThumbnail,
     /// The server runs without its key vault, which this needs (second factors are sealed by it).
     VaultUnavailable,
