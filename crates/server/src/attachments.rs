@@ -1,5 +1,5 @@
 //! Attachments of dossiers: upload by streaming into the encrypted vault, download with the
-//! original name and the detected type, thumbnails of images, withdrawal.
+//! original name and the detected type, thumbnails of images and of PDFs' first page, withdrawal.
 //!
 //! **Upload** (`POST /api/v1/dossiers/{id}/attachments`): `multipart/form-data` with a part
 //! `file` (its file name, or `?name=`), or the raw file as the body with `?name=`. The body is
@@ -17,16 +17,24 @@
 //! nosniff` and `Cache-Control: no-store`; a damaged blob aborts the response rather than end
 //! it normally. **Thumbnails** (PNG, at most 256 × 256) are made on request for PNG, JPEG, WebP
 //! and GIF images, decoded under [`image::Limits`] so that a decompression bomb is refused rather
-//! than decoded; PDFs have none yet. Every download and thumbnail is audited (object `person`,
-//! the unified number, the purpose) before a byte leaves.
+//! than decoded, and for the first page of PDFs by the bounded reader of [`pdf`] (images, filled
+//! rectangles and greeked text; its docs say what is not drawn and every bound; a PDF bomb, a
+//! damaged or an encrypted PDF answers `no_thumbnail` with the reason). Sources over 40 MiB get
+//! none. Rendering runs on the blocking pool, at most [`cache::RENDERERS`] at a time, and is
+//! answered `no_thumbnail` after [`RENDER_TIMEOUT`] whatever happens; thumbnails and refusals
+//! are kept in the in-memory [`cache::ThumbnailCache`] (its docs argue why memory rather than
+//! the vault). Every download and every thumbnail served (rendered or from the cache) is audited
+//! (object `person`, the unified number, the purpose) before a byte leaves.
 //!
 //! Build cost of `image` 0.25 (features `png`, `jpeg`, `webp`, `gif`; no rayon, AVIF, TIFF or
 //! EXR): 17 crates new to the tree; a clean debug build of `image` with all its dependencies
 //! took 67 CPU-seconds (70 s on the 2-core machine), about 57 of them for the new crates, the
 //! largest `moxcms` and `pxfm` (colour management, which image 0.25 always brings) and `image`
-//! itself; a release build about the same; nothing on incremental builds.
+//! itself; a release build about the same; nothing on incremental builds. PDFs add nothing:
+//! `miniz_oxide` (inflate) is already built for `png`; why not `hayro` is in [`pdf`].
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -53,6 +61,9 @@ use crate::error::{ApiError, Code, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 
+pub mod cache;
+mod pdf;
+
 /// Default largest attachment: 100 MiB.
 pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 100 << 20;
 /// Default most attachments (not withdrawn) per dossier.
@@ -69,6 +80,9 @@ const MAX_THUMBNAIL_SOURCE_BYTES: u64 = 40 << 20;
 const MAX_THUMBNAIL_SOURCE_PIXELS: u32 = 12_000;
 /// Memory the decoder may take for one thumbnail.
 const MAX_THUMBNAIL_DECODE_BYTES: u64 = 256 << 20;
+/// A thumbnail not rendered within this time is answered `no_thumbnail` (the bounds of the
+/// decoders keep the work far below it; this is the last guard).
+pub const RENDER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How much the attachments of dossiers may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +127,7 @@ pub struct AttachmentDto {
     pub uploaded_at: String,
     /// Where to download it.
     pub href: String,
-    /// Where its thumbnail is, for images that have one.
+    /// Where its thumbnail is, for images and PDFs.
     pub thumbnail: Option<String>,
     /// Set once the attachment was withdrawn (it is kept, no longer served).
     pub withdrawn: Option<WithdrawalDto>,
@@ -146,7 +160,7 @@ impl From<Attachment> for AttachmentDto {
             uploaded_by: a.uploaded_by,
             uploaded_at: time(a.uploaded_at),
             thumbnail: kind
-                .and_then(thumbnail_format)
+                .and_then(thumbnail_source)
                 .map(|_| format!("{href}/thumbnail")),
             href,
             withdrawn: a.withdrawn.map(|w| WithdrawalDto {
@@ -698,38 +712,56 @@ pub async fn download(
     Ok(response)
 }
 
-/// The decoder of a kind that has thumbnails.
-fn thumbnail_format(kind: ContentKind) -> Option<image::ImageFormat> {
-    match kind {
-        ContentKind::Png => Some(image::ImageFormat::Png),
-        ContentKind::Jpeg => Some(image::ImageFormat::Jpeg),
-        ContentKind::WebP => Some(image::ImageFormat::WebP),
-        ContentKind::Gif => Some(image::ImageFormat::Gif),
-        _ => None,
-    }
+/// What a thumbnail is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ThumbnailSource {
+    Image(image::ImageFormat),
+    Pdf,
 }
 
-/// Decodes an image under limits and renders its thumbnail as PNG.
-fn render_thumbnail(bytes: Vec<u8>, format: image::ImageFormat) -> Result<Vec<u8>, ApiError> {
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_THUMBNAIL_SOURCE_PIXELS);
-    limits.max_image_height = Some(MAX_THUMBNAIL_SOURCE_PIXELS);
-    limits.max_alloc = Some(MAX_THUMBNAIL_DECODE_BYTES);
-    reader.limits(limits);
-    let image = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(l) => ApiError::new(
-            Code::NoThumbnail,
-            format!(
-                "no thumbnail: the image is larger than a thumbnail is made from (at most {MAX_THUMBNAIL_SOURCE_PIXELS} × {MAX_THUMBNAIL_SOURCE_PIXELS} pixels and {} MiB decoded): {l}",
-                MAX_THUMBNAIL_DECODE_BYTES >> 20
-            ),
-        ),
-        e => ApiError::new(
-            Code::NoThumbnail,
-            format!("no thumbnail: the image could not be decoded ({e})"),
-        ),
-    })?;
+/// How a kind that has thumbnails is read.
+fn thumbnail_source(kind: ContentKind) -> Option<ThumbnailSource> {
+    Some(ThumbnailSource::Image(match kind {
+        ContentKind::Png => image::ImageFormat::Png,
+        ContentKind::Jpeg => image::ImageFormat::Jpeg,
+        ContentKind::WebP => image::ImageFormat::WebP,
+        ContentKind::Gif => image::ImageFormat::Gif,
+        ContentKind::Pdf => return Some(ThumbnailSource::Pdf),
+        _ => return None,
+    }))
+}
+
+fn refused(text: String) -> cache::Rendered {
+    Err((Code::NoThumbnail, text))
+}
+
+/// Decodes an image under limits, or draws a PDF's first page, and renders the thumbnail as
+/// PNG. The inner error is a refusal (kept in the cache); the outer one a failure of the server.
+fn render_thumbnail(bytes: Vec<u8>, source: ThumbnailSource) -> Result<cache::Rendered, ApiError> {
+    let image = match source {
+        ThumbnailSource::Image(format) => {
+            let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+            let mut limits = image::Limits::default();
+            limits.max_image_width = Some(MAX_THUMBNAIL_SOURCE_PIXELS);
+            limits.max_image_height = Some(MAX_THUMBNAIL_SOURCE_PIXELS);
+            limits.max_alloc = Some(MAX_THUMBNAIL_DECODE_BYTES);
+            reader.limits(limits);
+            match reader.decode() {
+                Ok(image) => image,
+                Err(image::ImageError::Limits(l)) => return Ok(refused(format!(
+                    "no thumbnail: the image is larger than a thumbnail is made from (at most {MAX_THUMBNAIL_SOURCE_PIXELS} × {MAX_THUMBNAIL_SOURCE_PIXELS} pixels and {} MiB decoded): {l}",
+                    MAX_THUMBNAIL_DECODE_BYTES >> 20
+                ))),
+                Err(e) => return Ok(refused(format!(
+                    "no thumbnail: the image could not be decoded ({e})"
+                ))),
+            }
+        }
+        ThumbnailSource::Pdf => match pdf::render_first_page(&bytes, THUMBNAIL_SIZE) {
+            Ok(page) => image::DynamicImage::ImageRgb8(page),
+            Err(e) => return Ok(refused(format!("no thumbnail: {e}"))),
+        },
+    };
     // Small images keep their size (never scaled up).
     let fitted = if image.width() <= THUMBNAIL_SIZE && image.height() <= THUMBNAIL_SIZE {
         image
@@ -741,17 +773,61 @@ fn render_thumbnail(bytes: Vec<u8>, format: image::ImageFormat) -> Result<Vec<u8
     thumb
         .write_to(&mut out, image::ImageFormat::Png)
         .map_err(|e| ApiError::internal("encoding a thumbnail", &e))?;
-    Ok(out.into_inner())
+    Ok(Ok(Arc::from(out.into_inner())))
 }
 
-/// A PNG thumbnail (at most 256 × 256) of an image attachment.
+/// Reads the blob and renders its thumbnail on the blocking pool (at most
+/// [`cache::RENDERERS`] at a time, answered as refused after [`RENDER_TIMEOUT`]).
+async fn rendered(
+    state: &AppState,
+    vault: &Vault,
+    id: BlobId,
+    source: ThumbnailSource,
+) -> Result<cache::Rendered, ApiError> {
+    let too_slow = || {
+        tracing::warn!("a thumbnail took longer than its time limit");
+        refused(format!(
+            "no thumbnail: rendering took longer than {} s",
+            RENDER_TIMEOUT.as_secs()
+        ))
+    };
+    let work = async {
+        let permit = state
+            .thumbnails
+            .renderers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::internal("waiting to render a thumbnail", &e))?;
+        let bytes = vault
+            .get_stream(&id)
+            .await
+            .map_err(vault_error)?
+            .to_vec()
+            .await
+            .map_err(vault_error)?;
+        tokio::task::spawn_blocking(move || {
+            // Held until the rendering ends, even if the request gave up waiting.
+            let _permit = permit;
+            render_thumbnail(bytes, source)
+        })
+        .await
+        .map_err(|e| ApiError::internal("making a thumbnail", &e))?
+    };
+    match tokio::time::timeout(RENDER_TIMEOUT, work).await {
+        Ok(result) => result,
+        Err(_) => Ok(too_slow()),
+    }
+}
+
+/// A PNG thumbnail (at most 256 × 256) of an image attachment or of a PDF's first page.
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}/attachments/{attachment}/thumbnail", tag = "dossiers",
     params(("id" = i64, Path), ("attachment" = i64, Path)),
     responses(
         (status = 200, description = "PNG", body = crate::dto::RawFile, content_type = "image/png"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown, withdrawn, or a type without thumbnails (PDF for now)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The image is too large to decode safely (a decompression bomb) or damaged", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, withdrawn, or a type without thumbnails", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No thumbnail can be made: an image or PDF too large to decode safely (a bomb), damaged, encrypted, or with nothing drawable on its first page", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn thumbnail(
     State(state): State<AppState>,
@@ -765,9 +841,8 @@ pub async fn thumbnail(
         .blocking(move |store, _| servable(store, &checker, id, attachment))
         .await?;
     let kind = ContentKind::from_name(&a.content_kind);
-    let Some(format) = kind.and_then(thumbnail_format) else {
+    let Some(source) = kind.and_then(thumbnail_source) else {
         return Err(ApiError::not_found(match kind {
-            Some(ContentKind::Pdf) => "no thumbnail for PDF yet".to_string(),
             Some(k) => format!("no thumbnail for {} files", k.short_name()),
             None => "no thumbnail for this file".to_string(),
         }));
@@ -776,21 +851,21 @@ pub async fn thumbnail(
         return Err(ApiError::new(
             Code::NoThumbnail,
             format!(
-                "no thumbnail: the image is larger than {} MiB",
+                "no thumbnail: the file is larger than {} MiB",
                 MAX_THUMBNAIL_SOURCE_BYTES >> 20
             ),
         ));
     }
-    let bytes = vault
-        .get_stream(&blob_id(&a)?)
-        .await
-        .map_err(vault_error)?
-        .to_vec()
-        .await
-        .map_err(vault_error)?;
-    let png = tokio::task::spawn_blocking(move || render_thumbnail(bytes, format))
-        .await
-        .map_err(|e| ApiError::internal("making a thumbnail", &e))??;
+    let blob = blob_id(&a)?;
+    let png = match state.thumbnails.get(&blob) {
+        Some(kept) => kept,
+        None => {
+            let fresh = rendered(&state, &vault, blob, source).await?;
+            state.thumbnails.put(blob, fresh.clone());
+            fresh
+        }
+    }
+    .map_err(|(code, detail)| ApiError::new(code, detail))?;
     let st = state.clone();
     let action = format!("dossier.thumbnail (dossier {id}, attachment {attachment}, {rule})");
     state
@@ -801,7 +876,7 @@ pub async fn thumbnail(
             )
         })
         .await?;
-    let mut response = png.into_response();
+    let mut response = png.to_vec().into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     protect(headers);

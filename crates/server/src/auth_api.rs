@@ -3,6 +3,16 @@
 //! CSRF token, changing one's own password and enrolling an authenticator app. Every attempt,
 //! good or bad, is written to the audit trail (never the password or the login name typed for
 //! an unknown account: it can be a password typed in the wrong field).
+//!
+//! **TOTP secrets are sealed at rest** by the vault ([`marsad_vault::Vault::seal`], purpose
+//! `totp/user/<id>`, so a sealed value copied into another user's row does not open): the column
+//! holds `vault-sealed:v1:…`, never the secret. Enrolment is refused with `vault_unavailable`
+//! when the server runs without its vault (a secret is never stored in clear any more); a sealed
+//! secret cannot be checked without the vault either (the same answer; recovery codes and
+//! passkeys still work). Secrets enrolled before sealing existed (base32 in clear) keep working
+//! and are sealed when the server starts with its vault ([`seal_clear_totp_secrets`], called by
+//! [`crate::serve`]; without a vault it only warns). Vault key rotation needs nothing here: the
+//! sealing key derives from the vault's own secret, which rotation re-wraps.
 
 use std::net::SocketAddr;
 
@@ -16,6 +26,7 @@ use marsad_auth::{
     AuditObject, Outcome, Secret, ThrottleState, TotpConfig, TotpSecret, TotpVerdict,
 };
 use marsad_store::{SessionRow, Store, ThrottleKind, User, UserId};
+use marsad_vault::Vault;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -26,6 +37,105 @@ use crate::AppState;
 
 /// Recovery codes issued at TOTP enrolment.
 const RECOVERY_CODES: usize = 10;
+
+/// What a user's TOTP secret is sealed for: binds the sealed value to its row.
+fn totp_purpose(id: UserId) -> String {
+    format!("totp/user/{}", id.0)
+}
+
+fn no_vault() -> ApiError {
+    ApiError::new(
+        Code::VaultUnavailable,
+        "this server runs without its key vault, which keeps second factors sealed",
+    )
+}
+
+/// Seals a TOTP secret for the users table.
+fn seal_totp(vault: &Vault, id: UserId, secret: &TotpSecret) -> Result<String, ApiError> {
+    vault
+        .seal(&totp_purpose(id), secret.as_bytes())
+        .map_err(|e| ApiError::internal("sealing a second factor", &e))
+}
+
+/// The TOTP secret of a users row: sealed (opened with the vault) or, enrolled before sealing
+/// existed, base32 in clear.
+pub(crate) fn stored_totp_secret(
+    vault: Option<&Vault>,
+    id: UserId,
+    stored: &str,
+) -> Result<TotpSecret, ApiError> {
+    let damaged = || {
+        tracing::error!(user = id.0, "a stored second factor does not open");
+        ApiError::new(Code::Internal, "the stored second factor is unreadable")
+    };
+    if !marsad_vault::is_sealed(stored) {
+        return TotpSecret::from_base32(stored).map_err(|_| damaged());
+    }
+    let vault = vault.ok_or_else(no_vault)?;
+    let bytes = vault
+        .open_sealed(&totp_purpose(id), stored)
+        .map_err(|_| damaged())?;
+    TotpSecret::from_bytes(bytes.to_vec()).map_err(|_| damaged())
+}
+
+/// Seals every TOTP secret still kept in clear (enrolled before sealing existed), keeping each
+/// user's last used step (replay refusal survives). Returns how many were sealed; each is
+/// audited (`auth.totp-seal`, system actor, object the user). Run at start-up, before serving
+/// ([`crate::serve`]); without a vault, logs a warning naming how many remain in clear.
+pub fn seal_clear_totp_secrets(
+    store: &dyn Store,
+    vault: Option<&Vault>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, ApiError> {
+    let clear: Vec<User> = store
+        .users()?
+        .into_iter()
+        .filter(|u| {
+            u.totp_secret
+                .as_deref()
+                .is_some_and(|s| !marsad_vault::is_sealed(s))
+        })
+        .collect();
+    let Some(vault) = vault else {
+        if !clear.is_empty() {
+            tracing::warn!(
+                users = clear.len(),
+                "TOTP secrets are kept in clear: start the server with its vault keys to seal them"
+            );
+        }
+        return Ok(0);
+    };
+    let mut sealed = 0;
+    for user in clear {
+        let Some(text) = user.totp_secret.as_deref() else {
+            continue;
+        };
+        let secret = stored_totp_secret(None, user.id, text)?;
+        let value = seal_totp(vault, user.id, &secret)?;
+        store.set_user_totp(user.id, Some(&value))?;
+        if let Some(step) = user.totp_last_step {
+            store.advance_totp_step(user.id, step)?;
+        }
+        store.audit_append(&AuditEvent {
+            object: Some(AuditObject {
+                kind: "user".into(),
+                id: user.id.0.to_string(),
+            }),
+            ..audit(
+                now,
+                Actor::System("server".into()),
+                Some(user.institution.clone()),
+                "auth.totp-seal",
+                Outcome::Success,
+            )
+        })?;
+        sealed += 1;
+    }
+    if sealed > 0 {
+        tracing::info!(users = sealed, "TOTP secrets kept in clear were sealed");
+    }
+    Ok(sealed)
+}
 
 /// A secret read from a JSON body: redacted in `Debug`, zeroed when dropped.
 pub struct SecretText(Secret<String>);
@@ -232,7 +342,8 @@ fn answer(step: Step, now: chrono::DateTime<chrono::Utc>) -> Response {
 /// Signs in with login and password. Answers the account (and sets the session cookie); when a
 /// second factor is enrolled, the session can only give it (`second_factor_required`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem),
+        (status = 503, description = "The secret is sealed and the server runs without its key vault", body = crate::error::Problem)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -324,7 +435,8 @@ pub async fn login(
 /// Gives the second factor (a TOTP code or a recovery code). The half-signed-in session is
 /// replaced by a new one (a new cookie), so an id seen before the second factor is worth nothing.
 #[utoipa::path(post, path = "/api/v1/auth/totp", tag = "auth", request_body = SecondFactorRequest,
-    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem),
+        (status = 503, description = "The secret is sealed and the server runs without its key vault", body = crate::error::Problem)))]
 pub async fn totp(
     State(state): State<AppState>,
     caller: Caller,
@@ -350,9 +462,7 @@ pub async fn totp(
             }
             let accepted = match (&body.code, &body.recovery_code, &user.totp_secret) {
                 (Some(code), _, Some(secret)) => {
-                    let secret = TotpSecret::from_base32(secret).map_err(|_| {
-                        ApiError::new(Code::Internal, "the stored second factor is unreadable")
-                    })?;
+                    let secret = stored_totp_secret(st.vault.as_deref(), user.id, secret)?;
                     match TotpConfig::DEFAULT.verify(
                         &secret,
                         code.expose(),
@@ -512,9 +622,15 @@ pub async fn change_password(
 
 /// Draws a new TOTP secret for the signed-in user. Nothing is stored until
 /// `POST /api/v1/auth/totp/confirm` proves the app has it.
-#[utoipa::path(post, path = "/api/v1/auth/totp/enrol", tag = "auth", responses((status = 200, body = TotpEnrolment)))]
-pub async fn totp_enrol(caller: Caller) -> Result<Json<TotpEnrolment>, ApiError> {
+#[utoipa::path(post, path = "/api/v1/auth/totp/enrol", tag = "auth", responses((status = 200, body = TotpEnrolment),
+    (status = 503, description = "The server runs without its key vault", body = crate::error::Problem)))]
+pub async fn totp_enrol(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<TotpEnrolment>, ApiError> {
     user_of(&caller)?;
+    // Refused before a secret is shown: it could not be stored sealed.
+    state.vault.as_ref().ok_or_else(no_vault)?;
     let secret = TotpSecret::generate(&mut AppState::rng());
     Ok(Json(TotpEnrolment {
         uri: TotpConfig::DEFAULT
@@ -528,13 +644,15 @@ pub async fn totp_enrol(caller: Caller) -> Result<Json<TotpEnrolment>, ApiError>
 /// Stores the TOTP secret once a code from the app matches, and answers ten recovery codes
 /// (shown once).
 #[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm,
-    responses((status = 200, body = RecoveryCodeList), (status = 400, body = crate::error::Problem)))]
+    responses((status = 200, body = RecoveryCodeList), (status = 400, body = crate::error::Problem),
+        (status = 503, description = "The server runs without its key vault", body = crate::error::Problem)))]
 pub async fn totp_confirm(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<TotpConfirm>,
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
     let (id, _) = user_of(&caller)?;
+    let vault = state.vault.clone().ok_or_else(no_vault)?;
     let now = state.now();
     let secret = TotpSecret::from_base32(body.secret.expose())
         .map_err(|_| ApiError::bad_request("the secret is not the base32 text enrol returned"))?;
@@ -548,7 +666,7 @@ pub async fn totp_confirm(
     };
     let codes = generate_recovery_codes(&mut AppState::rng(), RECOVERY_CODES);
     let hashes = codes.hashes.clone();
-    let text = secret.to_base32().expose().clone();
+    let text = seal_totp(&vault, id, &secret)?;
     state
         .blocking(move |store, _| {
             let user = store.user(id)?;

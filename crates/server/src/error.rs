@@ -63,12 +63,15 @@ pub enum Code {
     SecondFactorRequired,
     /// An attachment whose real type is not accepted, or not what its name says.
     AttachmentRefused,
-    /// No thumbnail can be made of this attachment (its type, or an image too large to decode).
+    /// No thumbnail can be made of this attachment (an image or PDF too large to decode safely,
+    /// damaged, encrypted, or with nothing drawable on its first page).
     NoThumbnail,
     /// The body is not a fingerprint image or template marsad reads.
     FingerprintUnreadable,
     /// The fingerprint image is too poor to use: take a new impression.
     FingerprintQualityLow,
+    /// The server runs without its key vault, which this needs (second factors are sealed by it).
+    VaultUnavailable,
 }
 
 struct Meta {
@@ -212,7 +215,13 @@ impl Code {
                 "no_thumbnail",
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "No thumbnail for this attachment",
-                "Thumbnails are made of PNG, JPEG, WebP and GIF images of reasonable size; download the file itself instead.",
+                "Thumbnails are made of PNG, JPEG, WebP and GIF images and of the first page of PDFs of reasonable size (see `detail` for what stopped this one); download the file itself instead.",
+            ),
+            VaultUnavailable => (
+                "vault_unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The key vault is not available",
+                "Second factors are kept sealed by the vault's master keys: the operator starts the server with them (DATA/keys or MARSAD_VAULT_KEYS); meanwhile sign in with a passkey or a recovery code.",
             ),
             FingerprintUnreadable => (
                 "fingerprint_unreadable",
@@ -531,6 +540,7 @@ mod tests {
             NoThumbnail,
             FingerprintUnreadable,
             FingerprintQualityLow,
+            VaultUnavailable,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

@@ -181,6 +181,7 @@ pub struct AppState {
     vault: Option<Arc<marsad_vault::Vault>>,
     attachment_limits: AttachmentLimits,
     biometrics: Arc<fingerprints::Biometrics>,
+    thumbnails: Arc<attachments::cache::ThumbnailCache>,
 }
 
 impl AppState {
@@ -206,6 +207,7 @@ impl AppState {
             vault: None,
             attachment_limits: AttachmentLimits::default(),
             biometrics: Arc::new(fingerprints::Biometrics::default()),
+            thumbnails: Arc::default(),
         }
     }
 
@@ -881,8 +883,9 @@ pub async fn serve_on(
 }
 
 /// Prepares `data_dir/incoming` (removing uploads left by an earlier crash), binds
-/// `config.listen`, logs the address and serves until `shutdown` completes; requests in flight
-/// are finished before it returns.
+/// `config.listen`, seals the TOTP secrets still kept in clear (with the vault; without one it
+/// warns), logs the address and serves until `shutdown` completes; requests in flight are
+/// finished before it returns.
 pub async fn serve(
     config: ServerConfig,
     store: Arc<dyn Store>,
@@ -910,6 +913,21 @@ pub async fn serve(
             .await
             .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??
     };
+    // TOTP secrets enrolled before they were sealed are sealed before anything is served.
+    let sealing = {
+        let (store, vault, now) = (store.clone(), vault.clone(), clock.now());
+        tokio::task::spawn_blocking(move || {
+            auth_api::seal_clear_totp_secrets(store.as_ref(), vault.as_deref(), now)
+        })
+        .await
+        .map_err(|e| ServerError::Serve(std::io::Error::other(e)))?
+    };
+    if let Err(e) = sealing {
+        tracing::error!(
+            code = e.code.as_str(),
+            "sealing TOTP secrets kept in clear failed; they stay in clear until the next start"
+        );
+    }
     let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access)
         .with_attachment_limits(config.attachments);
     if let Some(v) = vault {

@@ -4,7 +4,9 @@
 //!
 //! What is stored follows `marsad-auth`'s module docs: PHC strings for passwords, SHA-256 (32
 //! bytes, `BLOB`/`bytea`) for token secrets, session ids and recovery codes, the TOTP secret as
-//! base32 text (to be encrypted at rest with issue 5's keys), throttle counters and timestamps.
+//! the text the server gives (sealed by the vault: `vault-sealed:v1:…`; base32 in clear only
+//! for secrets enrolled before sealing, which the server seals at its next start; the store
+//! neither knows nor cares which), throttle counters and timestamps.
 //! Audit entries are built by [`marsad_auth::append`] from the head read in the same transaction;
 //! the primary key on `seq` turns a concurrent append into a `Conflict`, which the backends retry
 //! through [`append_with_retry`].

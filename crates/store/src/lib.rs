@@ -607,8 +607,8 @@ pub struct User {
     pub roles: Vec<String>,
     /// argon2id PHC string.
     pub password_hash: String,
-    /// The TOTP secret as base32 text, once enrolled. Kept in clear until issue 5's key
-    /// management encrypts it at rest.
+    /// The TOTP secret once enrolled, sealed by the server's vault (`vault-sealed:v1:...`; a
+    /// clear base32 secret left by an older version is sealed when the server starts).
     pub totp_secret: Option<String>,
     /// The last TOTP step accepted (replay refusal); `None` before the first use.
     pub totp_last_step: Option<u64>,

@@ -193,6 +193,12 @@ impl Vault {
         &self.inner.keys
     }
 
+    /// The vault's own secret (the naming secret): random, made with the vault, wrapped by a
+    /// master key and re-wrapped by [`Vault::rotate`]. Blob ids and sealing keys derive from it.
+    pub(crate) fn vault_secret(&self) -> &[u8] {
+        self.inner.naming.as_slice()
+    }
+
     fn id_for(&self, sha: &[u8; 32]) -> Result<BlobId, VaultError> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.inner.naming.as_slice())
             .map_err(|_| VaultError::Config("HMAC key length".into()))?;

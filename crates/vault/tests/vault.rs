@@ -886,3 +886,71 @@ async fn verify_writes_reads_back() {
     let stored = put(&vault, &data).await;
     assert!(get(&vault, &stored.id).await.unwrap() == data);
 }
+
+/// Small secrets sealed for a database column (TOTP secrets): bound to their purpose, never in
+/// clear, and still readable after the master key they were sealed under is rotated away and
+/// removed (rotation re-wraps the vault secret they derive from; no sealed value is rewritten).
+#[tokio::test]
+async fn sealed_secrets_open_after_rotation_to_another_key() {
+    on_every_backend(|f| async move {
+        let secret = b"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let vault = f.vault().await;
+        let sealed = vault.seal("totp/user/7", secret).unwrap();
+        assert!(marsad_vault::is_sealed(&sealed), "{sealed}");
+        assert!(!contains(sealed.as_bytes(), secret), "{}", f.name);
+        // Two seals of one secret differ (random nonce); both open.
+        let again = vault.seal("totp/user/7", secret).unwrap();
+        assert_ne!(sealed, again);
+        assert_eq!(
+            vault.open_sealed("totp/user/7", &again).unwrap().as_slice(),
+            secret
+        );
+        // Another purpose (another user's row), an altered value or clear text do not open.
+        for (purpose, text) in [
+            ("totp/user/8", sealed.clone()),
+            ("totp/user/7", {
+                let mut altered = sealed.clone().into_bytes();
+                let at = marsad_vault::SEALED_PREFIX.len() + 5;
+                altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+                String::from_utf8(altered).unwrap()
+            }),
+            ("totp/user/7", sealed.replace("v1", "v2")),
+            ("totp/user/7", String::from_utf8(secret.to_vec()).unwrap()),
+            ("totp/user/7", marsad_vault::SEALED_PREFIX.to_string()),
+        ] {
+            let err = vault.open_sealed(purpose, &text).unwrap_err();
+            assert!(matches!(err, VaultError::Corrupt { .. }), "{err}");
+            assert!(!err.to_string().contains("JBSW"), "{err}");
+        }
+        assert!(matches!(
+            vault.seal("big", &[0u8; 5000]),
+            Err(VaultError::TooLarge { .. })
+        ));
+        drop(vault);
+
+        // k2 becomes active, k1 is rotated away and removed: the value sealed under k1 opens.
+        let both = {
+            let mut ring = ring(&[("k1", 1), ("k2", 2)]);
+            ring.set_active(&id("k2")).unwrap();
+            ring
+        };
+        let vault = f.open(both).await;
+        assert!(vault.rotate(&id("k1"), &id("k2")).await.unwrap().complete());
+        drop(vault);
+        let vault = f.open(ring(&[("k2", 2)])).await;
+        assert_eq!(
+            vault
+                .open_sealed("totp/user/7", &sealed)
+                .unwrap()
+                .as_slice(),
+            secret,
+            "{}",
+            f.name
+        );
+        // Another vault (another secret) cannot open it, even under the same master key.
+        let other = local();
+        let stranger = other.open(ring(&[("k2", 2)])).await;
+        assert!(stranger.open_sealed("totp/user/7", &sealed).is_err());
+    })
+    .await;
+}

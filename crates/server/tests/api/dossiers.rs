@@ -468,7 +468,11 @@ async fn attachments_stream_in_and_out_with_their_name_and_type() {
     assert_eq!(a["kind"], "pdf");
     assert_eq!(a["size"], 20_000);
     assert_eq!(a["uploaded_by"], "cw");
-    assert!(a["thumbnail"].is_null());
+    // PDFs have first-page thumbnails (this one is noise after its header: it will be refused).
+    assert_eq!(
+        a["thumbnail"],
+        format!("{}/thumbnail", a["href"].as_str().unwrap())
+    );
     let sha = {
         use sha2::Digest as _;
         data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&small))
@@ -889,13 +893,17 @@ async fn thumbnails_of_images_and_refusals_of_bombs() {
         .json()
         .await
         .unwrap();
+    // A PDF header over noise: no thumbnail, and the reason.
     let body = problem(
         thumb(doc["href"].as_str().unwrap().to_string()).await,
-        StatusCode::NOT_FOUND,
-        "not_found",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no_thumbnail",
     )
     .await;
-    assert_eq!(body["detail"], "no thumbnail for PDF yet");
+    assert_eq!(
+        body["detail"],
+        "no thumbnail: the file is not a readable PDF (no objects)"
+    );
     // Bombs are accepted as files (they are valid PNG headers) but never decoded.
     for (w, h) in [(100_000, 100_000), (11_000, 11_000)] {
         let a: Value = case
@@ -1270,5 +1278,361 @@ async fn an_upload_refused_after_its_blob_was_written_leaves_no_blob() {
         "{body}"
     );
     assert_eq!(case.stored(id).await, (0, 0));
+    case.app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PDF first pages
+
+/// A PDF of `objects` (object `i + 1` is `objects[i]`, which may hold a stream), with its
+/// cross-reference table and a trailer naming object 1 as the catalog plus `trailer_extra`.
+fn pdf_file(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend(o);
+        out.extend(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for off in offsets {
+        out.extend(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    out.extend(data);
+    out.extend(b"\nendstream");
+    out
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+}
+
+/// A one-page A4 PDF: catalog, pages, the page (with `page_extra` and resources `resources`),
+/// its content stream (deflated), then `more` objects (numbered from 5).
+fn one_page(content: &[u8], resources: &str, page_extra: &str, more: &[Vec<u8>]) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << {resources} >> {page_extra} >>")
+            .into_bytes(),
+        stream("/Filter /FlateDecode", &zlib(content)),
+    ];
+    objects.extend(more.iter().cloned());
+    pdf_file(&objects, "")
+}
+
+/// A letter as the demo writes it: lines of Helvetica text at the top of an A4 page.
+fn letter() -> Vec<u8> {
+    let mut content = String::from("BT /F1 12 Tf 56 780 Td 16 TL\n");
+    for line in [
+        "CONSENTEMENT / CONSENT",
+        "I, the undersigned, agree that my case file is kept by the ministry.",
+        "Signed at Tunis, 2026-03-02",
+    ] {
+        content.push_str(&format!("({line}) Tj T*\n"));
+    }
+    content.push_str("ET\n");
+    one_page(
+        content.as_bytes(),
+        "/Font << /F1 5 0 R >>",
+        "",
+        &[b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec()],
+    )
+}
+
+/// A scanned page: one JPEG filling the page, black in its upper-left quarter, white elsewhere,
+/// with an invisible OCR text layer over it (as scanners write).
+fn scanned_page() -> Vec<u8> {
+    let img = image::GrayImage::from_fn(400, 560, |x, y| {
+        image::Luma([if x < 200 && y < 280 { 0 } else { 255 }])
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    let jpeg = jpeg.into_inner();
+    one_page(
+        b"q 595 0 0 842 0 0 cm /Im0 Do Q BT 3 Tr /F1 40 Tf 300 100 Td (HIDDEN OCR TEXT) Tj ET",
+        "/XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >>",
+        "",
+        &[
+            stream(
+                "/Type /XObject /Subtype /Image /Width 400 /Height 560 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode",
+                &jpeg,
+            ),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        ],
+    )
+}
+
+/// A page with a deflated gray image (with PNG predictors) drawn rotated by 90 degrees in the
+/// lower half, on a page rotated by `/Rotate 90`.
+fn flate_image_page() -> Vec<u8> {
+    // 64 × 32 samples, dark on the left half: each row is filter byte 2 (Up) over zero deltas
+    // after the first row (filter 0).
+    let (w, h) = (64usize, 32usize);
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(if y == 0 { 0 } else { 2 });
+        for x in 0..w {
+            raw.push(if y == 0 {
+                if x < w / 2 {
+                    10
+                } else {
+                    250
+                }
+            } else {
+                0
+            });
+        }
+    }
+    one_page(
+        b"q 0 -300 500 0 50 350 cm /Im1 Do Q",
+        "/XObject << /Im1 5 0 R >>",
+        "/Rotate 90",
+        &[stream(
+            &format!("/Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /DecodeParms << /Predictor 12 /Colors 1 /Columns {w} >>"),
+            &zlib(&raw),
+        )],
+    )
+}
+
+fn dark(p: &image::Rgba<u8>) -> bool {
+    p.0[..3].iter().all(|&c| c < 160)
+}
+
+fn light(p: &image::Rgba<u8>) -> bool {
+    p.0[..3].iter().all(|&c| c > 230)
+}
+
+#[tokio::test]
+async fn pdf_first_pages_have_thumbnails_that_show_the_page() {
+    let case = Case::start().await;
+    let id = case.open("Scans").await;
+    let thumbnail = |data: Vec<u8>, name: &'static str| {
+        let case = &case;
+        async move {
+            let a: Value = case.attach(id, name, &data).await.json().await.unwrap();
+            assert_eq!(a["kind"], "pdf", "{name}: {a}");
+            let href = a["thumbnail"].as_str().unwrap().to_string();
+            let r = case.cw.get(case.url(&href)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{name}");
+            assert_eq!(r.headers()["content-type"], "image/png");
+            let png = r.bytes().await.unwrap();
+            image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+                .unwrap()
+                .to_rgba8()
+        }
+    };
+
+    // Text: A4 at 256 pixels high; its lines are bars near the top, the rest of the page white.
+    let img = thumbnail(letter(), "letter.pdf").await;
+    assert_eq!(img.dimensions(), (181, 256));
+    let band = |y0: u32, y1: u32| {
+        (y0..y1)
+            .flat_map(|y| (0..181).map(move |x| (x, y)))
+            .filter(|&(x, y)| dark(img.get_pixel(x, y)))
+            .count()
+    };
+    // Lines at 780, 764 and 748 pt from the bottom: 19 to 29 pixels from the top.
+    assert!(band(15, 32) > 100, "text lines are drawn: {}", band(15, 32));
+    assert_eq!(band(40, 256), 0, "nothing below the text");
+    assert!(light(img.get_pixel(5, 5)) && light(img.get_pixel(175, 250)));
+
+    // A scan: the image fills the page; its dark quarter is dark, the rest light; the invisible
+    // OCR text is not drawn.
+    let img = thumbnail(scanned_page(), "scan.pdf").await;
+    assert_eq!(img.dimensions(), (181, 256));
+    assert!(dark(img.get_pixel(40, 60)), "{:?}", img.get_pixel(40, 60));
+    assert!(
+        light(img.get_pixel(140, 60)),
+        "{:?}",
+        img.get_pixel(140, 60)
+    );
+    assert!(
+        light(img.get_pixel(40, 200)),
+        "{:?}",
+        img.get_pixel(40, 200)
+    );
+    assert!(light(img.get_pixel(130, 220)), "OCR text is invisible");
+
+    // A deflated image with predictors, placed rotated, on a page shown rotated by 90 degrees:
+    // the thumbnail is landscape.
+    let img = thumbnail(flate_image_page(), "rotated.pdf").await;
+    assert_eq!(img.dimensions(), (256, 181));
+    let (darks, lights) = img.pixels().fold((0, 0), |(d, l), p| {
+        (d + usize::from(dark(p)), l + usize::from(light(p)))
+    });
+    assert!(
+        darks > 2000 && lights > 2000,
+        "{darks} dark, {lights} light"
+    );
+    case.app.stop().await;
+}
+
+#[tokio::test]
+async fn damaged_encrypted_and_bomb_pdfs_get_no_thumbnail_with_the_reason() {
+    let case = Case::start().await;
+    let id = case.open("Bombs").await;
+    let mut nested = String::new();
+    for _ in 0..5000 {
+        nested.push('[');
+    }
+    for _ in 0..5000 {
+        nested.push(']');
+    }
+    // Forms drawing each other ten times, eight deep: 10^8 drawings from a few hundred bytes.
+    let mut forms = Vec::new();
+    for level in 0..8 {
+        let body = if level == 7 {
+            "0 0 1 1 re f".to_string()
+        } else {
+            format!("/X{} Do ", level + 1).repeat(10)
+        };
+        forms.push(stream(
+            &format!(
+                "/Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /X{} {} 0 R >> >>",
+                level + 1,
+                level + 6
+            ),
+            body.as_bytes(),
+        ));
+    }
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "malformed.pdf",
+            b"%PDF-1.7\nthis is not a PDF at all\n".to_vec(),
+            "no thumbnail: the file is not a readable PDF (no objects)",
+        ),
+        (
+            "no-catalog.pdf",
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Font >>\nendobj\n".to_vec(),
+            "no thumbnail: the file is not a readable PDF (no document catalog)",
+        ),
+        (
+            "encrypted.pdf",
+            pdf_file(
+                &[
+                    b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+                    b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+                    b"<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>".to_vec(),
+                ],
+                "/Encrypt 3 0 R /ID [<01> <01>]",
+            ),
+            "no thumbnail: the PDF is encrypted (password-protected): its pages cannot be read without the password",
+        ),
+        (
+            "huge-page.pdf",
+            one_page(b"0 0 1 1 re f", "", "/MediaBox [0 0 100000 100000]", &[]),
+            "no thumbnail: the PDF is larger than a thumbnail is made from (a page of 100000 × 100000 points (at most 14400 each way))",
+        ),
+        (
+            "deep.pdf",
+            one_page(b"0 0 1 1 re f", "", &format!("/Junk {nested}"), &[]),
+            "no thumbnail: the PDF is larger than a thumbnail is made from (objects nested more than 64 deep)",
+        ),
+        (
+            "operators.pdf",
+            one_page(&b"0 0 m\n".repeat(2_100_000), "", "", &[]),
+            "no thumbnail: the PDF is larger than a thumbnail is made from (more than 2000000 drawing operators)",
+        ),
+        (
+            "forms.pdf",
+            one_page(b"/X1 Do", "/XObject << /X1 5 0 R >>", "", &forms),
+            "no thumbnail: the PDF is larger than a thumbnail is made from (more than 2000000 drawing operators)",
+        ),
+        (
+            "deflate-bomb.pdf",
+            one_page(&vec![b' '; 64 << 20], "", "", &[]),
+            "no thumbnail: the PDF is larger than a thumbnail is made from (a stream decompresses to more than 48 MiB (a decompression bomb))",
+        ),
+        (
+            "blank.pdf",
+            one_page(b"0 0 m 10 10 l S", "", "", &[]),
+            "no thumbnail: nothing on the PDF's first page can be drawn (it holds only curves and lines, strokes, which are not drawn here)",
+        ),
+    ];
+    for (name, data, expected) in cases {
+        let r = case.attach(id, name, &data).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{name}");
+        let a: Value = r.json().await.unwrap();
+        let href = a["thumbnail"].as_str().unwrap().to_string();
+        let body = problem(
+            case.cw.get(case.url(&href)).send().await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_thumbnail",
+        )
+        .await;
+        assert_eq!(body["detail"], expected, "{name}");
+    }
+    // Refusals are not audited as reads: nothing was served.
+    let served = case
+        .audited()
+        .await
+        .iter()
+        .filter(|(a, _)| a.starts_with("dossier.thumbnail"))
+        .count();
+    assert_eq!(served, 0);
+    case.app.stop().await;
+}
+
+/// A thumbnail is rendered once and then served from memory (here the blob is deleted from the
+/// vault behind the server's back: only the cache can still answer), and every serving is
+/// audited, from the cache or not.
+#[tokio::test]
+async fn thumbnails_are_cached_and_every_serving_audited() {
+    let case = Case::start().await;
+    let id = case.open("Cache").await;
+    let a: Value = case
+        .attach(id, "letter.pdf", &letter())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = case.url(a["thumbnail"].as_str().unwrap());
+    let first = case.cw.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first = first.bytes().await.unwrap();
+    let attachment = a["id"].as_i64().unwrap();
+    let blob = case
+        .app
+        .with_store(move |s| {
+            s.attachment(marsad_store::AttachmentId(attachment))
+                .unwrap()
+                .blob_id
+        })
+        .await;
+    let blob = marsad_vault::BlobId::parse(&blob).unwrap();
+    assert!(case.app.vault.delete(&blob).await.unwrap());
+    // The download needs the blob and fails; the thumbnail comes from the cache, the same bytes.
+    let download = case
+        .cw
+        .get(case.url(a["href"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert!(download.status().is_server_error());
+    let second = case.cw.get(&url).send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(second.bytes().await.unwrap(), first);
+    let served = case
+        .audited()
+        .await
+        .iter()
+        .filter(|(a, _)| a.starts_with("dossier.thumbnail"))
+        .count();
+    assert_eq!(served, 2);
     case.app.stop().await;
 }

@@ -721,3 +721,286 @@ async fn postgres_upload_and_quarantine_round_trip() {
     // The store's connections close with the server; then the database can go.
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// TOTP secrets sealed at rest
+
+fn totp_code(secret: &marsad_auth::TotpSecret, seconds_later: i64) -> String {
+    marsad_auth::TotpConfig::DEFAULT
+        .code(
+            secret,
+            support::now() + chrono::Duration::seconds(seconds_later),
+        )
+        .unwrap()
+        .expose()
+        .clone()
+}
+
+/// Signs `login` in with the password, then answers the status of `POST /api/v1/auth/totp`.
+async fn second_factor(base: &str, login: &str, code: &str) -> StatusCode {
+    let anonymous = reqwest::Client::new();
+    let response = anonymous
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "login": login, "password": support::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{login}");
+    let pending = support::client_from_login(response).await;
+    pending
+        .post(format!("{base}/api/v1/auth/totp"))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// `marsad_server::serve` on `store` (with `vault`, or none) on a free port: its base URL, and
+/// what stops it. Its start-up seals the TOTP secrets kept in clear.
+async fn serve_store(
+    store: Arc<dyn Store>,
+    vault: Option<Arc<marsad_vault::Vault>>,
+) -> (String, impl std::future::Future<Output = ()>) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = tempfile::tempdir().unwrap();
+    let config = marsad_server::ServerConfig::new(
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        data.path().into(),
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(marsad_server::serve(
+        config,
+        store,
+        Arc::new(marsad_model::FixedClock(support::now())),
+        vault,
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..2000 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(ready, "the server did not start");
+    let stop = async move {
+        let _ = tx.send(());
+        server.await.unwrap().unwrap();
+        drop(data);
+    };
+    (base, stop)
+}
+
+fn user(
+    store: &Arc<dyn Store>,
+    login: &'static str,
+) -> impl std::future::Future<Output = marsad_store::User> {
+    let store = store.clone();
+    async move {
+        tokio::task::spawn_blocking(move || store.user_by_login(login).unwrap().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+/// Enrolment stores the secret sealed (the raw column holds no trace of it) and sign-in opens
+/// it; a sealed value copied into another user's row does not open; a secret enrolled in clear
+/// before sealing existed keeps working, is sealed at the next start with its last used step
+/// kept (a used code stays refused), and then works sealed.
+#[tokio::test]
+async fn totp_secrets_are_sealed_at_rest_and_old_clear_ones_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(marsad_store::open(dir.path().join("t.sqlite").to_str().unwrap()).unwrap());
+    let app = spawn_app_with(Some(store.clone()), marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await;
+    let nadia = app
+        .login_as("nadia", "observatoire", "observatory", &["analyst"])
+        .await;
+    let enrol: Value = nadia
+        .post(app.url("/api/v1/auth/totp/enrol"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = enrol["secret"].as_str().unwrap().to_string();
+    let secret = marsad_auth::TotpSecret::from_base32(&text).unwrap();
+    let r = nadia
+        .post(app.url("/api/v1/auth/totp/confirm"))
+        .json(&json!({ "secret": text, "code": totp_code(&secret, 0) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let column = user(&store, "nadia").await.totp_secret.unwrap();
+    assert!(column.starts_with("vault-sealed:v1:"), "{column}");
+    assert!(
+        !column.contains(&text),
+        "the base32 secret is in the column"
+    );
+    let raw_hex = data_encoding::HEXLOWER.encode(secret.as_bytes());
+    assert!(!column.to_lowercase().contains(&raw_hex));
+    assert_eq!(
+        second_factor(&app.base, "nadia", &totp_code(&secret, 30)).await,
+        StatusCode::OK
+    );
+
+    // Two accounts enrolled before sealing existed: base32 in clear.
+    let old = marsad_auth::TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
+    for login in ["omar", "sara"] {
+        app.login_as(login, "observatoire", "observatory", &["analyst"])
+            .await;
+    }
+    let set = |login: &'static str, value: String| {
+        app.with_store(move |s| {
+            let u = s.user_by_login(login).unwrap().unwrap();
+            s.set_user_totp(u.id, Some(&value)).unwrap();
+        })
+    };
+    set("omar", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()).await;
+    // nadia's sealed value copied into sara's row does not open there.
+    set("sara", column.clone()).await;
+    assert_eq!(
+        second_factor(&app.base, "sara", &totp_code(&secret, -30)).await,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    set("sara", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()).await;
+    // omar uses a code with his clear secret.
+    let used = totp_code(&old, 30);
+    assert_eq!(
+        second_factor(&app.base, "omar", &used).await,
+        StatusCode::OK,
+        "a clear secret still works"
+    );
+    let vault = app.vault.clone();
+    let base = app.base.clone();
+    app.stop().await;
+
+    // The next start seals them (served with the same vault: another one could not open them).
+    let (again, stop) = serve_store(store.clone(), Some(vault.clone())).await;
+    assert_ne!(again, base);
+    let (omar, sara) = (user(&store, "omar").await, user(&store, "sara").await);
+    for u in [&omar, &sara] {
+        let c = u.totp_secret.as_deref().unwrap();
+        assert!(
+            c.starts_with("vault-sealed:v1:") && !c.contains("JBSWY3DP"),
+            "{c}"
+        );
+    }
+    assert!(omar.totp_last_step.is_some(), "the last used step is kept");
+    assert_eq!(sara.totp_last_step, None);
+    let sealings = {
+        let store = store.clone();
+        let ids = [omar.id.0, sara.id.0];
+        tokio::task::spawn_blocking(move || {
+            ids.iter()
+                .flat_map(|id| store.audit_by_object("user", &id.to_string(), 100).unwrap())
+                .filter(|e| e.action == "auth.totp-seal")
+                .count()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(sealings, 2);
+    assert_eq!(
+        second_factor(&again, "omar", &used).await,
+        StatusCode::UNAUTHORIZED,
+        "a code used before sealing stays used"
+    );
+    assert_eq!(
+        second_factor(&again, "sara", &totp_code(&old, 0)).await,
+        StatusCode::OK,
+        "the sealed secret opens"
+    );
+    stop.await;
+    tokio::task::spawn_blocking(move || drop(store))
+        .await
+        .unwrap();
+}
+
+/// Without its vault the server refuses to enrol a second factor (it would have to keep the
+/// secret in clear) and cannot check a sealed one; recovery codes still work.
+#[tokio::test]
+async fn without_a_vault_totp_enrolment_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::from(marsad_store::open(dir.path().join("t.sqlite").to_str().unwrap()).unwrap());
+    // A user enrolled while the vault was there.
+    let app = spawn_app_with(Some(store.clone()), marsad_server::DEFAULT_MAX_UPLOAD_BYTES).await;
+    let nadia = app
+        .login_as("nadia", "observatoire", "observatory", &["analyst"])
+        .await;
+    let enrol: Value = nadia
+        .post(app.url("/api/v1/auth/totp/enrol"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = enrol["secret"].as_str().unwrap().to_string();
+    let secret = marsad_auth::TotpSecret::from_base32(&text).unwrap();
+    let codes: Value = nadia
+        .post(app.url("/api/v1/auth/totp/confirm"))
+        .json(&json!({ "secret": text, "code": totp_code(&secret, 0) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.stop().await;
+
+    // The same store served without a vault.
+    let (base, stop) = serve_store(store.clone(), None).await;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "login": "nadia", "password": support::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let pending = support::client_from_login(r).await;
+    let body = problem(
+        pending
+            .post(format!("{base}/api/v1/auth/totp"))
+            .json(&json!({ "code": totp_code(&secret, 30) }))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "vault_unavailable",
+    )
+    .await;
+    assert!(body["help"].as_str().unwrap().contains("recovery code"));
+    let r = pending
+        .post(format!("{base}/api/v1/auth/totp"))
+        .json(&json!({ "recovery_code": codes["recovery_codes"][0] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let full = support::client_from_login(r).await;
+    problem(
+        full.post(format!("{base}/api/v1/auth/totp/enrol"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "vault_unavailable",
+    )
+    .await;
+    stop.await;
+    tokio::task::spawn_blocking(move || drop(store))
+        .await
+        .unwrap();
+}
