@@ -21,7 +21,18 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Empties the page cache (root only) so the next read comes from the disk: a copy then measures
+/// the disk, not memory. Answers whether it could.
+fn drop_caches() -> bool {
+    let synced = std::process::Command::new("sync")
+        .status()
+        .is_ok_and(|s| s.success());
+    synced && std::fs::write("/proc/sys/vm/drop_caches", "1").is_ok()
+}
+
 fn main() {
+    // `cold`: the page cache is emptied before every copy, upload and download.
+    let cold = std::env::var("BENCH_COLD").is_ok_and(|v| v == "1") && drop_caches();
     let mib: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
@@ -57,6 +68,9 @@ fn main() {
     let mut raw = Vec::new();
     for i in 0..rounds {
         let dest = dir.path().join(format!("copy-{i}.pdf"));
+        if cold {
+            drop_caches();
+        }
         let t = Instant::now();
         std::fs::copy(&source, &dest).unwrap();
         std::fs::File::open(&dest).unwrap().sync_all().unwrap();
@@ -189,6 +203,9 @@ fn main() {
                     .write_at(&[round as u8 + 1; 8], 100)
                     .unwrap();
             }
+            if cold {
+                drop_caches();
+            }
             let file = tokio::fs::File::open(&path).await.unwrap();
             let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
                 file,
@@ -213,6 +230,9 @@ fn main() {
             assert_eq!(status, 201, "{created}");
             up.push(bytes as f64 / t.elapsed().as_secs_f64() / 1e6);
             let attachment = created["id"].as_i64().unwrap();
+            if cold {
+                drop_caches();
+            }
             let t = Instant::now();
             let mut r = client
                 .get(format!(
@@ -233,7 +253,12 @@ fn main() {
         (up, down)
     });
     let (raw, up, down) = (median(raw), median(up), median(down));
-    println!("{mib} MiB, {rounds} rounds, medians:");
+    let cache = if cold {
+        "page cache emptied before each step"
+    } else {
+        "warm page cache"
+    };
+    println!("{mib} MiB, {rounds} rounds, {cache}, medians:");
     println!("  raw copy + fsync        {raw:>8.0} MB/s");
     println!(
         "  upload through the API  {up:>8.0} MB/s  ({:.0} % of raw)",
