@@ -1,1 +1,645 @@
-//! placeholder
+//! The national referral mechanism for trafficking victims as a state machine. A referral sends
+//! an identified victim from one institution (the *referring* one, usually the anti-trafficking
+//! authority or a case worker's institution) to another (the *receiving* one) for one service:
+//! shelter, health, psychosocial support, legal aid, return or integration.
+//!
+//! ```text
+//! proposed ──accept──▶ accepted ──start──▶ in_progress ──complete──▶ completed
+//!    │  └──decline (reason)──▶ declined          └──interrupt (reason)──▶ interrupted
+//!    └─────────cancel (reason)──▶ cancelled ◀──cancel── accepted
+//! ```
+//!
+//! Who may move what: the referring institution proposes and cancels; the receiving institution
+//! accepts, declines, starts and completes; either may record an interruption (the service stops,
+//! or the person leaves it). Every state that waits for someone has a due date computed from
+//! [`Limits`] (configurable per kind of service), and [`Referral::overdue`] tells, for a given
+//! "now", whether the referral is late and who it waits for — so nothing falls between
+//! institutions. Time is always a parameter.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+
+/// The service a referral asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReferralKind {
+    Shelter,
+    Health,
+    Psychosocial,
+    LegalAid,
+    Return,
+    Integration,
+}
+
+impl ReferralKind {
+    pub const ALL: [ReferralKind; 6] = [
+        ReferralKind::Shelter,
+        ReferralKind::Health,
+        ReferralKind::Psychosocial,
+        ReferralKind::LegalAid,
+        ReferralKind::Return,
+        ReferralKind::Integration,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferralKind::Shelter => "shelter",
+            ReferralKind::Health => "health",
+            ReferralKind::Psychosocial => "psychosocial",
+            ReferralKind::LegalAid => "legal_aid",
+            ReferralKind::Return => "return",
+            ReferralKind::Integration => "integration",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ReferralKind> {
+        ReferralKind::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+}
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReferralState {
+    Proposed,
+    Accepted,
+    Declined,
+    InProgress,
+    Completed,
+    Interrupted,
+    Cancelled,
+}
+
+impl ReferralState {
+    pub const ALL: [ReferralState; 7] = [
+        ReferralState::Proposed,
+        ReferralState::Accepted,
+        ReferralState::Declined,
+        ReferralState::InProgress,
+        ReferralState::Completed,
+        ReferralState::Interrupted,
+        ReferralState::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferralState::Proposed => "proposed",
+            ReferralState::Accepted => "accepted",
+            ReferralState::Declined => "declined",
+            ReferralState::InProgress => "in_progress",
+            ReferralState::Completed => "completed",
+            ReferralState::Interrupted => "interrupted",
+            ReferralState::Cancelled => "cancelled",
+        }
+    }
+
+    /// No transition leaves a final state.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ReferralState::Declined
+                | ReferralState::Completed
+                | ReferralState::Interrupted
+                | ReferralState::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for ReferralState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A move of a referral. Declining, cancelling and interrupting carry a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Accept,
+    Decline { reason: String },
+    Start,
+    Complete,
+    Interrupt { reason: String },
+    Cancel { reason: String },
+}
+
+impl Action {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Decline { .. } => "decline",
+            Action::Start => "start",
+            Action::Complete => "complete",
+            Action::Interrupt { .. } => "interrupt",
+            Action::Cancel { .. } => "cancel",
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Action::Decline { reason } | Action::Interrupt { reason } | Action::Cancel { reason } => {
+                Some(reason)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Which side of a referral an institution is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Referring,
+    Receiving,
+    /// Neither: a third institution has no say on the referral.
+    Other,
+}
+
+/// Who may make a move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mover {
+    Referring,
+    Receiving,
+    Either,
+}
+
+impl Mover {
+    fn allows(self, side: Side) -> bool {
+        matches!(
+            (self, side),
+            (Mover::Referring, Side::Referring)
+                | (Mover::Receiving, Side::Receiving)
+                | (Mover::Either, Side::Referring | Side::Receiving)
+        )
+    }
+}
+
+/// The transition table: from a state, a move leads to a state and may be made by a mover.
+/// Anything not listed is forbidden.
+pub fn rule(from: ReferralState, action: &Action) -> Option<(ReferralState, Mover)> {
+    use ReferralState::*;
+    Some(match (from, action) {
+        (Proposed, Action::Accept) => (Accepted, Mover::Receiving),
+        (Proposed, Action::Decline { .. }) => (Declined, Mover::Receiving),
+        (Proposed, Action::Cancel { .. }) => (Cancelled, Mover::Referring),
+        (Accepted, Action::Start) => (InProgress, Mover::Receiving),
+        (Accepted, Action::Cancel { .. }) => (Cancelled, Mover::Referring),
+        (InProgress, Action::Complete) => (Completed, Mover::Receiving),
+        (InProgress, Action::Interrupt { .. }) => (Interrupted, Mover::Either),
+        _ => return None,
+    })
+}
+
+/// Why a move was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReferralError {
+    #[error("referral {referral}: cannot {action} a referral that is {state}")]
+    NotAllowed {
+        referral: String,
+        action: &'static str,
+        state: ReferralState,
+    },
+    #[error("referral {referral}: only the {expected} institution may {action} it; '{institution}' is not")]
+    WrongInstitution {
+        referral: String,
+        action: &'static str,
+        expected: &'static str,
+        institution: String,
+    },
+    #[error("referral {referral}: {action} needs a reason")]
+    ReasonRequired {
+        referral: String,
+        action: &'static str,
+    },
+    #[error("referral {referral}: {action} at {at} is earlier than the last change ({last})")]
+    BeforeLastChange {
+        referral: String,
+        action: &'static str,
+        at: DateTime<Utc>,
+        last: DateTime<Utc>,
+    },
+    #[error("referral {referral}: the referring and receiving institutions are the same ('{institution}')")]
+    SameInstitution {
+        referral: String,
+        institution: String,
+    },
+}
+
+/// How long each side has at each stage, for one kind of service. `None` = no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindLimits {
+    /// From proposal to accept/decline.
+    pub respond: Option<Duration>,
+    /// From acceptance to the start of the service.
+    pub start: Option<Duration>,
+    /// From the start of the service to its completion.
+    pub complete: Option<Duration>,
+}
+
+/// Limits per kind of service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    per_kind: [KindLimits; 6],
+}
+
+impl Limits {
+    pub fn get(&self, kind: ReferralKind) -> KindLimits {
+        self.per_kind[kind as usize]
+    }
+
+    pub fn set(&mut self, kind: ReferralKind, limits: KindLimits) {
+        self.per_kind[kind as usize] = limits;
+    }
+}
+
+impl Default for Limits {
+    /// Defaults a country is expected to change: urgent services (shelter, health) must be
+    /// answered within a day and started within two; the others within a week and two weeks.
+    /// Only return has a default completion limit (90 days); other services last as long as
+    /// the person needs them.
+    fn default() -> Limits {
+        let d = Duration::days;
+        let urgent = KindLimits {
+            respond: Some(d(1)),
+            start: Some(d(2)),
+            complete: None,
+        };
+        let normal = KindLimits {
+            respond: Some(d(7)),
+            start: Some(d(14)),
+            complete: None,
+        };
+        Limits {
+            per_kind: [
+                urgent,
+                urgent,
+                normal,
+                normal,
+                KindLimits {
+                    complete: Some(d(90)),
+                    ..normal
+                },
+                normal,
+            ],
+        }
+    }
+}
+
+/// One recorded move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub institution: String,
+    pub from: ReferralState,
+    pub to: ReferralState,
+    pub reason: Option<String>,
+}
+
+/// A referral of one person to one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    pub id: String,
+    /// The trafficking case (victim) it belongs to.
+    pub case_id: String,
+    pub kind: ReferralKind,
+    pub referring: String,
+    pub receiving: String,
+    state: ReferralState,
+    proposed_at: DateTime<Utc>,
+    history: Vec<Event>,
+}
+
+/// A late referral: what it waits for, from whom, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    pub state: ReferralState,
+    /// The institution whose move is awaited.
+    pub waiting_for: String,
+    pub due: DateTime<Utc>,
+    pub late_by: Duration,
+}
+
+impl Referral {
+    /// The referring institution proposes a referral at `at`.
+    pub fn propose(
+        id: &str,
+        case_id: &str,
+        kind: ReferralKind,
+        referring: &str,
+        receiving: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Referral, ReferralError> {
+        if referring.trim() == receiving.trim() {
+            return Err(ReferralError::SameInstitution {
+                referral: id.to_string(),
+                institution: referring.to_string(),
+            });
+        }
+        Ok(Referral {
+            id: id.to_string(),
+            case_id: case_id.to_string(),
+            kind,
+            referring: referring.to_string(),
+            receiving: receiving.to_string(),
+            state: ReferralState::Proposed,
+            proposed_at: at,
+            history: Vec::new(),
+        })
+    }
+
+    pub fn state(&self) -> ReferralState {
+        self.state
+    }
+
+    pub fn proposed_at(&self) -> DateTime<Utc> {
+        self.proposed_at
+    }
+
+    /// Every move since the proposal, oldest first.
+    pub fn history(&self) -> &[Event] {
+        &self.history
+    }
+
+    /// When the state was entered.
+    pub fn since(&self) -> DateTime<Utc> {
+        self.history.last().map_or(self.proposed_at, |e| e.at)
+    }
+
+    /// The side `institution` is on.
+    pub fn side(&self, institution: &str) -> Side {
+        if institution == self.referring {
+            Side::Referring
+        } else if institution == self.receiving {
+            Side::Receiving
+        } else {
+            Side::Other
+        }
+    }
+
+    /// `institution` makes `action` at `at`.
+    pub fn apply(
+        &mut self,
+        institution: &str,
+        action: Action,
+        at: DateTime<Utc>,
+    ) -> Result<ReferralState, ReferralError> {
+        let referral = self.id.clone();
+        let name = action.code();
+        let Some((to, mover)) = rule(self.state, &action) else {
+            return Err(ReferralError::NotAllowed {
+                referral,
+                action: name,
+                state: self.state,
+            });
+        };
+        if !mover.allows(self.side(institution)) {
+            return Err(ReferralError::WrongInstitution {
+                referral,
+                action: name,
+                expected: match mover {
+                    Mover::Referring => "referring",
+                    Mover::Receiving => "receiving",
+                    Mover::Either => "referring or the receiving",
+                },
+                institution: institution.to_string(),
+            });
+        }
+        if action.reason().is_some_and(|r| r.trim().is_empty()) {
+            return Err(ReferralError::ReasonRequired {
+                referral,
+                action: name,
+            });
+        }
+        let last = self.since();
+        if at < last {
+            return Err(ReferralError::BeforeLastChange {
+                referral,
+                action: name,
+                at,
+                last,
+            });
+        }
+        self.history.push(Event {
+            at,
+            institution: institution.to_string(),
+            from: self.state,
+            to,
+            reason: action.reason().map(|r| r.trim().to_string()),
+        });
+        self.state = to;
+        Ok(to)
+    }
+
+    /// When the awaited move is due, and by whom; `None` in a final state or without a limit.
+    pub fn due(&self, limits: &Limits) -> Option<(DateTime<Utc>, &str)> {
+        let l = limits.get(self.kind);
+        let limit = match self.state {
+            ReferralState::Proposed => l.respond,
+            ReferralState::Accepted => l.start,
+            ReferralState::InProgress => l.complete,
+            _ => None,
+        }?;
+        Some((self.since() + limit, self.receiving.as_str()))
+    }
+
+    /// Whether the referral is late at `now`.
+    pub fn overdue(&self, now: DateTime<Utc>, limits: &Limits) -> Option<Overdue> {
+        let (due, who) = self.due(limits)?;
+        (now > due).then(|| Overdue {
+            state: self.state,
+            waiting_for: who.to_string(),
+            due,
+            late_by: now - due,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReferralState::*;
+
+    const REF: &str = "anti-trafficking authority";
+    const REC: &str = "shelter ngo";
+    const OTHER: &str = "border police";
+
+    fn t(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_750_000_000 + h * 3600, 0).unwrap()
+    }
+
+    /// A referral brought to `state` by the allowed moves.
+    fn at_state(state: ReferralState) -> Referral {
+        let mut r = Referral::propose("R1", "C1", ReferralKind::Shelter, REF, REC, t(0)).unwrap();
+        let path: &[(&str, Action)] = match state {
+            Proposed => &[],
+            Accepted => &[(REC, Action::Accept)],
+            Declined => &[(REC, Action::Decline { reason: "full".into() })],
+            InProgress => &[(REC, Action::Accept), (REC, Action::Start)],
+            Completed => &[(REC, Action::Accept), (REC, Action::Start), (REC, Action::Complete)],
+            Interrupted => &[
+                (REC, Action::Accept),
+                (REC, Action::Start),
+                (REC, Action::Interrupt { reason: "left".into() }),
+            ],
+            Cancelled => &[(REF, Action::Cancel { reason: "moved".into() })],
+        };
+        for (i, (who, a)) in path.iter().enumerate() {
+            r.apply(who, a.clone(), t(i as i64 + 1)).unwrap();
+        }
+        assert_eq!(r.state(), state);
+        r
+    }
+
+    fn actions() -> Vec<Action> {
+        vec![
+            Action::Accept,
+            Action::Decline { reason: "no capacity".into() },
+            Action::Start,
+            Action::Complete,
+            Action::Interrupt { reason: "left".into() },
+            Action::Cancel { reason: "not needed".into() },
+        ]
+    }
+
+    /// Expected outcome for (state, action code, who): `Ok(new state)` or the error's kind.
+    fn expected(state: ReferralState, action: &str, who: &str) -> Result<ReferralState, &'static str> {
+        let allowed: &[(ReferralState, &str, &[&str], ReferralState)] = &[
+            (Proposed, "accept", &[REC], Accepted),
+            (Proposed, "decline", &[REC], Declined),
+            (Proposed, "cancel", &[REF], Cancelled),
+            (Accepted, "start", &[REC], InProgress),
+            (Accepted, "cancel", &[REF], Cancelled),
+            (InProgress, "complete", &[REC], Completed),
+            (InProgress, "interrupt", &[REF, REC], Interrupted),
+        ];
+        match allowed.iter().find(|(s, a, _, _)| *s == state && *a == action) {
+            None => Err("not allowed"),
+            Some((_, _, movers, to)) if movers.contains(&who) => Ok(*to),
+            Some(_) => Err("wrong institution"),
+        }
+    }
+
+    #[test]
+    fn every_transition_allowed_or_forbidden() {
+        let mut checked = 0;
+        for state in ReferralState::ALL {
+            for action in actions() {
+                for who in [REF, REC, OTHER] {
+                    let mut r = at_state(state);
+                    let before = r.clone();
+                    let got = r.apply(who, action.clone(), t(10)).map_err(|e| match e {
+                        ReferralError::NotAllowed { .. } => "not allowed",
+                        ReferralError::WrongInstitution { .. } => "wrong institution",
+                        _ => "other",
+                    });
+                    let want = expected(state, action.code(), who);
+                    assert_eq!(got, want, "{state} {} by {who}", action.code());
+                    if got.is_err() {
+                        assert_eq!(r, before, "a refused move changes nothing");
+                    } else {
+                        assert_eq!(r.history().last().unwrap().institution, who);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 6 * 3);
+    }
+
+    #[test]
+    fn final_states_have_no_way_out() {
+        for state in ReferralState::ALL {
+            let exits = actions().iter().filter(|a| rule(state, a).is_some()).count();
+            assert_eq!(state.is_final(), exits == 0, "{state}");
+        }
+    }
+
+    #[test]
+    fn reasons_are_required() {
+        let check = |state, who: &str, action: Action| {
+            let mut r = at_state(state);
+            let e = r.apply(who, action, t(10)).unwrap_err();
+            assert!(matches!(e, ReferralError::ReasonRequired { .. }), "{e}");
+        };
+        check(Proposed, REC, Action::Decline { reason: "  ".into() });
+        check(Proposed, REF, Action::Cancel { reason: String::new() });
+        check(InProgress, REF, Action::Interrupt { reason: "\t".into() });
+    }
+
+    #[test]
+    fn reasons_are_kept_and_time_moves_forward() {
+        let mut r = at_state(Proposed);
+        r.apply(REC, Action::Decline { reason: " no bed free ".into() }, t(3)).unwrap();
+        assert_eq!(r.history()[0].reason.as_deref(), Some("no bed free"));
+        let mut r = at_state(Accepted);
+        let e = r.apply(REC, Action::Start, t(0)).unwrap_err();
+        assert!(matches!(e, ReferralError::BeforeLastChange { .. }), "{e}");
+        assert_eq!(
+            Referral::propose("R2", "C1", ReferralKind::Health, REF, REF, t(0)).unwrap_err().to_string(),
+            "referral R2: the referring and receiving institutions are the same ('anti-trafficking authority')"
+        );
+    }
+
+    #[test]
+    fn error_messages_name_the_referral_and_the_rule() {
+        let mut r = at_state(Proposed);
+        assert_eq!(
+            r.apply(REF, Action::Accept, t(1)).unwrap_err().to_string(),
+            "referral R1: only the receiving institution may accept it; 'anti-trafficking authority' is not"
+        );
+        let mut r = at_state(Completed);
+        assert_eq!(
+            r.apply(REC, Action::Start, t(9)).unwrap_err().to_string(),
+            "referral R1: cannot start a referral that is completed"
+        );
+    }
+
+    fn check_overdue(kind: ReferralKind, state: ReferralState, now_h: i64, want: Option<i64>) {
+        let mut r = at_state(state);
+        r.kind = kind;
+        let got = r.overdue(t(now_h), &Limits::default()).map(|o| o.late_by.num_hours());
+        assert_eq!(got, want, "{kind:?} {state} at +{now_h}h");
+    }
+
+    #[test]
+    fn overdue_depends_on_kind_state_and_now() {
+        use ReferralKind::*;
+        // Proposed at t(0): shelter must be answered within 24 h, legal aid within 7 days.
+        check_overdue(Shelter, Proposed, 24, None);
+        check_overdue(Shelter, Proposed, 25, Some(1));
+        check_overdue(LegalAid, Proposed, 25, None);
+        check_overdue(LegalAid, Proposed, 24 * 7 + 5, Some(5));
+        // Accepted at t(1): shelter must start within 48 h of acceptance.
+        check_overdue(Shelter, Accepted, 49, None);
+        check_overdue(Shelter, Accepted, 50, Some(1));
+        // In progress at t(2): no completion limit for shelter, 90 days for return.
+        check_overdue(Shelter, InProgress, 24 * 1000, None);
+        check_overdue(Return, InProgress, 24 * 90 + 2, None);
+        check_overdue(Return, InProgress, 24 * 90 + 3, Some(1));
+        // Final states are never overdue.
+        for s in [Declined, Completed, Interrupted, Cancelled] {
+            check_overdue(Shelter, s, 24 * 1000, None);
+        }
+    }
+
+    #[test]
+    fn limits_are_configurable() {
+        let mut limits = Limits::default();
+        limits.set(
+            ReferralKind::Psychosocial,
+            KindLimits { respond: Some(Duration::hours(2)), start: None, complete: None },
+        );
+        let mut r = at_state(Proposed);
+        r.kind = ReferralKind::Psychosocial;
+        let o = r.overdue(t(3), &limits).unwrap();
+        assert_eq!((o.waiting_for.as_str(), o.late_by), (REC, Duration::hours(1)));
+        assert_eq!(o.due, t(2));
+        r.apply(REC, Action::Accept, t(3)).unwrap();
+        assert_eq!(r.overdue(t(10_000), &limits), None, "no start limit");
+    }
+
+    #[test]
+    fn kind_codes_round_trip() {
+        for k in ReferralKind::ALL {
+            assert_eq!(ReferralKind::parse(k.code()), Some(k));
+        }
+        assert_eq!(ReferralKind::parse("food"), None);
+    }
+}
