@@ -291,16 +291,52 @@ impl Principle {
     pub fn title(self) -> Trilingual {
         let t = |en, fr, ar| Trilingual { ar, fr, en };
         match self {
-            Principle::PeopleCentred => t("People-centred", "Priorité à la dimension humaine", "محورية الإنسان"),
-            Principle::InternationalCooperation => t("International cooperation", "Coopération internationale", "التعاون الدولي"),
-            Principle::NationalSovereignty => t("National sovereignty", "Souveraineté nationale", "السيادة الوطنية"),
-            Principle::RuleOfLawAndDueProcess => t("Rule of law and due process", "Primauté du droit et garanties procédurales", "سيادة القانون وضمانات مراعاة الأصول القانونية"),
-            Principle::SustainableDevelopment => t("Sustainable development", "Développement durable", "التنمية المستدامة"),
+            Principle::PeopleCentred => t(
+                "People-centred",
+                "Priorité à la dimension humaine",
+                "محورية الإنسان",
+            ),
+            Principle::InternationalCooperation => t(
+                "International cooperation",
+                "Coopération internationale",
+                "التعاون الدولي",
+            ),
+            Principle::NationalSovereignty => t(
+                "National sovereignty",
+                "Souveraineté nationale",
+                "السيادة الوطنية",
+            ),
+            Principle::RuleOfLawAndDueProcess => t(
+                "Rule of law and due process",
+                "Primauté du droit et garanties procédurales",
+                "سيادة القانون وضمانات مراعاة الأصول القانونية",
+            ),
+            Principle::SustainableDevelopment => t(
+                "Sustainable development",
+                "Développement durable",
+                "التنمية المستدامة",
+            ),
             Principle::HumanRights => t("Human rights", "Droits de l'homme", "حقوق الإنسان"),
-            Principle::GenderResponsive => t("Gender-responsive", "Prise en compte de la problématique femmes-hommes", "مراعاة المنظور الجنساني"),
-            Principle::ChildSensitive => t("Child-sensitive", "Prise en compte de la situation particulière des enfants", "مراعاة مصالح الطفل"),
-            Principle::WholeOfGovernment => t("Whole-of-government approach", "Approche mobilisant l'ensemble des pouvoirs publics", "نهج يشمل الحكومة بأسرها"),
-            Principle::WholeOfSociety => t("Whole-of-society approach", "Approche mobilisant l'ensemble de la société", "نهج يشمل المجتمع بأسره"),
+            Principle::GenderResponsive => t(
+                "Gender-responsive",
+                "Prise en compte de la problématique femmes-hommes",
+                "مراعاة المنظور الجنساني",
+            ),
+            Principle::ChildSensitive => t(
+                "Child-sensitive",
+                "Prise en compte de la situation particulière des enfants",
+                "مراعاة مصالح الطفل",
+            ),
+            Principle::WholeOfGovernment => t(
+                "Whole-of-government approach",
+                "Approche mobilisant l'ensemble des pouvoirs publics",
+                "نهج يشمل الحكومة بأسرها",
+            ),
+            Principle::WholeOfSociety => t(
+                "Whole-of-society approach",
+                "Approche mobilisant l'ensemble de la société",
+                "نهج يشمل المجتمع بأسره",
+            ),
         }
     }
 }
@@ -354,10 +390,18 @@ impl Step {
         let t = |en, fr, ar| Trilingual { ar, fr, en };
         match self {
             Step::Initiation => t("Initiation", "Lancement", "الإطلاق"),
-            Step::NeedsAssessment => t("Needs assessment", "Évaluation des besoins", "تقييم الاحتياجات"),
+            Step::NeedsAssessment => t(
+                "Needs assessment",
+                "Évaluation des besoins",
+                "تقييم الاحتياجات",
+            ),
             Step::Design => t("Design", "Conception", "التصميم"),
             Step::Implementation => t("Implementation", "Mise en œuvre", "التنفيذ"),
-            Step::MonitoringAndEvaluation => t("Monitoring and evaluation", "Suivi et évaluation", "الرصد والتقييم"),
+            Step::MonitoringAndEvaluation => t(
+                "Monitoring and evaluation",
+                "Suivi et évaluation",
+                "الرصد والتقييم",
+            ),
             Step::Reporting => t("Reporting", "Établissement de rapports", "الإبلاغ"),
         }
     }
@@ -452,7 +496,10 @@ mod tests {
         check("1.5", Err(NotANumber("1.5".into())));
         check("seven", Err(NotANumber("seven".into())));
         check("objective", Err(NotANumber("objective".into())));
-        check("99999999999999999999", Err(NotANumber("99999999999999999999".into())));
+        check(
+            "99999999999999999999",
+            Err(NotANumber("99999999999999999999".into())),
+        );
     }
 
     #[test]
@@ -468,13 +515,28 @@ mod tests {
         assert_eq!(OBJECTIVES.len(), 23);
         for (i, ob) in OBJECTIVES.iter().enumerate() {
             assert_eq!(usize::from(ob.number), i + 1);
-            assert_eq!(ObjectiveId::new(u64::from(ob.number)).unwrap().objective(), ob);
+            assert_eq!(
+                ObjectiveId::new(u64::from(ob.number)).unwrap().objective(),
+                ob
+            );
             for lang in Lang::ALL {
-                assert!(!ob.title.get(lang).trim().is_empty(), "objective {} {lang:?}", ob.number);
+                assert!(
+                    !ob.title.get(lang).trim().is_empty(),
+                    "objective {} {lang:?}",
+                    ob.number
+                );
             }
             // Arabic titles are in Arabic script, the others are not.
-            assert!(ob.title.ar.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c)));
-            assert!(!ob.title.fr.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c)));
+            assert!(ob
+                .title
+                .ar
+                .chars()
+                .any(|c| ('\u{600}'..='\u{6ff}').contains(&c)));
+            assert!(!ob
+                .title
+                .fr
+                .chars()
+                .any(|c| ('\u{600}'..='\u{6ff}').contains(&c)));
             for code in ob.sdg {
                 let parts: Vec<&str> = code.split('.').collect();
                 assert!(parts.len() == 2 || parts.len() == 3, "{code}");

@@ -37,7 +37,10 @@ fn value(c: char) -> Option<u8> {
         'I' | 'L' => '1',
         c => c,
     };
-    ALPHABET.iter().position(|&a| char::from(a) == c).and_then(|p| u8::try_from(p).ok())
+    ALPHABET
+        .iter()
+        .position(|&a| char::from(a) == c)
+        .and_then(|p| u8::try_from(p).ok())
 }
 
 /// The Luhn mod 32 check value for `body` (values 0..32).
@@ -99,7 +102,11 @@ impl ComplaintRef {
 
 impl fmt::Display for ComplaintRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s: String = self.0.iter().map(|&v| char::from(ALPHABET[usize::from(v)])).collect();
+        let s: String = self
+            .0
+            .iter()
+            .map(|&v| char::from(ALPHABET[usize::from(v)]))
+            .collect();
         write!(f, "{PREFIX}-{}-{}", &s[..4], &s[4..])
     }
 }
@@ -134,7 +141,9 @@ impl ComplaintState {
     }
 
     pub fn parse(code: &str) -> Option<ComplaintState> {
-        ComplaintState::ALL.into_iter().find(|s| s.code() == code.trim())
+        ComplaintState::ALL
+            .into_iter()
+            .find(|s| s.code() == code.trim())
     }
 
     /// The states a complaint may move to from this one:
@@ -214,11 +223,13 @@ mod tests {
     }
 
     fn check(input: &str, expected: Result<&str, &str>) {
-        let got = ComplaintRef::parse(input).map(|r| r.to_string()).map_err(|e| match e {
-            ComplaintRefError::Shape(_) => "shape",
-            ComplaintRefError::Character { .. } => "character",
-            ComplaintRefError::CheckCharacter(_) => "check",
-        });
+        let got = ComplaintRef::parse(input)
+            .map(|r| r.to_string())
+            .map_err(|e| match e {
+                ComplaintRefError::Shape(_) => "shape",
+                ComplaintRefError::Character { .. } => "character",
+                ComplaintRefError::CheckCharacter(_) => "check",
+            });
         assert_eq!(got, expected.map(str::to_string), "input {input:?}");
     }
 
@@ -255,7 +266,11 @@ mod tests {
                     if x != v[i] {
                         let mut w = v;
                         w[i] = x;
-                        assert_ne!(check_value(&w[..BODY]), w[BODY], "single error at {i} undetected");
+                        assert_ne!(
+                            check_value(&w[..BODY]),
+                            w[BODY],
+                            "single error at {i} undetected"
+                        );
                     }
                 }
                 if i < BODY && v[i] != v[i + 1] {
@@ -268,19 +283,28 @@ mod tests {
                 }
             }
         }
-        assert!(caught * 100 >= swaps * 95, "{caught} of {swaps} swaps caught");
+        assert!(
+            caught * 100 >= swaps * 95,
+            "{caught} of {swaps} swaps caught"
+        );
     }
 
     #[test]
     fn references_are_not_sequential_and_differ() {
         let mut random = seeded(1);
-        let refs: Vec<String> = (0..1000).map(|_| ComplaintRef::generate(&mut random).to_string()).collect();
+        let refs: Vec<String> = (0..1000)
+            .map(|_| ComplaintRef::generate(&mut random).to_string())
+            .collect();
         let unique: std::collections::BTreeSet<&String> = refs.iter().collect();
         assert_eq!(unique.len(), refs.len());
         let sorted = refs.windows(2).filter(|w| w[0] < w[1]).count();
-        assert!((300..700).contains(&sorted), "{sorted} ascending neighbours of 999");
+        assert!(
+            (300..700).contains(&sorted),
+            "{sorted} ascending neighbours of 999"
+        );
         // Every character of the alphabet appears in first position.
-        let firsts: std::collections::BTreeSet<char> = refs.iter().filter_map(|r| r.chars().nth(4)).collect();
+        let firsts: std::collections::BTreeSet<char> =
+            refs.iter().filter_map(|r| r.chars().nth(4)).collect();
         assert_eq!(firsts.len(), 32);
     }
 

@@ -59,7 +59,9 @@ impl Reliability {
     }
 
     pub fn parse(code: &str) -> Option<Reliability> {
-        Reliability::ALL.into_iter().find(|r| r.code() == code.trim())
+        Reliability::ALL
+            .into_iter()
+            .find(|r| r.code() == code.trim())
     }
 }
 
@@ -126,7 +128,11 @@ pub enum IncidentError {
         total: u32,
     },
     #[error("incident {id}: children ({children}) are more than the dead and missing ({total})")]
-    ChildrenExceedTotal { id: String, children: u32, total: u32 },
+    ChildrenExceedTotal {
+        id: String,
+        children: u32,
+        total: u32,
+    },
     #[error("incident {id}: latitude {value} is not between -90 and 90")]
     Latitude { id: String, value: f64 },
     #[error("incident {id}: longitude {value} is not between -180 and 180")]
@@ -207,10 +213,16 @@ impl Incident {
         }
         if let Some(p) = self.location {
             if !(-90.0..=90.0).contains(&p.lat) {
-                errors.push(IncidentError::Latitude { id: id(), value: p.lat });
+                errors.push(IncidentError::Latitude {
+                    id: id(),
+                    value: p.lat,
+                });
             }
             if !(-180.0..=180.0).contains(&p.lon) {
-                errors.push(IncidentError::Longitude { id: id(), value: p.lon });
+                errors.push(IncidentError::Longitude {
+                    id: id(),
+                    value: p.lon,
+                });
             }
         }
         if self.date > today {
@@ -268,14 +280,20 @@ pub enum Reason {
     /// No distance could be computed; the place was compared by country.
     SameCountry(Country),
     SameRoute(&'static str),
-    CountsCompatible { a: u32, b: u32 },
+    CountsCompatible {
+        a: u32,
+        b: u32,
+    },
     TooManyDaysApart(i64),
     TooFar(f64),
     DifferentRoute(&'static str, &'static str),
     DifferentCountry(Country, Country),
     /// Neither coordinates on both nor a country on both: the place cannot be compared.
     PlaceUnknown,
-    CountsIncompatible { a: u32, b: u32 },
+    CountsIncompatible {
+        a: u32,
+        b: u32,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -283,15 +301,26 @@ impl fmt::Display for Reason {
         match self {
             Reason::DaysApart(d) => write!(f, "dates {d} day(s) apart"),
             Reason::DistanceKm(km) => write!(f, "{km:.1} km apart"),
-            Reason::SameCountry(c) => write!(f, "same country ({}), no coordinates on both", c.alpha3()),
+            Reason::SameCountry(c) => {
+                write!(f, "same country ({}), no coordinates on both", c.alpha3())
+            }
             Reason::SameRoute(r) => write!(f, "same route ({r})"),
-            Reason::CountsCompatible { a, b } => write!(f, "compatible counts ({a} and {b} dead or missing)"),
+            Reason::CountsCompatible { a, b } => {
+                write!(f, "compatible counts ({a} and {b} dead or missing)")
+            }
             Reason::TooManyDaysApart(d) => write!(f, "dates {d} days apart"),
             Reason::TooFar(km) => write!(f, "{km:.1} km apart"),
             Reason::DifferentRoute(a, b) => write!(f, "different routes ({a}, {b})"),
-            Reason::DifferentCountry(a, b) => write!(f, "different countries ({}, {})", a.alpha3(), b.alpha3()),
-            Reason::PlaceUnknown => write!(f, "the place cannot be compared (no coordinates or country on both)"),
-            Reason::CountsIncompatible { a, b } => write!(f, "incompatible counts ({a} and {b} dead or missing)"),
+            Reason::DifferentCountry(a, b) => {
+                write!(f, "different countries ({}, {})", a.alpha3(), b.alpha3())
+            }
+            Reason::PlaceUnknown => write!(
+                f,
+                "the place cannot be compared (no coordinates or country on both)"
+            ),
+            Reason::CountsIncompatible { a, b } => {
+                write!(f, "incompatible counts ({a} and {b} dead or missing)")
+            }
         }
     }
 }
@@ -505,7 +534,9 @@ pub fn sdg_10_7_3(incidents: &[Merged], from: NaiveDate, to: NaiveDate) -> Vec<R
         row.females = row.females.saturating_add(f);
         row.males = row.males.saturating_add(m_);
         row.sex_unknown = row.sex_unknown.saturating_add(total - f - m_);
-        row.children = row.children.saturating_add(i.children.unwrap_or(0).min(total));
+        row.children = row
+            .children
+            .saturating_add(i.children.unwrap_or(0).min(total));
     }
     rows.into_values().collect()
 }
@@ -520,7 +551,10 @@ mod tests {
     }
 
     fn src(name: &str, r: Reliability) -> Source {
-        Source { name: name.into(), reliability: r }
+        Source {
+            name: name.into(),
+            reliability: r,
+        }
     }
 
     /// A report off Libya on the central Mediterranean route.
@@ -556,25 +590,78 @@ mod tests {
     #[test]
     fn validation() {
         check_valid(|_| {}, &[]);
-        check_valid(|i| { i.females = Some(4); i.males = Some(4); i.children = Some(8) }, &[]);
+        check_valid(
+            |i| {
+                i.females = Some(4);
+                i.males = Some(4);
+                i.children = Some(8)
+            },
+            &[],
+        );
         check_valid(|i| { i.dead = 0; i.missing = 0 }, &["dead: incident A: dead and missing are both 0; an incident records at least one person"]);
         check_valid(|i| { i.females = Some(5); i.males = Some(4) }, &["females: incident A: females (5) and males (4) add up to more than the dead and missing (8)"]);
-        check_valid(|i| i.children = Some(9), &["children: incident A: children (9) are more than the dead and missing (8)"]);
-        check_valid(|i| i.location = Some(Coordinates { lat: 91.0, lon: 13.0 }), &["latitude: incident A: latitude 91 is not between -90 and 90"]);
-        check_valid(|i| i.location = Some(Coordinates { lat: -90.0, lon: -180.5 }), &["longitude: incident A: longitude -180.5 is not between -180 and 180"]);
-        check_valid(|i| i.location = Some(Coordinates { lat: f64::NAN, lon: 0.0 }), &["latitude: incident A: latitude NaN is not between -90 and 90"]);
+        check_valid(
+            |i| i.children = Some(9),
+            &["children: incident A: children (9) are more than the dead and missing (8)"],
+        );
+        check_valid(
+            |i| {
+                i.location = Some(Coordinates {
+                    lat: 91.0,
+                    lon: 13.0,
+                })
+            },
+            &["latitude: incident A: latitude 91 is not between -90 and 90"],
+        );
+        check_valid(
+            |i| {
+                i.location = Some(Coordinates {
+                    lat: -90.0,
+                    lon: -180.5,
+                })
+            },
+            &["longitude: incident A: longitude -180.5 is not between -180 and 180"],
+        );
+        check_valid(
+            |i| {
+                i.location = Some(Coordinates {
+                    lat: f64::NAN,
+                    lon: 0.0,
+                })
+            },
+            &["latitude: incident A: latitude NaN is not between -90 and 90"],
+        );
         check_valid(|i| i.date = d("2025-03-10"), &[]);
-        check_valid(|i| i.date = d("2025-03-11"), &["date: incident A: date 2025-03-11 is after today (2025-03-10)"]);
-        check_valid(|i| i.sources.clear(), &["sources: incident A: sources: at least one source is required"]);
-        check_valid(|i| i.sources.push(src(" ", Reliability::Official)), &["sources: incident A: sources[1]: the source has no name"]);
-        check_valid(|i| { i.dead = u32::MAX; i.missing = 1 }, &["dead: incident A: the total of dead and missing overflows"]);
+        check_valid(
+            |i| i.date = d("2025-03-11"),
+            &["date: incident A: date 2025-03-11 is after today (2025-03-10)"],
+        );
+        check_valid(
+            |i| i.sources.clear(),
+            &["sources: incident A: sources: at least one source is required"],
+        );
+        check_valid(
+            |i| i.sources.push(src(" ", Reliability::Official)),
+            &["sources: incident A: sources[1]: the source has no name"],
+        );
+        check_valid(
+            |i| {
+                i.dead = u32::MAX;
+                i.missing = 1
+            },
+            &["dead: incident A: the total of dead and missing overflows"],
+        );
     }
 
     #[test]
     fn haversine_distances() {
         let check = |a: (f64, f64), b: (f64, f64), km: f64| {
-            let got = Coordinates { lat: a.0, lon: a.1 }.distance_km(Coordinates { lat: b.0, lon: b.1 });
-            assert!((got - km).abs() < km * 0.005 + 0.01, "{a:?} {b:?}: {got} km, expected {km}");
+            let got =
+                Coordinates { lat: a.0, lon: a.1 }.distance_km(Coordinates { lat: b.0, lon: b.1 });
+            assert!(
+                (got - km).abs() < km * 0.005 + 0.01,
+                "{a:?} {b:?}: {got} km, expected {km}"
+            );
         };
         check((0.0, 0.0), (0.0, 0.0), 0.0);
         check((0.0, 0.0), (0.0, 1.0), 111.2);
@@ -586,7 +673,13 @@ mod tests {
 
     fn judge(a: &Incident, b: &Incident) -> String {
         match compare(a, b, &DedupRules::default()) {
-            Judgement::Same(why) => format!("same: {}", why.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; ")),
+            Judgement::Same(why) => format!(
+                "same: {}",
+                why.iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             Judgement::Different(r) => format!("different: {r}"),
         }
     }
@@ -597,22 +690,40 @@ mod tests {
         let check = |b: Incident, expected: &str| assert_eq!(judge(&a, &b), expected, "{}", b.id);
         check(report("B", "2025-03-02", 33.10, 13.05, 4, 6), "same: dates 1 day(s) apart; same route (central_mediterranean); 12.1 km apart; compatible counts (8 and 10 dead or missing)");
         check(report("C", "2025-03-03", 33.00, 13.00, 8, 0), "same: dates 2 day(s) apart; same route (central_mediterranean); 0.0 km apart; compatible counts (8 and 8 dead or missing)");
-        check(report("D", "2025-03-04", 33.00, 13.00, 3, 5), "different: dates 3 days apart");
+        check(
+            report("D", "2025-03-04", 33.00, 13.00, 3, 5),
+            "different: dates 3 days apart",
+        );
         check(report("E", "2025-02-27", 33.00, 13.00, 3, 5), "same: dates 2 day(s) apart; same route (central_mediterranean); 0.0 km apart; compatible counts (8 and 8 dead or missing)");
-        check(report("F", "2025-03-01", 33.60, 13.00, 3, 5), "different: 66.7 km apart");
-        check(report("G", "2025-03-01", 33.00, 13.00, 30, 5), "different: incompatible counts (8 and 35 dead or missing)");
-        check(report("H", "2025-03-01", 33.00, 13.00, 1, 0), "different: incompatible counts (8 and 1 dead or missing)");
+        check(
+            report("F", "2025-03-01", 33.60, 13.00, 3, 5),
+            "different: 66.7 km apart",
+        );
+        check(
+            report("G", "2025-03-01", 33.00, 13.00, 30, 5),
+            "different: incompatible counts (8 and 35 dead or missing)",
+        );
+        check(
+            report("H", "2025-03-01", 33.00, 13.00, 1, 0),
+            "different: incompatible counts (8 and 1 dead or missing)",
+        );
         check(report("I", "2025-03-01", 33.00, 13.00, 6, 0), "same: dates 0 day(s) apart; same route (central_mediterranean); 0.0 km apart; compatible counts (8 and 6 dead or missing)");
         let mut j = report("J", "2025-03-01", 33.00, 13.00, 3, 5);
         j.route = ROUTE.get("western_mediterranean");
-        check(j, "different: different routes (central_mediterranean, western_mediterranean)");
+        check(
+            j,
+            "different: different routes (central_mediterranean, western_mediterranean)",
+        );
         let mut k = report("K", "2025-03-01", 0.0, 0.0, 3, 5);
         k.location = None;
         check(k.clone(), "same: dates 0 day(s) apart; same route (central_mediterranean); same country (LBY), no coordinates on both; compatible counts (8 and 8 dead or missing)");
         k.country = Some(country("TUN").unwrap());
         check(k.clone(), "different: different countries (LBY, TUN)");
         k.country = None;
-        check(k, "different: the place cannot be compared (no coordinates or country on both)");
+        check(
+            k,
+            "different: the place cannot be compared (no coordinates or country on both)",
+        );
     }
 
     #[test]
@@ -620,27 +731,50 @@ mod tests {
         let mut media = report("M1", "2025-03-01", 33.00, 13.00, 2, 10);
         media.females = Some(3);
         let mut coast_guard = report("CG7", "2025-03-02", 33.05, 13.02, 7, 4);
-        coast_guard.sources = vec![src("coast guard", Reliability::Official), src("media", Reliability::Corroborated)];
+        coast_guard.sources = vec![
+            src("coast guard", Reliability::Official),
+            src("media", Reliability::Corroborated),
+        ];
         coast_guard.survivors = Some(41);
         coast_guard.cause = None;
         let mut ngo = report("N3", "2025-03-03", 33.08, 13.04, 7, 5);
         ngo.sources = vec![src("rescue ngo", Reliability::Corroborated)];
         ngo.children = Some(2);
         let other = report("Z9", "2025-03-20", 35.0, 12.0, 1, 0);
-        let merged = deduplicate(&[other.clone(), media, coast_guard, ngo], &DedupRules::default());
+        let merged = deduplicate(
+            &[other.clone(), media, coast_guard, ngo],
+            &DedupRules::default(),
+        );
         assert_eq!(merged.len(), 2);
         let m = &merged[0];
         assert_eq!(m.reports, ["CG7", "M1", "N3"]);
         let i = &m.incident;
         assert_eq!(i.id, "CG7");
         // Figures from the official report; gaps filled from the others.
-        assert_eq!((i.date, i.dead, i.missing, i.survivors), (d("2025-03-02"), 7, 4, Some(41)));
+        assert_eq!(
+            (i.date, i.dead, i.missing, i.survivors),
+            (d("2025-03-02"), 7, 4, Some(41))
+        );
         assert_eq!((i.females, i.children), (Some(3), Some(2)));
         assert_eq!(i.cause.map(|c| c.code), Some("drowning"));
-        let sources: Vec<(&str, Reliability)> = i.sources.iter().map(|s| (s.name.as_str(), s.reliability)).collect();
-        assert_eq!(sources, [("coast guard", Reliability::Official), ("media", Reliability::Corroborated), ("rescue ngo", Reliability::Corroborated)]);
+        let sources: Vec<(&str, Reliability)> = i
+            .sources
+            .iter()
+            .map(|s| (s.name.as_str(), s.reliability))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("coast guard", Reliability::Official),
+                ("media", Reliability::Corroborated),
+                ("rescue ngo", Reliability::Corroborated)
+            ]
+        );
         assert_eq!(m.links.len(), 2, "two links join three reports");
-        assert!(m.links.iter().all(|(_, _, why)| why.iter().any(|r| matches!(r, Reason::DistanceKm(_)))));
+        assert!(m
+            .links
+            .iter()
+            .all(|(_, _, why)| why.iter().any(|r| matches!(r, Reason::DistanceKm(_)))));
         assert_eq!(merged[1].incident, other);
         assert_eq!(merged[1].links, vec![]);
     }
@@ -648,7 +782,16 @@ mod tests {
     #[test]
     fn deduplication_keeps_distinct_incidents_apart() {
         let reports: Vec<Incident> = (0..20)
-            .map(|k| report(&format!("R{k:02}"), "2025-06-01", 33.0 + f64::from(k), 13.0, 3, 0))
+            .map(|k| {
+                report(
+                    &format!("R{k:02}"),
+                    "2025-06-01",
+                    33.0 + f64::from(k),
+                    13.0,
+                    3,
+                    0,
+                )
+            })
             .collect();
         assert_eq!(deduplicate(&reports, &DedupRules::default()).len(), 20);
         assert_eq!(deduplicate(&[], &DedupRules::default()), vec![]);
@@ -674,7 +817,22 @@ mod tests {
         let rows = sdg_10_7_3(&merged, d("2024-01-01"), d("2025-12-31"));
         let got: Vec<String> = rows
             .iter()
-            .map(|r| format!("{} {:?} {:?}: n={} dead={} missing={} total={} f={} m={} ?={} children={}", r.year, r.route, r.region, r.incidents, r.dead, r.missing, r.total(), r.females, r.males, r.sex_unknown, r.children))
+            .map(|r| {
+                format!(
+                    "{} {:?} {:?}: n={} dead={} missing={} total={} f={} m={} ?={} children={}",
+                    r.year,
+                    r.route,
+                    r.region,
+                    r.incidents,
+                    r.dead,
+                    r.missing,
+                    r.total(),
+                    r.females,
+                    r.males,
+                    r.sex_unknown,
+                    r.children
+                )
+            })
             .collect();
         assert_eq!(got, [
             "2024 Some(\"central_mediterranean\") Some(\"Mediterranean\"): n=1 dead=3 missing=5 total=8 f=2 m=5 ?=1 children=1",

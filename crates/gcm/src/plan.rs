@@ -280,7 +280,9 @@ impl ActionForm {
                     amount: b.amount,
                 });
             }
-            let currency = CURRENCY.get(&b.currency.trim().to_ascii_uppercase()).map(|c| c.code);
+            let currency = CURRENCY
+                .get(&b.currency.trim().to_ascii_uppercase())
+                .map(|c| c.code);
             if currency.is_none() {
                 errors.push(PlanError::UnknownCurrency {
                     item: item.clone(),
@@ -399,7 +401,11 @@ pub enum Trend {
 
 impl Indicator {
     fn item(&self) -> String {
-        format!("indicator {} of action {}", self.code.trim(), self.action.trim())
+        format!(
+            "indicator {} of action {}",
+            self.code.trim(),
+            self.action.trim()
+        )
     }
 
     /// Checks the indicator and returns the direction it should move in.
@@ -606,7 +612,10 @@ pub struct Change {
 }
 
 fn show_objectives(o: &[ObjectiveId]) -> String {
-    o.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")
+    o.iter()
+        .map(|o| o.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn show_budget(b: Option<Budget>) -> String {
@@ -622,7 +631,11 @@ pub fn diff(old: &Action, new: &Action) -> Vec<Change> {
     let fields: [(&'static str, String, String); 10] = [
         ("id", old.id.clone(), new.id.clone()),
         ("title", old.title.clone(), new.title.clone()),
-        ("objectives", show_objectives(&old.objectives), show_objectives(&new.objectives)),
+        (
+            "objectives",
+            show_objectives(&old.objectives),
+            show_objectives(&new.objectives),
+        ),
         ("owner", old.owner.clone(), new.owner.clone()),
         ("partners", old.partners.join(", "), new.partners.join(", ")),
         ("budget", show_budget(old.budget), show_budget(new.budget)),
@@ -634,7 +647,11 @@ pub fn diff(old: &Action, new: &Action) -> Vec<Change> {
     fields
         .into_iter()
         .filter(|(_, a, b)| a != b)
-        .map(|(field, before, after)| Change { field, before, after })
+        .map(|(field, before, after)| Change {
+            field,
+            before,
+            after,
+        })
         .collect()
 }
 
@@ -698,7 +715,11 @@ impl History {
             ("status", action.status.code().to_string()),
             ("step", action.step.code().to_string()),
         ] {
-            changes.push(Change { field, before: String::new(), after: value });
+            changes.push(Change {
+                field,
+                before: String::new(),
+                after: value,
+            });
         }
         Ok(History {
             versions: vec![Version {
@@ -880,7 +901,10 @@ mod tests {
             objectives: vec!["1".into(), "3".into()],
             owner: "National Observatory for Migration".into(),
             partners: vec!["National Institute of Statistics".into()],
-            budget: Some(BudgetForm { amount: 250_000, currency: "tnd".into() }),
+            budget: Some(BudgetForm {
+                amount: 250_000,
+                currency: "tnd".into(),
+            }),
             start: d("2025-01-01"),
             end: Some(d("2026-12-31")),
             status: Status::Ongoing,
@@ -904,19 +928,51 @@ mod tests {
         check_form(|f| f.budget = None, &[]);
         check_form(|f| f.end = None, &[]);
         check_form(|f| f.end = Some(f.start), &[]);
-        check_form(|f| f.objectives = vec!["objective 23".into(), "O8".into()], &[]);
-        check_form(|f| f.end = Some(d("2024-12-31")), &["end | action A1: end: 2024-12-31 is before the start (2025-01-01)"]);
-        check_form(|f| { f.end = None; f.status = Status::Completed }, &["end | action A1: end: a completed action needs an end date"]);
-        check_form(|f| f.budget = Some(BudgetForm { amount: -1, currency: "TND".into() }), &["budget.amount | action A1: budget.amount: -1 is negative"]);
+        check_form(
+            |f| f.objectives = vec!["objective 23".into(), "O8".into()],
+            &[],
+        );
+        check_form(
+            |f| f.end = Some(d("2024-12-31")),
+            &["end | action A1: end: 2024-12-31 is before the start (2025-01-01)"],
+        );
+        check_form(
+            |f| {
+                f.end = None;
+                f.status = Status::Completed
+            },
+            &["end | action A1: end: a completed action needs an end date"],
+        );
+        check_form(
+            |f| {
+                f.budget = Some(BudgetForm {
+                    amount: -1,
+                    currency: "TND".into(),
+                })
+            },
+            &["budget.amount | action A1: budget.amount: -1 is negative"],
+        );
         check_form(|f| f.budget = Some(BudgetForm { amount: 0, currency: "XYZ".into() }), &["budget.currency | action A1: budget.currency: 'XYZ' is not an ISO 4217 currency marsad knows"]);
         check_form(|f| f.objectives.clear(), &["objectives | action A1: objectives: an action must serve at least one GCM objective"]);
         check_form(|f| f.objectives.push("24".into()), &["objectives[2] | action A1: objectives[2]: there is no GCM objective 24: the Global Compact has objectives 1 to 23"]);
         check_form(|f| f.objectives.push("data".into()), &["objectives[2] | action A1: objectives[2]: 'data' is not an objective number: write a number from 1 to 23"]);
-        check_form(|f| f.objectives.push("O1".into()), &["objectives[2] | action A1: objectives[2]: objective 1 is listed twice"]);
-        check_form(|f| f.owner = "  ".into(), &["owner | action A1: owner is empty"]);
-        check_form(|f| f.title = String::new(), &["title | action A1: title is empty"]);
+        check_form(
+            |f| f.objectives.push("O1".into()),
+            &["objectives[2] | action A1: objectives[2]: objective 1 is listed twice"],
+        );
+        check_form(
+            |f| f.owner = "  ".into(),
+            &["owner | action A1: owner is empty"],
+        );
+        check_form(
+            |f| f.title = String::new(),
+            &["title | action A1: title is empty"],
+        );
         check_form(|f| f.partners.push(" National Observatory for Migration ".into()), &["partners[1] | action A1: partners[1]: 'National Observatory for Migration' is the owner; partners are other institutions"]);
-        check_form(|f| f.partners.push(String::new()), &["partners[1] | action A1: partners[1] is empty"]);
+        check_form(
+            |f| f.partners.push(String::new()),
+            &["partners[1] | action A1: partners[1] is empty"],
+        );
         check_form(
             |f| { f.objectives.clear(); f.end = Some(d("2020-01-01")); f.budget = Some(BudgetForm { amount: -5, currency: "EUR".into() }) },
             &[
@@ -933,16 +989,34 @@ mod tests {
         f.objectives = vec!["17".into(), "3".into()];
         f.partners.push("National Institute of Statistics".into());
         let a = f.parse().unwrap();
-        assert_eq!(a.objectives.iter().map(|o| o.number()).collect::<Vec<_>>(), [3, 17]);
+        assert_eq!(
+            a.objectives.iter().map(|o| o.number()).collect::<Vec<_>>(),
+            [3, 17]
+        );
         assert_eq!(a.partners, ["National Institute of Statistics"]);
-        assert_eq!(a.budget, Some(Budget { amount: 250_000, currency: "TND" }));
+        assert_eq!(
+            a.budget,
+            Some(Budget {
+                amount: 250_000,
+                currency: "TND"
+            })
+        );
     }
 
     fn m(year: i32, value: f64) -> Measurement {
-        Measurement { period: Period::year(year).unwrap(), value, source: "survey".into() }
+        Measurement {
+            period: Period::year(year).unwrap(),
+            value,
+            source: "survey".into(),
+        }
     }
 
-    fn indicator(baseline: f64, target: f64, direction: Option<Direction>, values: &[(i32, f64)]) -> Indicator {
+    fn indicator(
+        baseline: f64,
+        target: f64,
+        direction: Option<Direction>,
+        values: &[(i32, f64)],
+    ) -> Indicator {
         Indicator {
             code: "10.7.3".into(),
             action: "A1".into(),
@@ -954,8 +1028,15 @@ mod tests {
     }
 
     fn check_indicator(ind: Indicator, expected: Result<Direction, &[&str]>) {
-        let got = ind.validate().map_err(|es| es.iter().map(|e| format!("{} | {e}", e.field())).collect::<Vec<_>>());
-        assert_eq!(got, expected.map_err(|es| es.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        let got = ind.validate().map_err(|es| {
+            es.iter()
+                .map(|e| format!("{} | {e}", e.field()))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            got,
+            expected.map_err(|es| es.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        );
     }
 
     #[test]
@@ -977,14 +1058,28 @@ mod tests {
         ind.target.period = Period::year(2019).unwrap();
         check_indicator(ind, Err(&["target.period | indicator 10.7.3 of action A1: target.period: the target period (2019) starts before the baseline period (2020)"]));
         let mut ind = indicator(1.0, 8.0, None, &[]);
-        ind.baseline.period = Period { start: d("2020-06-01"), end: d("2020-01-01") };
+        ind.baseline.period = Period {
+            start: d("2020-06-01"),
+            end: d("2020-01-01"),
+        };
         check_indicator(ind, Err(&["baseline.period | indicator 10.7.3 of action A1: baseline.period: the period ends (2020-01-01) before it starts (2020-06-01)"]));
     }
 
-    fn check_trend(baseline: f64, target: f64, direction: Option<Direction>, values: &[(i32, f64)], trend: Trend, achieved: bool) {
+    fn check_trend(
+        baseline: f64,
+        target: f64,
+        direction: Option<Direction>,
+        values: &[(i32, f64)],
+        trend: Trend,
+        achieved: bool,
+    ) {
         let ind = indicator(baseline, target, direction, values);
         let dir = ind.validate().unwrap();
-        assert_eq!((ind.trend(dir), ind.achieved(dir)), (trend, achieved), "{baseline} → {target} {values:?}");
+        assert_eq!(
+            (ind.trend(dir), ind.achieved(dir)),
+            (trend, achieved),
+            "{baseline} → {target} {values:?}"
+        );
     }
 
     #[test]
@@ -995,24 +1090,68 @@ mod tests {
         check_trend(10.0, 20.0, None, &[(2021, 12.0)], Improving, false);
         check_trend(10.0, 20.0, None, &[(2021, 8.0)], Worsening, false);
         check_trend(10.0, 20.0, None, &[(2021, 10.05)], Stable, false);
-        check_trend(10.0, 20.0, None, &[(2021, 15.0), (2022, 14.0)], Worsening, false);
-        check_trend(10.0, 20.0, None, &[(2022, 14.0), (2021, 15.0)], Worsening, false); // order of entry does not matter
-        check_trend(10.0, 20.0, None, &[(2021, 15.0), (2022, 21.0)], Improving, true);
+        check_trend(
+            10.0,
+            20.0,
+            None,
+            &[(2021, 15.0), (2022, 14.0)],
+            Worsening,
+            false,
+        );
+        check_trend(
+            10.0,
+            20.0,
+            None,
+            &[(2022, 14.0), (2021, 15.0)],
+            Worsening,
+            false,
+        ); // order of entry does not matter
+        check_trend(
+            10.0,
+            20.0,
+            None,
+            &[(2021, 15.0), (2022, 21.0)],
+            Improving,
+            true,
+        );
         // Fewer deaths is better.
         check_trend(300.0, 100.0, None, &[(2021, 250.0)], Improving, false);
-        check_trend(300.0, 100.0, None, &[(2021, 250.0), (2022, 320.0)], Worsening, false);
+        check_trend(
+            300.0,
+            100.0,
+            None,
+            &[(2021, 250.0), (2022, 320.0)],
+            Worsening,
+            false,
+        );
         check_trend(300.0, 100.0, None, &[(2021, 90.0)], Improving, true);
         // Keep a level: stable within 1% of the baseline.
         check_trend(50.0, 50.0, Some(Increase), &[(2021, 50.3)], Stable, true);
-        check_trend(50.0, 50.0, Some(Increase), &[(2021, 49.0)], Worsening, false);
+        check_trend(
+            50.0,
+            50.0,
+            Some(Increase),
+            &[(2021, 49.0)],
+            Worsening,
+            false,
+        );
         check_trend(0.0, 0.0, Some(Decrease), &[(2021, 0.0)], Stable, true);
     }
 
-    fn action(id: &str, objectives: &[u64], status: Status, step: Step, budget: Option<(u64, &'static str)>) -> Action {
+    fn action(
+        id: &str,
+        objectives: &[u64],
+        status: Status,
+        step: Step,
+        budget: Option<(u64, &'static str)>,
+    ) -> Action {
         Action {
             id: id.into(),
             title: format!("action {id}"),
-            objectives: objectives.iter().map(|&n| ObjectiveId::new(n).unwrap()).collect(),
+            objectives: objectives
+                .iter()
+                .map(|&n| ObjectiveId::new(n).unwrap())
+                .collect(),
             owner: "ministry".into(),
             partners: vec![],
             budget: budget.map(|(amount, currency)| Budget { amount, currency }),
@@ -1033,93 +1172,237 @@ mod tests {
         let check = |edit: &dyn Fn(&mut Action), expected: &[(&str, &str, &str)]| {
             let mut b = a.clone();
             edit(&mut b);
-            let got: Vec<(&str, String, String)> = diff(&a, &b).into_iter().map(|c| (c.field, c.before, c.after)).collect();
-            let want: Vec<(&str, String, String)> = expected.iter().map(|&(f, x, y)| (f, x.to_string(), y.to_string())).collect();
+            let got: Vec<(&str, String, String)> = diff(&a, &b)
+                .into_iter()
+                .map(|c| (c.field, c.before, c.after))
+                .collect();
+            let want: Vec<(&str, String, String)> = expected
+                .iter()
+                .map(|&(f, x, y)| (f, x.to_string(), y.to_string()))
+                .collect();
             assert_eq!(got, want);
         };
         check(&|_| {}, &[]);
-        check(&|b| b.status = Status::Ongoing, &[("status", "planned", "ongoing")]);
-        check(&|b| b.objectives.push(ObjectiveId::new(8).unwrap()), &[("objectives", "1", "1, 8")]);
-        check(&|b| b.budget = Some(Budget { amount: 10, currency: "USD" }), &[("budget", "", "10 USD")]);
-        check(&|b| { b.end = Some(d("2025-12-31")); b.step = Step::Implementation }, &[("end", "", "2025-12-31"), ("step", "design", "implementation")]);
-        check(&|b| b.partners = vec!["a".into(), "b".into()], &[("partners", "", "a, b")]);
+        check(
+            &|b| b.status = Status::Ongoing,
+            &[("status", "planned", "ongoing")],
+        );
+        check(
+            &|b| b.objectives.push(ObjectiveId::new(8).unwrap()),
+            &[("objectives", "1", "1, 8")],
+        );
+        check(
+            &|b| {
+                b.budget = Some(Budget {
+                    amount: 10,
+                    currency: "USD",
+                })
+            },
+            &[("budget", "", "10 USD")],
+        );
+        check(
+            &|b| {
+                b.end = Some(d("2025-12-31"));
+                b.step = Step::Implementation
+            },
+            &[
+                ("end", "", "2025-12-31"),
+                ("step", "design", "implementation"),
+            ],
+        );
+        check(
+            &|b| b.partners = vec!["a".into(), "b".into()],
+            &[("partners", "", "a, b")],
+        );
     }
 
     #[test]
     fn history_keeps_every_version() {
         let a = action("A1", &[1], Status::Draft, Step::Design, None);
         let mut h = History::new(a.clone(), "amal", at(0)).unwrap();
-        assert_eq!(h.versions()[0].changes.len(), 7, "{:?}", h.versions()[0].changes);
+        assert_eq!(
+            h.versions()[0].changes.len(),
+            7,
+            "{:?}",
+            h.versions()[0].changes
+        );
         let mut b = a.clone();
         b.status = Status::Planned;
         let v = h.record(b.clone(), "karim", at(5)).unwrap();
         assert_eq!((v.number, v.by.as_str(), v.at), (2, "karim", at(5)));
-        assert_eq!(v.changes, vec![Change { field: "status", before: "draft".into(), after: "planned".into() }]);
-        assert_eq!(h.record(b.clone(), "karim", at(6)).unwrap_err().to_string(), "action A1: nothing changed since version 2");
+        assert_eq!(
+            v.changes,
+            vec![Change {
+                field: "status",
+                before: "draft".into(),
+                after: "planned".into()
+            }]
+        );
+        assert_eq!(
+            h.record(b.clone(), "karim", at(6)).unwrap_err().to_string(),
+            "action A1: nothing changed since version 2"
+        );
         let mut c = b.clone();
         c.title = "renamed".into();
-        assert!(matches!(h.record(c.clone(), "karim", at(4)), Err(HistoryError::BeforeLast { version: 2, .. })));
-        assert!(matches!(h.record(c.clone(), " ", at(7)), Err(HistoryError::NoAuthor { .. })));
+        assert!(matches!(
+            h.record(c.clone(), "karim", at(4)),
+            Err(HistoryError::BeforeLast { version: 2, .. })
+        ));
+        assert!(matches!(
+            h.record(c.clone(), " ", at(7)),
+            Err(HistoryError::NoAuthor { .. })
+        ));
         let other = action("A2", &[1], Status::Draft, Step::Design, None);
-        assert_eq!(h.record(other, "amal", at(8)).unwrap_err().to_string(), "action A1: a version of action A2 cannot be added to its history");
+        assert_eq!(
+            h.record(other, "amal", at(8)).unwrap_err().to_string(),
+            "action A1: a version of action A2 cannot be added to its history"
+        );
         h.record(c.clone(), "amal", at(9)).unwrap();
         assert_eq!(h.versions().len(), 3);
         assert_eq!(h.current().unwrap().action, c);
-        assert_eq!(h.versions()[0].action, a, "old versions are kept as they were");
+        assert_eq!(
+            h.versions()[0].action,
+            a,
+            "old versions are kept as they were"
+        );
     }
 
     #[test]
     fn progress_per_objective() {
         let plan = Plan {
             actions: vec![
-                action("A1", &[1, 3], Status::Ongoing, Step::Implementation, Some((100, "TND"))),
-                action("A2", &[1], Status::Completed, Step::Implementation, Some((50, "TND"))),
+                action(
+                    "A1",
+                    &[1, 3],
+                    Status::Ongoing,
+                    Step::Implementation,
+                    Some((100, "TND")),
+                ),
+                action(
+                    "A2",
+                    &[1],
+                    Status::Completed,
+                    Step::Implementation,
+                    Some((50, "TND")),
+                ),
                 action("A3", &[1], Status::Planned, Step::Design, Some((7, "EUR"))),
                 action("A4", &[8], Status::Suspended, Step::Implementation, None),
             ],
             indicators: vec![
-                Indicator { action: "A1".into(), code: "17.18.1".into(), ..indicator(40.0, 80.0, None, &[(2021, 50.0), (2022, 60.0), (2027, 10.0)]) },
-                Indicator { action: "A4".into(), code: "10.7.3".into(), ..indicator(300.0, 100.0, None, &[(2021, 250.0), (2022, 320.0)]) },
-                Indicator { action: "A4".into(), code: "bad".into(), ..indicator(5.0, 5.0, None, &[(2021, 5.0)]) },
+                Indicator {
+                    action: "A1".into(),
+                    code: "17.18.1".into(),
+                    ..indicator(
+                        40.0,
+                        80.0,
+                        None,
+                        &[(2021, 50.0), (2022, 60.0), (2027, 10.0)],
+                    )
+                },
+                Indicator {
+                    action: "A4".into(),
+                    code: "10.7.3".into(),
+                    ..indicator(300.0, 100.0, None, &[(2021, 250.0), (2022, 320.0)])
+                },
+                Indicator {
+                    action: "A4".into(),
+                    code: "bad".into(),
+                    ..indicator(5.0, 5.0, None, &[(2021, 5.0)])
+                },
             ],
             evaluations: vec![
-                Evaluation { id: "E1".into(), action: "A2".into(), date: d("2022-06-01"), author: "team".into(), learned: "works".into(), obstacles: vec![] },
-                Evaluation { id: "E2".into(), action: "A2".into(), date: d("2027-06-01"), author: "team".into(), learned: "later".into(), obstacles: vec![] },
+                Evaluation {
+                    id: "E1".into(),
+                    action: "A2".into(),
+                    date: d("2022-06-01"),
+                    author: "team".into(),
+                    learned: "works".into(),
+                    obstacles: vec![],
+                },
+                Evaluation {
+                    id: "E2".into(),
+                    action: "A2".into(),
+                    date: d("2027-06-01"),
+                    author: "team".into(),
+                    learned: "later".into(),
+                    obstacles: vec![],
+                },
             ],
         };
         let p = progress(&plan, d("2022-12-31"));
         assert_eq!(p.len(), 23);
         let o1 = &p[0];
         assert_eq!(o1.actions(), 3);
-        assert_eq!(o1.by_status, BTreeMap::from([(Status::Planned, 1), (Status::Ongoing, 1), (Status::Completed, 1)]));
-        assert_eq!(o1.by_step, BTreeMap::from([(Step::Design, 1), (Step::Implementation, 2)]));
+        assert_eq!(
+            o1.by_status,
+            BTreeMap::from([
+                (Status::Planned, 1),
+                (Status::Ongoing, 1),
+                (Status::Completed, 1)
+            ])
+        );
+        assert_eq!(
+            o1.by_step,
+            BTreeMap::from([(Step::Design, 1), (Step::Implementation, 2)])
+        );
         assert_eq!(o1.budget, BTreeMap::from([("EUR", 7), ("TND", 150)]));
         assert_eq!(o1.indicators.len(), 1);
-        assert_eq!((o1.indicators[0].latest, o1.indicators[0].trend), (Some(60.0), Some(Trend::Improving)), "2027 is after the period");
+        assert_eq!(
+            (o1.indicators[0].latest, o1.indicators[0].trend),
+            (Some(60.0), Some(Trend::Improving)),
+            "2027 is after the period"
+        );
         assert_eq!(o1.evaluations, 1);
         assert_eq!(p[2].actions(), 1, "objective 3 shares A1");
         assert_eq!(p[1].actions(), 0, "objectives without actions are listed");
         let o8 = &p[7];
-        let trends: Vec<(&str, Option<Trend>)> = o8.indicators.iter().map(|i| (i.code.as_str(), i.trend)).collect();
+        let trends: Vec<(&str, Option<Trend>)> = o8
+            .indicators
+            .iter()
+            .map(|i| (i.code.as_str(), i.trend))
+            .collect();
         assert_eq!(trends, [("10.7.3", Some(Trend::Worsening)), ("bad", None)]);
     }
 
     #[test]
     fn plan_cross_checks() {
         let mut plan = Plan {
-            actions: vec![action("A1", &[1], Status::Draft, Step::Design, None), action("A1", &[2], Status::Draft, Step::Design, None)],
-            indicators: vec![Indicator { action: "A9".into(), ..indicator(1.0, 2.0, None, &[]) }],
-            evaluations: vec![Evaluation { id: "E1".into(), action: "A1".into(), date: d("2025-01-01"), author: "x".into(), learned: " ".into(), obstacles: vec![] }],
+            actions: vec![
+                action("A1", &[1], Status::Draft, Step::Design, None),
+                action("A1", &[2], Status::Draft, Step::Design, None),
+            ],
+            indicators: vec![Indicator {
+                action: "A9".into(),
+                ..indicator(1.0, 2.0, None, &[])
+            }],
+            evaluations: vec![Evaluation {
+                id: "E1".into(),
+                action: "A1".into(),
+                date: d("2025-01-01"),
+                author: "x".into(),
+                learned: " ".into(),
+                obstacles: vec![],
+            }],
         };
-        let got: Vec<String> = plan.validate().unwrap_err().iter().map(|e| e.to_string()).collect();
-        assert_eq!(got, [
-            "action A1: id: the id is used twice",
-            "indicator 10.7.3 of action A9: action: no action 'A9' in the plan",
-            "evaluation E1: learned is empty",
-        ]);
+        let got: Vec<String> = plan
+            .validate()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "action A1: id: the id is used twice",
+                "indicator 10.7.3 of action A9: action: no action 'A9' in the plan",
+                "evaluation E1: learned is empty",
+            ]
+        );
         plan.actions.pop();
         plan.indicators[0].action = "A1".into();
-        plan.evaluations[0].obstacles.push("no budget released".into());
+        plan.evaluations[0]
+            .obstacles
+            .push("no budget released".into());
         assert_eq!(plan.validate(), Ok(()));
     }
 
@@ -1129,6 +1412,13 @@ mod tests {
             assert_eq!(Status::parse(s.code()), Some(s));
         }
         assert_eq!(Period::year(2025).unwrap().to_string(), "2025");
-        assert_eq!(Period { start: d("2025-01-01"), end: d("2025-06-30") }.to_string(), "2025-01-01/2025-06-30");
+        assert_eq!(
+            Period {
+                start: d("2025-01-01"),
+                end: d("2025-06-30")
+            }
+            .to_string(),
+            "2025-01-01/2025-06-30"
+        );
     }
 }

@@ -53,7 +53,9 @@ impl ReferralKind {
     }
 
     pub fn parse(code: &str) -> Option<ReferralKind> {
-        ReferralKind::ALL.into_iter().find(|k| k.code() == code.trim())
+        ReferralKind::ALL
+            .into_iter()
+            .find(|k| k.code() == code.trim())
     }
 }
 
@@ -135,9 +137,9 @@ impl Action {
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Action::Decline { reason } | Action::Interrupt { reason } | Action::Cancel { reason } => {
-                Some(reason)
-            }
+            Action::Decline { reason }
+            | Action::Interrupt { reason }
+            | Action::Cancel { reason } => Some(reason),
             _ => None,
         }
     }
@@ -470,15 +472,34 @@ mod tests {
         let path: &[(&str, Action)] = match state {
             Proposed => &[],
             Accepted => &[(REC, Action::Accept)],
-            Declined => &[(REC, Action::Decline { reason: "full".into() })],
+            Declined => &[(
+                REC,
+                Action::Decline {
+                    reason: "full".into(),
+                },
+            )],
             InProgress => &[(REC, Action::Accept), (REC, Action::Start)],
-            Completed => &[(REC, Action::Accept), (REC, Action::Start), (REC, Action::Complete)],
+            Completed => &[
+                (REC, Action::Accept),
+                (REC, Action::Start),
+                (REC, Action::Complete),
+            ],
             Interrupted => &[
                 (REC, Action::Accept),
                 (REC, Action::Start),
-                (REC, Action::Interrupt { reason: "left".into() }),
+                (
+                    REC,
+                    Action::Interrupt {
+                        reason: "left".into(),
+                    },
+                ),
             ],
-            Cancelled => &[(REF, Action::Cancel { reason: "moved".into() })],
+            Cancelled => &[(
+                REF,
+                Action::Cancel {
+                    reason: "moved".into(),
+                },
+            )],
         };
         for (i, (who, a)) in path.iter().enumerate() {
             r.apply(who, a.clone(), t(i as i64 + 1)).unwrap();
@@ -490,16 +511,26 @@ mod tests {
     fn actions() -> Vec<Action> {
         vec![
             Action::Accept,
-            Action::Decline { reason: "no capacity".into() },
+            Action::Decline {
+                reason: "no capacity".into(),
+            },
             Action::Start,
             Action::Complete,
-            Action::Interrupt { reason: "left".into() },
-            Action::Cancel { reason: "not needed".into() },
+            Action::Interrupt {
+                reason: "left".into(),
+            },
+            Action::Cancel {
+                reason: "not needed".into(),
+            },
         ]
     }
 
     /// Expected outcome for (state, action code, who): `Ok(new state)` or the error's kind.
-    fn expected(state: ReferralState, action: &str, who: &str) -> Result<ReferralState, &'static str> {
+    fn expected(
+        state: ReferralState,
+        action: &str,
+        who: &str,
+    ) -> Result<ReferralState, &'static str> {
         let allowed: &[(ReferralState, &str, &[&str], ReferralState)] = &[
             (Proposed, "accept", &[REC], Accepted),
             (Proposed, "decline", &[REC], Declined),
@@ -509,7 +540,10 @@ mod tests {
             (InProgress, "complete", &[REC], Completed),
             (InProgress, "interrupt", &[REF, REC], Interrupted),
         ];
-        match allowed.iter().find(|(s, a, _, _)| *s == state && *a == action) {
+        match allowed
+            .iter()
+            .find(|(s, a, _, _)| *s == state && *a == action)
+        {
             None => Err("not allowed"),
             Some((_, _, movers, to)) if movers.contains(&who) => Ok(*to),
             Some(_) => Err("wrong institution"),
@@ -546,7 +580,10 @@ mod tests {
     #[test]
     fn final_states_have_no_way_out() {
         for state in ReferralState::ALL {
-            let exits = actions().iter().filter(|a| rule(state, a).is_some()).count();
+            let exits = actions()
+                .iter()
+                .filter(|a| rule(state, a).is_some())
+                .count();
             assert_eq!(state.is_final(), exits == 0, "{state}");
         }
     }
@@ -558,15 +595,40 @@ mod tests {
             let e = r.apply(who, action, t(10)).unwrap_err();
             assert!(matches!(e, ReferralError::ReasonRequired { .. }), "{e}");
         };
-        check(Proposed, REC, Action::Decline { reason: "  ".into() });
-        check(Proposed, REF, Action::Cancel { reason: String::new() });
-        check(InProgress, REF, Action::Interrupt { reason: "\t".into() });
+        check(
+            Proposed,
+            REC,
+            Action::Decline {
+                reason: "  ".into(),
+            },
+        );
+        check(
+            Proposed,
+            REF,
+            Action::Cancel {
+                reason: String::new(),
+            },
+        );
+        check(
+            InProgress,
+            REF,
+            Action::Interrupt {
+                reason: "\t".into(),
+            },
+        );
     }
 
     #[test]
     fn reasons_are_kept_and_time_moves_forward() {
         let mut r = at_state(Proposed);
-        r.apply(REC, Action::Decline { reason: " no bed free ".into() }, t(3)).unwrap();
+        r.apply(
+            REC,
+            Action::Decline {
+                reason: " no bed free ".into(),
+            },
+            t(3),
+        )
+        .unwrap();
         assert_eq!(r.history()[0].reason.as_deref(), Some("no bed free"));
         let mut r = at_state(Accepted);
         let e = r.apply(REC, Action::Start, t(0)).unwrap_err();
@@ -594,7 +656,9 @@ mod tests {
     fn check_overdue(kind: ReferralKind, state: ReferralState, now_h: i64, want: Option<i64>) {
         let mut r = at_state(state);
         r.kind = kind;
-        let got = r.overdue(t(now_h), &Limits::default()).map(|o| o.late_by.num_hours());
+        let got = r
+            .overdue(t(now_h), &Limits::default())
+            .map(|o| o.late_by.num_hours());
         assert_eq!(got, want, "{kind:?} {state} at +{now_h}h");
     }
 
@@ -624,12 +688,19 @@ mod tests {
         let mut limits = Limits::default();
         limits.set(
             ReferralKind::Psychosocial,
-            KindLimits { respond: Some(Duration::hours(2)), start: None, complete: None },
+            KindLimits {
+                respond: Some(Duration::hours(2)),
+                start: None,
+                complete: None,
+            },
         );
         let mut r = at_state(Proposed);
         r.kind = ReferralKind::Psychosocial;
         let o = r.overdue(t(3), &limits).unwrap();
-        assert_eq!((o.waiting_for.as_str(), o.late_by), (REC, Duration::hours(1)));
+        assert_eq!(
+            (o.waiting_for.as_str(), o.late_by),
+            (REC, Duration::hours(1))
+        );
         assert_eq!(o.due, t(2));
         r.apply(REC, Action::Accept, t(3)).unwrap();
         assert_eq!(r.overdue(t(10_000), &limits), None, "no start limit");
