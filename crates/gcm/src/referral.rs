@@ -14,7 +14,9 @@
 //! or the person leaves it). Every state that waits for someone has a due date computed from
 //! [`Limits`] (configurable per kind of service), and [`Referral::overdue`] tells, for a given
 //! "now", whether the referral is late and who it waits for — so nothing falls between
-//! institutions. Time is always a parameter.
+//! institutions. A [`Journey`] holds one victim's referrals from identification on and lists
+//! what needs attention: no referral yet, late referrals, and declined or interrupted needs that
+//! no other institution took over. Time is always a parameter.
 
 use std::fmt;
 
@@ -453,6 +455,157 @@ impl Referral {
     }
 }
 
+/// Why a referral cannot join a victim's journey.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JourneyError {
+    #[error("case {case}: referral {referral} belongs to case {other}")]
+    OtherCase {
+        case: String,
+        referral: String,
+        other: String,
+    },
+    #[error("case {case}: referral {referral} is already in the journey")]
+    DuplicateReferral { case: String, referral: String },
+    #[error("case {case}: referral {referral} is proposed ({at}) before the person was identified ({identified})")]
+    BeforeIdentification {
+        case: String,
+        referral: String,
+        at: DateTime<Utc>,
+        identified: DateTime<Utc>,
+    },
+    #[error(
+        "case {case}: a {kind} referral ({open}) is still open; cancel it before proposing another"
+    )]
+    OpenOfSameKind {
+        case: String,
+        kind: &'static str,
+        open: String,
+    },
+}
+
+/// Something in a journey that needs someone's attention at a given "now".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attention {
+    /// Identified but not referred anywhere within the limit.
+    NotReferred { late_by: Duration },
+    /// A referral is late (see [`Referral::overdue`]).
+    Overdue { referral: String, overdue: Overdue },
+    /// A referral was declined or interrupted and no later referral of the same kind exists:
+    /// the need is not met by anyone.
+    Unmet {
+        referral: String,
+        kind: ReferralKind,
+        state: ReferralState,
+    },
+}
+
+/// A trafficking victim's journey: identification, then referrals to services.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journey {
+    pub case_id: String,
+    pub identified_at: DateTime<Utc>,
+    pub identified_by: String,
+    referrals: Vec<Referral>,
+}
+
+impl Journey {
+    pub fn new(case_id: &str, identified_by: &str, identified_at: DateTime<Utc>) -> Journey {
+        Journey {
+            case_id: case_id.to_string(),
+            identified_at,
+            identified_by: identified_by.to_string(),
+            referrals: Vec::new(),
+        }
+    }
+
+    pub fn referrals(&self) -> &[Referral] {
+        &self.referrals
+    }
+
+    /// The referral `id`, to move it.
+    pub fn referral_mut(&mut self, id: &str) -> Option<&mut Referral> {
+        self.referrals.iter_mut().find(|r| r.id == id)
+    }
+
+    /// Adds a newly proposed referral.
+    pub fn add(&mut self, referral: Referral) -> Result<(), JourneyError> {
+        let case = self.case_id.clone();
+        if referral.case_id != self.case_id {
+            return Err(JourneyError::OtherCase {
+                case,
+                referral: referral.id,
+                other: referral.case_id,
+            });
+        }
+        if self.referrals.iter().any(|r| r.id == referral.id) {
+            return Err(JourneyError::DuplicateReferral {
+                case,
+                referral: referral.id,
+            });
+        }
+        if referral.proposed_at < self.identified_at {
+            return Err(JourneyError::BeforeIdentification {
+                case,
+                referral: referral.id,
+                at: referral.proposed_at,
+                identified: self.identified_at,
+            });
+        }
+        if let Some(open) = self
+            .referrals
+            .iter()
+            .find(|r| r.kind == referral.kind && !r.state().is_final())
+        {
+            return Err(JourneyError::OpenOfSameKind {
+                case,
+                kind: referral.kind.code(),
+                open: open.id.clone(),
+            });
+        }
+        self.referrals.push(referral);
+        Ok(())
+    }
+
+    /// Everything that needs attention at `now`: no referral within `refer_within` of the
+    /// identification, late referrals, and declined or interrupted needs nobody took over.
+    pub fn attention(
+        &self,
+        now: DateTime<Utc>,
+        limits: &Limits,
+        refer_within: Duration,
+    ) -> Vec<Attention> {
+        let mut out = Vec::new();
+        let due = self.identified_at + refer_within;
+        if self.referrals.is_empty() && now > due {
+            out.push(Attention::NotReferred { late_by: now - due });
+        }
+        for r in &self.referrals {
+            if let Some(overdue) = r.overdue(now, limits) {
+                out.push(Attention::Overdue {
+                    referral: r.id.clone(),
+                    overdue,
+                });
+            }
+            let failed = matches!(
+                r.state(),
+                ReferralState::Declined | ReferralState::Interrupted
+            );
+            let taken_over = self
+                .referrals
+                .iter()
+                .any(|o| o.kind == r.kind && o.proposed_at >= r.since() && o.id != r.id);
+            if failed && !taken_over {
+                out.push(Attention::Unmet {
+                    referral: r.id.clone(),
+                    kind: r.kind,
+                    state: r.state(),
+                });
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,5 +865,98 @@ mod tests {
             assert_eq!(ReferralKind::parse(k.code()), Some(k));
         }
         assert_eq!(ReferralKind::parse("food"), None);
+    }
+
+    #[test]
+    fn a_journey_flags_what_falls_between_institutions() {
+        let day = Duration::days(1);
+        let mut j = Journey::new("C1", REF, t(0));
+        let limits = Limits::default();
+        assert_eq!(j.attention(t(24), &limits, day), vec![]);
+        assert_eq!(
+            j.attention(t(30), &limits, day),
+            vec![Attention::NotReferred {
+                late_by: Duration::hours(6)
+            }]
+        );
+        let shelter = Referral::propose("R1", "C1", ReferralKind::Shelter, REF, REC, t(2)).unwrap();
+        j.add(shelter).unwrap();
+        // Shelter must be answered within a day of the proposal.
+        let got = j.attention(t(27), &limits, day);
+        assert!(
+            matches!(&got[..], [Attention::Overdue { referral, .. }] if referral == "R1"),
+            "{got:?}"
+        );
+        j.referral_mut("R1")
+            .unwrap()
+            .apply(
+                REC,
+                Action::Decline {
+                    reason: "full".into(),
+                },
+                t(27),
+            )
+            .unwrap();
+        assert_eq!(
+            j.attention(t(28), &limits, day),
+            vec![Attention::Unmet {
+                referral: "R1".into(),
+                kind: ReferralKind::Shelter,
+                state: Declined
+            }]
+        );
+        // Another shelter takes over: the need is met again.
+        j.add(
+            Referral::propose(
+                "R2",
+                "C1",
+                ReferralKind::Shelter,
+                REF,
+                "second shelter",
+                t(28),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(j.attention(t(29), &limits, day), vec![]);
+        let e = j
+            .add(
+                Referral::propose(
+                    "R3",
+                    "C1",
+                    ReferralKind::Shelter,
+                    REF,
+                    "third shelter",
+                    t(29),
+                )
+                .unwrap(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "case C1: a shelter referral (R2) is still open; cancel it before proposing another"
+        );
+    }
+
+    #[test]
+    fn journey_refuses_foreign_or_early_referrals() {
+        let mut j = Journey::new("C1", REF, t(10));
+        let check = |j: &mut Journey, r: Referral, expected: &str| {
+            assert_eq!(j.add(r).unwrap_err().to_string(), expected);
+        };
+        check(
+            &mut j,
+            Referral::propose("R1", "C2", ReferralKind::Health, REF, REC, t(11)).unwrap(),
+            "case C1: referral R1 belongs to case C2",
+        );
+        check(&mut j, Referral::propose("R1", "C1", ReferralKind::Health, REF, REC, t(9)).unwrap(), "case C1: referral R1 is proposed (2025-06-16 00:06:40 UTC) before the person was identified (2025-06-16 01:06:40 UTC)");
+        j.add(Referral::propose("R1", "C1", ReferralKind::Health, REF, REC, t(11)).unwrap())
+            .unwrap();
+        check(
+            &mut j,
+            Referral::propose("R1", "C1", ReferralKind::LegalAid, REF, REC, t(11)).unwrap(),
+            "case C1: referral R1 is already in the journey",
+        );
+        assert_eq!(j.referrals().len(), 1);
     }
 }
