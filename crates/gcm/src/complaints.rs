@@ -206,6 +206,21 @@ pub fn transition(
     }
 }
 
+/// The complaint workflow as Markdown, for `docs/gcm.md`.
+pub fn markdown() -> String {
+    let mut out = String::from("| from | may go to |\n| --- | --- |\n");
+    for s in ComplaintState::ALL {
+        let next: Vec<&str> = s.next().iter().map(|n| n.code()).collect();
+        let next = if next.is_empty() {
+            "— (final)".to_string()
+        } else {
+            next.join(", ")
+        };
+        out.push_str(&format!("| {s} | {next} |\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

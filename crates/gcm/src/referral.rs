@@ -606,6 +606,60 @@ impl Journey {
     }
 }
 
+/// The transition table and the default limits as Markdown, for `docs/gcm.md`.
+pub fn markdown() -> String {
+    let actions = [
+        Action::Accept,
+        Action::Decline {
+            reason: String::new(),
+        },
+        Action::Start,
+        Action::Complete,
+        Action::Interrupt {
+            reason: String::new(),
+        },
+        Action::Cancel {
+            reason: String::new(),
+        },
+    ];
+    let mut out =
+        String::from("| from | move | to | by | reason |\n| --- | --- | --- | --- | --- |\n");
+    for from in ReferralState::ALL {
+        for a in &actions {
+            if let Some((to, mover)) = rule(from, a) {
+                let by = match mover {
+                    Mover::Referring => "referring institution",
+                    Mover::Receiving => "receiving institution",
+                    Mover::Either => "either",
+                };
+                let reason = if a.reason().is_some() { "required" } else { "" };
+                out.push_str(&format!(
+                    "| {from} | {} | {to} | {by} | {reason} |\n",
+                    a.code()
+                ));
+            }
+        }
+    }
+    let show = |d: Option<Duration>| match d.map(|d| d.num_days()) {
+        None => "no limit".to_string(),
+        Some(1) => "1 day".to_string(),
+        Some(n) => format!("{n} days"),
+    };
+    out.push_str("\nDefault limits (configurable per kind):\n\n| kind | answer within | start within | complete within |\n| --- | --- | --- | --- |\n");
+    let limits = Limits::default();
+    for k in ReferralKind::ALL {
+        let l = limits.get(k);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            k.code(),
+            show(l.respond),
+            show(l.start),
+            show(l.complete)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
