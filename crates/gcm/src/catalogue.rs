@@ -5,8 +5,10 @@
 //! implementation steps named by the regional review (initiation, needs assessment, design,
 //! implementation, monitoring and evaluation, reporting) with their deliverables.
 //!
-//! The English titles follow A/RES/73/195. The Arabic and French titles were written from the
-//! official texts as faithfully as possible but must be checked against the official Arabic and
+//! The English titles follow A/RES/73/195. The French titles of objectives 1–16 and of the
+//! principles were compared with the UN Network on Migration's French pages and a Canadian
+//! parliamentary report quoting the compact; the other French titles and all Arabic titles were
+//! written as faithfully as possible but must still be checked against the official Arabic and
 //! French versions of A/RES/73/195 (docs/gcm.md says so). [`markdown`] renders the whole
 //! catalogue; `docs/gcm.md` carries its output and a test keeps the two in step.
 
@@ -138,7 +140,7 @@ const fn o(
 /// The 23 objectives, in order (A/RES/73/195, para. 16).
 pub static OBJECTIVES: [Objective; 23] = [
     o(1, "Collect and utilize accurate and disaggregated data as a basis for evidence-based policies",
-      "Collecter et utiliser des données exactes et ventilées qui serviront à l'élaboration de politiques fondées sur la connaissance des faits",
+      "Collecter et utiliser des données précises et ventilées qui serviront à l'élaboration de politiques fondées sur la connaissance des faits",
       "جمع واستخدام بيانات دقيقة ومصنفة كأساس لسياسات قائمة على الأدلة",
       &["17.18", "17.18.1"]),
     o(2, "Minimize the adverse drivers and structural factors that compel people to leave their country of origin",
@@ -182,11 +184,11 @@ pub static OBJECTIVES: [Objective; 23] = [
       "إدارة الحدود بطريقة متكاملة وآمنة ومنسقة",
       &[]),
     o(12, "Strengthen certainty and predictability in migration procedures for appropriate screening, assessment and referral",
-      "Renforcer la sécurité et la prévisibilité des procédures migratoires pour garantir des contrôles, des évaluations et une orientation appropriés",
+      "Veiller à l'invariabilité et à la prévisibilité des procédures migratoires pour assurer des contrôles, des évaluations et une orientation appropriés",
       "تعزيز اليقين وإمكانية التنبؤ في إجراءات الهجرة من أجل الفرز والتقييم والإحالة على النحو المناسب",
       &[]),
     o(13, "Use migration detention only as a measure of last resort and work towards alternatives",
-      "Ne recourir à la détention administrative des migrants qu'en dernier ressort et chercher des solutions de rechange",
+      "Ne recourir au placement en rétention administrative des migrants qu'en dernier ressort et chercher des solutions de rechange",
       "عدم اللجوء إلى احتجاز المهاجرين إلا كتدبير أخير والعمل على إيجاد بدائل له",
       &[]),
     o(14, "Enhance consular protection, assistance and cooperation throughout the migration cycle",
@@ -198,7 +200,7 @@ pub static OBJECTIVES: [Objective; 23] = [
       "توفير إمكانية حصول المهاجرين على الخدمات الأساسية",
       &[]),
     o(16, "Empower migrants and societies to realize full inclusion and social cohesion",
-      "Donner aux migrants et aux sociétés les moyens de réaliser la pleine intégration et la cohésion sociale",
+      "Donner aux migrants et aux sociétés des moyens en faveur de la pleine intégration et de la cohésion sociale",
       "تمكين المهاجرين والمجتمعات من تحقيق الإدماج الكامل والتماسك الاجتماعي",
       &[]),
     o(17, "Eliminate all forms of discrimination and promote evidence-based public discourse to shape perceptions of migration",
@@ -308,7 +310,7 @@ impl Principle {
             ),
             Principle::RuleOfLawAndDueProcess => t(
                 "Rule of law and due process",
-                "Primauté du droit et garanties procédurales",
+                "Primauté du droit et garanties d'une procédure régulière",
                 "سيادة القانون وضمانات مراعاة الأصول القانونية",
             ),
             Principle::SustainableDevelopment => t(
@@ -324,7 +326,7 @@ impl Principle {
             ),
             Principle::ChildSensitive => t(
                 "Child-sensitive",
-                "Prise en compte de la situation particulière des enfants",
+                "Adaptation aux besoins de l'enfant",
                 "مراعاة مصالح الطفل",
             ),
             Principle::WholeOfGovernment => t(
