@@ -682,6 +682,14 @@ pub enum HistoryError {
     },
     #[error("action {action}: who made the change is required")]
     NoAuthor { action: String },
+    #[error("a history needs at least one version")]
+    Empty,
+    #[error("action {action}: version {got} found where version {expected} was expected")]
+    Numbering {
+        action: String,
+        expected: u32,
+        got: u32,
+    },
 }
 
 /// Every version of one action, oldest first; never empty.
@@ -730,6 +738,37 @@ impl History {
                 changes,
             }],
         })
+    }
+
+    /// Rebuilds a stored history: versions numbered 1, 2, 3… of one action, in time order, each
+    /// with an author; the changes are recomputed rather than trusted.
+    pub fn restore(versions: Vec<Version>) -> Result<History, HistoryError> {
+        let mut it = versions.into_iter();
+        let Some(first) = it.next() else {
+            return Err(HistoryError::Empty);
+        };
+        if first.number != 1 {
+            return Err(HistoryError::Numbering {
+                action: first.action.id,
+                expected: 1,
+                got: first.number,
+            });
+        }
+        let mut h = History::new(first.action, &first.by, first.at)?;
+        for v in it {
+            let expected = u32::try_from(h.versions.len())
+                .unwrap_or(u32::MAX)
+                .saturating_add(1);
+            if v.number != expected {
+                return Err(HistoryError::Numbering {
+                    action: v.action.id,
+                    expected,
+                    got: v.number,
+                });
+            }
+            h.record(v.action, &v.by, v.at)?;
+        }
+        Ok(h)
     }
 
     pub fn versions(&self) -> &[Version] {
@@ -1265,6 +1304,14 @@ mod tests {
             a,
             "old versions are kept as they were"
         );
+        assert_eq!(History::restore(h.versions().to_vec()), Ok(h.clone()));
+        let mut gap = h.versions().to_vec();
+        gap.remove(1);
+        assert_eq!(
+            History::restore(gap).unwrap_err().to_string(),
+            "action A1: version 3 found where version 2 was expected"
+        );
+        assert_eq!(History::restore(vec![]), Err(HistoryError::Empty));
     }
 
     #[test]

@@ -299,12 +299,12 @@ pub struct Event {
 /// A referral of one person to one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Referral {
-    pub id: String,
+    id: String,
     /// The trafficking case (victim) it belongs to.
-    pub case_id: String,
-    pub kind: ReferralKind,
-    pub referring: String,
-    pub receiving: String,
+    case_id: String,
+    kind: ReferralKind,
+    referring: String,
+    receiving: String,
     state: ReferralState,
     proposed_at: DateTime<Utc>,
     history: Vec<Event>,
@@ -346,6 +346,67 @@ impl Referral {
             proposed_at: at,
             history: Vec::new(),
         })
+    }
+
+    /// Rebuilds a stored referral by replaying its recorded moves through the same rules, so a
+    /// stored history that breaks them is refused rather than trusted.
+    pub fn restore(
+        id: &str,
+        case_id: &str,
+        kind: ReferralKind,
+        referring: &str,
+        receiving: &str,
+        proposed_at: DateTime<Utc>,
+        history: &[Event],
+    ) -> Result<Referral, ReferralError> {
+        let mut r = Referral::propose(id, case_id, kind, referring, receiving, proposed_at)?;
+        for e in history {
+            let reason = e.reason.clone().unwrap_or_default();
+            let action = match e.to {
+                ReferralState::Accepted => Action::Accept,
+                ReferralState::Declined => Action::Decline { reason },
+                ReferralState::InProgress => Action::Start,
+                ReferralState::Completed => Action::Complete,
+                ReferralState::Interrupted => Action::Interrupt { reason },
+                ReferralState::Cancelled => Action::Cancel { reason },
+                ReferralState::Proposed => {
+                    return Err(ReferralError::NotAllowed {
+                        referral: id.to_string(),
+                        action: "propose",
+                        state: r.state,
+                    })
+                }
+            };
+            if e.from != r.state {
+                return Err(ReferralError::NotAllowed {
+                    referral: id.to_string(),
+                    action: action.code(),
+                    state: r.state,
+                });
+            }
+            r.apply(&e.institution, action, e.at)?;
+        }
+        Ok(r)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn case_id(&self) -> &str {
+        &self.case_id
+    }
+
+    pub fn kind(&self) -> ReferralKind {
+        self.kind
+    }
+
+    pub fn referring(&self) -> &str {
+        &self.referring
+    }
+
+    pub fn receiving(&self) -> &str {
+        &self.receiving
     }
 
     pub fn state(&self) -> ReferralState {
@@ -1012,5 +1073,34 @@ mod tests {
             "case C1: referral R1 is already in the journey",
         );
         assert_eq!(j.referrals().len(), 1);
+    }
+
+    #[test]
+    fn restore_replays_the_stored_history() {
+        for state in ReferralState::ALL {
+            let r = at_state(state);
+            let back = Referral::restore(
+                r.id(),
+                r.case_id(),
+                r.kind(),
+                r.referring(),
+                r.receiving(),
+                r.proposed_at(),
+                r.history(),
+            )
+            .unwrap();
+            assert_eq!(back, r, "{state}");
+        }
+        let r = at_state(Completed);
+        let mut forged = r.history().to_vec();
+        forged[0].institution = REF.into(); // the referring side cannot accept
+        let e = Referral::restore("R1", "C1", ReferralKind::Shelter, REF, REC, t(0), &forged)
+            .unwrap_err();
+        assert!(matches!(e, ReferralError::WrongInstitution { .. }), "{e}");
+        let mut skipped = r.history().to_vec();
+        skipped.remove(1); // accepted → completed without starting
+        let e = Referral::restore("R1", "C1", ReferralKind::Shelter, REF, REC, t(0), &skipped)
+            .unwrap_err();
+        assert!(matches!(e, ReferralError::NotAllowed { .. }), "{e}");
     }
 }
