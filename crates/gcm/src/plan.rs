@@ -9,6 +9,7 @@
 //! - An [`Indicator`] (a Statistics-issue indicator code or a national one) is attached to an
 //!   action with a baseline, a target and measured values over time; [`Indicator::validate`]
 //!   returns the direction it should move in (given, or read from baseline → target).
+//! - [`Evidence`] links an action to stored attachments (the store keeps the files).
 //! - [`History`] keeps every version of an action (who, when, what changed; [`diff`]).
 //! - [`progress`] summarises the plan per objective: actions by status and step, budgets, and
 //!   each indicator's trend relative to its target direction.
@@ -546,12 +547,24 @@ pub struct Evaluation {
     pub obstacles: Vec<String>,
 }
 
+/// A piece of evidence of what an action did: a stored attachment (report, decree, photo of a
+/// training) referred to by its attachment id in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub action: String,
+    pub title: String,
+    /// The store's id of the attachment (content address).
+    pub attachment: String,
+    pub date: NaiveDate,
+}
+
 /// A whole plan.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub actions: Vec<Action>,
     pub indicators: Vec<Indicator>,
     pub evaluations: Vec<Evaluation>,
+    pub evidence: Vec<Evidence>,
 }
 
 impl Plan {
@@ -593,6 +606,22 @@ impl Plan {
             }
             if e.learned.trim().is_empty() && e.obstacles.iter().all(|o| o.trim().is_empty()) {
                 errors.push(empty(&item, "learned"));
+            }
+        }
+        for (i, ev) in self.evidence.iter().enumerate() {
+            let item = format!("evidence[{i}] of action {}", ev.action);
+            if !known(&ev.action) {
+                errors.push(PlanError::UnknownAction {
+                    item: item.clone(),
+                    field: "action".into(),
+                    action: ev.action.clone(),
+                });
+            }
+            if ev.title.trim().is_empty() {
+                errors.push(empty(&item, "title"));
+            }
+            if ev.attachment.trim().is_empty() {
+                errors.push(empty(&item, "attachment"));
             }
         }
         if errors.is_empty() {
@@ -851,6 +880,8 @@ pub struct ObjectiveProgress {
     pub budget: BTreeMap<&'static str, u64>,
     pub indicators: Vec<IndicatorProgress>,
     pub evaluations: usize,
+    /// Pieces of evidence dated up to the end of the period.
+    pub evidence: usize,
 }
 
 impl ObjectiveProgress {
@@ -913,6 +944,11 @@ pub fn progress(plan: &Plan, until: NaiveDate) -> Vec<ObjectiveProgress> {
                 .iter()
                 .filter(|e| serves(&e.action) && e.date <= until)
                 .count();
+            let evidence = plan
+                .evidence
+                .iter()
+                .filter(|e| serves(&e.action) && e.date <= until)
+                .count();
             ObjectiveProgress {
                 objective,
                 by_status,
@@ -920,6 +956,7 @@ pub fn progress(plan: &Plan, until: NaiveDate) -> Vec<ObjectiveProgress> {
                 budget,
                 indicators,
                 evaluations,
+                evidence,
             }
         })
         .collect()
@@ -1375,6 +1412,20 @@ mod tests {
                     obstacles: vec![],
                 },
             ],
+            evidence: vec![
+                Evidence {
+                    action: "A1".into(),
+                    title: "portal launch report".into(),
+                    attachment: "sha256:ab12".into(),
+                    date: d("2022-03-01"),
+                },
+                Evidence {
+                    action: "A1".into(),
+                    title: "later".into(),
+                    attachment: "sha256:cd34".into(),
+                    date: d("2023-03-01"),
+                },
+            ],
         };
         let p = progress(&plan, d("2022-12-31"));
         assert_eq!(p.len(), 23);
@@ -1399,7 +1450,11 @@ mod tests {
             (Some(60.0), Some(Trend::Improving)),
             "2027 is after the period"
         );
-        assert_eq!(o1.evaluations, 1);
+        assert_eq!((o1.evaluations, o1.evidence), (1, 1));
+        assert_eq!(
+            p[2].evidence, 1,
+            "evidence of A1 counts for objective 3 too"
+        );
         assert_eq!(p[2].actions(), 1, "objective 3 shares A1");
         assert_eq!(p[1].actions(), 0, "objectives without actions are listed");
         let o8 = &p[7];
@@ -1430,6 +1485,12 @@ mod tests {
                 learned: " ".into(),
                 obstacles: vec![],
             }],
+            evidence: vec![Evidence {
+                action: "A1".into(),
+                title: "decree".into(),
+                attachment: String::new(),
+                date: d("2025-02-01"),
+            }],
         };
         let got: Vec<String> = plan
             .validate()
@@ -1443,6 +1504,7 @@ mod tests {
                 "action A1: id: the id is used twice",
                 "indicator 10.7.3 of action A9: action: no action 'A9' in the plan",
                 "evaluation E1: learned is empty",
+                "evidence[0] of action A1: attachment is empty",
             ]
         );
         plan.actions.pop();
@@ -1450,6 +1512,7 @@ mod tests {
         plan.evaluations[0]
             .obstacles
             .push("no budget released".into());
+        plan.evidence[0].attachment = "sha256:ef56".into();
         assert_eq!(plan.validate(), Ok(()));
     }
 
