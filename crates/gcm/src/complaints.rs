@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use crate::catalogue::Trilingual;
+
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const BODY: usize = 7;
 const PREFIX: &str = "CMP";
@@ -137,6 +139,22 @@ impl ComplaintState {
             ComplaintState::Referred => "referred",
             ComplaintState::Answered => "answered",
             ComplaintState::Closed => "closed",
+        }
+    }
+
+    /// Its name in Arabic, French and English, for pages and reports.
+    pub fn label(self) -> Trilingual {
+        let t = |en, fr, ar| Trilingual { ar, fr, en };
+        match self {
+            ComplaintState::Received => t("Received", "Reçue", "مستلمة"),
+            ComplaintState::UnderReview => t("Under review", "En cours d'examen", "قيد الدراسة"),
+            ComplaintState::Referred => t(
+                "Referred to the competent institution",
+                "Transmise à l'institution compétente",
+                "محالة إلى الجهة المختصة",
+            ),
+            ComplaintState::Answered => t("Answered", "Réponse donnée", "تم الرد"),
+            ComplaintState::Closed => t("Closed", "Clôturée", "مغلقة"),
         }
     }
 
@@ -353,5 +371,15 @@ mod tests {
         for s in ComplaintState::ALL {
             assert_eq!(ComplaintState::parse(s.code()), Some(s));
         }
+    }
+
+    #[test]
+    fn labels_are_trilingual() {
+        crate::check_labels(
+            &ComplaintState::ALL
+                .iter()
+                .map(|x| x.label())
+                .collect::<Vec<_>>(),
+        );
     }
 }

@@ -23,6 +23,8 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use marsad_model::codes::{Code, Country};
 
+use crate::catalogue::Trilingual;
+
 /// How far a source can be trusted, lowest first (after the MMP source-quality scale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reliability {
@@ -55,6 +57,17 @@ impl Reliability {
             Reliability::Corroborated => "corroborated",
             Reliability::Official => "official",
             Reliability::Verified => "verified",
+        }
+    }
+
+    /// Its name in Arabic, French and English, for pages and reports.
+    pub fn label(self) -> Trilingual {
+        let t = |en, fr, ar| Trilingual { ar, fr, en };
+        match self {
+            Reliability::Unverified => t("Unverified", "Non vérifiée", "غير مؤكدة"),
+            Reliability::Corroborated => t("Corroborated", "Recoupée", "متقاطعة المصادر"),
+            Reliability::Official => t("Official", "Officielle", "رسمية"),
+            Reliability::Verified => t("Verified", "Vérifiée", "موثقة"),
         }
     }
 
@@ -848,5 +861,15 @@ mod tests {
         }
         assert!(Reliability::Verified > Reliability::Unverified);
         assert_eq!(Reliability::Official.level(), 3);
+    }
+
+    #[test]
+    fn labels_are_trilingual() {
+        crate::check_labels(
+            &Reliability::ALL
+                .iter()
+                .map(|x| x.label())
+                .collect::<Vec<_>>(),
+        );
     }
 }

@@ -21,3 +21,26 @@ pub mod complaints;
 pub mod incidents;
 pub mod plan;
 pub mod referral;
+
+/// Checks a set of labels: every language filled, Arabic in Arabic script, no two alike.
+#[cfg(test)]
+pub(crate) fn check_labels(labels: &[catalogue::Trilingual]) {
+    use marsad_model::Lang;
+    for l in labels {
+        for lang in Lang::ALL {
+            assert!(!l.get(lang).trim().is_empty(), "{l:?} lacks {lang:?}");
+        }
+        assert!(l.ar.chars().all(|c| !c.is_ascii_alphabetic()), "{l:?}");
+        assert!(
+            l.ar.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c)),
+            "{l:?}"
+        );
+    }
+    for (i, a) in labels.iter().enumerate() {
+        for b in &labels[..i] {
+            for lang in Lang::ALL {
+                assert_ne!(a.get(lang), b.get(lang), "two labels alike in {lang:?}");
+            }
+        }
+    }
+}

@@ -24,7 +24,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use marsad_model::codes::CURRENCY;
 
-use crate::catalogue::{ObjectiveId, ObjectiveIdError, Step};
+use crate::catalogue::{ObjectiveId, ObjectiveIdError, Step, Trilingual};
 
 /// The state of an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,6 +57,18 @@ impl Status {
 
     pub fn parse(code: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.code() == code.trim())
+    }
+
+    /// Its name in Arabic, French and English, for pages and reports.
+    pub fn label(self) -> Trilingual {
+        let t = |en, fr, ar| Trilingual { ar, fr, en };
+        match self {
+            Status::Draft => t("Draft", "Brouillon", "مسودة"),
+            Status::Planned => t("Planned", "Planifiée", "مخطط لها"),
+            Status::Ongoing => t("Ongoing", "En cours", "قيد التنفيذ"),
+            Status::Completed => t("Completed", "Achevée", "منجزة"),
+            Status::Suspended => t("Suspended", "Suspendue", "معلقة"),
+        }
     }
 }
 
@@ -398,6 +410,26 @@ pub enum Trend {
     Stable,
     /// No measured value yet.
     NoData,
+}
+
+impl Trend {
+    pub const ALL: [Trend; 4] = [
+        Trend::Improving,
+        Trend::Worsening,
+        Trend::Stable,
+        Trend::NoData,
+    ];
+
+    /// Its name in Arabic, French and English, for pages and reports.
+    pub fn label(self) -> Trilingual {
+        let t = |en, fr, ar| Trilingual { ar, fr, en };
+        match self {
+            Trend::Improving => t("Improving", "En amélioration", "في تحسن"),
+            Trend::Worsening => t("Worsening", "En dégradation", "في تراجع"),
+            Trend::Stable => t("Stable", "Stable", "مستقر"),
+            Trend::NoData => t("No data", "Pas de données", "لا توجد بيانات"),
+        }
+    }
 }
 
 impl Indicator {
@@ -1530,5 +1562,15 @@ mod tests {
             .to_string(),
             "2025-01-01/2025-06-30"
         );
+    }
+
+    #[test]
+    fn labels_are_trilingual() {
+        crate::check_labels(&Status::ALL.iter().map(|x| x.label()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn trend_labels_are_trilingual() {
+        crate::check_labels(&Trend::ALL.iter().map(|x| x.label()).collect::<Vec<_>>());
     }
 }

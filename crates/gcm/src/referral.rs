@@ -22,6 +22,8 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::catalogue::Trilingual;
+
 /// The service a referral asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReferralKind {
@@ -51,6 +53,23 @@ impl ReferralKind {
             ReferralKind::LegalAid => "legal_aid",
             ReferralKind::Return => "return",
             ReferralKind::Integration => "integration",
+        }
+    }
+
+    /// Its name in Arabic, French and English, for pages and reports.
+    pub fn label(self) -> Trilingual {
+        let t = |en, fr, ar| Trilingual { ar, fr, en };
+        match self {
+            ReferralKind::Shelter => t("Shelter", "Hébergement", "إيواء"),
+            ReferralKind::Health => t("Health care", "Soins de santé", "رعاية صحية"),
+            ReferralKind::Psychosocial => t(
+                "Psychosocial support",
+                "Soutien psychosocial",
+                "دعم نفسي واجتماعي",
+            ),
+            ReferralKind::LegalAid => t("Legal aid", "Aide juridique", "مساعدة قانونية"),
+            ReferralKind::Return => t("Return", "Retour", "عودة"),
+            ReferralKind::Integration => t("Integration", "Intégration", "إدماج"),
         }
     }
 
@@ -93,6 +112,20 @@ impl ReferralState {
             ReferralState::Completed => "completed",
             ReferralState::Interrupted => "interrupted",
             ReferralState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Its name in Arabic, French and English, for pages and reports.
+    pub fn label(self) -> Trilingual {
+        let t = |en, fr, ar| Trilingual { ar, fr, en };
+        match self {
+            ReferralState::Proposed => t("Proposed", "Proposée", "مقترحة"),
+            ReferralState::Accepted => t("Accepted", "Acceptée", "مقبولة"),
+            ReferralState::Declined => t("Declined", "Refusée", "مرفوضة"),
+            ReferralState::InProgress => t("In progress", "En cours", "قيد التنفيذ"),
+            ReferralState::Completed => t("Completed", "Terminée", "مكتملة"),
+            ReferralState::Interrupted => t("Interrupted", "Interrompue", "متوقفة"),
+            ReferralState::Cancelled => t("Cancelled", "Annulée", "ملغاة"),
         }
     }
 
@@ -1102,5 +1135,25 @@ mod tests {
         let e = Referral::restore("R1", "C1", ReferralKind::Shelter, REF, REC, t(0), &skipped)
             .unwrap_err();
         assert!(matches!(e, ReferralError::NotAllowed { .. }), "{e}");
+    }
+
+    #[test]
+    fn kind_labels_are_trilingual() {
+        crate::check_labels(
+            &ReferralKind::ALL
+                .iter()
+                .map(|x| x.label())
+                .collect::<Vec<_>>(),
+        );
+    }
+
+    #[test]
+    fn state_labels_are_trilingual() {
+        crate::check_labels(
+            &ReferralState::ALL
+                .iter()
+                .map(|x| x.label())
+                .collect::<Vec<_>>(),
+        );
     }
 }
