@@ -6,7 +6,8 @@
 //! - [`Incident::validate`] — counts add up, coordinates are on the globe, the date is not after
 //!   a given `today`, at least one named source;
 //! - [`deduplicate`] — the same incident reported by several sources (dates within ±2 days, places
-//!   within a distance by haversine, compatible counts, no conflicting route or country) becomes
+//!   within a distance by haversine — or the same country when either lacks coordinates —,
+//!   compatible counts, no conflicting route) becomes
 //!   one [`Merged`] record that keeps every source and takes each figure from the best-sourced
 //!   report, with the reasons each pair was judged the same ([`compare`] explains single pairs);
 //! - [`sdg_10_7_3`] — dead and missing by year, route, region and sex from deduplicated incidents
