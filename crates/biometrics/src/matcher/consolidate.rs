@@ -7,7 +7,10 @@
 //! similarities are then relaxed for a few rounds, each pair gaining from the pairs that agree with
 //! it geometrically (same distance, same relative direction, same radial angle on both sides) and
 //! losing from those that do not. The pairs whose similarity held best under relaxation are kept
-//! and averaged. Sigmoids are read from tables and `atan2` is approximated so that the whole
+//! and averaged. Last, a global geometric check: the two sets are aligned on each of the few best
+//! relaxed pairs, and the average is scaled by the share of cylinders in the common area that find
+//! a partner in place and direction (`m² / (n_a · n_b)`), which cuts down impostors whose pairs
+//! agree locally but not under one alignment. Sigmoids are read from tables and `atan2` is approximated so that the whole
 //! consolidation costs a few microseconds.
 
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
@@ -26,10 +29,10 @@ fn rotation_bin(turn: f32) -> usize {
 
 /// Pairs taken into relaxation at most (the paper uses min(nA, nB); capping keeps the quadratic
 /// relaxation cheap while the true pairs are almost always among the best ones).
-const MAX_RELAXED: usize = 16;
+const MAX_RELAXED: usize = 24;
 /// Relaxation rounds and the weight of a pair's own previous similarity.
 const ROUNDS: usize = 5;
-const W_R: f32 = 0.5;
+const W_R: f32 = 0.3;
 /// Number of pairs averaged: `MIN_NP + Z(min(nA, nB)) · (MAX_NP − MIN_NP)`.
 const MIN_NP: usize = 4;
 const MAX_NP: usize = 12;
@@ -133,6 +136,127 @@ fn fast_atan2(y: f32, x: f32) -> f32 {
     }
 }
 
+/// Anchor pairs tried by the geometric check (those with the highest relaxed similarity).
+const ANCHORS: usize = 3;
+/// How far (pixels) and how much turned (radians) an aligned cylinder may lie from its partner.
+const GEO_DISTANCE: f32 = 12.0;
+const GEO_ANGLE: f32 = 0.35;
+/// A cylinder lies in the common area when the other side has one within this distance (pixels).
+const GEO_NEAR: f32 = 30.0;
+/// The common area counts at least this many cylinders on each side (a handful of agreeing
+/// pairs among very few cylinders is weak evidence).
+const GEO_MIN_COUNT: f32 = 4.0;
+
+/// An alignment of `a` onto `b`: turn by `theta` about `(ax, ay)`, then move that point to
+/// `(bx, by)`.
+#[derive(Debug, Clone, Copy)]
+struct Alignment {
+    theta: f32,
+    ax: f32,
+    ay: f32,
+    bx: f32,
+    by: f32,
+}
+
+/// What one alignment gives: its score and the alignment refined on its pairs.
+struct Agreement {
+    score: f32,
+    refined: Option<Alignment>,
+}
+
+/// Global geometric agreement of two sets under one alignment: each aligned cylinder of `a` is
+/// paired with the nearest free cylinder of `b` close enough in place and direction. The score is
+/// `m² / (n_a · n_b)` where `m` is the number of pairs and `n_a`, `n_b` the cylinders of each side
+/// lying in the common area (near some cylinder of the other side), so a small overlap is not
+/// penalised. One pass over all `a × b` distances gives the pairs and both common areas.
+fn agreement(
+    a: &[Cylinder],
+    b: &[Cylinder],
+    al: Alignment,
+    used: &mut [bool],
+    nearest_b: &mut Vec<f32>,
+) -> Agreement {
+    let (sin, cos) = al.theta.sin_cos();
+    used.iter_mut().for_each(|u| *u = false);
+    nearest_b.clear();
+    nearest_b.resize(b.len(), f32::INFINITY);
+    let (max_d2, near2) = (GEO_DISTANCE * GEO_DISTANCE, GEO_NEAR * GEO_NEAR);
+    let (mut m, mut n_a) = (0u32, 0u32);
+    let (mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0);
+    for q in a {
+        let (dx, dy) = (q.x - al.ax, q.y - al.ay);
+        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        let mut best = (max_d2, usize::MAX);
+        let mut nearest = f32::INFINITY;
+        for ((j, r), nb) in b.iter().enumerate().zip(nearest_b.iter_mut()) {
+            let d2 = (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y);
+            nearest = nearest.min(d2);
+            *nb = nb.min(d2);
+            if d2 <= best.0
+                && !used.get(j).copied().unwrap_or(true)
+                && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
+            {
+                best = (d2, j);
+            }
+        }
+        n_a += u32::from(nearest <= near2);
+        if let (Some(u), Some(r)) = (used.get_mut(best.1), b.get(best.1)) {
+            *u = true;
+            m += 1;
+            sum_t += angle_diff(angle_diff(r.angle, q.angle), al.theta);
+            sax += q.x;
+            say += q.y;
+            sbx += r.x;
+            sby += r.y;
+        }
+    }
+    let n_b = nearest_b.iter().filter(|&&d2| d2 <= near2).count() as f32;
+    let m = m as f32;
+    let score = m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m);
+    let refined = (m >= 2.0).then(|| Alignment {
+        theta: al.theta + sum_t / m,
+        ax: sax / m,
+        ay: say / m,
+        bx: sbx / m,
+        by: sby / m,
+    });
+    Agreement { score, refined }
+}
+
+/// The best geometric agreement over alignments on the anchor pairs (`(index in a, index in
+/// b)`), the best of them refined once on its own pairs.
+fn geometric(
+    a: &[Cylinder],
+    b: &[Cylinder],
+    anchors: &[(usize, usize)],
+    used: &mut [bool],
+    nearest_b: &mut Vec<f32>,
+) -> f32 {
+    let mut best = 0.0f32;
+    let mut refine = None;
+    for &(i, j) in anchors {
+        let (Some(ca), Some(cb)) = (a.get(i), b.get(j)) else {
+            continue;
+        };
+        let al = Alignment {
+            theta: angle_diff(cb.angle, ca.angle),
+            ax: ca.x,
+            ay: ca.y,
+            bx: cb.x,
+            by: cb.y,
+        };
+        let g = agreement(a, b, al, used, nearest_b);
+        if g.score > best || refine.is_none() {
+            best = best.max(g.score);
+            refine = g.refined.or(refine);
+        }
+    }
+    if let Some(al) = refine {
+        best = best.max(agreement(a, b, al, used, nearest_b).score);
+    }
+    best
+}
+
 /// Scratch space reused across comparisons by one thread.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -145,6 +269,7 @@ pub(crate) struct Scratch {
     lambda: Vec<f32>,
     next: Vec<f32>,
     efficiency: Vec<(f32, f32)>,
+    nearest_b: Vec<f32>,
 }
 
 /// Number of pairs averaged for templates with `n` cylinders (the smaller side).
@@ -362,9 +487,38 @@ pub(crate) fn score(
         let e = if c.2 > 0.0 { l / c.2 } else { 0.0 };
         eff.push((e, l));
     }
+    // Anchors for the geometric check: the pairs with the highest relaxed similarity.
+    let mut anchors = [(0usize, -1.0f32); ANCHORS];
+    for (t, &l) in lambda.iter().enumerate() {
+        if let Some(pos) = anchors.iter().position(|x| l > x.1) {
+            anchors.copy_within(pos..ANCHORS - 1, pos + 1);
+            if let Some(slot) = anchors.get_mut(pos) {
+                *slot = (t, l);
+            }
+        }
+    }
     eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
     let total: f32 = eff.iter().take(n_p).map(|e| e.1).sum();
     let s = total / n_p as f32;
+    let mut anchor_pairs = [(0usize, 0usize); ANCHORS];
+    let mut n_anchors = 0;
+    for &(t, l) in anchors.iter() {
+        if let (true, Some(&(i, j, _)), Some(slot)) =
+            (l >= 0.0, chosen.get(t), anchor_pairs.get_mut(n_anchors))
+        {
+            *slot = (usize::from(i), usize::from(j));
+            n_anchors += 1;
+        }
+    }
+    let geo = geometric(
+        a,
+        b,
+        anchor_pairs.get(..n_anchors).unwrap_or(&[]),
+        &mut scratch.used_b,
+        &mut scratch.nearest_b,
+    );
+    // The relaxed similarity counts only as far as the pairs agree with one global alignment.
+    let s = s * geo;
     if s.is_finite() {
         s.clamp(0.0, 1.0)
     } else {
