@@ -136,11 +136,13 @@ fn fast_atan2(y: f32, x: f32) -> f32 {
     }
 }
 
-/// Anchor pairs tried by the geometric check (those with the highest relaxed similarity).
-const ANCHORS: usize = 3;
-/// How far (pixels) and how much turned (radians) an aligned cylinder may lie from its partner.
+/// How far (pixels) and how much turned (radians) a pair may lie from the alignment it votes for.
 const GEO_DISTANCE: f32 = 12.0;
 const GEO_ANGLE: f32 = 0.35;
+/// How far (pixels) an aligned cylinder may lie from its partner in the final pairing: this plus
+/// this share of its distance from the alignment's centre.
+const GEO_TOLERANCE: f32 = 6.0;
+const GEO_TOLERANCE_SLOPE: f32 = 0.1;
 /// A cylinder lies in the common area when the other side has one within this distance (pixels).
 const GEO_NEAR: f32 = 30.0;
 /// The common area counts at least this many cylinders on each side (a handful of agreeing
@@ -158,35 +160,30 @@ struct Alignment {
     by: f32,
 }
 
-/// What one alignment gives: its score and the alignment refined on its pairs.
-struct Agreement {
-    score: f32,
-    refined: Option<Alignment>,
-}
-
 /// Global geometric agreement of two sets under one alignment: each aligned cylinder of `a` is
 /// paired with the nearest free cylinder of `b` close enough in place and direction. The score is
 /// `m² / (n_a · n_b)` where `m` is the number of pairs and `n_a`, `n_b` the cylinders of each side
 /// lying in the common area (near some cylinder of the other side), so a small overlap is not
 /// penalised. One pass over all `a × b` distances gives the pairs and both common areas.
-fn agreement(
+fn geometric_agreement(
     a: &[Cylinder],
     b: &[Cylinder],
     al: Alignment,
     used: &mut [bool],
     nearest_b: &mut Vec<f32>,
-) -> Agreement {
+) -> f32 {
     let (sin, cos) = al.theta.sin_cos();
     used.iter_mut().for_each(|u| *u = false);
     nearest_b.clear();
     nearest_b.resize(b.len(), f32::INFINITY);
-    let (max_d2, near2) = (GEO_DISTANCE * GEO_DISTANCE, GEO_NEAR * GEO_NEAR);
+    let near2 = GEO_NEAR * GEO_NEAR;
     let (mut m, mut n_a) = (0u32, 0u32);
-    let (mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0);
     for q in a {
         let (dx, dy) = (q.x - al.ax, q.y - al.ay);
         let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
-        let mut best = (max_d2, usize::MAX);
+        // Distortion moves minutiae further the further they lie from the alignment's centre.
+        let tol = GEO_TOLERANCE + GEO_TOLERANCE_SLOPE * (dx * dx + dy * dy).sqrt();
+        let mut best = (tol * tol, usize::MAX);
         let mut nearest = f32::INFINITY;
         for ((j, r), nb) in b.iter().enumerate().zip(nearest_b.iter_mut()) {
             let d2 = (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y);
@@ -200,42 +197,36 @@ fn agreement(
             }
         }
         n_a += u32::from(nearest <= near2);
-        if let (Some(u), Some(r)) = (used.get_mut(best.1), b.get(best.1)) {
+        if let Some(u) = used.get_mut(best.1) {
             *u = true;
             m += 1;
-            sum_t += angle_diff(angle_diff(r.angle, q.angle), al.theta);
-            sax += q.x;
-            say += q.y;
-            sbx += r.x;
-            sby += r.y;
         }
     }
     let n_b = nearest_b.iter().filter(|&&d2| d2 <= near2).count() as f32;
     let m = m as f32;
-    let score = m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m);
-    let refined = (m >= 2.0).then(|| Alignment {
-        theta: al.theta + sum_t / m,
-        ax: sax / m,
-        ay: say / m,
-        bx: sbx / m,
-        by: sby / m,
-    });
-    Agreement { score, refined }
+    m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m)
 }
 
-/// The best geometric agreement over alignments on the anchor pairs (`(index in a, index in
-/// b)`), the best of them refined once on its own pairs.
-fn geometric(
+/// The alignment the chosen pairs agree on best: each pair proposes the alignment that brings
+/// its cylinders together, and the one whose consistent pairs carry the most relaxed similarity
+/// wins, refined on those pairs (mean turn, centroids).
+fn best_alignment(
     a: &[Cylinder],
     b: &[Cylinder],
-    anchors: &[(usize, usize)],
-    used: &mut [bool],
-    nearest_b: &mut Vec<f32>,
-) -> f32 {
-    let mut best = 0.0f32;
-    let mut refine = None;
-    for &(i, j) in anchors {
-        let (Some(ca), Some(cb)) = (a.get(i), b.get(j)) else {
+    chosen: &[(u16, u16, f32)],
+    lambda: &[f32],
+) -> Option<Alignment> {
+    let get = |c: &(u16, u16, f32)| Some((a.get(usize::from(c.0))?, b.get(usize::from(c.1))?));
+    let max_d2 = GEO_DISTANCE * GEO_DISTANCE;
+    let consistent = |al: &Alignment, sin: f32, cos: f32, q: &Cylinder, r: &Cylinder| {
+        let (dx, dy) = (q.x - al.ax, q.y - al.ay);
+        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y) <= max_d2
+            && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
+    };
+    let mut best: Option<(f32, Alignment)> = None;
+    for c in chosen {
+        let Some((ca, cb)) = get(c) else {
             continue;
         };
         let al = Alignment {
@@ -245,16 +236,45 @@ fn geometric(
             bx: cb.x,
             by: cb.y,
         };
-        let g = agreement(a, b, al, used, nearest_b);
-        if g.score > best || refine.is_none() {
-            best = best.max(g.score);
-            refine = g.refined.or(refine);
+        let (sin, cos) = al.theta.sin_cos();
+        let mut support = 0.0f32;
+        for (u, &l) in chosen.iter().zip(lambda.iter()) {
+            if let Some((q, r)) = get(u) {
+                if consistent(&al, sin, cos, q, r) {
+                    support += l;
+                }
+            }
+        }
+        if best.is_none_or(|(s, _)| support > s) {
+            best = Some((support, al));
         }
     }
-    if let Some(al) = refine {
-        best = best.max(agreement(a, b, al, used, nearest_b).score);
+    let (_, al) = best?;
+    // Refinement on the consistent pairs.
+    let (sin, cos) = al.theta.sin_cos();
+    let (mut m, mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for u in chosen {
+        if let Some((q, r)) = get(u) {
+            if consistent(&al, sin, cos, q, r) {
+                m += 1.0;
+                sum_t += angle_diff(angle_diff(r.angle, q.angle), al.theta);
+                sax += q.x;
+                say += q.y;
+                sbx += r.x;
+                sby += r.y;
+            }
+        }
     }
-    best
+    if m < 2.0 {
+        return Some(al);
+    }
+    Some(Alignment {
+        theta: al.theta + sum_t / m,
+        ax: sax / m,
+        ay: say / m,
+        bx: sbx / m,
+        by: sby / m,
+    })
 }
 
 /// Scratch space reused across comparisons by one thread.
@@ -487,36 +507,12 @@ pub(crate) fn score(
         let e = if c.2 > 0.0 { l / c.2 } else { 0.0 };
         eff.push((e, l));
     }
-    // Anchors for the geometric check: the pairs with the highest relaxed similarity.
-    let mut anchors = [(0usize, -1.0f32); ANCHORS];
-    for (t, &l) in lambda.iter().enumerate() {
-        if let Some(pos) = anchors.iter().position(|x| l > x.1) {
-            anchors.copy_within(pos..ANCHORS - 1, pos + 1);
-            if let Some(slot) = anchors.get_mut(pos) {
-                *slot = (t, l);
-            }
-        }
-    }
     eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
     let total: f32 = eff.iter().take(n_p).map(|e| e.1).sum();
     let s = total / n_p as f32;
-    let mut anchor_pairs = [(0usize, 0usize); ANCHORS];
-    let mut n_anchors = 0;
-    for &(t, l) in anchors.iter() {
-        if let (true, Some(&(i, j, _)), Some(slot)) =
-            (l >= 0.0, chosen.get(t), anchor_pairs.get_mut(n_anchors))
-        {
-            *slot = (usize::from(i), usize::from(j));
-            n_anchors += 1;
-        }
-    }
-    let geo = geometric(
-        a,
-        b,
-        anchor_pairs.get(..n_anchors).unwrap_or(&[]),
-        &mut scratch.used_b,
-        &mut scratch.nearest_b,
-    );
+    let geo = best_alignment(a, b, chosen, lambda).map_or(0.0, |al| {
+        geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.nearest_b)
+    });
     // The relaxed similarity counts only as far as the pairs agree with one global alignment.
     let s = s * geo;
     if s.is_finite() {

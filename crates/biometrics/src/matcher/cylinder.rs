@@ -380,11 +380,23 @@ pub fn masked_counts(a: &Cylinder, b: &Cylinder) -> [u32; 4] {
     let nb = (b.planes[0] & m).count_ones()
         + 2 * (b.planes[1] & m).count_ones()
         + 4 * (b.planes[2] & m).count_ones();
-    let mut both = 0u32;
-    for (x, y) in a.layers.iter().zip(b.layers.iter()) {
-        both += (x & y & m).count_ones();
-    }
+    // Layers lie within their masks, so `x & y` lies within `m`. The six words are added bit by
+    // bit (carry-save adders) into three planes of weights 1, 2, 4: three popcounts, not six.
+    let [x0, x1, x2, x3, x4, x5] = a.layers;
+    let [y0, y1, y2, y3, y4, y5] = b.layers;
+    let (s1, c1) = carry_save(x0 & y0, x1 & y1, x2 & y2);
+    let (s2, c2) = carry_save(x3 & y3, x4 & y4, x5 & y5);
+    let (ones, c3) = (s1 ^ s2, s1 & s2);
+    let (twos, fours) = carry_save(c1, c2, c3);
+    let both = ones.count_ones() + 2 * twos.count_ones() + 4 * fours.count_ones();
     [m.count_ones(), na, nb, both]
+}
+
+/// Bitwise sum of three words: (sum bits, carry bits).
+#[inline]
+fn carry_save(a: u64, b: u64, c: u64) -> (u64, u64) {
+    let u = a ^ b;
+    (u ^ c, (a & b) | (u & c))
 }
 
 /// The similarity from [`masked_counts`].
