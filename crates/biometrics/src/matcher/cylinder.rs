@@ -25,11 +25,15 @@ pub const NS: usize = 8;
 pub const ND: usize = 6;
 /// Side of a spatial cell, pixels.
 const CELL: f32 = 2.0 * RADIUS / NS as f32;
-/// Spatial spread of a neighbour's contribution (pixels); wider than the paper's 28/3 because
-/// the cells are twice as large as in MCC-16.
-const SIGMA_S: f32 = 12.0;
-/// Directional spread of a neighbour's contribution (radians).
-const SIGMA_D: f32 = 2.0 * PI / 9.0;
+/// Spatial spread of a neighbour's contribution (pixels): about the paper's 28/3 although the
+/// cells are twice as large as in MCC-16. Sharper cylinders separate impostors better on the
+/// harsh synthetic images (tuning set EER 6.2 % with 12 px, 5.0 % with 9 px, 4.6 % with 6 px),
+/// but below 9 px the minutiae-level set, with its larger position and direction jitter, loses
+/// (`match_accuracy` EER 4.7 % at 9 px, 6.2 % at 6 px).
+const SIGMA_S: f32 = 9.0;
+/// Directional spread of a neighbour's contribution (radians): about 34°, a little sharper than
+/// the paper's 2π/9.
+const SIGMA_D: f32 = 0.6;
 /// A cell's bit is set when the summed contribution reaches this value.
 const MU_PSI: f32 = 0.004;
 /// Margin around the convex hull of the minutiae still considered as seen (pixels).
