@@ -59,7 +59,11 @@ fn main() {
         println!("    ({raw:.6}, {log:.4}),");
     }
     println!("];");
-    println!("pub(super) const TAIL_SLOPE: f32 = {:.4};", c.tail_slope());
+    // Four decimals at most, without trailing zeros (clippy: excessive precision).
+    let slope = format!("{:.4}", c.tail_slope());
+    let slope = slope.trim_end_matches('0');
+    let zero = if slope.ends_with('.') { "0" } else { "" };
+    println!("pub(super) const TAIL_SLOPE: f32 = {slope}{zero};");
     eprintln!(
         "{} impostor scores; threshold at FMR 1e-3: {:.4}, 1e-4: {:.4}, 1e-6: {:.4}",
         impostor.len(),

@@ -7,7 +7,10 @@
 //! similarities are then relaxed for a few rounds, each pair gaining from the pairs that agree with
 //! it geometrically (same distance, same relative direction, same radial angle on both sides) and
 //! losing from those that do not. The pairs whose similarity held best under relaxation are kept
-//! and averaged. Sigmoids are read from tables and `atan2` is approximated so that the whole
+//! and averaged. Last, a global geometric check: the two sets are aligned on each of the few best
+//! relaxed pairs, and the average is scaled by the share of cylinders in the common area that find
+//! a partner in place and direction (`m² / (n_a · n_b)`), which cuts down impostors whose pairs
+//! agree locally but not under one alignment. Sigmoids are read from tables and `atan2` is approximated so that the whole
 //! consolidation costs a few microseconds.
 
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
@@ -26,10 +29,10 @@ fn rotation_bin(turn: f32) -> usize {
 
 /// Pairs taken into relaxation at most (the paper uses min(nA, nB); capping keeps the quadratic
 /// relaxation cheap while the true pairs are almost always among the best ones).
-const MAX_RELAXED: usize = 16;
+const MAX_RELAXED: usize = 24;
 /// Relaxation rounds and the weight of a pair's own previous similarity.
 const ROUNDS: usize = 5;
-const W_R: f32 = 0.5;
+const W_R: f32 = 0.3;
 /// Number of pairs averaged: `MIN_NP + Z(min(nA, nB)) · (MAX_NP − MIN_NP)`.
 const MIN_NP: usize = 4;
 const MAX_NP: usize = 12;
@@ -133,6 +136,147 @@ fn fast_atan2(y: f32, x: f32) -> f32 {
     }
 }
 
+/// How far (pixels) and how much turned (radians) a pair may lie from the alignment it votes for.
+const GEO_DISTANCE: f32 = 12.0;
+const GEO_ANGLE: f32 = 0.35;
+/// How far (pixels) an aligned cylinder may lie from its partner in the final pairing: this plus
+/// this share of its distance from the alignment's centre.
+const GEO_TOLERANCE: f32 = 6.0;
+const GEO_TOLERANCE_SLOPE: f32 = 0.1;
+/// A cylinder lies in the common area when the other side has one within this distance (pixels).
+const GEO_NEAR: f32 = 30.0;
+/// The common area counts at least this many cylinders on each side (a handful of agreeing
+/// pairs among very few cylinders is weak evidence).
+const GEO_MIN_COUNT: f32 = 4.0;
+
+/// An alignment of `a` onto `b`: turn by `theta` about `(ax, ay)`, then move that point to
+/// `(bx, by)`.
+#[derive(Debug, Clone, Copy)]
+struct Alignment {
+    theta: f32,
+    ax: f32,
+    ay: f32,
+    bx: f32,
+    by: f32,
+}
+
+/// Global geometric agreement of two sets under one alignment: each aligned cylinder of `a` is
+/// paired with the nearest free cylinder of `b` close enough in place and direction. The score is
+/// `m² / (n_a · n_b)` where `m` is the number of pairs and `n_a`, `n_b` the cylinders of each side
+/// lying in the common area (near some cylinder of the other side), so a small overlap is not
+/// penalised. One pass over all `a × b` distances gives the pairs and both common areas.
+fn geometric_agreement(
+    a: &[Cylinder],
+    b: &[Cylinder],
+    al: Alignment,
+    used: &mut [bool],
+    nearest_b: &mut Vec<f32>,
+) -> f32 {
+    let (sin, cos) = al.theta.sin_cos();
+    used.iter_mut().for_each(|u| *u = false);
+    nearest_b.clear();
+    nearest_b.resize(b.len(), f32::INFINITY);
+    let near2 = GEO_NEAR * GEO_NEAR;
+    let (mut m, mut n_a) = (0u32, 0u32);
+    for q in a {
+        let (dx, dy) = (q.x - al.ax, q.y - al.ay);
+        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        // Distortion moves minutiae further the further they lie from the alignment's centre.
+        let tol = GEO_TOLERANCE + GEO_TOLERANCE_SLOPE * (dx * dx + dy * dy).sqrt();
+        let mut best = (tol * tol, usize::MAX);
+        let mut nearest = f32::INFINITY;
+        for ((j, r), nb) in b.iter().enumerate().zip(nearest_b.iter_mut()) {
+            let d2 = (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y);
+            nearest = nearest.min(d2);
+            *nb = nb.min(d2);
+            if d2 <= best.0
+                && !used.get(j).copied().unwrap_or(true)
+                && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
+            {
+                best = (d2, j);
+            }
+        }
+        n_a += u32::from(nearest <= near2);
+        if let Some(u) = used.get_mut(best.1) {
+            *u = true;
+            m += 1;
+        }
+    }
+    let n_b = nearest_b.iter().filter(|&&d2| d2 <= near2).count() as f32;
+    let m = m as f32;
+    m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m)
+}
+
+/// The alignment the chosen pairs agree on best: each pair proposes the alignment that brings
+/// its cylinders together, and the one whose consistent pairs carry the most relaxed similarity
+/// wins, refined on those pairs (mean turn, centroids).
+fn best_alignment(
+    a: &[Cylinder],
+    b: &[Cylinder],
+    chosen: &[(u16, u16, f32)],
+    lambda: &[f32],
+) -> Option<Alignment> {
+    let get = |c: &(u16, u16, f32)| Some((a.get(usize::from(c.0))?, b.get(usize::from(c.1))?));
+    let max_d2 = GEO_DISTANCE * GEO_DISTANCE;
+    let consistent = |al: &Alignment, sin: f32, cos: f32, q: &Cylinder, r: &Cylinder| {
+        let (dx, dy) = (q.x - al.ax, q.y - al.ay);
+        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y) <= max_d2
+            && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
+    };
+    let mut best: Option<(f32, Alignment)> = None;
+    for c in chosen {
+        let Some((ca, cb)) = get(c) else {
+            continue;
+        };
+        let al = Alignment {
+            theta: angle_diff(cb.angle, ca.angle),
+            ax: ca.x,
+            ay: ca.y,
+            bx: cb.x,
+            by: cb.y,
+        };
+        let (sin, cos) = al.theta.sin_cos();
+        let mut support = 0.0f32;
+        for (u, &l) in chosen.iter().zip(lambda.iter()) {
+            if let Some((q, r)) = get(u) {
+                if consistent(&al, sin, cos, q, r) {
+                    support += l;
+                }
+            }
+        }
+        if best.is_none_or(|(s, _)| support > s) {
+            best = Some((support, al));
+        }
+    }
+    let (_, al) = best?;
+    // Refinement on the consistent pairs.
+    let (sin, cos) = al.theta.sin_cos();
+    let (mut m, mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for u in chosen {
+        if let Some((q, r)) = get(u) {
+            if consistent(&al, sin, cos, q, r) {
+                m += 1.0;
+                sum_t += angle_diff(angle_diff(r.angle, q.angle), al.theta);
+                sax += q.x;
+                say += q.y;
+                sbx += r.x;
+                sby += r.y;
+            }
+        }
+    }
+    if m < 2.0 {
+        return Some(al);
+    }
+    Some(Alignment {
+        theta: al.theta + sum_t / m,
+        ax: sax / m,
+        ay: say / m,
+        bx: sbx / m,
+        by: sby / m,
+    })
+}
+
 /// Scratch space reused across comparisons by one thread.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -145,6 +289,7 @@ pub(crate) struct Scratch {
     lambda: Vec<f32>,
     next: Vec<f32>,
     efficiency: Vec<(f32, f32)>,
+    nearest_b: Vec<f32>,
 }
 
 /// Number of pairs averaged for templates with `n` cylinders (the smaller side).
@@ -365,6 +510,11 @@ pub(crate) fn score(
     eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
     let total: f32 = eff.iter().take(n_p).map(|e| e.1).sum();
     let s = total / n_p as f32;
+    let geo = best_alignment(a, b, chosen, lambda).map_or(0.0, |al| {
+        geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.nearest_b)
+    });
+    // The relaxed similarity counts only as far as the pairs agree with one global alignment.
+    let s = s * geo;
     if s.is_finite() {
         s.clamp(0.0, 1.0)
     } else {

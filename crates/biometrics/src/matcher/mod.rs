@@ -70,7 +70,7 @@ impl FeatureSet {
 
 /// Version of the cylinder parameters: stored feature sets with another version are recomputed
 /// from their templates. Bump it whenever a constant in [`cylinder`] changes.
-pub const FEATURE_VERSION: u16 = 1;
+pub const FEATURE_VERSION: u16 = 2;
 
 /// Bytes of one stored cylinder.
 const CYLINDER_BYTES: usize = 12 + 8 * (1 + cylinder::ND);
