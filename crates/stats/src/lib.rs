@@ -12,6 +12,9 @@
 //! - [`cube`]: the materialised cube per indicator, updated incrementally, queried to any subset
 //!   of its dimensions with consistent margins; its row form is what the store keeps.
 //!
+//! - [`survey`], [`disclosure`], [`microdata`]: survey estimates by Taylor linearisation, cell
+//!   suppression (and the cell key method) for published tables, k-anonymity for extracts.
+//!
 //! Time is a parameter (`data_end`, reference dates): nothing here reads the clock.
 
 pub mod catalogue;
@@ -19,3 +22,6 @@ pub mod cube;
 pub mod dims;
 pub mod facts;
 pub mod flows;
+pub mod disclosure;
+pub mod microdata;
+pub mod survey;

@@ -1,0 +1,993 @@
+//! Disclosure control for published tables: primary suppression by a minimum-frequency rule and by
+//! dominance rules on magnitudes, then secondary suppression so that no primary-suppressed cell can
+//! be recovered, or narrowed to less than its protection interval, from the published cells and
+//! margins.
+//!
+//! A [`Table`] is complete: every combination of the codes of its dimensions, margins included. A
+//! dimension is flat (every code under the total `_T`) or hierarchical (e.g. regions above
+//! governorates, years above quarters above months); every parent equals the sum of its children
+//! along every dimension, which is what an attacker knows, together with non-negativity.
+//!
+//! **Primary suppression** ([`Rules`]): a cell whose count of contributors is below the frequency
+//! threshold, or whose largest contributions dominate its value ((n,k) dominance or the p% rule), is
+//! sensitive and gets a protection interval `[value - lower, value + upper]` that the attacker's
+//! feasible range must cover (`lower` is capped at the value: non-negativity is public knowledge).
+//! Zero cells follow [`ZeroPolicy`]: by default they are published (a zero has no contributor to
+//! protect) and may serve as complements (they can only move up).
+//!
+//! **Secondary suppression**: for each sensitive cell `p` (largest protection first) and each
+//! direction not yet protected by the complements chosen so far (checked with the attacker's small
+//! LP over the suppressed cells), a linear program looks for the cheapest perturbation `y` of the table that keeps every
+//! additivity equation, keeps every cell non-negative, moves `p` by its full protection and is free on
+//! cells already suppressed and costs `w_j` per unit on published cells (`w_j` from [`Cost`]). The
+//! cells the perturbation touches are suppressed (status D): afterwards the table with `y` added is
+//! consistent with everything published, so the attacker's range for `p` reaches the protection
+//! bound. Suppressing more cells only widens ranges, so protections once reached stay reached. This
+//! is the LP heuristic of Kelly, Golden and Assad / Fischetti and Salazar for the cell suppression
+//! problem (not its exact branch-and-cut). A clean-up pass then tries to publish each secondary cell
+//! again, most expensive first, keeping it published when every sensitive cell is still protected
+//! (checked by the attacker's own LPs, [`attacker_ranges`]).
+//!
+//! Ranges are those of the linear relaxation: for integer counts in tables of three or more
+//! dimensions the integer range can be narrower (the constraint matrix is no longer totally
+//! unimodular); one- and two-dimensional tables, hierarchical or not, are exact.
+//!
+//! Every cell keeps its key and a [`ConfStatus`] (F free, C primary, D secondary); suppressed cells
+//! are published without a value, never as zero.
+//!
+//! Scale: the LPs are solved by our dense tableau simplex (module `lp`), fine for the tables of a
+//! release (hundreds of cells: a 5×6×7 table with margins in about 0.3 s, 0.6 s with clean-up, in
+//! a release build); tables of thousands of cells should be split into linked sub-tables first.
+//!
+//! [`cellkey`] offers the cell key method instead of suppression.
+
+pub mod cellkey;
+mod lp;
+
+use std::collections::HashMap;
+
+use lp::{Lp, LpOutcome};
+
+/// The code of the total of every dimension.
+pub const TOTAL: &str = "_T";
+
+/// An error of disclosure control, naming the dimension, code or cell at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DisclosureError {
+    #[error("table has no dimensions")]
+    NoDimensions,
+    #[error("dimension `{dimension}`: code `{code}` appears twice")]
+    DuplicateCode { dimension: String, code: String },
+    #[error("dimension `{dimension}`: code `{code}` has parent `{parent}`, which is not a code of the dimension")]
+    UnknownParent {
+        dimension: String,
+        code: String,
+        parent: String,
+    },
+    #[error("dimension `{dimension}`: code `{code}` does not lead up to the total `_T`")]
+    NotUnderTotal { dimension: String, code: String },
+    #[error("cell {cell}: key has {found} codes, the table has {expected} dimensions")]
+    KeyLength {
+        cell: usize,
+        expected: usize,
+        found: usize,
+    },
+    #[error("cell {cell}: `{code}` is not a code of dimension `{dimension}`")]
+    UnknownCode {
+        cell: usize,
+        dimension: String,
+        code: String,
+    },
+    #[error("cell {key} is given twice")]
+    DuplicateCell { key: String },
+    #[error(
+        "cell {key} is missing: a table must hold every combination of codes, margins included"
+    )]
+    MissingCell { key: String },
+    #[error("cell {key}: value {value} must be finite and not negative")]
+    BadValue { key: String, value: f64 },
+    #[error("cell {key} is not the sum of its children along `{dimension}`: {what} is {found}, the children add up to {expected}")]
+    NotAdditive {
+        key: String,
+        dimension: String,
+        what: &'static str,
+        found: f64,
+        expected: f64,
+    },
+    #[error("cell {key}: a dominance rule is configured but the cell has no top contributions")]
+    MissingContributions { key: String },
+    #[error("statuses: {found} given for a table of {expected} cells")]
+    StatusLength { expected: usize, found: usize },
+    #[error("rule parameter `{parameter}` = {value} is out of range")]
+    BadRule { parameter: &'static str, value: f64 },
+    #[error("cell keys: {found} given for a table of {expected} cells")]
+    KeysLength { expected: usize, found: usize },
+    #[error("perturbation table: row for count {value}: {reason}")]
+    PTable { value: u64, reason: String },
+    #[error("the linear program for cell {key} did not solve ({outcome})")]
+    Lp { key: String, outcome: String },
+}
+
+/// A dimension of a table: its id and its code hierarchy under `_T`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dimension {
+    id: String,
+    /// Codes, `_T` first.
+    codes: Vec<String>,
+    children: Vec<Vec<usize>>,
+}
+
+impl Dimension {
+    /// A flat dimension: every code directly under `_T`.
+    pub fn flat<S: AsRef<str>>(id: &str, codes: &[S]) -> Result<Dimension, DisclosureError> {
+        let pairs: Vec<(&str, &str)> = codes.iter().map(|c| (c.as_ref(), TOTAL)).collect();
+        Dimension::hierarchical(id, &pairs)
+    }
+
+    /// A hierarchical dimension from `(code, parent)` pairs; parents are codes of the dimension or
+    /// `_T`, and every code leads up to `_T`.
+    pub fn hierarchical<S: AsRef<str>, P: AsRef<str>>(
+        id: &str,
+        pairs: &[(S, P)],
+    ) -> Result<Dimension, DisclosureError> {
+        let mut codes = vec![TOTAL.to_string()];
+        let mut index: HashMap<&str, usize> = HashMap::from([(TOTAL, 0)]);
+        for (code, _) in pairs {
+            let code = code.as_ref();
+            if index.insert(code, codes.len()).is_some() {
+                return Err(DisclosureError::DuplicateCode {
+                    dimension: id.to_string(),
+                    code: code.to_string(),
+                });
+            }
+            codes.push(code.to_string());
+        }
+        let mut parent = vec![None; codes.len()];
+        let mut children = vec![Vec::new(); codes.len()];
+        for (k, (code, p)) in pairs.iter().enumerate() {
+            let Some(&q) = index.get(p.as_ref()) else {
+                return Err(DisclosureError::UnknownParent {
+                    dimension: id.to_string(),
+                    code: code.as_ref().to_string(),
+                    parent: p.as_ref().to_string(),
+                });
+            };
+            parent[k + 1] = Some(q);
+            children[q].push(k + 1);
+        }
+        for (k, code) in codes.iter().enumerate().skip(1) {
+            let mut at = k;
+            let mut steps = 0;
+            while let Some(p) = parent[at] {
+                at = p;
+                steps += 1;
+                if steps > codes.len() {
+                    break;
+                }
+            }
+            if at != 0 {
+                return Err(DisclosureError::NotUnderTotal {
+                    dimension: id.to_string(),
+                    code: code.clone(),
+                });
+            }
+        }
+        Ok(Dimension {
+            id: id.to_string(),
+            codes,
+            children,
+        })
+    }
+
+    /// The dimension id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The codes, `_T` first.
+    pub fn codes(&self) -> &[String] {
+        &self.codes
+    }
+
+    /// The leaf codes (those without children).
+    pub fn leaves(&self) -> Vec<&str> {
+        (0..self.codes.len())
+            .filter(|&k| self.children[k].is_empty())
+            .map(|k| self.codes[k].as_str())
+            .collect()
+    }
+}
+
+/// One cell of a table as given: a code per dimension, its value, its count of contributing units
+/// and, for magnitude tables under a dominance rule, its largest contributions (any order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub key: Vec<String>,
+    pub value: f64,
+    pub count: u64,
+    pub top: Vec<f64>,
+}
+
+/// A complete, additive table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    dims: Vec<Dimension>,
+    strides: Vec<usize>,
+    values: Vec<f64>,
+    counts: Vec<u64>,
+    /// Largest contributions, descending.
+    tops: Vec<Vec<f64>>,
+    /// Additivity equations: `(parent cell, children cells, dimension)`.
+    equations: Vec<(usize, Vec<usize>, usize)>,
+}
+
+impl Table {
+    /// Builds a table from all its cells (margins included), checking completeness and additivity
+    /// of values (to 1e-9 relative) and counts (exactly).
+    pub fn new(dimensions: Vec<Dimension>, cells: Vec<Cell>) -> Result<Table, DisclosureError> {
+        let mut table = Table::empty(dimensions)?;
+        let size = table.values.len();
+        let mut seen = vec![false; size];
+        for (c, cell) in cells.into_iter().enumerate() {
+            let i = table.locate(c, &cell.key)?;
+            if seen[i] {
+                return Err(DisclosureError::DuplicateCell {
+                    key: table.key_text(i),
+                });
+            }
+            seen[i] = true;
+            if !(cell.value.is_finite() && cell.value >= 0.0) {
+                return Err(DisclosureError::BadValue {
+                    key: table.key_text(i),
+                    value: cell.value,
+                });
+            }
+            table.values[i] = cell.value;
+            table.counts[i] = cell.count;
+            let mut top = cell.top;
+            top.sort_by(|a, b| b.total_cmp(a));
+            table.tops[i] = top;
+        }
+        if let Some(i) = seen.iter().position(|s| !s) {
+            return Err(DisclosureError::MissingCell {
+                key: table.key_text(i),
+            });
+        }
+        table.check_additive()?;
+        Ok(table)
+    }
+
+    /// Builds a table from its leaf cells only (every dimension at a leaf code), adding up all
+    /// margins; top contributions of a margin are the largest of its leaves' (contributors are
+    /// assumed to fall in one leaf each). Leaf cells not given are zero.
+    pub fn from_leaves(
+        dimensions: Vec<Dimension>,
+        cells: Vec<Cell>,
+    ) -> Result<Table, DisclosureError> {
+        let mut table = Table::empty(dimensions)?;
+        let size = table.values.len();
+        let mut seen = vec![false; size];
+        for (c, cell) in cells.into_iter().enumerate() {
+            let i = table.locate(c, &cell.key)?;
+            let coords = table.coords(i);
+            if let Some(d) =
+                (0..table.dims.len()).find(|&d| !table.dims[d].children[coords[d]].is_empty())
+            {
+                return Err(DisclosureError::UnknownCode {
+                    cell: c,
+                    dimension: table.dims[d].id.clone(),
+                    code: format!("{} (not a leaf)", table.dims[d].codes[coords[d]]),
+                });
+            }
+            if seen[i] {
+                return Err(DisclosureError::DuplicateCell {
+                    key: table.key_text(i),
+                });
+            }
+            seen[i] = true;
+            if !(cell.value.is_finite() && cell.value >= 0.0) {
+                return Err(DisclosureError::BadValue {
+                    key: table.key_text(i),
+                    value: cell.value,
+                });
+            }
+            table.values[i] = cell.value;
+            table.counts[i] = cell.count;
+            table.tops[i] = cell.top;
+        }
+        // Aggregate dimension by dimension, children before parents (deepest codes first).
+        let leaves: Vec<usize> = (0..size).filter(|&i| seen[i]).collect();
+        let longest = table.tops.iter().map(Vec::len).max().unwrap_or(0);
+        let mut tops: Vec<Vec<f64>> = vec![Vec::new(); size];
+        for &leaf in &leaves {
+            let targets = table.containing(leaf);
+            let (v, n) = (table.values[leaf], table.counts[leaf]);
+            let top = table.tops[leaf].clone();
+            for t in targets {
+                if t != leaf {
+                    table.values[t] += v;
+                    table.counts[t] += n;
+                }
+                tops[t].extend_from_slice(&top);
+            }
+        }
+        for (i, mut top) in tops.into_iter().enumerate() {
+            top.sort_by(|a, b| b.total_cmp(a));
+            top.truncate(longest);
+            table.tops[i] = top;
+        }
+        Ok(table)
+    }
+
+    /// Every cell whose codes are, in each dimension, the code of cell `leaf` or one of its
+    /// ancestors: the cells `leaf` adds up into (itself included).
+    pub(crate) fn containing(&self, leaf: usize) -> Vec<usize> {
+        let mut targets = vec![0usize];
+        for (d, &k) in self.coords(leaf).iter().enumerate() {
+            let dim = &self.dims[d];
+            let mut chain = vec![k];
+            let mut at = k;
+            while let Some(p) = dim.children.iter().position(|ch| ch.contains(&at)) {
+                chain.push(p);
+                at = p;
+            }
+            targets = targets
+                .iter()
+                .flat_map(|&t| chain.iter().map(move |&a| t + a * self.strides[d]))
+                .collect();
+        }
+        targets
+    }
+
+    fn empty(dims: Vec<Dimension>) -> Result<Table, DisclosureError> {
+        if dims.is_empty() {
+            return Err(DisclosureError::NoDimensions);
+        }
+        let mut strides = vec![1usize; dims.len()];
+        for d in (0..dims.len().saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * dims[d + 1].codes.len();
+        }
+        let size = strides[0] * dims[0].codes.len();
+        let mut table = Table {
+            dims,
+            strides,
+            values: vec![0.0; size],
+            counts: vec![0; size],
+            tops: vec![Vec::new(); size],
+            equations: Vec::new(),
+        };
+        let mut equations = Vec::new();
+        for i in 0..size {
+            let coords = table.coords(i);
+            for (d, dim) in table.dims.iter().enumerate() {
+                let ch = &dim.children[coords[d]];
+                if !ch.is_empty() {
+                    let base = i - coords[d] * table.strides[d];
+                    let kids = ch.iter().map(|&c| base + c * table.strides[d]).collect();
+                    equations.push((i, kids, d));
+                }
+            }
+        }
+        table.equations = equations;
+        Ok(table)
+    }
+
+    fn locate(&self, c: usize, key: &[String]) -> Result<usize, DisclosureError> {
+        if key.len() != self.dims.len() {
+            return Err(DisclosureError::KeyLength {
+                cell: c,
+                expected: self.dims.len(),
+                found: key.len(),
+            });
+        }
+        let mut i = 0;
+        for (d, code) in key.iter().enumerate() {
+            let Some(k) = self.dims[d].codes.iter().position(|x| x == code) else {
+                return Err(DisclosureError::UnknownCode {
+                    cell: c,
+                    dimension: self.dims[d].id.clone(),
+                    code: code.clone(),
+                });
+            };
+            i += k * self.strides[d];
+        }
+        Ok(i)
+    }
+
+    fn check_additive(&self) -> Result<(), DisclosureError> {
+        for (p, kids, d) in &self.equations {
+            let sum: f64 = kids.iter().map(|&k| self.values[k]).sum();
+            let scale = self.values[*p].abs().max(sum.abs()).max(1.0);
+            let what = if (sum - self.values[*p]).abs() > 1e-9 * scale {
+                Some(("value", self.values[*p], sum))
+            } else {
+                let n: u64 = kids.iter().map(|&k| self.counts[k]).sum();
+                (n != self.counts[*p]).then_some(("count", self.counts[*p] as f64, n as f64))
+            };
+            if let Some((what, found, expected)) = what {
+                return Err(DisclosureError::NotAdditive {
+                    key: self.key_text(*p),
+                    dimension: self.dims[*d].id.clone(),
+                    what,
+                    found,
+                    expected,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn coords(&self, mut i: usize) -> Vec<usize> {
+        self.strides
+            .iter()
+            .map(|&stride| {
+                let k = i / stride;
+                i %= stride;
+                k
+            })
+            .collect()
+    }
+
+    /// Number of cells, margins included.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether the table has no cells (never, once built).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The dimensions.
+    pub fn dimensions(&self) -> &[Dimension] {
+        &self.dims
+    }
+
+    /// The codes of cell `i`, one per dimension.
+    pub fn key(&self, i: usize) -> Vec<&str> {
+        self.coords(i)
+            .iter()
+            .zip(&self.dims)
+            .map(|(&k, d)| d.codes[k].as_str())
+            .collect()
+    }
+
+    /// The index of the cell with these codes.
+    pub fn index<S: AsRef<str>>(&self, key: &[S]) -> Option<usize> {
+        if key.len() != self.dims.len() {
+            return None;
+        }
+        let mut i = 0;
+        for (d, code) in key.iter().enumerate() {
+            i += self.dims[d].codes.iter().position(|x| x == code.as_ref())? * self.strides[d];
+        }
+        Some(i)
+    }
+
+    /// Value of cell `i`.
+    pub fn value(&self, i: usize) -> f64 {
+        self.values[i]
+    }
+
+    /// Count of contributing units of cell `i`.
+    pub fn count(&self, i: usize) -> u64 {
+        self.counts[i]
+    }
+
+    /// The additivity equations as `(parent, children)`: `value(parent) = Σ value(children)`.
+    pub fn equations(&self) -> impl Iterator<Item = (usize, &[usize])> {
+        self.equations.iter().map(|(p, k, _)| (*p, k.as_slice()))
+    }
+
+    /// `SEX=F, AGE=_T` style text for cell `i`.
+    pub fn key_text(&self, i: usize) -> String {
+        self.key(i)
+            .iter()
+            .zip(&self.dims)
+            .map(|(c, d)| format!("{}={}", d.id, c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Minimum-frequency rule: a cell with `0 < count < threshold` is sensitive; its protection is
+/// `max(protection, protection_percent% of its value)` both ways (down to at most zero).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrequencyRule {
+    pub threshold: u64,
+    pub protection: f64,
+    pub protection_percent: f64,
+}
+
+/// (n,k) dominance: a cell whose `n` largest contributions exceed `k`% of its value is sensitive;
+/// protection `100/k · (sum of the n largest) - value` both ways.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DominanceRule {
+    pub n: usize,
+    pub k: f64,
+}
+
+/// p% rule: a cell is sensitive when the second largest contributor could estimate the largest
+/// contribution to within `p`% (`value - x1 - x2 < p/100 · x1`); protection `p/100 · x1 - (value
+/// - x1 - x2)` both ways.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PPercentRule {
+    pub p: f64,
+}
+
+/// How zero cells are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZeroPolicy {
+    /// Zeros are published and may be suppressed as complements (default).
+    Publish,
+    /// Zeros of count are sensitive under the frequency rule (upward protection only): for tables
+    /// where "nobody in this group" is itself disclosive.
+    Protect,
+}
+
+/// The information lost by suppressing a cell, per unit of perturbation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cost {
+    /// Every cell costs the same: minimise the number of suppressed cells.
+    Cells,
+    /// A cell costs its value (plus one): minimise the suppressed value (default).
+    Value,
+    /// A cell costs its count (plus one): minimise the suppressed contributors.
+    Count,
+}
+
+/// The rules for one indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub frequency: Option<FrequencyRule>,
+    pub dominance: Option<DominanceRule>,
+    pub p_percent: Option<PPercentRule>,
+    pub zeros: ZeroPolicy,
+    pub cost: Cost,
+    /// Try to publish secondary cells again after the LP pass (more LPs, fewer suppressions).
+    pub cleanup: bool,
+}
+
+impl Default for Rules {
+    /// Frequency threshold 5 with protection 3, zeros published, cost = value, clean-up on.
+    fn default() -> Self {
+        Rules {
+            frequency: Some(FrequencyRule {
+                threshold: 5,
+                protection: 3.0,
+                protection_percent: 0.0,
+            }),
+            dominance: None,
+            p_percent: None,
+            zeros: ZeroPolicy::Publish,
+            cost: Cost::Value,
+            cleanup: true,
+        }
+    }
+}
+
+/// The confidentiality status of a published cell (SDMX `CONF_STATUS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConfStatus {
+    /// F: free for publication.
+    Free,
+    /// C: confidential, primary suppression.
+    Primary,
+    /// D: secondary suppression (protects a primary cell).
+    Secondary,
+}
+
+impl ConfStatus {
+    /// The SDMX `CONF_STATUS` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ConfStatus::Free => "F",
+            ConfStatus::Primary => "C",
+            ConfStatus::Secondary => "D",
+        }
+    }
+
+    /// Whether the cell's value is withheld.
+    pub fn is_suppressed(self) -> bool {
+        self != ConfStatus::Free
+    }
+}
+
+/// The interval the attacker's feasible range must cover around a sensitive cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Protection {
+    /// Required distance below the value (at most the value).
+    pub lower: f64,
+    /// Required distance above the value.
+    pub upper: f64,
+}
+
+/// Information lost by a suppression pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuppressionReport {
+    pub cells: usize,
+    pub primary: usize,
+    pub secondary: usize,
+    /// Sum of the values of secondary cells.
+    pub secondary_value: f64,
+    /// Sum of the values of all suppressed cells.
+    pub suppressed_value: f64,
+    /// Sum of the values of all cells (margins included), the denominator of the shares.
+    pub total_value: f64,
+    /// Linear programs solved.
+    pub linear_programs: usize,
+}
+
+/// A protected table: one status per cell, the protection of sensitive cells, the report.
+#[derive(Debug, Clone)]
+pub struct Protected {
+    pub status: Vec<ConfStatus>,
+    pub protection: Vec<Option<Protection>>,
+    pub report: SuppressionReport,
+}
+
+/// A cell as published: suppressed cells carry their status and no value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedCell {
+    pub key: Vec<String>,
+    pub value: Option<f64>,
+    pub count: Option<u64>,
+    pub conf_status: ConfStatus,
+}
+
+impl Protected {
+    /// The cells as they may be published.
+    pub fn publish(&self, table: &Table) -> Vec<PublishedCell> {
+        (0..table.len())
+            .map(|i| {
+                let free = !self.status[i].is_suppressed();
+                PublishedCell {
+                    key: table.key(i).into_iter().map(String::from).collect(),
+                    value: free.then(|| table.values[i]),
+                    count: free.then(|| table.counts[i]),
+                    conf_status: self.status[i],
+                }
+            })
+            .collect()
+    }
+}
+
+fn check_rules(rules: &Rules) -> Result<(), DisclosureError> {
+    let bad = |parameter, value: f64, ok: bool| {
+        if ok {
+            Ok(())
+        } else {
+            Err(DisclosureError::BadRule { parameter, value })
+        }
+    };
+    if let Some(f) = rules.frequency {
+        bad(
+            "frequency.protection",
+            f.protection,
+            f.protection.is_finite() && f.protection >= 0.0,
+        )?;
+        bad(
+            "frequency.protection_percent",
+            f.protection_percent,
+            f.protection_percent.is_finite() && f.protection_percent >= 0.0,
+        )?;
+    }
+    if let Some(d) = rules.dominance {
+        bad("dominance.k", d.k, d.k > 0.0 && d.k <= 100.0)?;
+        bad("dominance.n", d.n as f64, d.n >= 1)?;
+    }
+    if let Some(p) = rules.p_percent {
+        bad("p_percent.p", p.p, p.p > 0.0 && p.p.is_finite())?;
+    }
+    Ok(())
+}
+
+/// The sensitive cells and their protections (primary suppression only).
+pub fn primary(table: &Table, rules: &Rules) -> Result<Vec<Option<Protection>>, DisclosureError> {
+    check_rules(rules)?;
+    let mut out = vec![None; table.len()];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let a = table.values[i];
+        let n = table.counts[i];
+        let mut level: f64 = 0.0;
+        let mut sensitive = false;
+        if let Some(f) = rules.frequency {
+            if n < f.threshold && (n > 0 || rules.zeros == ZeroPolicy::Protect) {
+                sensitive = true;
+                level = level.max(f.protection.max(f.protection_percent / 100.0 * a));
+            }
+        }
+        let magnitude = rules.dominance.is_some() || rules.p_percent.is_some();
+        if magnitude && a > 0.0 {
+            let top = &table.tops[i];
+            if top.is_empty() {
+                return Err(DisclosureError::MissingContributions {
+                    key: table.key_text(i),
+                });
+            }
+            if let Some(d) = rules.dominance {
+                let s: f64 = top.iter().take(d.n).sum();
+                if s > d.k / 100.0 * a {
+                    sensitive = true;
+                    level = level.max(s * 100.0 / d.k - a);
+                }
+            }
+            if let Some(p) = rules.p_percent {
+                let x1 = top[0];
+                let x2 = top.get(1).copied().unwrap_or(0.0);
+                let rest = a - x1 - x2;
+                if rest < p.p / 100.0 * x1 {
+                    sensitive = true;
+                    level = level.max(p.p / 100.0 * x1 - rest);
+                }
+            }
+        }
+        if sensitive {
+            *slot = Some(Protection {
+                lower: level.min(a),
+                upper: level,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Primary and secondary suppression of `table` under `rules`.
+pub fn protect(table: &Table, rules: &Rules) -> Result<Protected, DisclosureError> {
+    let protection = primary(table, rules)?;
+    let mut status: Vec<ConfStatus> = protection
+        .iter()
+        .map(|p| {
+            if p.is_some() {
+                ConfStatus::Primary
+            } else {
+                ConfStatus::Free
+            }
+        })
+        .collect();
+    let cost: Vec<f64> = (0..table.len())
+        .map(|i| match rules.cost {
+            Cost::Cells => 1.0,
+            Cost::Value => table.values[i] + 1.0,
+            Cost::Count => table.counts[i] as f64 + 1.0,
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..table.len())
+        .filter(|&i| protection[i].is_some())
+        .collect();
+    order.sort_by(|&a, &b| {
+        let pa = protection[a].map_or(0.0, |p| p.upper);
+        let pb = protection[b].map_or(0.0, |p| p.upper);
+        pb.total_cmp(&pa).then(a.cmp(&b))
+    });
+    let mut lps = 0;
+    let scale = table.values.iter().fold(1.0f64, |m, v| m.max(*v));
+    let tol = 1e-9 * scale;
+    for &p in &order {
+        let Some(prot) = protection[p] else { continue };
+        for delta in [prot.upper, -prot.lower] {
+            if delta == 0.0 {
+                continue;
+            }
+            // Already protected this way by earlier complements? (A small LP over the suppressed
+            // cells only, much cheaper than the perturbation LP over all cells.)
+            lps += 1;
+            let reach = bound(table, &status, p, delta > 0.0)?;
+            if (delta > 0.0 && reach >= table.values[p] + delta - tol)
+                || (delta < 0.0 && reach <= table.values[p] + delta + tol)
+            {
+                continue;
+            }
+            lps += 1;
+            let y = perturbation(table, &status, &cost, p, delta)?;
+            for (j, yj) in y.iter().enumerate() {
+                if *yj > 1e-9 * scale && status[j] == ConfStatus::Free {
+                    status[j] = ConfStatus::Secondary;
+                }
+            }
+        }
+    }
+    if rules.cleanup {
+        let mut secondary: Vec<usize> = (0..table.len())
+            .filter(|&i| status[i] == ConfStatus::Secondary)
+            .collect();
+        secondary.sort_by(|&a, &b| cost[b].total_cmp(&cost[a]).then(a.cmp(&b)));
+        for s in secondary {
+            status[s] = ConfStatus::Free;
+            let (ok, n) = all_protected(table, &status, &protection)?;
+            lps += n;
+            if !ok {
+                status[s] = ConfStatus::Secondary;
+            }
+        }
+    }
+    let mut report = SuppressionReport {
+        cells: table.len(),
+        primary: 0,
+        secondary: 0,
+        secondary_value: 0.0,
+        suppressed_value: 0.0,
+        total_value: table.values.iter().sum(),
+        linear_programs: lps,
+    };
+    for (i, s) in status.iter().enumerate() {
+        match s {
+            ConfStatus::Free => {}
+            ConfStatus::Primary => {
+                report.primary += 1;
+                report.suppressed_value += table.values[i];
+            }
+            ConfStatus::Secondary => {
+                report.secondary += 1;
+                report.secondary_value += table.values[i];
+                report.suppressed_value += table.values[i];
+            }
+        }
+    }
+    Ok(Protected {
+        status,
+        protection,
+        report,
+    })
+}
+
+/// The cheapest perturbation (absolute change per cell) that moves cell `p` by `delta` while keeping
+/// the table additive and non-negative; suppressed cells move for free.
+fn perturbation(
+    table: &Table,
+    status: &[ConfStatus],
+    cost: &[f64],
+    p: usize,
+    delta: f64,
+) -> Result<Vec<f64>, DisclosureError> {
+    let n = table.len();
+    // Columns 2j (y+) and 2j+1 (y-) for every cell j; p's own columns are fixed at zero and its
+    // move goes to the right-hand side.
+    let mut rows = Vec::new();
+    let mut rhs = Vec::new();
+    for (parent, kids, _) in &table.equations {
+        let mut row = Vec::with_capacity(2 * (kids.len() + 1));
+        let mut b = 0.0;
+        for (cell, coef) in std::iter::once((*parent, 1.0)).chain(kids.iter().map(|&k| (k, -1.0))) {
+            if cell == p {
+                b -= coef * delta;
+            } else {
+                row.push((2 * cell, coef));
+                row.push((2 * cell + 1, -coef));
+            }
+        }
+        rows.push(row);
+        rhs.push(b);
+    }
+    let mut c = vec![0.0; 2 * n];
+    let mut upper = vec![f64::INFINITY; 2 * n];
+    for j in 0..n {
+        let w = if status[j].is_suppressed() {
+            0.0
+        } else {
+            cost[j]
+        };
+        c[2 * j] = w;
+        c[2 * j + 1] = w;
+        upper[2 * j + 1] = table.values[j];
+    }
+    upper[2 * p] = 0.0;
+    upper[2 * p + 1] = 0.0;
+    let lp = Lp {
+        rows,
+        rhs,
+        cost: c,
+        upper,
+    };
+    match lp.solve() {
+        LpOutcome::Optimal { x, .. } => Ok((0..n).map(|j| x[2 * j] + x[2 * j + 1]).collect()),
+        other => Err(DisclosureError::Lp {
+            key: table.key_text(p),
+            outcome: format!("{other:?}"),
+        }),
+    }
+}
+
+fn all_protected(
+    table: &Table,
+    status: &[ConfStatus],
+    protection: &[Option<Protection>],
+) -> Result<(bool, usize), DisclosureError> {
+    let mut lps = 0;
+    let scale = table.values.iter().fold(1.0f64, |m, v| m.max(*v));
+    let tol = 1e-9 * scale;
+    for (p, prot) in protection.iter().enumerate() {
+        let Some(prot) = prot else { continue };
+        let (lo, hi) = range(table, status, p)?;
+        lps += 2;
+        if hi < table.values[p] + prot.upper - tol || lo > table.values[p] - prot.lower + tol {
+            return Ok((false, lps));
+        }
+    }
+    Ok((true, lps))
+}
+
+/// The attacker's feasible range of every suppressed cell (`None` for published cells): the minimum
+/// and maximum of the cell over all non-negative tables that agree with the published cells and
+/// keep every additivity equation (linear relaxation). A publisher's audit.
+pub fn attacker_ranges(
+    table: &Table,
+    status: &[ConfStatus],
+) -> Result<Vec<Option<(f64, f64)>>, DisclosureError> {
+    if status.len() != table.len() {
+        return Err(DisclosureError::StatusLength {
+            expected: table.len(),
+            found: status.len(),
+        });
+    }
+    (0..table.len())
+        .map(|i| {
+            if status[i].is_suppressed() {
+                range(table, status, i).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect()
+}
+
+fn range(table: &Table, status: &[ConfStatus], p: usize) -> Result<(f64, f64), DisclosureError> {
+    Ok((
+        bound(table, status, p, false)?,
+        bound(table, status, p, true)?,
+    ))
+}
+
+/// The attacker's largest (`maximise`) or smallest value of suppressed cell `p`.
+fn bound(
+    table: &Table,
+    status: &[ConfStatus],
+    p: usize,
+    maximise: bool,
+) -> Result<f64, DisclosureError> {
+    let mut column = vec![usize::MAX; table.len()];
+    let mut cols = 0;
+    for (i, s) in status.iter().enumerate() {
+        if s.is_suppressed() {
+            column[i] = cols;
+            cols += 1;
+        }
+    }
+    let mut rows = Vec::new();
+    let mut rhs = Vec::new();
+    for (parent, kids, _) in &table.equations {
+        let mut row = Vec::new();
+        let mut b = 0.0;
+        for (cell, coef) in std::iter::once((*parent, 1.0)).chain(kids.iter().map(|&k| (k, -1.0))) {
+            if column[cell] == usize::MAX {
+                b -= coef * table.values[cell];
+            } else {
+                row.push((column[cell], coef));
+            }
+        }
+        if !row.is_empty() {
+            rows.push(row);
+            rhs.push(b);
+        }
+    }
+    let sign = if maximise { -1.0 } else { 1.0 };
+    let mut cost = vec![0.0; cols];
+    cost[column[p]] = sign;
+    let lp = Lp {
+        rows,
+        rhs,
+        cost,
+        upper: vec![f64::INFINITY; cols],
+    };
+    match lp.solve() {
+        LpOutcome::Optimal { objective, .. } => Ok(sign * objective),
+        LpOutcome::Unbounded if maximise => Ok(f64::INFINITY),
+        other => Err(DisclosureError::Lp {
+            key: table.key_text(p),
+            outcome: format!("{other:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
