@@ -26,6 +26,7 @@ mod link;
 mod persons;
 mod progress;
 mod quarantine;
+mod stats;
 mod vault;
 
 #[derive(Parser)]
@@ -205,6 +206,12 @@ enum Command {
     Key(backup::KeyCommand),
     /// Link canonical person CSVs offline: one person id per record (source,record_id,person_id).
     Link(link::LinkArgs),
+    /// Statistics: refresh the indicators' cube from the records.
+    #[command(subcommand)]
+    Stats(stats::StatsCommand),
+    /// Export published statistics (disclosure-protected) as files.
+    #[command(subcommand)]
+    Export(stats::ExportCommand),
 }
 
 #[derive(Subcommand)]
@@ -420,6 +427,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Key(cmd) => backup::key(cmd),
         Command::User(cmd) => admin::user(cmd, clock.as_ref()),
         Command::Link(args) => link::run(args),
+        Command::Stats(stats::StatsCommand::Refresh(args)) => stats::refresh(&args, clock.as_ref()),
+        Command::Export(cmd) => stats::export(cmd, clock.as_ref()),
     }
 }
 

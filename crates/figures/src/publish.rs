@@ -12,6 +12,8 @@
 //! Codes become SDMX codes: route, cause and exploitation codes upper-cased, governorates given
 //! codes from their names (`GOV_` + the name in capitals when it is ASCII, else `GOV_n` in
 //! order), anything not in its codelist `_U` (added to the unknowns before protection).
+//! Dimensions whose codelist has no total (`FLOW`, `RESIDENCE`: immigration and emigration are
+//! not added up) are in every table and never shown as `_T`.
 //! Indicators over an input that is not in the records (remittances as a share of GDP) are not
 //! published until the input is given.
 
@@ -151,15 +153,24 @@ fn sdmx_code(
         Dim::Governorate => govs.get(code).cloned().unwrap_or_else(|| UNKNOWN.into()),
         _ => code.to_string(),
     };
-    let known = standard::dimension_codelist(dim.id())
+    let list = standard::dimension_codelist(dim.id())
+        .map(|cl| ArtefactRef::new(&opts.agency, cl, &opts.version))
+        .and_then(|r| structures.codelist(&r));
+    match list {
+        Some(cl) if cl.code(&mapped).is_some() => mapped,
+        Some(cl) if cl.code(UNKNOWN).is_some() => UNKNOWN.to_string(),
+        // A dimension without `_U` (FLOW, RESIDENCE): the cell is not published.
+        _ => String::new(),
+    }
+}
+
+/// True when the dimension's codelist has no total: its codes must not be added up (FLOW:
+/// immigration and emigration), so every published table is disaggregated by it.
+fn without_total(structures: &Structures, opts: &Options, dim: Dim) -> bool {
+    standard::dimension_codelist(dim.id())
         .map(|cl| ArtefactRef::new(&opts.agency, cl, &opts.version))
         .and_then(|r| structures.codelist(&r))
-        .is_some_and(|cl| cl.code(&mapped).is_some());
-    if known {
-        mapped
-    } else {
-        UNKNOWN.to_string()
-    }
+        .is_none_or(|cl| cl.code(TOTAL).is_none())
 }
 
 fn rank(c: ConfStatus) -> u8 {
@@ -186,10 +197,28 @@ fn indicator_cells(
     let mut merged: BTreeMap<(i32, Vec<String>), ProtectedCell> = BTreeMap::new();
     for year in published.years(id) {
         let period = Period::Year(year);
-        let mut tables: Vec<Vec<Dim>> = vec![Vec::new()];
-        tables.extend(def.dims.iter().map(|&d| vec![d]));
+        let fixed: Vec<Dim> = def
+            .dims
+            .iter()
+            .copied()
+            .filter(|&d| without_total(structures, opts, d))
+            .collect();
+        let mut tables: Vec<Vec<Dim>> = vec![fixed.clone()];
+        for &d in def.dims.iter().filter(|d| !fixed.contains(d)) {
+            let mut t = fixed.clone();
+            t.push(d);
+            tables.push(t);
+        }
         for dims in tables {
             for cell in published.period_table(id, &dims, period, &map)? {
+                let hidden_margin = cell
+                    .codes
+                    .iter()
+                    .zip(&dims)
+                    .any(|(c, d)| c.is_empty() || (c == TOTAL && fixed.contains(d)));
+                if hidden_margin {
+                    continue;
+                }
                 let key: Vec<String> = def
                     .dims
                     .iter()

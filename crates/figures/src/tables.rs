@@ -261,6 +261,10 @@ impl Published {
                     }
                 })
                 .collect();
+            if codes.iter().any(String::is_empty) {
+                // A code the publication has no place for (see `publish`).
+                continue;
+            }
             if c.codes.iter().all(|x| *x != TOTAL) {
                 leaves.entry(codes).or_default().add(&c.sums, 1);
             } else {
