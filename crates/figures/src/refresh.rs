@@ -472,6 +472,7 @@ fn incremental(
     let mut batch = StatsBatch {
         submissions: ch.submissions,
         person_event: ch.person_event,
+        expect_person_event: Some(state.as_ref().map_or(0, |s| s.person_event)),
         settings: settings.to_json(),
         at,
         ..StatsBatch::default()

@@ -51,6 +51,7 @@ mod passkeys;
 mod records;
 mod reviews;
 mod signin;
+mod statistics;
 mod upload;
 
 pub use access::{Access, AccessConfig, Endpoint, Need, Target};
@@ -179,6 +180,7 @@ pub struct AppState {
     oidc_cache: Arc<oidc::ProviderCache>,
     vault: Option<Arc<marsad_vault::Vault>>,
     attachment_limits: AttachmentLimits,
+    figures: Arc<statistics::Figures>,
 }
 
 impl AppState {
@@ -203,7 +205,13 @@ impl AppState {
             oidc_cache: Arc::new(oidc::ProviderCache::default()),
             vault: None,
             attachment_limits: AttachmentLimits::default(),
+            figures: Arc::default(),
         }
+    }
+
+    /// The published statistics the server answers from.
+    pub(crate) fn figures(&self) -> &statistics::Figures {
+        &self.figures
     }
 
     pub fn access(&self) -> &Access {
@@ -337,7 +345,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
     use axum::http::Method;
     use axum::routing::delete;
     use marsad_model::RecordKind;
-    use marsad_policy::Action::{Administer, Correct, Export, LinkReview, Read, Submit};
+    use marsad_policy::Action::{Administer, Correct, Export, LinkReview, Publish, Read, Submit};
     use marsad_policy::Resource as R;
     let e = |method: Method, path: &'static str, need: Need| Endpoint { method, path, need };
     vec![
@@ -737,6 +745,38 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
                 Allow(Correct, Object(R::Dossier)),
             ),
             post(attachments::withdraw),
+        ),
+        (
+            e(
+                Method::GET,
+                "/sdmx/2.1/{*path}",
+                PublicOr(Read, R::Statistics),
+            ),
+            get(statistics::sdmx),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/indicators",
+                PublicOr(Read, R::Statistics),
+            ),
+            get(statistics::indicators),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/indicators/{id}",
+                PublicOr(Read, R::Statistics),
+            ),
+            get(statistics::indicator),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/statistics/refresh",
+                Allow(Publish, Fixed(R::Statistics)),
+            ),
+            post(statistics::refresh),
         ),
     ]
 }

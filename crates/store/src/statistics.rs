@@ -91,6 +91,10 @@ pub struct StatsBatch {
     pub submissions: Vec<SubmissionId>,
     /// The last person event now applied.
     pub person_event: i64,
+    /// For an incremental refresh: the watermark its changes were read from. When another
+    /// refresh advanced it meanwhile, nothing is applied (`Conflict`): the caller reads the
+    /// changes again.
+    pub expect_person_event: Option<i64>,
     pub settings: String,
     pub at: Timestamp,
 }
@@ -420,6 +424,15 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
     const CTX: &str = "applying a statistics refresh";
     if batch.full {
         clear(db)?;
+    } else if let Some(expected) = batch.expect_person_event {
+        let now = state(db)?.map(|s| s.person_event);
+        if now != Some(expected) {
+            return Err(crate::StoreError::Conflict {
+                what:
+                    "a statistics refresh from an older watermark (another refresh ran meanwhile)"
+                        .into(),
+            });
+        }
     }
     for (unit, facts) in &batch.units {
         if !batch.full {
@@ -518,9 +531,11 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
         }
     }
     for s in &batch.submissions {
+        // No `ON CONFLICT`: a submission applied twice (two refreshes at once) is a conflict
+        // and nothing of this batch is kept.
         db.exec(
             CTX,
-            "INSERT INTO stats_submissions (submission_id) VALUES (?1) ON CONFLICT DO NOTHING",
+            "INSERT INTO stats_submissions (submission_id) VALUES (?1)",
             &[P::Int(s.0)],
         )?;
     }

@@ -4007,6 +4007,14 @@ fn statistics_changes_apply_and_watermark(h: &Harness) {
     assert_eq!(cells, vec![stat_cell("A", "2024-01", "SEX=F", 30_000, 3)]);
     assert!(s.stats_changes(false).unwrap().submissions.is_empty());
     assert!(s.stats_changes(false).unwrap().numbers.is_empty());
+    // Applying the same submissions twice (two refreshes at once) is refused whole.
+    conflict(s.stats_apply(&StatsBatch {
+        submissions: ch.submissions.clone(),
+        person_event: ch.person_event,
+        settings: "{}".into(),
+        at: at(85),
+        ..StatsBatch::default()
+    }));
 
     // A full refresh lists every complete submission and starts from nothing.
     let all = s.stats_changes(true).unwrap();
@@ -4079,10 +4087,20 @@ fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
         stat_cell("C", "2024-01", "", -3, -1),
     ];
     s.stats_apply(&batch).unwrap();
+    // A refresh computed from an older watermark is refused whole.
+    let stale = StatsBatch {
+        full: false,
+        deltas: vec![stat_cell("Z", "2024-01", "", 1, 1)],
+        expect_person_event: Some(99),
+        settings: "{}".into(),
+        at: at(2),
+        ..StatsBatch::default()
+    };
+    conflict(s.stats_apply(&stale));
     let a = s.stats_cells(None, 1).unwrap();
     assert_eq!(a[0].indicator, "B");
     assert_eq!(a[0].value, 10_001);
     let all = s.stats_cells(None, 1000).unwrap();
-    assert_eq!(all.len(), 131);
+    assert_eq!(all.len(), 131, "nothing of the stale batch was kept");
     assert_eq!(all.last().unwrap(), &stat_cell("C", "2024-01", "", -3, -1));
 }

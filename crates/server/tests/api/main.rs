@@ -39,6 +39,7 @@ mod access;
 mod dossiers;
 mod oidc;
 mod passkeys;
+mod statistics;
 mod support;
 use support::TestApp;
 
