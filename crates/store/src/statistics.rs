@@ -54,8 +54,8 @@ pub struct StatsState {
     pub settings: String,
     /// Complete submissions applied.
     pub submissions: u64,
+    /// Cells in the cube.
     pub cells: u64,
-    pub units: u64,
 }
 
 /// What changed since the last refresh ([`changes`]).
@@ -160,8 +160,18 @@ pub(crate) fn state(db: &mut dyn Sql) -> Result<Option<StatsState>> {
         settings,
         submissions: count(db, CTX, "SELECT count(*) FROM stats_submissions")?,
         cells: count(db, CTX, "SELECT count(*) FROM stats_cells")?,
-        units: count(db, CTX, "SELECT count(*) FROM stats_units")?,
     }))
+}
+
+/// The last person event applied (0 before the first refresh), without counting anything.
+fn watermark(db: &mut dyn Sql) -> Result<Option<i64>> {
+    const CTX: &str = "reading the statistics watermark";
+    let rows = db.query(
+        CTX,
+        "SELECT person_event FROM stats_state WHERE id = 1",
+        &[],
+    )?;
+    rows.first().map(|r| int(r, 0, CTX)).transpose()
 }
 
 pub(crate) fn changes(db: &mut dyn Sql, full: bool) -> Result<StatsChanges> {
@@ -209,7 +219,7 @@ pub(crate) fn changes(db: &mut dyn Sql, full: bool) -> Result<StatsChanges> {
             out.records.push(link_row(r)?);
         }
     }
-    let watermark = state(db)?.map_or(0, |s| s.person_event);
+    let watermark = watermark(db)?.unwrap_or(0);
     let rows = db.query(
         CTX,
         "SELECT numbers, records FROM person_events WHERE id > ?1 AND id <= ?2 ORDER BY id",
@@ -226,8 +236,32 @@ pub(crate) fn changes(db: &mut dyn Sql, full: bool) -> Result<StatsChanges> {
     Ok(out)
 }
 
-/// Runs `sql` (with `{in}` standing for a list of `(source, kind, record_id)` rows matched as
-/// `(source_id = ? AND kind = ? AND record_id = ?) OR …`) over `keys` in chunks.
+/// `(CAST(?a AS BIGINT), ?b, ?c), …`: `rows` rows of `cols` placeholders from `?1`, the first
+/// column an integer (both engines then compare it with an integer column; PostgreSQL would
+/// otherwise take an untyped parameter in `VALUES` for text).
+fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells = (0..cols)
+                .map(|c| {
+                    let i = r * cols + c + 1;
+                    if c == 0 {
+                        format!("CAST(?{i} AS BIGINT)")
+                    } else {
+                        format!("?{i}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `sql`, in which `{keys}` stands for a common table expression `k(s, kd, r)` of
+/// `(source, kind, record_id)` rows to join on, over `keys` in chunks (a join both engines answer
+/// from the key's index, where a row-value `IN` made SQLite scan the table).
 fn by_keys(
     db: &mut dyn Sql,
     ctx: &'static str,
@@ -236,24 +270,14 @@ fn by_keys(
 ) -> Result<Vec<Vec<Val>>> {
     let mut out = Vec::new();
     for chunk in keys.chunks(CHUNK / 3) {
-        let cond = (0..chunk.len())
-            .map(|i| {
-                format!(
-                    "(source_id = ?{} AND kind = ?{} AND record_id = ?{})",
-                    3 * i + 1,
-                    3 * i + 2,
-                    3 * i + 3
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" OR ");
         let mut params = Vec::with_capacity(chunk.len() * 3);
         for k in chunk {
             params.push(P::Int(k.source.0));
             params.push(P::Text(Some(&k.kind)));
             params.push(P::Text(Some(&k.record_id)));
         }
-        out.extend(db.query(ctx, &sql.replace("{in}", &cond), &params)?);
+        let cte = format!("WITH k(s, kd, r) AS (VALUES {})", values(chunk.len(), 3));
+        out.extend(db.query(ctx, &sql.replace("{keys}", &cte), &params)?);
     }
     Ok(out)
 }
@@ -261,11 +285,11 @@ fn by_keys(
 pub(crate) fn records(db: &mut dyn Sql, keys: &[RecordKey]) -> Result<Vec<LinkRecord>> {
     const CTX: &str = "reading records for statistics";
     let sql = format!(
-        "SELECT {LINK_COLUMNS} FROM current_records c
+        "{{keys}} SELECT {LINK_COLUMNS} FROM k
+         JOIN current_records c ON c.source_id = k.s AND c.kind = k.kd AND c.record_id = k.r
          JOIN record_versions v ON v.id = c.version_id
          LEFT JOIN person_records p ON p.source_id = c.source_id AND p.kind = c.kind
-              AND p.record_id = c.record_id
-         WHERE c.id IN (SELECT id FROM current_records WHERE {{in}})"
+              AND p.record_id = c.record_id"
     );
     let mut out = by_keys(db, CTX, &sql, keys)?
         .iter()
@@ -281,7 +305,8 @@ pub(crate) fn members_of_records(db: &mut dyn Sql, keys: &[RecordKey]) -> Result
     by_keys(
         db,
         CTX,
-        "SELECT source_id, kind, record_id, unit, person_ref FROM stats_members WHERE {in}",
+        "{keys} SELECT m.source_id, m.kind, m.record_id, m.unit, m.person_ref FROM k
+         JOIN stats_members m ON m.source_id = k.s AND m.kind = k.kd AND m.record_id = k.r",
         keys,
     )?
     .iter()
@@ -318,16 +343,6 @@ pub(crate) fn members_referring(
     const CTX: &str = "reading statistics members";
     let mut out = Vec::new();
     for chunk in persons.chunks(CHUNK / 2) {
-        let cond = (0..chunk.len())
-            .map(|i| {
-                format!(
-                    "(source_id = ?{} AND person_ref = ?{})",
-                    2 * i + 1,
-                    2 * i + 2
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" OR ");
         let mut params = Vec::with_capacity(chunk.len() * 2);
         for k in chunk {
             params.push(P::Int(k.source.0));
@@ -336,8 +351,10 @@ pub(crate) fn members_referring(
         let rows = db.query(
             CTX,
             &format!(
-                "SELECT source_id, kind, record_id, unit, person_ref FROM stats_members
-                 WHERE {cond}"
+                "WITH k(s, r) AS (VALUES {})
+                 SELECT m.source_id, m.kind, m.record_id, m.unit, m.person_ref FROM k
+                 JOIN stats_members m ON m.person_ref = k.r AND m.source_id = k.s",
+                values(chunk.len(), 2)
             ),
             &params,
         )?;
@@ -425,7 +442,7 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
     if batch.full {
         clear(db)?;
     } else if let Some(expected) = batch.expect_person_event {
-        let now = state(db)?.map(|s| s.person_event);
+        let now = watermark(db)?;
         if now != Some(expected) {
             return Err(crate::StoreError::Conflict {
                 what:
@@ -434,36 +451,65 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
             });
         }
     }
-    for (unit, facts) in &batch.units {
-        if !batch.full {
+    if !batch.full {
+        for chunk in batch.units.chunks(CHUNK) {
+            let params: Vec<P<'_>> = chunk.iter().map(|(u, _)| P::Text(Some(u))).collect();
             db.exec(
                 CTX,
-                "DELETE FROM stats_units WHERE unit = ?1",
-                &[P::Text(Some(unit))],
+                &format!(
+                    "DELETE FROM stats_units WHERE unit IN ({})",
+                    placeholders(1, params.len())
+                ),
+                &params,
             )?;
         }
-        if let Some(facts) = facts {
+        let replaced = batch.members.iter().map(|m| &m.record);
+        let gone: Vec<&RecordKey> = batch.members_removed.iter().chain(replaced).collect();
+        for chunk in gone.chunks(CHUNK / 3) {
+            let mut params = Vec::with_capacity(chunk.len() * 3);
+            for k in chunk {
+                params.push(P::Int(k.source.0));
+                params.push(P::Text(Some(&k.kind)));
+                params.push(P::Text(Some(&k.record_id)));
+            }
+            // OR of keys: each term a primary-key search on both engines.
+            let cond = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(source_id = ?{} AND kind = ?{} AND record_id = ?{})",
+                        3 * i + 1,
+                        3 * i + 2,
+                        3 * i + 3
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
             db.exec(
                 CTX,
-                "INSERT INTO stats_units (unit, facts) VALUES (?1, ?2)",
-                &[P::Text(Some(unit)), P::Text(Some(facts))],
+                &format!("DELETE FROM stats_members WHERE {cond}"),
+                &params,
             )?;
         }
     }
-    let replaced = batch.members.iter().map(|m| &m.record);
-    for k in batch
-        .members_removed
+    let kept: Vec<(&String, &String)> = batch
+        .units
         .iter()
-        .chain(replaced.filter(|_| !batch.full))
-    {
+        .filter_map(|(u, f)| f.as_ref().map(|f| (u, f)))
+        .collect();
+    for chunk in kept.chunks(CHUNK / 2) {
+        let mut params = Vec::with_capacity(chunk.len() * 2);
+        for (u, f) in chunk {
+            params.push(P::Text(Some(u)));
+            params.push(P::Text(Some(f)));
+        }
+        let rows = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(2 * i + 1, 2)))
+            .collect::<Vec<_>>()
+            .join(", ");
         db.exec(
             CTX,
-            "DELETE FROM stats_members WHERE source_id = ?1 AND kind = ?2 AND record_id = ?3",
-            &[
-                P::Int(k.source.0),
-                P::Text(Some(&k.kind)),
-                P::Text(Some(&k.record_id)),
-            ],
+            &format!("INSERT INTO stats_units (unit, facts) VALUES {rows}"),
+            &params,
         )?;
     }
     for chunk in batch.members.chunks(CHUNK / 5) {
@@ -516,17 +562,25 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
         )?;
     }
     if !batch.full {
-        for c in &batch.deltas {
+        for chunk in batch.deltas.chunks(CHUNK / 3) {
+            let mut params = Vec::with_capacity(chunk.len() * 3);
+            for c in chunk {
+                params.push(P::Text(Some(&c.indicator)));
+                params.push(P::Text(Some(&c.period)));
+                params.push(P::Text(Some(&c.key)));
+            }
+            let rows = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(3 * i + 1, 3)))
+                .collect::<Vec<_>>()
+                .join(", ");
             db.exec(
                 CTX,
-                "DELETE FROM stats_cells WHERE indicator = ?1 AND period = ?2 AND cell_key = ?3
-                 AND value = 0 AND denominator = 0 AND units = 0 AND provisional = 0
-                 AND estimated = 0",
-                &[
-                    P::Text(Some(&c.indicator)),
-                    P::Text(Some(&c.period)),
-                    P::Text(Some(&c.key)),
-                ],
+                &format!(
+                    "DELETE FROM stats_cells WHERE (indicator, period, cell_key) IN (VALUES {rows})
+                     AND value = 0 AND denominator = 0 AND units = 0 AND provisional = 0
+                     AND estimated = 0"
+                ),
+                &params,
             )?;
         }
     }

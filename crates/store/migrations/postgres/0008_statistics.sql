@@ -37,7 +37,7 @@ CREATE TABLE stats_members (
     PRIMARY KEY (source_id, kind, record_id)
 );
 CREATE INDEX stats_members_by_unit ON stats_members (unit);
-CREATE INDEX stats_members_by_ref ON stats_members (source_id, person_ref);
+CREATE INDEX stats_members_by_ref ON stats_members (person_ref, source_id);
 
 -- The complete submissions whose records are in the cube.
 CREATE TABLE stats_submissions (
