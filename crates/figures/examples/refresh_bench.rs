@@ -135,7 +135,14 @@ fn run(label: &str, s: &dyn Store, base: u32) {
     );
     import(s, src, 2, workers(base, base + 5_000));
     let t = Instant::now();
-    let r = refresh(s, &settings, today, at, false, &mut quiet).unwrap();
+    let mut last = String::new();
+    let mut stages = |stage: &str, _: u64, _: u64| {
+        if stage != last {
+            println!("{label}:   {stage} from {:.3} s", t.elapsed().as_secs_f64());
+            last = stage.to_string();
+        }
+    };
+    let r = refresh(s, &settings, today, at, false, &mut stages).unwrap();
     println!(
         "{label}: incremental refresh after a 10000-record import: {:.3} s ({} records read, {} units, {} cells changed)",
         t.elapsed().as_secs_f64(),

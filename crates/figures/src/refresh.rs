@@ -398,6 +398,7 @@ fn incremental(
             .filter(|k| k.kind == RecordKind::Person.as_str())
             .cloned(),
     );
+    progress("reading members", 0, 0);
     for m in store.stats_members_of_records(&keys)? {
         if let Some(id) = &m.person_ref {
             persons.insert(person_key(&m.record, id));
@@ -414,6 +415,7 @@ fn incremental(
     // Old members of those units.
     let unit_list: Vec<String> = units.iter().cloned().collect();
     let mut others: Vec<RecordKey> = Vec::new();
+    progress("reading units", 0, 0);
     for m in store.stats_members_of_units(&unit_list)? {
         if m.record.kind == RecordKind::Person.as_str() {
             persons.insert(m.record.clone());
@@ -425,6 +427,7 @@ fn incremental(
     // Current person records, then every record of their numbers (twice: a number found on
     // the second pass has all its records loaded by then).
     let person_list: Vec<RecordKey> = persons.iter().cloned().collect();
+    progress("reading persons", 0, 0);
     for r in store.stats_records(&person_list)? {
         if let Some(n) = r.person {
             numbers.insert(n);
@@ -432,6 +435,7 @@ fn incremental(
         pool.insert(r.key.clone(), r);
     }
     let number_list: Vec<PersonNumber> = numbers.iter().copied().collect();
+    progress("reading numbers", 0, 0);
     let handles = store.person_members(&number_list)?;
     for r in store.link_records_by_handle(&handles)? {
         if r.key.kind == RecordKind::Person.as_str() {
@@ -441,12 +445,14 @@ fn incremental(
     }
     // Events referring to those person records, and the other old members.
     let person_list: Vec<RecordKey> = persons.iter().cloned().collect();
+    progress("reading events", 0, 0);
     for m in store.stats_members_referring(&person_list)? {
         others.push(m.record);
     }
     others.retain(|k| !pool.contains_key(k));
     others.sort();
     others.dedup();
+    progress("reading others", 0, 0);
     for r in store.stats_records(&others)? {
         pool.entry(r.key.clone()).or_insert(r);
     }
@@ -457,6 +463,7 @@ fn incremental(
     }
     // Old facts and members of every unit recomputed.
     let unit_list: Vec<String> = units.iter().cloned().collect();
+    progress("reading old facts", 0, 0);
     let old_members = store.stats_members_of_units(&unit_list)?;
     let old_facts = store.stats_unit_facts(&unit_list)?;
     let mut old_rows: Vec<CubeRow> = Vec::new();

@@ -336,30 +336,45 @@ pub(crate) fn members_of_units(db: &mut dyn Sql, units: &[String]) -> Result<Vec
 }
 
 /// Members whose `person_ref` is one of `persons` (person records, by source and record id).
+/// Only `person_ref` is in the statement (its index is then the one way to answer it: SQLite
+/// preferred the primary key's prefix, all of a source, for any condition on `source_id`);
+/// the source is checked here.
 pub(crate) fn members_referring(
     db: &mut dyn Sql,
     persons: &[RecordKey],
 ) -> Result<Vec<StatsMember>> {
     const CTX: &str = "reading statistics members";
+    let wanted: BTreeSet<(i64, &str)> = persons
+        .iter()
+        .map(|k| (k.source.0, k.record_id.as_str()))
+        .collect();
+    let ids: Vec<&str> = wanted
+        .iter()
+        .map(|(_, id)| *id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut out = Vec::new();
-    for chunk in persons.chunks(CHUNK / 2) {
-        let mut params = Vec::with_capacity(chunk.len() * 2);
-        for k in chunk {
-            params.push(P::Int(k.source.0));
-            params.push(P::Text(Some(&k.record_id)));
-        }
+    for chunk in ids.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|id| P::Text(Some(id))).collect();
         let rows = db.query(
             CTX,
             &format!(
-                "WITH k(s, r) AS (VALUES {})
-                 SELECT m.source_id, m.kind, m.record_id, m.unit, m.person_ref FROM k
-                 JOIN stats_members m ON m.person_ref = k.r AND m.source_id = k.s",
-                values(chunk.len(), 2)
+                "SELECT source_id, kind, record_id, unit, person_ref FROM stats_members
+                 WHERE person_ref IN ({})",
+                placeholders(1, params.len())
             ),
             &params,
         )?;
         for r in &rows {
-            out.push(member_row(r)?);
+            let m = member_row(r)?;
+            let hit = m
+                .person_ref
+                .as_deref()
+                .is_some_and(|id| wanted.contains(&(m.record.source.0, id)));
+            if hit {
+                out.push(m);
+            }
         }
     }
     Ok(out)
