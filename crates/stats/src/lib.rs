@@ -20,8 +20,8 @@
 pub mod catalogue;
 pub mod cube;
 pub mod dims;
+pub mod disclosure;
 pub mod facts;
 pub mod flows;
-pub mod disclosure;
 pub mod microdata;
 pub mod survey;
