@@ -3973,7 +3973,7 @@ fn statistics_changes_apply_and_watermark(h: &Harness) {
     assert_eq!(by_ref[0].record.record_id, "X1");
     let unit = format!("p:{}", N1.0);
     let mut of_unit: Vec<_> = s
-        .stats_members_of_units(&[unit.clone()])
+        .stats_members_of_units(std::slice::from_ref(&unit))
         .unwrap()
         .into_iter()
         .map(|m| m.record.record_id)
