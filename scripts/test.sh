@@ -2,7 +2,8 @@
 # The whole test suite: formatting, lints, and every test against SQLite AND a real PostgreSQL
 # server, with page tests in a real headless Chromium. Installs PostgreSQL and Chromium from
 # Debian's packages when missing, starts a throw-away PostgreSQL cluster on a free loopback
-# port, and stops it afterwards.
+# port, and stops it afterwards. The SDMX tests read marsad's output with sdmx1 (PyPI, pinned,
+# in a virtualenv under ~/.cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,6 +63,17 @@ echo "==> starting an S3-compatible server (moto, from PyPI) for the vault tests
 S3_PORT="$(free_port)"
 MARSAD_TEST_S3_ENDPOINT="$(scripts/s3-test-server.sh start "$S3_PORT" "$PG_DIR/s3.pid")"
 export MARSAD_TEST_S3_ENDPOINT
+
+# A real SDMX client reads what marsad serves and exports (server and CLI tests).
+SDMX_VENV="${MARSAD_SDMX_VENV:-$HOME/.cache/marsad-sdmx-venv}"
+SDMX1_VERSION="2.28.0"
+if ! "$SDMX_VENV/bin/python" -c "import sdmx, requests, sys; sys.exit(sdmx.__version__ != '$SDMX1_VERSION')" 2>/dev/null; then
+  echo "==> installing sdmx1 $SDMX1_VERSION (PyPI) into $SDMX_VENV"
+  python3 -m venv "$SDMX_VENV"
+  "$SDMX_VENV/bin/pip" install --quiet --disable-pip-version-check "sdmx1==$SDMX1_VERSION" requests
+fi
+export MARSAD_SDMX_PYTHON="$SDMX_VENV/bin/python"
+export MARSAD_REQUIRE_SDMX_CLIENT=1
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

@@ -135,6 +135,12 @@ pub fn run(
             );
         }
     }
+    crate::stats::run_refresh(
+        store.as_ref(),
+        &demo_statistics(&config),
+        false,
+        clock.as_ref(),
+    )?;
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
@@ -194,4 +200,34 @@ fn accounts(
         eprintln!("{l}");
     }
     Ok(())
+}
+
+/// The statistics settings of the demo: Tunisia, data up to the generator's `today`, the census
+/// and the migration survey on census day, and approximate 2024 average US dollar rates of the
+/// currencies its files use.
+fn demo_statistics(config: &marsad_demo::DemoConfig) -> marsad_figures::Settings {
+    let mut s = marsad_figures::Settings {
+        data_end: Some(config.today),
+        ..marsad_figures::Settings::default()
+    };
+    if let Some(day) = chrono::NaiveDate::from_ymd_opt(config.last_year, 11, 6) {
+        s.survey_dates.insert("census".into(), day);
+        s.survey_dates.insert("hims".into(), day);
+    }
+    for (code, rate) in [
+        ("EUR", 1.08),
+        ("CHF", 1.13),
+        ("CAD", 0.73),
+        ("SAR", 0.2667),
+        ("QAR", 0.2747),
+        ("AED", 0.2723),
+        ("KWD", 3.25),
+        ("OMR", 2.6),
+        ("BHD", 2.65),
+        ("LYD", 0.207),
+        ("TND", 0.32),
+    ] {
+        s.usd_rates.insert(code.into(), rate);
+    }
+    s
 }

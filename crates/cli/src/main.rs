@@ -28,6 +28,7 @@ mod link;
 mod persons;
 mod progress;
 mod quarantine;
+mod stats;
 mod vault;
 
 #[derive(Parser)]
@@ -210,6 +211,12 @@ enum Command {
     /// Fingerprints offline: extract a template from an image, compare pairs.
     #[command(subcommand)]
     Fingerprint(fingerprint::FingerprintCommand),
+    /// Statistics: refresh the indicators' cube from the records.
+    #[command(subcommand)]
+    Stats(stats::StatsCommand),
+    /// Export published statistics (disclosure-protected) as files.
+    #[command(subcommand)]
+    Export(stats::ExportCommand),
 }
 
 #[derive(Subcommand)]
@@ -426,6 +433,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(cmd) => admin::user(cmd, clock.as_ref()),
         Command::Link(args) => link::run(args),
         Command::Fingerprint(cmd) => fingerprint::run(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Stats(stats::StatsCommand::Refresh(args)) => stats::refresh(&args, clock.as_ref()),
+        Command::Export(cmd) => stats::export(cmd, clock.as_ref()),
     }
 }
 

@@ -588,6 +588,16 @@ impl Store for Crashing<'_> {
         withdraw_fingerprint(&self, id: marsad_store::FingerprintId, actor: &str, reason: Option<&str>, at: marsad_store::Timestamp, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::Fingerprint>;
         fingerprint_counts(&self) -> marsad_store::Result<(u64, u64)>;
         fingerprinted_persons(&self) -> marsad_store::Result<Vec<marsad_store::PersonNumber>>;
+        stats_state(&self) -> marsad_store::Result<Option<marsad_store::StatsState>>;
+        stats_changes(&self, full: bool) -> marsad_store::Result<marsad_store::StatsChanges>;
+        stats_records(&self, keys: &[marsad_store::RecordKey]) -> marsad_store::Result<Vec<marsad_store::LinkRecord>>;
+        stats_members_of_records(&self, keys: &[marsad_store::RecordKey]) -> marsad_store::Result<Vec<marsad_store::StatsMember>>;
+        stats_members_of_units(&self, units: &[String]) -> marsad_store::Result<Vec<marsad_store::StatsMember>>;
+        stats_members_referring(&self, persons: &[marsad_store::RecordKey]) -> marsad_store::Result<Vec<marsad_store::StatsMember>>;
+        stats_unit_facts(&self, units: &[String]) -> marsad_store::Result<Vec<(String, String)>>;
+        stats_apply(&self, batch: &marsad_store::StatsBatch) -> marsad_store::Result<()>;
+        stats_cells(&self, after: Option<&(String, String, String)>, limit: u32) -> marsad_store::Result<Vec<marsad_store::StatCell>>;
+        stats_clear(&self) -> marsad_store::Result<()>;
         add_passkey(&self, passkey: &marsad_store::PasskeyRow) -> marsad_store::Result<()>;
         passkey(&self, credential_id: &[u8]) -> marsad_store::Result<Option<marsad_store::PasskeyRow>>;
         passkeys(&self, user: marsad_store::UserId) -> marsad_store::Result<Vec<marsad_store::PasskeyRow>>;

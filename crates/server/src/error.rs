@@ -454,11 +454,19 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Marks an answer that is already in its protocol's own error format (SDMX error messages):
+/// [`problem_layer`] leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Passthrough;
+
 /// Middleware: gives every problem answer its `instance`, and turns the framework's own bare
 /// error answers (unknown route, wrong method, body over the limit) into problem+json too.
 pub async fn problem_layer(request: Request<axum::body::Body>, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
+    if response.extensions().get::<Passthrough>().is_some() {
+        return response;
+    }
     let status = response.status();
     if let Some(Rendered(problem)) = response.extensions().get::<Rendered>().cloned() {
         let mut problem = (*problem).clone();

@@ -52,6 +52,7 @@ mod passkeys;
 mod records;
 mod reviews;
 mod signin;
+mod statistics;
 mod upload;
 
 pub use access::{Access, AccessConfig, Endpoint, Need, Target};
@@ -182,6 +183,7 @@ pub struct AppState {
     attachment_limits: AttachmentLimits,
     biometrics: Arc<fingerprints::Biometrics>,
     thumbnails: Arc<attachments::cache::ThumbnailCache>,
+    figures: Arc<statistics::Figures>,
 }
 
 impl AppState {
@@ -208,7 +210,13 @@ impl AppState {
             attachment_limits: AttachmentLimits::default(),
             biometrics: Arc::new(fingerprints::Biometrics::default()),
             thumbnails: Arc::default(),
+            figures: Arc::default(),
         }
+    }
+
+    /// The published statistics the server answers from.
+    pub(crate) fn figures(&self) -> &statistics::Figures {
+        &self.figures
     }
 
     pub fn access(&self) -> &Access {
@@ -347,7 +355,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
     use axum::http::Method;
     use axum::routing::delete;
     use marsad_model::RecordKind;
-    use marsad_policy::Action::{Administer, Correct, Export, LinkReview, Read, Submit};
+    use marsad_policy::Action::{Administer, Correct, Export, LinkReview, Publish, Read, Submit};
     use marsad_policy::Resource as R;
     let e = |method: Method, path: &'static str, need: Need| Endpoint { method, path, need };
     vec![
@@ -758,6 +766,30 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
         ),
         (
             e(
+                Method::GET,
+                "/sdmx/2.1/{*path}",
+                PublicOr(Read, R::Statistics),
+            ),
+            get(statistics::sdmx),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/indicators",
+                PublicOr(Read, R::Statistics),
+            ),
+            get(statistics::indicators),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/indicators/{id}",
+                PublicOr(Read, R::Statistics),
+            ),
+            get(statistics::indicator),
+        ),
+        (
+            e(
                 Method::POST,
                 "/api/v1/persons/{number}/fingerprints",
                 Allow(Submit, Object(R::Biometrics)),
@@ -789,6 +821,14 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
                 Allow(Correct, Object(R::Biometrics)),
             ),
             post(fingerprints::withdraw),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/statistics/refresh",
+                Allow(Publish, Fixed(R::Statistics)),
+            ),
+            post(statistics::refresh),
         ),
     ]
 }

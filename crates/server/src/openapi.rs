@@ -163,5 +163,7 @@ use crate::error::Problem;
 pub struct ApiDoc;
 
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::statistics::StatisticsApi::openapi());
+    Json(doc)
 }

@@ -237,6 +237,10 @@ async fn import(
         unchanged,
         if counted { s.rejected } else { 0 },
     );
+    if s.status == marsad_store::SubmissionStatus::Complete && accepted > 0 {
+        // New or changed records: the published statistics follow, in the background.
+        crate::statistics::refresh_in_background(state);
+    }
     let location = format!("/api/v1/submissions/{}", s.id.0);
     let body = outcome.to_json();
     match outcome.disposition {

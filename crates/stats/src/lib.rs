@@ -19,6 +19,9 @@
 //! - [`microdata`]: k-anonymity, l-diversity and individual risk of research extracts, global
 //!   recoding and local suppression until release is allowed.
 //!
+//! - [`survey`], [`disclosure`], [`microdata`]: survey estimates by Taylor linearisation, cell
+//!   suppression (and the cell key method) for published tables, k-anonymity for extracts.
+//!
 //! Time is a parameter (`data_end`, reference dates): nothing here reads the clock.
 
 pub mod catalogue;

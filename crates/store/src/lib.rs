@@ -38,12 +38,14 @@ mod persons;
 mod pool;
 pub mod postgres;
 pub mod sqlite;
+mod statistics;
 
 pub use dossiers::{
     Attachment, AttachmentId, Dossier, DossierChange, DossierId, DossierStatus, EntryChange,
     EntryId, EntryKind, EntryVersion, NewAttachment, NewDossier, NewEntry, Withdrawal,
 };
 pub use fingerprints::{Fingerprint, FingerprintId, NewFingerprint, NewTemplate, TemplateVersion};
+pub use statistics::{StatCell, StatsBatch, StatsChanges, StatsMember, StatsState};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -1229,6 +1231,36 @@ pub trait Store: Send + Sync {
     fn fingerprint_counts(&self) -> Result<(u64, u64)>;
     /// The persons (active numbers) with a capture that is not withdrawn, ascending.
     fn fingerprinted_persons(&self) -> Result<Vec<PersonNumber>>;
+
+    // Statistics (the materialised cube; `marsad-figures` computes what goes in).
+    /// How far the cube is up to date; `None` before the first refresh.
+    fn stats_state(&self) -> Result<Option<StatsState>>;
+    /// What changed since the last refresh: complete submissions not applied yet with the
+    /// records they made current, and the persons and records named by person events after
+    /// the watermark. `full`: every complete submission and the last event, no records.
+    fn stats_changes(&self, full: bool) -> Result<StatsChanges>;
+    /// The current versions of these records (any kind) with their persons; unknown keys are
+    /// left out.
+    fn stats_records(&self, keys: &[RecordKey]) -> Result<Vec<LinkRecord>>;
+    /// The member rows of these records (records never counted are left out).
+    fn stats_members_of_records(&self, keys: &[RecordKey]) -> Result<Vec<StatsMember>>;
+    /// The member rows of these units.
+    fn stats_members_of_units(&self, units: &[String]) -> Result<Vec<StatsMember>>;
+    /// The member rows that refer to one of these person records (`person_ref` in the same
+    /// source).
+    fn stats_members_referring(&self, persons: &[RecordKey]) -> Result<Vec<StatsMember>>;
+    /// The facts these units hold, as `(unit, facts)`, by unit.
+    fn stats_unit_facts(&self, units: &[String]) -> Result<Vec<(String, String)>>;
+    /// Applies one refresh in one transaction (see [`StatsBatch`]).
+    fn stats_apply(&self, batch: &StatsBatch) -> Result<()>;
+    /// Cells ordered by (indicator, period, key), after `after`, at most `limit`.
+    fn stats_cells(
+        &self,
+        after: Option<&(String, String, String)>,
+        limit: u32,
+    ) -> Result<Vec<StatCell>>;
+    /// Forgets the cube, its units and its watermark (the next refresh is a full one).
+    fn stats_clear(&self) -> Result<()>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

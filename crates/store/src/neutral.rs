@@ -619,6 +619,59 @@ macro_rules! engine_neutral_methods {
                 crate::fingerprints::fingerprinted_persons,
             )
         }
+        fn stats_state(&self) -> Result<Option<crate::StatsState>> {
+            self.read("reading the statistics state", crate::statistics::state)
+        }
+        fn stats_changes(&self, full: bool) -> Result<crate::StatsChanges> {
+            self.read("reading what changed for statistics", |d| {
+                crate::statistics::changes(d, full)
+            })
+        }
+        fn stats_records(&self, keys: &[RecordKey]) -> Result<Vec<crate::LinkRecord>> {
+            self.read("reading records for statistics", |d| {
+                crate::statistics::records(d, keys)
+            })
+        }
+        fn stats_members_of_records(&self, keys: &[RecordKey]) -> Result<Vec<crate::StatsMember>> {
+            self.read("reading statistics members", |d| {
+                crate::statistics::members_of_records(d, keys)
+            })
+        }
+        fn stats_members_of_units(&self, units: &[String]) -> Result<Vec<crate::StatsMember>> {
+            self.read("reading statistics members", |d| {
+                crate::statistics::members_of_units(d, units)
+            })
+        }
+        fn stats_members_referring(
+            &self,
+            persons: &[RecordKey],
+        ) -> Result<Vec<crate::StatsMember>> {
+            self.read("reading statistics members", |d| {
+                crate::statistics::members_referring(d, persons)
+            })
+        }
+        fn stats_unit_facts(&self, units: &[String]) -> Result<Vec<(String, String)>> {
+            self.read("reading statistics units", |d| {
+                crate::statistics::unit_facts(d, units)
+            })
+        }
+        fn stats_apply(&self, batch: &crate::StatsBatch) -> Result<()> {
+            self.write("applying a statistics refresh", |d| {
+                crate::statistics::apply(d, batch)
+            })
+        }
+        fn stats_cells(
+            &self,
+            after: Option<&(String, String, String)>,
+            limit: u32,
+        ) -> Result<Vec<crate::StatCell>> {
+            self.read("reading statistics cells", |d| {
+                crate::statistics::cells(d, after, limit)
+            })
+        }
+        fn stats_clear(&self) -> Result<()> {
+            self.write("clearing statistics", crate::statistics::clear)
+        }
     };
 }
 

@@ -133,7 +133,7 @@ fn keys_json(keys: &[RecordKey]) -> String {
     .to_string()
 }
 
-fn keys_from_json(text: &str) -> Result<Vec<RecordKey>> {
+pub(crate) fn keys_from_json(text: &str) -> Result<Vec<RecordKey>> {
     const CTX: &str = "reading a person event";
     let value: Value = serde_json::from_str(text).map_err(|_| bad(CTX, "records"))?;
     let Value::Array(items) = value else {
@@ -155,7 +155,7 @@ fn numbers_json(numbers: &[PersonNumber]) -> String {
     Value::Array(numbers.iter().map(|n| json!(n.0)).collect()).to_string()
 }
 
-fn numbers_from_json(text: &str) -> Result<Vec<PersonNumber>> {
+pub(crate) fn numbers_from_json(text: &str) -> Result<Vec<PersonNumber>> {
     const CTX: &str = "reading a person event";
     let value: Value = serde_json::from_str(text).map_err(|_| bad(CTX, "numbers"))?;
     let Value::Array(items) = value else {
@@ -927,10 +927,10 @@ pub(crate) fn add_reviews(
 
 /// Rows (or keys) per multi-row statement: far below both engines' parameter limits, and few
 /// enough round trips on PostgreSQL.
-const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 500;
 
 /// `?from, ?from+1, …` (`n` placeholders).
-fn placeholders(from: usize, n: usize) -> String {
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
@@ -946,9 +946,10 @@ fn key_from_sql(key: i64) -> u64 {
     u64::from_ne_bytes(key.to_ne_bytes())
 }
 
-const LINK_COLUMNS: &str = "c.id, c.source_id, c.kind, c.record_id, c.version, v.payload, p.number";
+pub(crate) const LINK_COLUMNS: &str =
+    "c.id, c.source_id, c.kind, c.record_id, c.version, v.payload, p.number";
 
-fn link_row(r: &[Val]) -> Result<LinkRecord> {
+pub(crate) fn link_row(r: &[Val]) -> Result<LinkRecord> {
     const CTX: &str = "reading a record to link";
     Ok(LinkRecord {
         handle: RecordHandle(int(r, 0, CTX)?),

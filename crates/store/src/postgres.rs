@@ -52,6 +52,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_fingerprints",
         include_str!("../migrations/postgres/0007_fingerprints.sql"),
     ),
+    (
+        "0008_statistics",
+        include_str!("../migrations/postgres/0008_statistics.sql"),
+    ),
 ];
 
 /// Connections in the pool.

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_fingerprints",
         include_str!("../migrations/sqlite/0007_fingerprints.sql"),
     ),
+    (
+        "0008_statistics",
+        include_str!("../migrations/sqlite/0008_statistics.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

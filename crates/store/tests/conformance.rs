@@ -26,6 +26,7 @@ use marsad_store::{
 };
 use marsad_store::{FingerprintId, NewFingerprint, NewTemplate};
 use marsad_store::{LinkSelection, NewReview, Numbering, RecordBlocks, RecordHandle, ReviewEffect};
+use marsad_store::{StatCell, StatsBatch, StatsMember};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -256,6 +257,8 @@ scenarios!(
     dossier_attachments_concurrent_within_limit,
     fingerprints_enrol_reextract_withdraw,
     fingerprint_rows_refuse_update_and_delete,
+    statistics_changes_apply_and_watermark,
+    statistics_cells_upsert_zero_delete_and_page,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -3831,4 +3834,274 @@ fn fingerprint_rows_refuse_update_and_delete(h: &Harness) {
         assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
     }
     assert_eq!(s.fingerprint(f.id).unwrap().template.quality, 71);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+fn stat_cell(indicator: &str, period: &str, key: &str, value: i64, units: i64) -> StatCell {
+    StatCell {
+        indicator: indicator.into(),
+        period: period.into(),
+        key: key.into(),
+        value,
+        denominator: 0,
+        units,
+        provisional: 0,
+        estimated: 0,
+    }
+}
+
+fn stat_member(
+    src: SourceId,
+    kind: &str,
+    id: &str,
+    unit: &str,
+    person_ref: Option<&str>,
+) -> StatsMember {
+    StatsMember {
+        record: RecordKey::new(src, kind, id),
+        unit: unit.into(),
+        person_ref: person_ref.map(String::from),
+    }
+}
+
+fn crossing(row: u64, record_id: &str, person_record_id: &str) -> StagedRecord {
+    let payload =
+        format!(r#"{{"person_record_id":"{person_record_id}","record_id":"{record_id}"}}"#);
+    StagedRecord {
+        row,
+        kind: "border_crossing".into(),
+        record_id: record_id.into(),
+        hash: hash(&payload),
+        payload,
+    }
+}
+
+fn statistics_changes_apply_and_watermark(h: &Harness) {
+    let s = h.store();
+    assert_eq!(s.stats_state().unwrap(), None);
+    let src = people(s, 2);
+    let first = s.stats_changes(false).unwrap();
+    assert_eq!(first.submissions.len(), 1);
+    let ids: Vec<_> = first
+        .records
+        .iter()
+        .map(|r| r.key.record_id.clone())
+        .collect();
+    assert_eq!(ids, ["P1", "P2"]);
+    assert!(first.numbers.is_empty() && first.event_records.is_empty());
+
+    // The first refresh: two units, their members, the cube.
+    let batch = StatsBatch {
+        full: true,
+        units: vec![
+            ("r:P1".into(), Some("F1".into())),
+            ("r:P2".into(), Some("F2".into())),
+        ],
+        members_removed: vec![],
+        members: vec![
+            stat_member(src, "person", "P1", "r:P1", None),
+            stat_member(src, "person", "P2", "r:P2", None),
+        ],
+        deltas: vec![stat_cell("A", "2024-01", "SEX=F", 20_000, 2)],
+        submissions: first.submissions.clone(),
+        person_event: first.person_event,
+        expect_person_event: None,
+        settings: "{}".into(),
+        at: at(50),
+    };
+    s.stats_apply(&batch).unwrap();
+    let state = s.stats_state().unwrap().unwrap();
+    assert_eq!((state.submissions, state.cells), (1, 1));
+    assert_eq!(state.refreshed_at, at(50));
+    assert_eq!(state.settings, "{}");
+    let nothing = s.stats_changes(false).unwrap();
+    assert!(nothing.submissions.is_empty() && nothing.records.is_empty());
+
+    // A second import: an event record pointing to P1 and a new version of P2; and a person.
+    let second = import(
+        s,
+        src,
+        "events.csv",
+        60,
+        vec![crossing(1, "X1", "P1"), person(2, "P2", "Other")],
+    );
+    s.create_person(N1, "link", at(70)).unwrap();
+    s.assign_records(N1, &[key(src, "P1")], "link", Some(12.0), at(71))
+        .unwrap();
+    let ch = s.stats_changes(false).unwrap();
+    assert_eq!(ch.submissions, vec![second.id]);
+    let mut changed: Vec<_> = ch
+        .records
+        .iter()
+        .map(|r| (r.key.kind.as_str(), r.key.record_id.as_str()))
+        .collect();
+    changed.sort();
+    assert_eq!(changed, [("border_crossing", "X1"), ("person", "P2")]);
+    assert_eq!(ch.numbers, vec![N1]);
+    assert_eq!(ch.event_records, vec![key(src, "P1")]);
+    assert!(ch.person_event > state.person_event);
+
+    // Members by record, by unit, by the person record they refer to.
+    s.stats_apply(&StatsBatch {
+        units: vec![
+            ("r:P1".into(), None),
+            (format!("p:{}", N1.0), Some("F1b".into())),
+        ],
+        members_removed: vec![],
+        members: vec![
+            stat_member(src, "person", "P1", &format!("p:{}", N1.0), None),
+            stat_member(
+                src,
+                "border_crossing",
+                "X1",
+                &format!("p:{}", N1.0),
+                Some("P1"),
+            ),
+        ],
+        deltas: vec![stat_cell("A", "2024-01", "SEX=F", 10_000, 1)],
+        submissions: ch.submissions.clone(),
+        person_event: ch.person_event,
+        settings: "{}".into(),
+        at: at(80),
+        ..StatsBatch::default()
+    })
+    .unwrap();
+    let by_ref = s.stats_members_referring(&[key(src, "P1")]).unwrap();
+    assert_eq!(by_ref.len(), 1);
+    assert_eq!(by_ref[0].record.record_id, "X1");
+    let unit = format!("p:{}", N1.0);
+    let mut of_unit: Vec<_> = s
+        .stats_members_of_units(std::slice::from_ref(&unit))
+        .unwrap()
+        .into_iter()
+        .map(|m| m.record.record_id)
+        .collect();
+    of_unit.sort();
+    assert_eq!(of_unit, ["P1", "X1"]);
+    let of_records = s
+        .stats_members_of_records(&[key(src, "P1"), key(src, "P9")])
+        .unwrap();
+    assert_eq!(of_records.len(), 1);
+    assert_eq!(of_records[0].unit, unit);
+    assert_eq!(
+        s.stats_unit_facts(&["r:P1".into(), unit.clone(), "r:P2".into()])
+            .unwrap(),
+        vec![
+            (unit.clone(), "F1b".to_string()),
+            ("r:P2".to_string(), "F2".to_string())
+        ]
+    );
+    let recs = s
+        .stats_records(&[
+            key(src, "P1"),
+            RecordKey::new(src, "border_crossing", "X1"),
+            key(src, "P9"),
+        ])
+        .unwrap();
+    assert_eq!(recs.len(), 2);
+    assert!(recs
+        .iter()
+        .any(|r| r.key.record_id == "P1" && r.person == Some(N1)));
+    let cells = s.stats_cells(None, 10).unwrap();
+    assert_eq!(cells, vec![stat_cell("A", "2024-01", "SEX=F", 30_000, 3)]);
+    assert!(s.stats_changes(false).unwrap().submissions.is_empty());
+    assert!(s.stats_changes(false).unwrap().numbers.is_empty());
+    // Applying the same submissions twice (two refreshes at once) is refused whole.
+    conflict(s.stats_apply(&StatsBatch {
+        submissions: ch.submissions.clone(),
+        person_event: ch.person_event,
+        settings: "{}".into(),
+        at: at(85),
+        ..StatsBatch::default()
+    }));
+
+    // A full refresh lists every complete submission and starts from nothing.
+    let all = s.stats_changes(true).unwrap();
+    assert_eq!(all.submissions.len(), 2);
+    assert!(all.records.is_empty());
+    s.stats_apply(&StatsBatch {
+        full: true,
+        submissions: all.submissions,
+        person_event: all.person_event,
+        settings: "{\"v\":2}".into(),
+        at: at(90),
+        ..StatsBatch::default()
+    })
+    .unwrap();
+    let state = s.stats_state().unwrap().unwrap();
+    assert_eq!((state.submissions, state.cells), (2, 0));
+    assert!(s.stats_members_of_units(&[unit]).unwrap().is_empty());
+    s.stats_clear().unwrap();
+    assert_eq!(s.stats_state().unwrap(), None);
+    assert_eq!(s.stats_changes(false).unwrap().submissions.len(), 2);
+}
+
+fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
+    let s = h.store();
+    let mut deltas = Vec::new();
+    for i in 0..130 {
+        deltas.push(stat_cell(
+            "B",
+            &format!("2024-{:02}", i % 12 + 1),
+            &format!("SEX=F;AGE=Y{i:03}"),
+            10_000 * (i + 1),
+            1,
+        ));
+    }
+    deltas.push(stat_cell("A", "2023-12", "", 5, 1));
+    let mut batch = StatsBatch {
+        full: true,
+        deltas: deltas.clone(),
+        settings: "{}".into(),
+        at: at(1),
+        ..StatsBatch::default()
+    };
+    s.stats_apply(&batch).unwrap();
+    // Page through in order.
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s.stats_cells(after.as_ref(), 47).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        let last = page.last().unwrap();
+        after = Some((
+            last.indicator.clone(),
+            last.period.clone(),
+            last.key.clone(),
+        ));
+        all.extend(page);
+    }
+    assert_eq!(all.len(), 131);
+    let mut sorted = deltas.clone();
+    sorted
+        .sort_by(|a, b| (&a.indicator, &a.period, &a.key).cmp(&(&b.indicator, &b.period, &b.key)));
+    assert_eq!(all, sorted);
+    // A delta adds; one that brings a cell back to zero deletes it; negative sums are kept.
+    batch.full = false;
+    batch.deltas = vec![
+        stat_cell("A", "2023-12", "", -5, -1),
+        stat_cell("B", "2024-01", "SEX=F;AGE=Y000", 1, 0),
+        stat_cell("C", "2024-01", "", -3, -1),
+    ];
+    s.stats_apply(&batch).unwrap();
+    // A refresh computed from an older watermark is refused whole.
+    let stale = StatsBatch {
+        full: false,
+        deltas: vec![stat_cell("Z", "2024-01", "", 1, 1)],
+        expect_person_event: Some(99),
+        settings: "{}".into(),
+        at: at(2),
+        ..StatsBatch::default()
+    };
+    conflict(s.stats_apply(&stale));
+    let a = s.stats_cells(None, 1).unwrap();
+    assert_eq!(a[0].indicator, "B");
+    assert_eq!(a[0].value, 10_001);
+    let all = s.stats_cells(None, 1000).unwrap();
+    assert_eq!(all.len(), 131, "nothing of the stale batch was kept");
+    assert_eq!(all.last().unwrap(), &stat_cell("C", "2024-01", "", -3, -1));
 }

@@ -13,6 +13,7 @@ use marsad_testkit::{Engine, TestDb};
 mod crash;
 mod fingerprints;
 mod persons;
+mod stats;
 
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";
 
@@ -319,6 +320,7 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
         (0, 0),
         "{again}"
     );
+    stats::statistics_after_unify(cli, &String::from_utf8_lossy(&out.stdout));
     // The mapping examples in the docs are the demo's own.
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
     for f in files {
@@ -734,9 +736,11 @@ both_engines!(
     administration_on_the_command_line,
     backup_and_restore,
     killed_upload_leaves_nothing,
+    export_sdmx_needs_a_refresh,
 );
 
 use crash::killed_upload_leaves_nothing;
+use stats::export_sdmx_needs_a_refresh;
 
 #[test]
 fn help_lists_the_commands() {

@@ -1,0 +1,199 @@
+//! `marsad stats refresh` (the cube in the store, incremental unless `--full`) and `marsad
+//! export sdmx --out DIR` (the protected SDMX structures and data as files, for partners with
+//! no network link).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use marsad_figures::{Published, Settings};
+use marsad_model::Clock;
+use marsad_store::Store;
+
+use crate::StoreArgs;
+
+#[derive(Subcommand)]
+pub enum StatsCommand {
+    /// Bring the statistics cube up to date with the records: only what changed since the last
+    /// refresh, unless `--full` (or the settings changed).
+    Refresh(RefreshArgs),
+}
+
+#[derive(Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Recompute everything from every record.
+    #[arg(long)]
+    full: bool,
+    /// The reporting country (ISO 3166-1 alpha-3); kept for later refreshes.
+    #[arg(long, value_name = "ISO3")]
+    ref_area: Option<String>,
+    /// The last day the data cover (YYYY-MM-DD) [default: today]; kept for later refreshes.
+    #[arg(long, value_name = "DATE")]
+    data_end: Option<chrono::NaiveDate>,
+    /// The reference date of a census or survey: SURVEY=YYYY-MM-DD (repeatable); kept.
+    #[arg(long, value_name = "SURVEY=DATE")]
+    survey_date: Vec<String>,
+    /// US dollars per unit of a currency: CODE=RATE (repeatable); kept.
+    #[arg(long, value_name = "CODE=RATE")]
+    usd_rate: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// The published statistics as SDMX 2.1 files: `structure.xml` and per dataflow
+    /// `data/ID.ss.xml`, `.generic.xml`, `.json`, `.csv` (disclosure-protected).
+    Sdmx {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The folder to write (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
+}
+
+/// The settings kept with the cube, or the defaults.
+pub fn stored_settings(store: &dyn Store) -> Result<Settings> {
+    Ok(match store.stats_state()? {
+        Some(s) => Settings::from_json(&s.settings)?,
+        None => Settings::default(),
+    })
+}
+
+fn bar(visible: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} {elapsed}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Refreshes with `settings`, drawing a progress bar; prints what it did.
+pub fn run_refresh(
+    store: &dyn Store,
+    settings: &Settings,
+    full: bool,
+    clock: &dyn Clock,
+) -> Result<()> {
+    let started = Instant::now();
+    let bar = bar(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let now = clock.now();
+    let report = marsad_figures::refresh(
+        store,
+        settings,
+        now.date_naive(),
+        now,
+        full,
+        &mut |stage, done, total| {
+            bar.set_message(stage.to_string());
+            bar.set_length(total.max(done));
+            bar.set_position(done);
+        },
+    );
+    bar.finish_and_clear();
+    let report = report.context("cannot refresh the statistics")?;
+    println!(
+        "statistics {} refresh: {} records read, {} units computed, {} cells changed, {} cells in the cube, {:.2} s",
+        if report.full { "full" } else { "incremental" },
+        report.records,
+        report.units,
+        report.cells_changed,
+        report.cells,
+        started.elapsed().as_secs_f64()
+    );
+    for (reason, n) in &report.skipped {
+        println!("  left out  {n:>8}  {reason}");
+    }
+    for (kind, n) in &report.unreadable {
+        println!("  unreadable {n:>7}  {kind} records");
+    }
+    Ok(())
+}
+
+pub fn refresh(args: &RefreshArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let store = args.store.open()?;
+    let mut settings = stored_settings(store.as_ref())?;
+    if let Some(r) = &args.ref_area {
+        settings.ref_area = r.trim().to_ascii_uppercase();
+    }
+    if let Some(d) = args.data_end {
+        settings.data_end = Some(d);
+    }
+    for s in &args.survey_date {
+        let (name, date) = Settings::parse_survey_date(s)?;
+        settings.survey_dates.insert(name, date);
+    }
+    for r in &args.usd_rate {
+        let (code, rate) = r
+            .split_once('=')
+            .with_context(|| format!("--usd-rate '{r}': expected CODE=RATE"))?;
+        let rate: f64 = rate
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite() && *x > 0.0)
+            .with_context(|| format!("--usd-rate '{r}': the rate is not a positive number"))?;
+        settings
+            .usd_rates
+            .insert(code.trim().to_ascii_uppercase(), rate);
+    }
+    run_refresh(store.as_ref(), &settings, args.full, clock)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(cmd: ExportCommand, clock: &dyn Clock) -> Result<ExitCode> {
+    let ExportCommand::Sdmx { store, out } = cmd;
+    let s = store.open()?;
+    if s.stats_state()?.is_none() {
+        anyhow::bail!("no statistics yet: run `marsad stats refresh` first");
+    }
+    let published = Published::load(s.as_ref()).context("cannot read the statistics")?;
+    let publication =
+        marsad_figures::sdmx_structures(&published).context("cannot build the SDMX publication")?;
+    let header = marsad_sdmx::Header {
+        id: format!("MARSAD_EXPORT_{}", clock.now().format("%Y%m%dT%H%M%S")),
+        test: false,
+        prepared: clock.now(),
+        sender: "MARSAD".into(),
+    };
+    let files =
+        marsad_sdmx::write::export_files(&header, &publication.structures, &publication.datasets)
+            .context("cannot write the SDMX messages")?;
+    write_files(&out, &files)?;
+    let observations: usize = publication
+        .datasets
+        .iter()
+        .map(|d| d.observation_count())
+        .sum();
+    println!(
+        "wrote {} files to {}: {} dataflows, {} observations",
+        files.len(),
+        out.display(),
+        publication.datasets.len(),
+        observations
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_files(out: &Path, files: &[(String, String)]) -> Result<()> {
+    for (name, body) in files {
+        let path = out.join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&path, body).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

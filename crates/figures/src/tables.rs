@@ -1,0 +1,357 @@
+//! The published cube in memory and disclosure-protected tables.
+//!
+//! [`Published::load`] reads the cube the store keeps. [`Published::table`] aggregates an
+//! indicator to the requested dimensions for each requested period (with every `_T` margin)
+//! and protects each period's table with the disclosure module of `marsad-stats` before
+//! anything is returned:
+//!
+//! - counts and amounts: the complete table (every combination of the codes present, margins
+//!   included, zeros where there is no data) goes through primary suppression (fewer
+//!   contributing units than the indicator's `min_frequency`: status `C`) and secondary
+//!   suppression (status `D`: enough other cells so that no `C` cell can be recovered or
+//!   narrowed below its protection interval from the published cells and margins); an
+//!   indicator marked `sensitive` gets a protection interval as wide as its threshold;
+//! - ratios and means (not additive, so not recoverable from margins): primary suppression.
+//!
+//! A suppressed cell is returned without a value and without its count, never as a zero. The
+//! dominance rule of amounts is not applied: the cube keeps sums, not each unit's contribution.
+//!
+//! Each request is protected on its own: two overlapping tables (by sex, then by sex and age)
+//! are not protected jointly (the SDMX publication is: see [`crate::publish`]).
+
+use std::collections::BTreeMap;
+
+use marsad_stats::catalogue::{IndicatorId, Measure};
+use marsad_stats::cube::{CubeRow, Cubes, ObsStatus, Query, Sums, SCALE};
+use marsad_stats::dims::{Dim, Period, TOTAL};
+use marsad_stats::disclosure::{
+    self, ConfStatus, Cost, Dimension, FrequencyRule, Rules, ZeroPolicy,
+};
+use marsad_store::{Store, Timestamp};
+
+use crate::settings::Settings;
+use crate::{FiguresError, Result};
+
+/// The largest table (cells, margins included) the secondary suppression is asked to protect.
+pub const MAX_CELLS: usize = 1_500;
+
+/// The cube as last refreshed, with the settings it was computed with.
+#[derive(Debug, Clone, Default)]
+pub struct Published {
+    pub cubes: Cubes,
+    pub settings: Settings,
+    pub refreshed_at: Option<Timestamp>,
+    pub cells: u64,
+}
+
+/// A table asked for: an indicator, dimensions (each with its `_T` margin) and periods (none:
+/// every year with data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRequest {
+    pub indicator: IndicatorId,
+    pub dims: Vec<Dim>,
+    pub periods: Vec<Period>,
+}
+
+impl TableRequest {
+    /// Reads an indicator id, dimension ids and periods as a user writes them.
+    pub fn parse(indicator: &str, dims: &[&str], periods: &[&str]) -> Result<TableRequest> {
+        let id = IndicatorId::parse(indicator)
+            .ok_or_else(|| FiguresError::UnknownIndicator(indicator.to_string()))?;
+        let def = id.def();
+        let mut out = Vec::new();
+        for d in dims.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+            let dim = Dim::parse(d).filter(|x| def.allows(*x)).ok_or_else(|| {
+                FiguresError::UnknownDimension {
+                    indicator: id,
+                    dim: d.to_string(),
+                    allowed: def
+                        .dims
+                        .iter()
+                        .map(|x| x.id())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            })?;
+            if !out.contains(&dim) {
+                out.push(dim);
+            }
+        }
+        let periods = periods
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| Period::parse(p).ok_or_else(|| FiguresError::BadPeriod(p.to_string())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(TableRequest {
+            indicator: id,
+            dims: out,
+            periods,
+        })
+    }
+}
+
+/// One published cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedCell {
+    pub period: Period,
+    /// One code per dimension of the table, `_T` for a margin.
+    pub codes: Vec<String>,
+    /// `None` when suppressed (or when a ratio's denominator is zero).
+    pub value: Option<f64>,
+    /// Contributing units; `None` when suppressed.
+    pub units: Option<u64>,
+    pub obs_status: ObsStatus,
+    pub conf_status: ConfStatus,
+}
+
+/// A protected table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedTable {
+    pub indicator: IndicatorId,
+    pub dims: Vec<Dim>,
+    pub periods: Vec<Period>,
+    pub cells: Vec<ProtectedCell>,
+}
+
+impl ProtectedTable {
+    /// The cell of `period` with these codes.
+    pub fn get(&self, period: Period, codes: &[&str]) -> Option<&ProtectedCell> {
+        self.cells.iter().find(|c| {
+            c.period == period && c.codes.iter().map(String::as_str).eq(codes.iter().copied())
+        })
+    }
+}
+
+impl Published {
+    /// Reads the cube the store keeps (empty before the first refresh).
+    pub fn load(store: &dyn Store) -> Result<Published> {
+        let Some(state) = store.stats_state()? else {
+            return Ok(Published::default());
+        };
+        let mut rows = Vec::new();
+        let mut after: Option<(String, String, String)> = None;
+        loop {
+            let page = store.stats_cells(after.as_ref(), 10_000)?;
+            let Some(last) = page.last() else { break };
+            after = Some((
+                last.indicator.clone(),
+                last.period.clone(),
+                last.key.clone(),
+            ));
+            rows.extend(page.into_iter().map(|c| CubeRow {
+                indicator: c.indicator,
+                period: c.period,
+                key: c.key,
+                sums: Sums {
+                    value: c.value,
+                    denominator: c.denominator,
+                    units: c.units,
+                    provisional: c.provisional,
+                    estimated: c.estimated,
+                },
+            }));
+        }
+        Ok(Published {
+            cubes: Cubes::from_rows(&rows)?,
+            settings: Settings::from_json(&state.settings)?,
+            refreshed_at: Some(state.refreshed_at),
+            cells: state.cells,
+        })
+    }
+
+    /// The years an indicator has data for.
+    pub fn years(&self, id: IndicatorId) -> Vec<i32> {
+        let mut y: Vec<i32> = self
+            .cubes
+            .months(id.def().cube_of())
+            .into_iter()
+            .map(|m| m.year())
+            .collect();
+        y.dedup();
+        y
+    }
+
+    /// The protected table of `req`.
+    pub fn table(&self, req: &TableRequest) -> Result<ProtectedTable> {
+        let periods = if req.periods.is_empty() {
+            self.years(req.indicator)
+                .into_iter()
+                .map(Period::Year)
+                .collect()
+        } else {
+            req.periods.clone()
+        };
+        let mut cells = Vec::new();
+        for &period in &periods {
+            cells.extend(
+                self.period_table(req.indicator, &req.dims, period, &|_, c| c.to_string())?,
+            );
+        }
+        Ok(ProtectedTable {
+            indicator: req.indicator,
+            dims: req.dims.clone(),
+            periods,
+            cells,
+        })
+    }
+
+    /// One period's protected table; `code` maps each cube code (by dimension) to the code
+    /// published (cells whose codes map to the same are added together before protection).
+    pub(crate) fn period_table(
+        &self,
+        id: IndicatorId,
+        dims: &[Dim],
+        period: Period,
+        code: &dyn Fn(Dim, &str) -> String,
+    ) -> Result<Vec<ProtectedCell>> {
+        let def = id.def();
+        let q = Query::new(id, dims, &[period]);
+        let table = self.cubes.query(&q)?;
+        let additive = matches!(def.measure, Measure::Count | Measure::Amount);
+        let threshold = u64::from(def.disclosure.min_frequency);
+        if !additive || dims.is_empty() {
+            // Primary suppression only: ratios are not recoverable from margins, and a table
+            // without dimensions is one cell.
+            return Ok(table
+                .cells
+                .iter()
+                .map(|c| {
+                    let units = u64::try_from(c.sums.units).unwrap_or(0);
+                    let hidden = units > 0 && units < threshold;
+                    ProtectedCell {
+                        period,
+                        codes: c
+                            .codes
+                            .iter()
+                            .zip(dims)
+                            .map(|(x, d)| {
+                                if *x == TOTAL {
+                                    TOTAL.to_string()
+                                } else {
+                                    code(*d, x)
+                                }
+                            })
+                            .collect(),
+                        value: if hidden { None } else { c.value },
+                        units: (!hidden).then_some(units),
+                        obs_status: c.status,
+                        conf_status: if hidden {
+                            ConfStatus::Primary
+                        } else {
+                            ConfStatus::Free
+                        },
+                    }
+                })
+                .collect());
+        }
+        // Leaves (no `_T`), with codes as published, added up.
+        let mut leaves: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
+        let mut margins: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
+        for c in &table.cells {
+            let codes: Vec<String> = c
+                .codes
+                .iter()
+                .zip(dims)
+                .map(|(x, d)| {
+                    if *x == TOTAL {
+                        TOTAL.to_string()
+                    } else {
+                        code(*d, x)
+                    }
+                })
+                .collect();
+            if codes.iter().any(String::is_empty) {
+                // A code the publication has no place for (see `publish`).
+                continue;
+            }
+            if c.codes.iter().all(|x| *x != TOTAL) {
+                leaves.entry(codes).or_default().add(&c.sums, 1);
+            } else {
+                margins.entry(codes).or_default().add(&c.sums, 1);
+            }
+        }
+        if leaves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut lists: Vec<Vec<String>> = vec![Vec::new(); dims.len()];
+        for key in leaves.keys() {
+            for (list, c) in lists.iter_mut().zip(key) {
+                if !list.contains(c) {
+                    list.push(c.clone());
+                }
+            }
+        }
+        let size: usize = lists.iter().map(|l| l.len() + 1).product();
+        if size > MAX_CELLS {
+            return Err(FiguresError::TableTooLarge {
+                indicator: id,
+                cells: size,
+                max: MAX_CELLS,
+            });
+        }
+        let disclosure_err = |source| FiguresError::Disclosure {
+            indicator: id,
+            source,
+        };
+        let dimensions = dims
+            .iter()
+            .zip(&lists)
+            .map(|(d, list)| {
+                let mut list = list.clone();
+                list.sort();
+                Dimension::flat(d.id(), &list)
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(disclosure_err)?;
+        let scale = SCALE as f64;
+        let value_of = |s: &Sums| (s.value as f64 / scale).max(0.0);
+        let dcells = leaves
+            .iter()
+            .map(|(key, s)| disclosure::Cell {
+                key: key.clone(),
+                value: value_of(s),
+                count: u64::try_from(s.units).unwrap_or(0),
+                top: Vec::new(),
+            })
+            .collect();
+        let dtable = disclosure::Table::from_leaves(dimensions, dcells).map_err(disclosure_err)?;
+        let rules = Rules {
+            frequency: (threshold > 1).then_some(FrequencyRule {
+                threshold,
+                protection: if def.disclosure.sensitive {
+                    threshold as f64
+                } else {
+                    3.0f64.min(threshold as f64)
+                },
+                protection_percent: 0.0,
+            }),
+            dominance: None,
+            p_percent: None,
+            zeros: ZeroPolicy::Publish,
+            cost: Cost::Value,
+            cleanup: true,
+        };
+        let protected = disclosure::protect(&dtable, &rules).map_err(disclosure_err)?;
+        let published = protected.publish(&dtable);
+        Ok(published
+            .into_iter()
+            .map(|p| {
+                let sums = leaves
+                    .get(&p.key)
+                    .or_else(|| margins.get(&p.key))
+                    .copied()
+                    .unwrap_or_default();
+                let free = !p.conf_status.is_suppressed();
+                ProtectedCell {
+                    period,
+                    value: free.then(|| sums.value as f64 / scale),
+                    units: free.then(|| u64::try_from(sums.units).unwrap_or(0)),
+                    codes: p.key,
+                    obs_status: sums.status(),
+                    conf_status: p.conf_status,
+                }
+            })
+            .collect())
+    }
+}

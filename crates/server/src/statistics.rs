@@ -1,0 +1,523 @@
+//! Published statistics over HTTP: SDMX 2.1 REST at `/sdmx/2.1/...`, the indicator catalogue and
+//! protected tables as JSON at `/api/v1/indicators[/{id}]`, and `POST /api/v1/statistics/refresh`
+//! for publishers.
+//!
+//! The server keeps the published cube in memory ([`Figures`]): loaded from the store on first
+//! use, replaced after every refresh; its SDMX publication is built once per cube. After an import
+//! finalizes, an incremental refresh runs in the background (one at a time: a refresh asked for
+//! while one runs runs again after it). Everything served here went through `marsad-figures`'
+//! disclosure control: suppressed cells are flagged `C`/`D` and carry no value.
+//!
+//! SDMX answers are SDMX messages (errors too, as SDMX error messages), negotiated by `Accept`
+//! or `format=`; the JSON API answers problem+json errors.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Instant;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use marsad_figures::{FiguresError, Publication, Published, Settings, TableRequest};
+use marsad_model::Lang;
+use marsad_stats::catalogue::{catalogue, Indicator, IndicatorId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::access::Permit;
+use crate::error::{ApiError, Code, Passthrough, Problem};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::AppState;
+
+/// The published cube the server answers from, and the refresh machinery.
+#[derive(Default)]
+pub struct Figures {
+    current: RwLock<Option<Arc<Snapshot>>>,
+    /// Held (on a blocking thread) while a refresh runs: one refresh at a time.
+    running: Arc<Mutex<()>>,
+    /// A background refresh is running or queued.
+    queued: AtomicBool,
+    again: AtomicBool,
+}
+
+struct Snapshot {
+    published: Published,
+    sdmx: OnceLock<Result<Arc<Publication>, String>>,
+}
+
+impl Figures {
+    fn get(&self) -> Option<Arc<Snapshot>> {
+        self.current.read().ok().and_then(|g| g.clone())
+    }
+
+    fn set(&self, s: Arc<Snapshot>) {
+        if let Ok(mut g) = self.current.write() {
+            *g = Some(s);
+        }
+    }
+}
+
+impl From<FiguresError> for ApiError {
+    fn from(e: FiguresError) -> ApiError {
+        match e {
+            FiguresError::Store(e) => e.into(),
+            FiguresError::UnknownIndicator(_) => ApiError::not_found(e.to_string()),
+            FiguresError::UnknownDimension { .. }
+            | FiguresError::BadPeriod(_)
+            | FiguresError::TableTooLarge { .. }
+            | FiguresError::Settings(_)
+            | FiguresError::Cube(_) => ApiError::bad_request(e.to_string()),
+            e => ApiError::internal("computing statistics", &e),
+        }
+    }
+}
+
+async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, ApiError> {
+    if let Some(s) = state.figures().get() {
+        return Ok(s);
+    }
+    let published = state
+        .blocking(|store, _| Ok(Published::load(store)?))
+        .await?;
+    let snap = Arc::new(Snapshot {
+        published,
+        sdmx: OnceLock::new(),
+    });
+    state.figures().set(snap.clone());
+    Ok(snap)
+}
+
+async fn publication(state: &AppState, snap: Arc<Snapshot>) -> Result<Arc<Publication>, ApiError> {
+    let built = tokio::task::spawn_blocking(move || {
+        snap.sdmx
+            .get_or_init(|| {
+                marsad_figures::sdmx_structures(&snap.published)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    })
+    .await
+    .map_err(|e| ApiError::internal("building the SDMX publication", &e))?;
+    let _ = state;
+    built.map_err(|reason| {
+        tracing::error!(error = %reason, "cannot build the SDMX publication");
+        ApiError::new(
+            Code::Internal,
+            "the server failed while building the SDMX publication",
+        )
+    })
+}
+
+/// What a refresh did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefreshDto {
+    /// `true` for a full refresh.
+    pub full: bool,
+    pub records: u64,
+    pub units: u64,
+    pub cells_changed: u64,
+    pub cells: u64,
+    pub seconds: f64,
+}
+
+/// Refreshes (one at a time) and replaces the published cube.
+async fn run_refresh(state: &AppState, full: bool) -> Result<RefreshDto, ApiError> {
+    let lock = state.figures().running.clone();
+    let started = Instant::now();
+    let (report, published) = state
+        .blocking(move |store, clock| {
+            let _guard = lock.lock().map_err(|_| {
+                ApiError::new(Code::Internal, "a statistics refresh failed earlier")
+            })?;
+            let settings = match store.stats_state()? {
+                Some(s) => Settings::from_json(&s.settings)?,
+                None => Settings::default(),
+            };
+            let now = clock.now();
+            let report = marsad_figures::refresh(
+                store,
+                &settings,
+                now.date_naive(),
+                now,
+                full,
+                &mut |_, _, _| {},
+            )?;
+            Ok((report, Published::load(store)?))
+        })
+        .await?;
+    state.figures().set(Arc::new(Snapshot {
+        published,
+        sdmx: OnceLock::new(),
+    }));
+    tracing::info!(
+        full = report.full,
+        units = report.units,
+        cells = report.cells,
+        "statistics refreshed"
+    );
+    Ok(RefreshDto {
+        full: report.full,
+        records: report.records,
+        units: report.units,
+        cells_changed: report.cells_changed,
+        cells: report.cells,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Starts an incremental refresh in the background (after an import finalized); if one is
+/// running, another runs after it.
+pub(crate) fn refresh_in_background(state: &AppState) {
+    let figures = state.figures();
+    if figures.queued.swap(true, Ordering::SeqCst) {
+        figures.again.store(true, Ordering::SeqCst);
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            state.figures().again.store(false, Ordering::SeqCst);
+            if let Err(e) = run_refresh(&state, false).await {
+                tracing::error!(code = e.code.as_str(), detail = %e.detail, "background statistics refresh failed");
+            }
+            if !state.figures().again.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        state.figures().queued.store(false, Ordering::SeqCst);
+    });
+}
+
+fn lang_of(s: Option<&str>) -> Lang {
+    s.and_then(Lang::parse).unwrap_or(Lang::En)
+}
+
+fn not_public() -> ApiError {
+    ApiError::new(
+        Code::Forbidden,
+        "the access policy does not publish statistics to this caller",
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// SDMX
+
+/// SDMX 2.1 REST: `dataflow`, `datastructure`, `codelist`, `conceptscheme`, `data` (key syntax,
+/// `startPeriod`, `endPeriod`, `dimensionAtObservation`), `availableconstraint`.
+#[utoipa::path(get, path = "/sdmx/2.1/{*path}", tag = "statistics",
+    params(
+        ("path" = String, Path, description = "The SDMX 2.1 REST resource, e.g. `dataflow/all/all/latest` or `data/MARSAD,WORKERS_PLACED,1.0/A.TUN...`"),
+        ("format" = Option<String>, Query, description = "`structurespecificdata`, `genericdata`, `jsondata`, `csv`, `structure` (else by `Accept`)"),
+        ("lang" = Option<String>, Query, description = "Language of names in SDMX-JSON and SDMX-CSV: ar, fr, en"),
+    ),
+    responses(
+        (status = 200, description = "SDMX-ML 2.1, SDMX-JSON 1.0 or SDMX-CSV 1.0, by `Accept` or `format=`"),
+        (status = 404, description = "No results (an SDMX error message)"),
+        (status = 406, description = "None of the accepted formats is offered"),
+    ))]
+pub async fn sdmx(
+    State(state): State<AppState>,
+    permit: Option<Permit>,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if permit.is_none() {
+        return Err(not_public());
+    }
+    let snap = snapshot(&state).await?;
+    let publication = publication(&state, snap.clone()).await?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("the query string cannot be read: {e}")))?;
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let prepared = snap.published.refreshed_at.unwrap_or_else(|| state.now());
+    let answer = tokio::task::spawn_blocking(move || {
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let header = marsad_sdmx::Header {
+            id: format!("MARSAD_{}", prepared.format("%Y%m%dT%H%M%S")),
+            test: false,
+            prepared,
+            sender: "MARSAD".into(),
+        };
+        let lang = lang_of(pairs.iter().find(|(k, _)| *k == "lang").map(|(_, v)| *v));
+        marsad_sdmx::respond(
+            &marsad_sdmx::Service {
+                structures: &publication.structures,
+                datasets: &publication.datasets,
+                header: &header,
+                lang,
+            },
+            &path,
+            &pairs,
+            accept.as_deref(),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal("answering an SDMX request", &e))?;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, answer.body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(answer.content_type),
+    );
+    // SDMX errors are SDMX error messages, not problem+json.
+    response.extensions_mut().insert(Passthrough);
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue and tables as JSON
+
+/// A text in the portal's three languages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Trilingual {
+    pub ar: String,
+    pub fr: String,
+    pub en: String,
+}
+
+/// One indicator of the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorDto {
+    /// Stable id (also the SDMX dataflow id), e.g. `WORKERS_PLACED`.
+    pub id: String,
+    /// The label in the language asked for.
+    pub name: String,
+    pub label: Trilingual,
+    pub description: Trilingual,
+    pub concept: String,
+    pub source: String,
+    pub formula: String,
+    /// Allowed disaggregations (SDMX dimension ids).
+    pub dimensions: Vec<String>,
+    /// SDMX `UNIT_MEASURE`: PS, USD, PT.
+    pub unit: String,
+    pub unit_mult: u8,
+    /// Finest frequency: A, Q or M.
+    pub frequency: String,
+    pub sdg: Option<String>,
+    pub gcm_objectives: Vec<u8>,
+    /// Cells resting on fewer contributing units are suppressed.
+    pub min_frequency: u32,
+    pub sensitive: bool,
+    /// Years with data in the published cube.
+    pub years: Vec<i32>,
+}
+
+/// The catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorList {
+    pub indicators: Vec<IndicatorDto>,
+    /// When the published cube was last refreshed (absent before the first refresh).
+    pub refreshed_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LangQuery {
+    /// ar, fr or en (default en).
+    pub lang: Option<String>,
+}
+
+fn tri(t: &marsad_stats::catalogue::Text) -> Trilingual {
+    Trilingual {
+        ar: t.ar.into(),
+        fr: t.fr.into(),
+        en: t.en.into(),
+    }
+}
+
+fn indicator_dto(def: &Indicator, lang: Lang, published: &Published) -> IndicatorDto {
+    IndicatorDto {
+        id: def.id.as_str().into(),
+        name: def.label.get(lang).into(),
+        label: tri(&def.label),
+        description: tri(&def.description),
+        concept: def.concept.into(),
+        source: def.source.into(),
+        formula: def.formula.into(),
+        dimensions: def.dims.iter().map(|d| d.id().to_string()).collect(),
+        unit: def.unit.code().into(),
+        unit_mult: def.unit_mult,
+        frequency: def.freq.code().into(),
+        sdg: def.sdg.map(String::from),
+        gcm_objectives: def.gcm.to_vec(),
+        min_frequency: def.disclosure.min_frequency,
+        sensitive: def.disclosure.sensitive,
+        years: published.years(def.id),
+    }
+}
+
+/// The indicator catalogue, with trilingual labels and the years published.
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "statistics",
+    params(LangQuery),
+    responses(
+        (status = 200, description = "Every indicator", body = IndicatorList),
+    ))]
+pub async fn indicators(
+    State(state): State<AppState>,
+    permit: Option<Permit>,
+    ApiQuery(q): ApiQuery<LangQuery>,
+) -> Result<Json<IndicatorList>, ApiError> {
+    if permit.is_none() {
+        return Err(not_public());
+    }
+    let snap = snapshot(&state).await?;
+    let lang = lang_of(q.lang.as_deref());
+    Ok(Json(IndicatorList {
+        indicators: catalogue()
+            .iter()
+            .map(|d| indicator_dto(d, lang, &snap.published))
+            .collect(),
+        refreshed_at: snap.published.refreshed_at.map(|t| t.to_rfc3339()),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TableQuery {
+    /// Dimensions to disaggregate by, comma-separated (e.g. `SEX,AGE`); each gets its `_T`
+    /// margin.
+    pub by: Option<String>,
+    /// Periods, comma-separated: `2024`, `2024-Q1`, `2024-03` (default: every year with data).
+    pub period: Option<String>,
+    /// ar, fr or en (default en).
+    pub lang: Option<String>,
+}
+
+/// One published cell.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellDto {
+    pub period: String,
+    /// Dimension id → code (`_T` for a margin, `_U` unknown).
+    #[schema(value_type = Object)]
+    pub codes: BTreeMap<String, String>,
+    /// Absent when the cell is suppressed (never a zero in its place).
+    pub value: Option<f64>,
+    /// Contributing units; absent when suppressed.
+    pub units: Option<u64>,
+    /// SDMX OBS_STATUS: A normal, P provisional, E estimated.
+    pub obs_status: String,
+    /// SDMX CONF_STATUS: F free, C primary suppression, D secondary suppression.
+    pub conf_status: String,
+}
+
+/// A protected table.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableDto {
+    pub indicator: String,
+    pub name: String,
+    pub unit: String,
+    pub dimensions: Vec<String>,
+    pub periods: Vec<String>,
+    pub cells: Vec<CellDto>,
+    /// Cells suppressed: primary (C) and secondary (D).
+    pub suppressed_primary: usize,
+    pub suppressed_secondary: usize,
+    pub refreshed_at: Option<String>,
+}
+
+fn split(s: Option<&str>) -> Vec<&str> {
+    s.map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// An indicator as a disclosure-protected table: any allowed disaggregation, with margins.
+#[utoipa::path(get, path = "/api/v1/indicators/{id}", tag = "statistics",
+    params(("id" = String, Path, description = "Indicator id, e.g. WORKERS_PLACED"), TableQuery),
+    responses(
+        (status = 200, description = "The table, suppressed cells flagged and without value", body = TableDto),
+        (status = 400, description = "A dimension the indicator does not have, a bad period, a table too large to protect", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn indicator(
+    State(state): State<AppState>,
+    permit: Option<Permit>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TableQuery>,
+) -> Result<Json<TableDto>, ApiError> {
+    if permit.is_none() {
+        return Err(not_public());
+    }
+    let req = TableRequest::parse(&id, &split(q.by.as_deref()), &split(q.period.as_deref()))?;
+    let snap = snapshot(&state).await?;
+    let lang = lang_of(q.lang.as_deref());
+    let table = tokio::task::spawn_blocking(move || snap.published.table(&req).map(|t| (t, snap)))
+        .await
+        .map_err(|e| ApiError::internal("protecting a table", &e))??;
+    let (table, snap) = table;
+    let def: &Indicator = table.indicator.def();
+    let dims: Vec<String> = table.dims.iter().map(|d| d.id().to_string()).collect();
+    let count = |c: marsad_stats::disclosure::ConfStatus| {
+        table.cells.iter().filter(|x| x.conf_status == c).count()
+    };
+    Ok(Json(TableDto {
+        indicator: IndicatorId::as_str(table.indicator).into(),
+        name: def.label.get(lang).into(),
+        unit: def.unit.code().into(),
+        periods: table.periods.iter().map(|p| p.code()).collect(),
+        suppressed_primary: count(marsad_stats::disclosure::ConfStatus::Primary),
+        suppressed_secondary: count(marsad_stats::disclosure::ConfStatus::Secondary),
+        cells: table
+            .cells
+            .iter()
+            .map(|c| CellDto {
+                period: c.period.code(),
+                codes: dims.iter().cloned().zip(c.codes.iter().cloned()).collect(),
+                value: c.value,
+                units: c.units,
+                obs_status: c.obs_status.code().into(),
+                conf_status: c.conf_status.code().into(),
+            })
+            .collect(),
+        dimensions: dims,
+        refreshed_at: snap.published.refreshed_at.map(|t| t.to_rfc3339()),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RefreshQuery {
+    /// Recompute everything (default: only what changed since the last refresh).
+    pub full: Option<bool>,
+}
+
+/// Brings the statistics up to date with the records and publishes the new cube.
+#[utoipa::path(post, path = "/api/v1/statistics/refresh", tag = "statistics",
+    params(RefreshQuery),
+    responses(
+        (status = 200, description = "What the refresh did", body = RefreshDto),
+        (status = 403, description = "Only publishers refresh statistics", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<RefreshQuery>,
+) -> Result<Json<RefreshDto>, ApiError> {
+    Ok(Json(run_refresh(&state, q.full.unwrap_or(false)).await?))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(sdmx, indicators, indicator, refresh),
+    components(schemas(
+        Trilingual,
+        IndicatorDto,
+        IndicatorList,
+        CellDto,
+        TableDto,
+        RefreshDto
+    )),
+    tags((name = "statistics", description = "Published, disclosure-protected statistics: the indicator catalogue, tables and SDMX 2.1"))
+)]
+pub struct StatisticsApi;

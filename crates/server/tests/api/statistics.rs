@@ -1,0 +1,390 @@
+//! Published statistics through HTTP: a small data set in the store, a refresh by a publisher,
+//! the catalogue and a protected table (margins add up, small cells suppressed and flagged `C`,
+//! their secondary suppressions `D`, no suppressed cell recoverable from a line of the table),
+//! a background refresh after an import, and a real SDMX client (sdmx1) reading what the
+//! server serves at `/sdmx/2.1`.
+
+use marsad_model::{CanonicalRecord, RecordKind};
+use marsad_store::{Batch, NewSubmission, StagedRecord, Store};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::{now, TestApp};
+use crate::{person_csv, problem, SOURCE};
+
+fn staged(row: u64, kind: RecordKind, json: &str) -> StagedRecord {
+    let rec = CanonicalRecord::from_json(kind, json).unwrap();
+    StagedRecord {
+        row,
+        kind: kind.as_str().into(),
+        record_id: rec.record_id().into(),
+        payload: rec.to_json(),
+        hash: rec.content_hash(),
+    }
+}
+
+/// Workers placed abroad: a person record and a placement each, in `SOURCE`; destinations FRA
+/// mostly, DEU for some men, QAT for a few women (the small cells).
+fn seed(s: &dyn Store) {
+    let src = s.source(SOURCE).unwrap().unwrap().id;
+    let mut records = Vec::new();
+    for i in 0..80u32 {
+        let sex = if i % 3 == 0 { "F" } else { "M" };
+        let dest = match (sex, i % 7) {
+            ("F", 0) => "QAT",
+            ("M", 1 | 2) => "DEU",
+            _ => "FRA",
+        };
+        let row = records.len() as u64 + 1;
+        records.push(staged(
+            row,
+            RecordKind::Person,
+            &format!(
+                r#"{{"record_id":"W{i}","sex":"{sex}","birth_date":"{}-05-01","nationality":"TUN","given_name":"N{i}"}}"#,
+                1975 + i % 25
+            ),
+        ));
+        records.push(staged(
+            row + 1,
+            RecordKind::LabourPlacement,
+            &format!(
+                r#"{{"record_id":"L{i}","person_record_id":"W{i}","destination_country":"{dest}","occupation":"{}","contract_start":"{}-0{}-10"}}"#,
+                7 + i % 2,
+                2023 + i % 2,
+                1 + i % 9
+            ),
+        ));
+    }
+    let sub = s
+        .begin_submission(&NewSubmission {
+            source_id: src,
+            file_name: "placements.csv",
+            file_hash: &"ab".repeat(32),
+            file_size: 1,
+            format: "csv",
+            mapping_hash: &"0".repeat(64),
+            mapping_text: "",
+            submitted_by: "test",
+            started_at: now(),
+        })
+        .unwrap();
+    let n = records.len() as u64;
+    s.stage(
+        sub.id,
+        &Batch {
+            records,
+            rows_read: n,
+            ..Batch::default()
+        },
+    )
+    .unwrap();
+    s.finalize(sub.id, now()).unwrap();
+}
+
+async fn json(r: reqwest::Response) -> Value {
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+/// A publisher's client.
+async fn publisher(app: &TestApp) -> reqwest::Client {
+    app.login_as("publisher", "observatoire", "observatory", &["publisher"])
+        .await
+}
+
+async fn refreshed(app: &TestApp, client: &reqwest::Client, full: bool) -> Value {
+    let r = client
+        .post(app.url(&format!("/api/v1/statistics/refresh?full={full}")))
+        .send()
+        .await
+        .unwrap();
+    json(r).await
+}
+
+#[tokio::test]
+async fn indicators_tables_protected_and_refreshed() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(seed).await;
+
+    // The catalogue is public, trilingual; nothing is published before a refresh.
+    let list = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators?lang=fr"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let all = list["indicators"].as_array().unwrap();
+    assert_eq!(all.len(), 21);
+    let workers = all.iter().find(|i| i["id"] == "WORKERS_PLACED").unwrap();
+    assert_eq!(workers["name"], workers["label"]["fr"]);
+    assert!(!workers["label"]["ar"].as_str().unwrap().is_empty());
+    assert_eq!(workers["years"], serde_json::json!([]));
+    assert!(list["refreshed_at"].is_null());
+
+    // Only publishers refresh.
+    let r = app
+        .anonymous
+        .post(app.url("/api/v1/statistics/refresh"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/statistics/refresh"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let publisher = publisher(&app).await;
+    let done = refreshed(&app, &publisher, false).await;
+    assert_eq!(done["full"], true, "{done}");
+    assert_eq!(done["records"], 160);
+    assert!(done["cells"].as_u64().unwrap() > 0);
+
+    let list = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let workers = list["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "WORKERS_PLACED")
+        .unwrap()
+        .clone();
+    assert_eq!(workers["years"], serde_json::json!([2023, 2024]));
+
+    // A protected table, anonymously, in Arabic.
+    let t = json(
+        app.anonymous
+            .get(app.url(
+                "/api/v1/indicators/workers_placed?by=SEX,COUNTERPART_AREA&period=2024&lang=ar",
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(t["name"], workers["label"]["ar"]);
+    assert_eq!(
+        t["dimensions"],
+        serde_json::json!(["SEX", "COUNTERPART_AREA"])
+    );
+    let cells = t["cells"].as_array().unwrap();
+    let cell = |sex: &str, dest: &str| -> &Value {
+        cells
+            .iter()
+            .find(|c| c["codes"]["SEX"] == sex && c["codes"]["COUNTERPART_AREA"] == dest)
+            .unwrap_or_else(|| panic!("no cell {sex} {dest} in {t}"))
+    };
+    // 40 placements in 2024; the women in Qatar are fewer than 5: suppressed, flagged C, no value.
+    assert_eq!(cell("_T", "_T")["value"], 40.0);
+    assert_eq!(cell("_T", "_T")["conf_status"], "F");
+    let qatar = cell("F", "QAT");
+    assert_eq!(qatar["conf_status"], "C", "{qatar}");
+    assert!(qatar.get("value").is_none_or(Value::is_null), "{qatar}");
+    assert!(qatar.get("units").is_none_or(Value::is_null));
+    assert!(t["suppressed_primary"].as_u64().unwrap() >= 1);
+    assert!(t["suppressed_secondary"].as_u64().unwrap() >= 1, "{t}");
+    assert!(cells.iter().any(|c| c["conf_status"] == "D"));
+    for c in cells {
+        let free = c["conf_status"] == "F";
+        assert_eq!(free, c["value"].is_number(), "{c}");
+        if free && c["value"].as_f64().unwrap() > 0.0 {
+            assert!(c["units"].as_u64().unwrap() >= 5, "{c}");
+        }
+    }
+    // Margins add up over every published line, and no line has exactly one suppressed cell
+    // with its total published (that cell would be recovered by subtraction).
+    let sexes = ["F", "M"];
+    let dests: Vec<String> = cells
+        .iter()
+        .map(|c| c["codes"]["COUNTERPART_AREA"].as_str().unwrap().to_string())
+        .filter(|d| d != "_T")
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut lines: Vec<(Vec<&Value>, &Value)> = Vec::new();
+    for sex in sexes.iter().chain(["_T"].iter()) {
+        lines.push((
+            dests.iter().map(|d| cell(sex, d)).collect(),
+            cell(sex, "_T"),
+        ));
+    }
+    for d in dests.iter().map(String::as_str).chain(["_T"]) {
+        lines.push((sexes.iter().map(|s| cell(s, d)).collect(), cell("_T", d)));
+    }
+    for (parts, total) in &lines {
+        let hidden = parts.iter().filter(|c| c["conf_status"] != "F").count();
+        if total["conf_status"] == "F" {
+            assert_ne!(
+                hidden, 1,
+                "a suppressed cell is recoverable: {parts:?} = {total}"
+            );
+            if hidden == 0 {
+                let sum: f64 = parts.iter().map(|c| c["value"].as_f64().unwrap()).sum();
+                assert_eq!(sum, total["value"].as_f64().unwrap(), "{parts:?} = {total}");
+            }
+        } else {
+            assert_ne!(
+                hidden, 0,
+                "a suppressed total is the sum of its published parts: {total}"
+            );
+        }
+    }
+    // Errors as problem+json.
+    let r = app
+        .anonymous
+        .get(app.url("/api/v1/indicators/WORKERS_PLACED?by=CAUSE"))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert!(p["detail"].as_str().unwrap().contains("CAUSE"), "{p}");
+    let r = app
+        .anonymous
+        .get(app.url("/api/v1/indicators/WORKERS_PLACED?period=24"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+    let r = app
+        .anonymous
+        .get(app.url("/api/v1/indicators/NO_SUCH"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::NOT_FOUND, "not_found").await;
+
+    // An import through the API refreshes the statistics in the background.
+    let rows = ["border-police-persons,P-1,Amina,Benali,,,F,1990-05-01,Tunis,TUN,,,,,,"];
+    let r = app
+        .upload(SOURCE, "p.csv", person_csv(&rows).into_bytes())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let pending = app
+            .with_store(|s| s.stats_changes(false).unwrap().submissions.len())
+            .await;
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background refresh"
+        );
+        tokio::task::yield_now().await;
+    }
+    let state = app.with_store(|s| s.stats_state().unwrap().unwrap()).await;
+    assert_eq!(state.submissions, 2);
+    // An incremental refresh with nothing new changes nothing.
+    let idle = refreshed(&app, &publisher, false).await;
+    assert_eq!(
+        (idle["full"].as_bool(), idle["units"].as_u64()),
+        (Some(false), Some(0))
+    );
+    app.stop().await;
+}
+
+/// The Python with sdmx1, or `None` (printing why) when the check is not required.
+fn sdmx_python() -> Option<String> {
+    match std::env::var("MARSAD_SDMX_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => {
+            assert!(
+                std::env::var("MARSAD_REQUIRE_SDMX_CLIENT").as_deref() != Ok("1"),
+                "MARSAD_REQUIRE_SDMX_CLIENT=1 but MARSAD_SDMX_PYTHON is not set"
+            );
+            println!("skipped the sdmx1 check: MARSAD_SDMX_PYTHON is not set");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn sdmx_client_reads_what_the_server_serves() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(seed).await;
+    let publisher = publisher(&app).await;
+    refreshed(&app, &publisher, true).await;
+
+    // Structures and data, anonymously, by Accept and by format=.
+    let r = app
+        .anonymous
+        .get(app.url("/sdmx/2.1/dataflow/all/all/latest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("structure+xml"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("WORKERS_PLACED"), "{body}");
+    let r = app
+        .anonymous
+        // FREQ.REF_AREA.COUNTERPART_AREA.SEX.AGE.OCCUPATION
+        .get(app.url("/sdmx/2.1/data/WORKERS_PLACED/A.TUN..F..?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let csv = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(csv.lines().count() > 2, "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.contains(",F,")), "{csv}");
+    let r = app
+        .anonymous
+        .get(app.url("/sdmx/2.1/data/WORKERS_PLACED"))
+        .header("accept", "application/vnd.sdmx.data+json;version=1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    assert!(doc["dataSets"].is_array(), "{doc}");
+    // SDMX errors are SDMX error messages, not problem+json.
+    let r = app
+        .anonymous
+        .get(app.url("/sdmx/2.1/data/NO_SUCH_FLOW"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_ne!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+
+    if let Some(python) = sdmx_python() {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scripts/sdmx_client_check.py");
+        let url = app.url("/sdmx/2.1");
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(python)
+                .arg(script)
+                .arg("--url")
+                .arg(url)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "sdmx1 refused what the server serves:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    app.stop().await;
+}

@@ -1,0 +1,622 @@
+//! Statistics (migration `0008_statistics`): the materialised cube of every indicator, what each
+//! unit contributed to it, which records make up each unit, and how far it is up to date; written
+//! once for both engines over the [`Sql`] interface of [`crate::persons`].
+//!
+//! The store does not know what a fact or an indicator is: cells are keyed text with five
+//! integer sums, a unit's facts are opaque text (`marsad-figures` writes and reads them), and
+//! the settings the cube was computed with are opaque JSON. What it guarantees is that a refresh
+//! ([`apply`]) replaces units, adds the net change to the cells, deletes the cells that came back
+//! to zero and advances the watermark in **one** transaction, so the cube always equals the sum
+//! of the facts its units hold.
+//!
+//! The watermark is the set of complete submissions already applied (a submission that was begun
+//! earlier but finalized later is still found) and the last person event applied.
+
+use std::collections::BTreeSet;
+
+use crate::persons::{
+    int, keys_from_json, link_row, numbers_from_json, placeholders, text, ts, Sql, Val, CHUNK,
+    LINK_COLUMNS, P,
+};
+use crate::{LinkRecord, PersonNumber, RecordKey, Result, SourceId, SubmissionId, Timestamp};
+
+/// One cell of the cube: an indicator, a month (`YYYY-MM`), the cell key (`DIM=code` pairs
+/// joined by `;`) and its sums (fixed point where the statistics crate says so). As a delta
+/// ([`StatsBatch::deltas`]) the sums are added to the cell and may be negative.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatCell {
+    pub indicator: String,
+    pub period: String,
+    pub key: String,
+    pub value: i64,
+    pub denominator: i64,
+    pub units: i64,
+    pub provisional: i64,
+    pub estimated: i64,
+}
+
+/// The unit a current record is counted in, and the person record it refers to in its own
+/// source (an event record's `person_record_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatsMember {
+    pub record: RecordKey,
+    pub unit: String,
+    pub person_ref: Option<String>,
+}
+
+/// How far the cube is up to date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsState {
+    /// The last person event (merge, split, assignment) applied.
+    pub person_event: i64,
+    pub refreshed_at: Timestamp,
+    /// What the cube was computed with (JSON, the caller's business).
+    pub settings: String,
+    /// Complete submissions applied.
+    pub submissions: u64,
+    /// Cells in the cube.
+    pub cells: u64,
+}
+
+/// What changed since the last refresh ([`changes`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsChanges {
+    /// Complete submissions not applied yet (all complete submissions for a full refresh).
+    pub submissions: Vec<SubmissionId>,
+    /// The last person event now.
+    pub person_event: i64,
+    /// The current records that the pending submissions made current (empty for a full
+    /// refresh: the caller reads everything).
+    pub records: Vec<LinkRecord>,
+    /// Numbers named by person events after the watermark (empty for a full refresh).
+    pub numbers: Vec<PersonNumber>,
+    /// Records named by those events.
+    pub event_records: Vec<RecordKey>,
+}
+
+/// One refresh, applied in one transaction by [`apply`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsBatch {
+    /// Clear the cube, the units, the members and the watermark first (a full refresh).
+    pub full: bool,
+    /// Units recomputed: `Some(facts)` replaces what the unit held, `None` deletes it.
+    pub units: Vec<(String, Option<String>)>,
+    /// Records no longer counted anywhere (their member rows are deleted).
+    pub members_removed: Vec<RecordKey>,
+    /// Member rows written (replacing any row of the same record).
+    pub members: Vec<StatsMember>,
+    /// Net change per cell, added to the cube; cells that come back to zero are deleted.
+    pub deltas: Vec<StatCell>,
+    /// Submissions now applied.
+    pub submissions: Vec<SubmissionId>,
+    /// The last person event now applied.
+    pub person_event: i64,
+    /// For an incremental refresh: the watermark its changes were read from. When another
+    /// refresh advanced it meanwhile, nothing is applied (`Conflict`): the caller reads the
+    /// changes again.
+    pub expect_person_event: Option<i64>,
+    pub settings: String,
+    pub at: Timestamp,
+}
+
+const CELL_COLUMNS: &str =
+    "indicator, period, cell_key, value, denominator, units, provisional, estimated";
+
+fn cell_row(r: &[Val]) -> Result<StatCell> {
+    const CTX: &str = "reading a statistics cell";
+    Ok(StatCell {
+        indicator: text(r, 0, CTX)?,
+        period: text(r, 1, CTX)?,
+        key: text(r, 2, CTX)?,
+        value: int(r, 3, CTX)?,
+        denominator: int(r, 4, CTX)?,
+        units: int(r, 5, CTX)?,
+        provisional: int(r, 6, CTX)?,
+        estimated: int(r, 7, CTX)?,
+    })
+}
+
+fn member_row(r: &[Val]) -> Result<StatsMember> {
+    const CTX: &str = "reading a statistics member";
+    Ok(StatsMember {
+        record: RecordKey::new(
+            SourceId(int(r, 0, CTX)?),
+            text(r, 1, CTX)?,
+            text(r, 2, CTX)?,
+        ),
+        unit: text(r, 3, CTX)?,
+        person_ref: match r.get(4) {
+            Some(Val::Null) | None => None,
+            _ => Some(text(r, 4, CTX)?),
+        },
+    })
+}
+
+fn count(db: &mut dyn Sql, ctx: &'static str, sql: &str) -> Result<u64> {
+    let rows = db.query(ctx, sql, &[])?;
+    let n = rows
+        .first()
+        .map(|r| int(r, 0, ctx))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(crate::codec::to_u64(n))
+}
+
+pub(crate) fn state(db: &mut dyn Sql) -> Result<Option<StatsState>> {
+    const CTX: &str = "reading the statistics state";
+    let rows = db.query(
+        CTX,
+        "SELECT person_event, refreshed_at, settings FROM stats_state WHERE id = 1",
+        &[],
+    )?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let (person_event, refreshed_at, settings) =
+        (int(r, 0, CTX)?, ts(r, 1, CTX)?, text(r, 2, CTX)?);
+    Ok(Some(StatsState {
+        person_event,
+        refreshed_at,
+        settings,
+        submissions: count(db, CTX, "SELECT count(*) FROM stats_submissions")?,
+        cells: count(db, CTX, "SELECT count(*) FROM stats_cells")?,
+    }))
+}
+
+/// The last person event applied (0 before the first refresh), without counting anything.
+fn watermark(db: &mut dyn Sql) -> Result<Option<i64>> {
+    const CTX: &str = "reading the statistics watermark";
+    let rows = db.query(
+        CTX,
+        "SELECT person_event FROM stats_state WHERE id = 1",
+        &[],
+    )?;
+    rows.first().map(|r| int(r, 0, CTX)).transpose()
+}
+
+pub(crate) fn changes(db: &mut dyn Sql, full: bool) -> Result<StatsChanges> {
+    const CTX: &str = "reading what changed for statistics";
+    let pending = if full {
+        "SELECT id FROM submissions WHERE status = 'complete' ORDER BY id"
+    } else {
+        "SELECT s.id FROM submissions s WHERE s.status = 'complete' AND NOT EXISTS
+         (SELECT 1 FROM stats_submissions t WHERE t.submission_id = s.id) ORDER BY s.id"
+    };
+    let submissions = db
+        .query(CTX, pending, &[])?
+        .iter()
+        .map(|r| int(r, 0, CTX).map(SubmissionId))
+        .collect::<Result<Vec<_>>>()?;
+    let last = db.query(CTX, "SELECT max(id) FROM person_events", &[])?;
+    let person_event = match last.first().and_then(|r| r.first()) {
+        Some(Val::Int(v)) => *v,
+        _ => 0,
+    };
+    let mut out = StatsChanges {
+        submissions,
+        person_event,
+        ..StatsChanges::default()
+    };
+    if full {
+        return Ok(out);
+    }
+    for s in &out.submissions {
+        let lo = s.0.checked_shl(32).unwrap_or(i64::MAX);
+        let hi = s.0.saturating_add(1).checked_shl(32).unwrap_or(i64::MAX);
+        let rows = db.query(
+            CTX,
+            &format!(
+                "SELECT {LINK_COLUMNS} FROM record_versions v
+                 JOIN current_records c ON c.source_id = v.source_id AND c.kind = v.kind
+                      AND c.record_id = v.record_id AND c.version_id = v.id
+                 LEFT JOIN person_records p ON p.source_id = c.source_id AND p.kind = c.kind
+                      AND p.record_id = c.record_id
+                 WHERE v.id >= ?1 AND v.id < ?2 ORDER BY v.id"
+            ),
+            &[P::Int(lo), P::Int(hi)],
+        )?;
+        for r in &rows {
+            out.records.push(link_row(r)?);
+        }
+    }
+    let watermark = watermark(db)?.unwrap_or(0);
+    let rows = db.query(
+        CTX,
+        "SELECT numbers, records FROM person_events WHERE id > ?1 AND id <= ?2 ORDER BY id",
+        &[P::Int(watermark), P::Int(person_event)],
+    )?;
+    let mut numbers = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for r in &rows {
+        numbers.extend(numbers_from_json(&text(r, 0, CTX)?)?);
+        keys.extend(keys_from_json(&text(r, 1, CTX)?)?);
+    }
+    out.numbers = numbers.into_iter().collect();
+    out.event_records = keys.into_iter().collect();
+    Ok(out)
+}
+
+/// `(CAST(?a AS BIGINT), ?b, ?c), …`: `rows` rows of `cols` placeholders from `?1`, the first
+/// column an integer (both engines then compare it with an integer column; PostgreSQL would
+/// otherwise take an untyped parameter in `VALUES` for text).
+fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells = (0..cols)
+                .map(|c| {
+                    let i = r * cols + c + 1;
+                    if c == 0 {
+                        format!("CAST(?{i} AS BIGINT)")
+                    } else {
+                        format!("?{i}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `sql`, in which `{keys}` stands for a common table expression `k(s, kd, r)` of
+/// `(source, kind, record_id)` rows to join on, over `keys` in chunks (a join both engines answer
+/// from the key's index, where a row-value `IN` made SQLite scan the table).
+fn by_keys(
+    db: &mut dyn Sql,
+    ctx: &'static str,
+    sql: &str,
+    keys: &[RecordKey],
+) -> Result<Vec<Vec<Val>>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CHUNK / 3) {
+        let mut params = Vec::with_capacity(chunk.len() * 3);
+        for k in chunk {
+            params.push(P::Int(k.source.0));
+            params.push(P::Text(Some(&k.kind)));
+            params.push(P::Text(Some(&k.record_id)));
+        }
+        let cte = format!("WITH k(s, kd, r) AS (VALUES {})", values(chunk.len(), 3));
+        out.extend(db.query(ctx, &sql.replace("{keys}", &cte), &params)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn records(db: &mut dyn Sql, keys: &[RecordKey]) -> Result<Vec<LinkRecord>> {
+    const CTX: &str = "reading records for statistics";
+    let sql = format!(
+        "{{keys}} SELECT {LINK_COLUMNS} FROM k
+         JOIN current_records c ON c.source_id = k.s AND c.kind = k.kd AND c.record_id = k.r
+         JOIN record_versions v ON v.id = c.version_id
+         LEFT JOIN person_records p ON p.source_id = c.source_id AND p.kind = c.kind
+              AND p.record_id = c.record_id"
+    );
+    let mut out = by_keys(db, CTX, &sql, keys)?
+        .iter()
+        .map(|r| link_row(r))
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by_key(|r| r.handle);
+    out.dedup_by_key(|r| r.handle);
+    Ok(out)
+}
+
+pub(crate) fn members_of_records(db: &mut dyn Sql, keys: &[RecordKey]) -> Result<Vec<StatsMember>> {
+    const CTX: &str = "reading statistics members";
+    by_keys(
+        db,
+        CTX,
+        "{keys} SELECT m.source_id, m.kind, m.record_id, m.unit, m.person_ref FROM k
+         JOIN stats_members m ON m.source_id = k.s AND m.kind = k.kd AND m.record_id = k.r",
+        keys,
+    )?
+    .iter()
+    .map(|r| member_row(r))
+    .collect()
+}
+
+pub(crate) fn members_of_units(db: &mut dyn Sql, units: &[String]) -> Result<Vec<StatsMember>> {
+    const CTX: &str = "reading statistics members";
+    let mut out = Vec::new();
+    for chunk in units.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|u| P::Text(Some(u))).collect();
+        let rows = db.query(
+            CTX,
+            &format!(
+                "SELECT source_id, kind, record_id, unit, person_ref FROM stats_members
+                 WHERE unit IN ({})",
+                placeholders(1, params.len())
+            ),
+            &params,
+        )?;
+        for r in &rows {
+            out.push(member_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Members whose `person_ref` is one of `persons` (person records, by source and record id).
+/// Only `person_ref` is in the statement (its index is then the one way to answer it: SQLite
+/// preferred the primary key's prefix, all of a source, for any condition on `source_id`);
+/// the source is checked here.
+pub(crate) fn members_referring(
+    db: &mut dyn Sql,
+    persons: &[RecordKey],
+) -> Result<Vec<StatsMember>> {
+    const CTX: &str = "reading statistics members";
+    let wanted: BTreeSet<(i64, &str)> = persons
+        .iter()
+        .map(|k| (k.source.0, k.record_id.as_str()))
+        .collect();
+    let ids: Vec<&str> = wanted
+        .iter()
+        .map(|(_, id)| *id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|id| P::Text(Some(id))).collect();
+        let rows = db.query(
+            CTX,
+            &format!(
+                "SELECT source_id, kind, record_id, unit, person_ref FROM stats_members
+                 WHERE person_ref IN ({})",
+                placeholders(1, params.len())
+            ),
+            &params,
+        )?;
+        for r in &rows {
+            let m = member_row(r)?;
+            let hit = m
+                .person_ref
+                .as_deref()
+                .is_some_and(|id| wanted.contains(&(m.record.source.0, id)));
+            if hit {
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn unit_facts(db: &mut dyn Sql, units: &[String]) -> Result<Vec<(String, String)>> {
+    const CTX: &str = "reading statistics units";
+    let mut out = Vec::new();
+    for chunk in units.chunks(CHUNK) {
+        let params: Vec<P<'_>> = chunk.iter().map(|u| P::Text(Some(u))).collect();
+        let rows = db.query(
+            CTX,
+            &format!(
+                "SELECT unit, facts FROM stats_units WHERE unit IN ({}) ORDER BY unit",
+                placeholders(1, params.len())
+            ),
+            &params,
+        )?;
+        for r in &rows {
+            out.push((text(r, 0, CTX)?, text(r, 1, CTX)?));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn cells(
+    db: &mut dyn Sql,
+    after: Option<&(String, String, String)>,
+    limit: u32,
+) -> Result<Vec<StatCell>> {
+    const CTX: &str = "reading statistics cells";
+    let limit = crate::codec::page_limit(limit);
+    let rows = match after {
+        None => db.query(
+            CTX,
+            &format!(
+                "SELECT {CELL_COLUMNS} FROM stats_cells
+                 ORDER BY indicator, period, cell_key LIMIT ?1"
+            ),
+            &[P::Int(limit)],
+        )?,
+        Some((i, p, k)) => db.query(
+            CTX,
+            &format!(
+                "SELECT {CELL_COLUMNS} FROM stats_cells
+                 WHERE indicator > ?1 OR (indicator = ?1 AND period > ?2)
+                    OR (indicator = ?1 AND period = ?2 AND cell_key > ?3)
+                 ORDER BY indicator, period, cell_key LIMIT ?4"
+            ),
+            &[
+                P::Text(Some(i)),
+                P::Text(Some(p)),
+                P::Text(Some(k)),
+                P::Int(limit),
+            ],
+        )?,
+    };
+    rows.iter().map(|r| cell_row(r)).collect()
+}
+
+pub(crate) fn clear(db: &mut dyn Sql) -> Result<()> {
+    const CTX: &str = "clearing statistics";
+    for table in [
+        "stats_cells",
+        "stats_units",
+        "stats_members",
+        "stats_submissions",
+        "stats_state",
+    ] {
+        db.exec(CTX, &format!("DELETE FROM {table}"), &[])?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row `INSERT` of cells (8 parameters each).
+const CELL_CHUNK: usize = 60;
+
+pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
+    const CTX: &str = "applying a statistics refresh";
+    if batch.full {
+        clear(db)?;
+    } else if let Some(expected) = batch.expect_person_event {
+        let now = watermark(db)?;
+        if now != Some(expected) {
+            return Err(crate::StoreError::Conflict {
+                what:
+                    "a statistics refresh from an older watermark (another refresh ran meanwhile)"
+                        .into(),
+            });
+        }
+    }
+    if !batch.full {
+        for chunk in batch.units.chunks(CHUNK) {
+            let params: Vec<P<'_>> = chunk.iter().map(|(u, _)| P::Text(Some(u))).collect();
+            db.exec(
+                CTX,
+                &format!(
+                    "DELETE FROM stats_units WHERE unit IN ({})",
+                    placeholders(1, params.len())
+                ),
+                &params,
+            )?;
+        }
+        let replaced = batch.members.iter().map(|m| &m.record);
+        let gone: Vec<&RecordKey> = batch.members_removed.iter().chain(replaced).collect();
+        for chunk in gone.chunks(CHUNK / 3) {
+            let mut params = Vec::with_capacity(chunk.len() * 3);
+            for k in chunk {
+                params.push(P::Int(k.source.0));
+                params.push(P::Text(Some(&k.kind)));
+                params.push(P::Text(Some(&k.record_id)));
+            }
+            // OR of keys: each term a primary-key search on both engines.
+            let cond = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(source_id = ?{} AND kind = ?{} AND record_id = ?{})",
+                        3 * i + 1,
+                        3 * i + 2,
+                        3 * i + 3
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            db.exec(
+                CTX,
+                &format!("DELETE FROM stats_members WHERE {cond}"),
+                &params,
+            )?;
+        }
+    }
+    let kept: Vec<(&String, &String)> = batch
+        .units
+        .iter()
+        .filter_map(|(u, f)| f.as_ref().map(|f| (u, f)))
+        .collect();
+    for chunk in kept.chunks(CHUNK / 2) {
+        let mut params = Vec::with_capacity(chunk.len() * 2);
+        for (u, f) in chunk {
+            params.push(P::Text(Some(u)));
+            params.push(P::Text(Some(f)));
+        }
+        let rows = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(2 * i + 1, 2)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        db.exec(
+            CTX,
+            &format!("INSERT INTO stats_units (unit, facts) VALUES {rows}"),
+            &params,
+        )?;
+    }
+    for chunk in batch.members.chunks(CHUNK / 5) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(5 * i + 1, 5)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut params = Vec::with_capacity(chunk.len() * 5);
+        for m in chunk {
+            params.push(P::Int(m.record.source.0));
+            params.push(P::Text(Some(&m.record.kind)));
+            params.push(P::Text(Some(&m.record.record_id)));
+            params.push(P::Text(Some(&m.unit)));
+            params.push(P::Text(m.person_ref.as_deref()));
+        }
+        db.exec(
+            CTX,
+            &format!(
+                "INSERT INTO stats_members (source_id, kind, record_id, unit, person_ref)
+                 VALUES {values}"
+            ),
+            &params,
+        )?;
+    }
+    for chunk in batch.deltas.chunks(CELL_CHUNK) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(8 * i + 1, 8)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut params = Vec::with_capacity(chunk.len() * 8);
+        for c in chunk {
+            params.push(P::Text(Some(&c.indicator)));
+            params.push(P::Text(Some(&c.period)));
+            params.push(P::Text(Some(&c.key)));
+            params
+                .extend([c.value, c.denominator, c.units, c.provisional, c.estimated].map(P::Int));
+        }
+        db.exec(
+            CTX,
+            &format!(
+                "INSERT INTO stats_cells ({CELL_COLUMNS}) VALUES {values}
+                 ON CONFLICT (indicator, period, cell_key) DO UPDATE SET
+                   value = stats_cells.value + excluded.value,
+                   denominator = stats_cells.denominator + excluded.denominator,
+                   units = stats_cells.units + excluded.units,
+                   provisional = stats_cells.provisional + excluded.provisional,
+                   estimated = stats_cells.estimated + excluded.estimated"
+            ),
+            &params,
+        )?;
+    }
+    if !batch.full {
+        for chunk in batch.deltas.chunks(CHUNK / 3) {
+            let mut params = Vec::with_capacity(chunk.len() * 3);
+            for c in chunk {
+                params.push(P::Text(Some(&c.indicator)));
+                params.push(P::Text(Some(&c.period)));
+                params.push(P::Text(Some(&c.key)));
+            }
+            let rows = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(3 * i + 1, 3)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            db.exec(
+                CTX,
+                &format!(
+                    "DELETE FROM stats_cells WHERE (indicator, period, cell_key) IN (VALUES {rows})
+                     AND value = 0 AND denominator = 0 AND units = 0 AND provisional = 0
+                     AND estimated = 0"
+                ),
+                &params,
+            )?;
+        }
+    }
+    for s in &batch.submissions {
+        // No `ON CONFLICT`: a submission applied twice (two refreshes at once) is a conflict
+        // and nothing of this batch is kept.
+        db.exec(
+            CTX,
+            "INSERT INTO stats_submissions (submission_id) VALUES (?1)",
+            &[P::Int(s.0)],
+        )?;
+    }
+    db.exec(CTX, "DELETE FROM stats_state", &[])?;
+    db.exec(
+        CTX,
+        "INSERT INTO stats_state (id, person_event, refreshed_at, settings) VALUES (1, ?1, ?2, ?3)",
+        &[
+            P::Int(batch.person_event),
+            P::Ts(batch.at),
+            P::Text(Some(&batch.settings)),
+        ],
+    )?;
+    Ok(())
+}
