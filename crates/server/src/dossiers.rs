@@ -40,7 +40,7 @@ const MAX_TITLE_CHARS: usize = 500;
 /// Longest entry text, in characters (a long report belongs in an attachment).
 const MAX_ENTRY_CHARS: usize = 100_000;
 
-fn time(t: Timestamp) -> String {
+pub(crate) fn time(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -200,7 +200,7 @@ pub(crate) fn parse_number(text: &str) -> Result<PersonNumber, ApiError> {
 }
 
 /// A store error about a person: an unknown number is a clear 404.
-fn person_error(number: PersonNumber) -> impl Fn(StoreError) -> ApiError {
+pub(crate) fn person_error(number: PersonNumber) -> impl Fn(StoreError) -> ApiError {
     move |e| match e {
         StoreError::NotFound { what } if what.starts_with("person") => ApiError::not_found(
             format!("no person has the unified number {}", digits(number)),

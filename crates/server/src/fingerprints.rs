@@ -30,7 +30,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use marsad_auth::{AuditEvent, AuditObject, Outcome};
+use marsad_auth::{AuditEvent, Outcome};
 use marsad_biometrics::extract::{extract, quality_gate, ExtractOptions};
 use marsad_biometrics::formats::{self, Format};
 use marsad_biometrics::index::{Abis, Candidate, Gallery, IndexParams};
@@ -46,7 +46,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::access::Permit;
 use crate::caller::Caller;
-use crate::dossiers::{digits, parse_number};
+use crate::dossiers::{digits, event, parse_number, person_error, time};
 use crate::error::{ApiError, Code, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::records::Institutions;
@@ -273,10 +273,6 @@ fn finger(name: Option<&str>) -> Result<Option<FingerPosition>, ApiError> {
     }
 }
 
-fn time(t: marsad_store::Timestamp) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// One capture, without the image or the template.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FingerprintDto {
@@ -397,36 +393,6 @@ pub struct IdentificationDto {
 pub struct FingerprintWithdrawal {
     /// Why (kept in the store and the audit trail).
     pub reason: Option<String>,
-}
-
-fn event(
-    state: &AppState,
-    caller: &Caller,
-    permit: &Permit,
-    action: String,
-    person: PersonNumber,
-) -> AuditEvent {
-    AuditEvent {
-        at: state.now(),
-        actor: caller.actor(),
-        institution: caller.institution().map(str::to_string),
-        action,
-        object: Some(AuditObject {
-            kind: "person".into(),
-            id: digits(person),
-        }),
-        purpose: permit.purpose().cloned(),
-        outcome: Outcome::Success,
-    }
-}
-
-fn person_error(number: PersonNumber) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound { what } if what.starts_with("person") => ApiError::not_found(
-            format!("no person has the unified number {}", digits(number)),
-        ),
-        e => e.into(),
-    }
 }
 
 /// Candidates the permit admits, as (candidate, person, institution), best first.
