@@ -78,6 +78,34 @@ struct Loaded {
     references: HashMap<String, Vec<(FingerprintId, Template)>>,
 }
 
+impl Loaded {
+    /// Puts the reference's current fingers (those in `references`) back into the gallery, or
+    /// drops the reference when it has none left: the gallery's insert refuses a known id, so a
+    /// change of fingers is a delete and an insert.
+    fn reindex(&mut self, key: &str) -> Result<(), ApiError> {
+        let _ = self.gallery.delete(key);
+        match self.references.get(key) {
+            Some(fingers) if !fingers.is_empty() => {
+                let templates = fingers.iter().map(|(_, t)| t.clone()).collect();
+                self.gallery
+                    .insert(key, templates)
+                    .map_err(|e| ApiError::internal("updating the fingerprint gallery", &e))
+            }
+            _ => {
+                self.references.remove(key);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The loaded gallery behind a read guard ([`loaded`] ran before).
+fn gallery_of(state: &Option<Loaded>) -> Result<&Loaded, ApiError> {
+    state
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded")))
+}
+
 impl Default for Biometrics {
     fn default() -> Self {
         Biometrics::new(DEFAULT_QUALITY_THRESHOLD)
@@ -167,18 +195,16 @@ async fn loaded(state: &AppState) -> Result<&Biometrics, ApiError> {
                 .push((f.id, template));
         }
     }
-    let mut gallery = gallery();
-    for (id, fingers) in &references {
-        let templates = fingers.iter().map(|(_, t)| t.clone()).collect();
-        gallery
-            .insert(id, templates)
-            .map_err(|e| ApiError::internal("loading the fingerprint gallery", &e))?;
-    }
-    tracing::info!(references = references.len(), "fingerprint gallery loaded");
-    *bio.state.write().await = Some(Loaded {
-        gallery,
+    let keys: Vec<String> = references.keys().cloned().collect();
+    let mut loaded = Loaded {
+        gallery: gallery(),
         references,
-    });
+    };
+    for key in &keys {
+        loaded.reindex(key)?;
+    }
+    tracing::info!(references = keys.len(), "fingerprint gallery loaded");
+    *bio.state.write().await = Some(loaded);
     Ok(bio)
 }
 
@@ -259,6 +285,18 @@ fn read_capture(
         ));
     }
     Ok(capture)
+}
+
+/// [`read_capture`] off the runtime (extraction takes tens of milliseconds).
+async fn read_probe(
+    bio: &Biometrics,
+    body: Bytes,
+    position: Option<FingerPosition>,
+) -> Result<(Capture, Bytes), ApiError> {
+    let threshold = bio.quality_threshold;
+    tokio::task::spawn_blocking(move || read_capture(&body, position, threshold).map(|c| (c, body)))
+        .await
+        .map_err(|e| ApiError::internal("reading a fingerprint", &e))?
 }
 
 fn finger(name: Option<&str>) -> Result<Option<FingerPosition>, ApiError> {
@@ -465,22 +503,11 @@ pub async fn enrol(
             })
             .await?
     };
-    let threshold = bio.quality_threshold;
-    let capture = tokio::task::spawn_blocking(move || {
-        read_capture(&body, position, threshold).map(|c| (c, body))
-    })
-    .await
-    .map_err(|e| ApiError::internal("reading a fingerprint", &e))??;
-    let (capture, body) = capture;
+    let (capture, body) = read_probe(bio, body, position).await?;
     // 1:N first: is this finger known under another number?
     let candidates = {
         let guard = bio.state.read().await;
-        let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal(
-                "the fingerprint gallery",
-                &Inconsistent("not loaded"),
-            ));
-        };
+        let loaded = gallery_of(&guard)?;
         loaded
             .gallery
             .identify(
@@ -561,14 +588,12 @@ pub async fn enrol(
         let mut guard = bio.state.write().await;
         if let Some(loaded) = guard.as_mut() {
             let key = reference(fingerprint.person, &fingerprint.institution);
-            let fingers = loaded.references.entry(key.clone()).or_default();
-            fingers.push((fingerprint.id, template));
-            let templates: Vec<Template> = fingers.iter().map(|(_, t)| t.clone()).collect();
-            let _ = loaded.gallery.delete(&key);
             loaded
-                .gallery
-                .insert(&key, templates)
-                .map_err(|e| ApiError::internal("adding to the fingerprint gallery", &e))?;
+                .references
+                .entry(key.clone())
+                .or_default()
+                .push((fingerprint.id, template));
+            loaded.reindex(&key)?;
         }
     }
     let body = EnrolmentDto {
@@ -683,10 +708,7 @@ pub async fn verify(
     let number = parse_number(&number)?;
     let position = finger(query.finger.as_deref())?;
     let bio = loaded(&state).await?;
-    let threshold = bio.quality_threshold;
-    let capture = tokio::task::spawn_blocking(move || read_capture(&body, position, threshold))
-        .await
-        .map_err(|e| ApiError::internal("reading a fingerprint", &e))??;
+    let (capture, _) = read_probe(bio, body, position).await?;
     let (person, institutions) = state
         .blocking(move |store, _| {
             let person = store.resolve_number(number).map_err(person_error(number))?;
@@ -695,12 +717,7 @@ pub async fn verify(
         .await?;
     let best = {
         let guard = bio.state.read().await;
-        let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal(
-                "the fingerprint gallery",
-                &Inconsistent("not loaded"),
-            ));
-        };
+        let loaded = gallery_of(&guard)?;
         let grant = permit.grant();
         let purpose = permit.purpose().is_some();
         let prefix = format!("{}@", digits(person));
@@ -773,18 +790,10 @@ pub async fn identify(
         ));
     }
     let bio = loaded(&state).await?;
-    let threshold = bio.quality_threshold;
-    let capture = tokio::task::spawn_blocking(move || read_capture(&body, position, threshold))
-        .await
-        .map_err(|e| ApiError::internal("reading a fingerprint", &e))??;
+    let (capture, _) = read_probe(bio, body, position).await?;
     let (candidates, fingers) = {
         let guard = bio.state.read().await;
-        let Some(loaded) = guard.as_ref() else {
-            return Err(ApiError::internal(
-                "the fingerprint gallery",
-                &Inconsistent("not loaded"),
-            ));
-        };
+        let loaded = gallery_of(&guard)?;
         let c = loaded
             .gallery
             // Ask for more than shown: some may be outside the caller's permit.
@@ -899,19 +908,10 @@ pub async fn withdraw(
     let mut guard = bio.state.write().await;
     if let Some(loaded) = guard.as_mut() {
         let key = reference(f.person, &f.institution);
-        let _ = loaded.gallery.delete(&key);
         if let Some(fingers) = loaded.references.get_mut(&key) {
             fingers.retain(|(fid, _)| *fid != f.id);
-            if fingers.is_empty() {
-                loaded.references.remove(&key);
-            } else {
-                let templates = fingers.iter().map(|(_, t)| t.clone()).collect();
-                loaded
-                    .gallery
-                    .insert(&key, templates)
-                    .map_err(|e| ApiError::internal("updating the fingerprint gallery", &e))?;
-            }
         }
+        loaded.reindex(&key)?;
     }
     Ok(Json(FingerprintDto::from(&f)))
 }
