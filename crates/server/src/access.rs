@@ -37,7 +37,7 @@ pub const PURPOSE_HEADER: &str = "x-marsad-purpose";
 /// What a route needs before its handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
-    /// Anyone, signed in or not (health, the landing page, the API description, sign-in).
+    /// Anyone, signed in or not (health, public portal pages, the API description, sign-in).
     Public,
     /// A signed-in user or token, whatever the policy (their own account: `me`, sign-out).
     SignedIn,
@@ -72,6 +72,19 @@ pub struct Endpoint {
     pub method: Method,
     pub path: &'static str,
     pub need: Need,
+}
+
+impl Endpoint {
+    /// A portal page (`/{lang}/...`): HTML for people, not described in the OpenAPI document.
+    pub fn is_page(&self) -> bool {
+        self.path == "/{lang}" || self.path.starts_with("/{lang}/")
+    }
+
+    /// Answers HTML or assets for browsers (pages, the sign-in page, the redirect at `/`,
+    /// stylesheets): not part of the JSON API's description.
+    pub fn is_html(&self) -> bool {
+        self.is_page() || matches!(self.path, "/" | "/signin" | "/digits" | "/static/{file}")
+    }
 }
 
 /// Access settings shared by every request.

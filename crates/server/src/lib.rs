@@ -1,5 +1,5 @@
 //! The HTTP face of marsad: the JSON API under `/api/v1/` (described at
-//! `/api/v1/openapi.json`), `/healthz`, `/metrics` (Prometheus text) and a minimal landing page.
+//! `/api/v1/openapi.json`), `/healthz`, `/metrics` (Prometheus text) and the portal's pages (`portal/`).
 //!
 //! Only this crate knows HTTP. It holds no business rules: every request becomes calls to
 //! `marsad-store` and `marsad-ingest`, which are synchronous, so each of those calls runs on
@@ -44,11 +44,11 @@ pub mod error;
 mod extract;
 mod fingerprints;
 mod jobs;
-mod landing;
 pub mod metrics;
 pub mod oidc;
 pub mod openapi;
 mod passkeys;
+mod portal;
 mod records;
 mod reviews;
 mod signin;
@@ -359,9 +359,17 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
     use marsad_policy::Resource as R;
     let e = |method: Method, path: &'static str, need: Need| Endpoint { method, path, need };
     vec![
+        (e(Method::GET, "/", Public), get(portal::root)),
+        (e(Method::GET, "/digits", Public), get(portal::digits)),
+        (e(Method::GET, "/static/{file}", Public), get(portal::asset)),
+        (e(Method::GET, "/{lang}", Public), get(portal::lang_root)),
         (
-            e(Method::GET, "/", PublicOr(Read, R::Catalogue)),
-            get(landing::index),
+            e(Method::GET, "/{lang}/", PublicOr(Read, R::Statistics)),
+            get(portal::home),
+        ),
+        (
+            e(Method::GET, "/{lang}/{*rest}", Public),
+            get(portal::no_such_page),
         ),
         (e(Method::GET, "/healthz", Public), get(api::healthz)),
         (
@@ -863,6 +871,13 @@ fn build_router(state: AppState, enforce: bool) -> Router {
                 (state.clone(), endpoint.need),
                 access::enforce,
             ))
+        } else {
+            handler
+        };
+        // Pages answer errors as pages in their language (outside the enforcement layer, so
+        // its 401 and 403 become the sign-in page and a page saying why).
+        let handler = if endpoint.is_page() {
+            handler.layer(middleware::from_fn(portal::html_errors))
         } else {
             handler
         };

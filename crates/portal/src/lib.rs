@@ -1,0 +1,14 @@
+//! marsad's portal, pure (no HTTP, no store): what the server's portal pages are drawn with.
+//!
+//! - [`i18n`]: every string from the Fluent files under `web/i18n/{ar,fr,en}/`, compiled in;
+//! - [`format`]: numbers, percentages and dates per language, Eastern Arabic digits as a
+//!   reader's choice;
+//! - [`page`]: the document every page is drawn in (language, direction, navigation, language
+//!   switcher), as [`maud`] markup (escaped by construction).
+//!
+//! The server (`crates/server/src/portal/`) reads the store and the published figures and calls
+//! these; nothing here reads a clock, a file or the network.
+
+pub mod format;
+pub mod i18n;
+pub mod page;
