@@ -15,28 +15,32 @@ use marsad_model::Lang;
 
 /// The translation files, per language, in the order they are added to the bundle.
 pub const SOURCES: [(Lang, &[(&str, &str)]); 3] = [
-    (
-        Lang::Ar,
-        &[(
-            "web/i18n/ar/portal.ftl",
-            include_str!("../../../web/i18n/ar/portal.ftl"),
-        )],
-    ),
-    (
-        Lang::Fr,
-        &[(
-            "web/i18n/fr/portal.ftl",
-            include_str!("../../../web/i18n/fr/portal.ftl"),
-        )],
-    ),
-    (
-        Lang::En,
-        &[(
-            "web/i18n/en/portal.ftl",
-            include_str!("../../../web/i18n/en/portal.ftl"),
-        )],
-    ),
+    (Lang::Ar, &files!("ar")),
+    (Lang::Fr, &files!("fr")),
+    (Lang::En, &files!("en")),
 ];
+
+/// The files of one language: the layout's, the public pages' and the workspaces'.
+macro_rules! files {
+    ($lang:literal) => {
+        [
+            file!($lang, "portal.ftl"),
+            file!($lang, "public.ftl"),
+            file!($lang, "work.ftl"),
+        ]
+    };
+}
+use files;
+
+macro_rules! file {
+    ($lang:literal, $name:literal) => {
+        (
+            concat!("web/i18n/", $lang, "/", $name),
+            include_str!(concat!("../../../web/i18n/", $lang, "/", $name)),
+        )
+    };
+}
+use file;
 
 /// A mistake in a translation file, with the file and what the parser said.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

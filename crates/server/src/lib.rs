@@ -358,7 +358,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
     use marsad_policy::Action::{Administer, Correct, Export, LinkReview, Publish, Read, Submit};
     use marsad_policy::Resource as R;
     let e = |method: Method, path: &'static str, need: Need| Endpoint { method, path, need };
-    vec![
+    let mut routes = vec![
         (e(Method::GET, "/", Public), get(portal::root)),
         (e(Method::GET, "/digits", Public), get(portal::digits)),
         (e(Method::GET, "/static/{file}", Public), get(portal::asset)),
@@ -366,10 +366,6 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
         (
             e(Method::GET, "/{lang}/", PublicOr(Read, R::Statistics)),
             get(portal::home),
-        ),
-        (
-            e(Method::GET, "/{lang}/{*rest}", Public),
-            get(portal::no_such_page),
         ),
         (e(Method::GET, "/healthz", Public), get(api::healthz)),
         (
@@ -838,7 +834,15 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             ),
             post(statistics::refresh),
         ),
-    ]
+    ];
+    routes.extend(portal::public::routes());
+    routes.extend(portal::work::routes());
+    // Last: any other address under a language is a page saying there is no such page.
+    routes.push((
+        e(Method::GET, "/{lang}/{*rest}", Public),
+        get(portal::no_such_page),
+    ));
+    routes
 }
 
 /// The whole HTTP interface: [`routes`], each behind [`access::enforce`] with its need, all

@@ -24,6 +24,9 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use std::sync::OnceLock;
 
+pub(crate) mod public;
+pub(crate) mod work;
+
 use crate::caller::{cookie, Caller};
 use crate::error::Passthrough;
 

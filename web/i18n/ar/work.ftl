@@ -1,0 +1,1 @@
+# Workspaces of signed-in users (data officers, analysts, case workers, administrators): ar.

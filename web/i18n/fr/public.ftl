@@ -1,0 +1,1 @@
+# Public pages (home dashboard, indicators, explorer, map, downloads): fr.
