@@ -418,7 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Quarantine(cmd) => quarantine::run(cmd, clock.as_ref()),
         Command::Unify(args) => persons::unify(&args, clock.as_ref()),
-        Command::Person(cmd) => persons::person(cmd),
+        Command::Person(cmd) => persons::person(cmd, clock.as_ref()),
         Command::Review(cmd) => persons::review(cmd, clock.as_ref()),
         Command::Audit(cmd) => admin::audit(cmd, clock.as_ref()),
         Command::Policy(cmd) => access::policy(cmd, clock.as_ref()),
