@@ -4,11 +4,14 @@
 //! - [`format`]: numbers, percentages and dates per language, Eastern Arabic digits as a
 //!   reader's choice;
 //! - [`page`]: the document every page is drawn in (language, direction, navigation, language
-//!   switcher), as [`maud`] markup (escaped by construction).
+//!   switcher), as [`maud`] markup (escaped by construction);
+//! - [`gcm_report`]: the GCM progress report per objective (page content or a self-contained
+//!   HTML file that prints to PDF).
 //!
 //! The server (`crates/server/src/portal/`) reads the store and the published figures and calls
 //! these; nothing here reads a clock, a file or the network.
 
 pub mod format;
+pub mod gcm_report;
 pub mod i18n;
 pub mod page;

@@ -209,7 +209,10 @@ fn persons_and_reviews(cli: &Cli) {
     for (args, expected) in [
         (vec!["--record", "border-B1"], "SOURCE/RECORD_ID"),
         (vec!["--record", "nowhere/B1"], "no source named nowhere"),
-        (vec!["--record", "border/B2"], "holds no record B2 of source border"),
+        (
+            vec!["--record", "border/B2"],
+            "holds no record B2 of source border",
+        ),
         (vec!["--record", "census/C1"], "would move all 1 records"),
     ] {
         let mut full = vec!["person", "split", m.as_str()];
