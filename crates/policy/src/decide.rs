@@ -286,11 +286,38 @@ mod tests {
                 let allowed = p.decide(Subject::Anonymous, a, r).is_allowed();
                 assert_eq!(
                     allowed,
-                    r == Resource::Statistics && a == Action::Read,
+                    (r == Resource::Statistics && a == Action::Read)
+                        || (r == Resource::Complaint && a == Action::Submit),
                     "{a} {r}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn enforcement_never_reads_referrals_or_complaints() {
+        let p = crate::default_policy().expect("policy");
+        for kind in ["border_police", "immigration"] {
+            for role in ["officer", "case_worker", "data_officer", "analyst", "admin"] {
+                let who = who(kind, "enforcement", &[role]);
+                for r in [Resource::Referral, Resource::Complaint] {
+                    for a in [Action::Read, Action::Correct, Action::Export] {
+                        assert!(
+                            !p.decide(Subject::Member(&who), a, r).is_allowed(),
+                            "{kind} {role} may {a} {r}"
+                        );
+                    }
+                }
+            }
+        }
+        let worker = who("anti_trafficking", "inlcts", &["case_worker"]);
+        assert!(p
+            .decide(
+                Subject::Member(&worker),
+                Action::Correct,
+                Resource::Referral
+            )
+            .is_allowed());
     }
 
     #[test]

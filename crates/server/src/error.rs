@@ -274,6 +274,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
+    /// The request field at fault (`objectives`, `sources[1].name`), when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// An error on its way to becoming a problem+json answer.
@@ -283,6 +286,8 @@ pub struct ApiError {
     /// Shown to the caller: must not hold driver messages or personal data.
     pub detail: String,
     pub report: Option<serde_json::Value>,
+    /// The request field at fault, shown as the problem's `field` member.
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -291,7 +296,29 @@ impl ApiError {
             code,
             detail: detail.into(),
             report: None,
+            field: None,
         }
+    }
+
+    /// A 400 about one field of the request (named in the detail and in `field`).
+    pub fn field(field: impl Into<String>, detail: impl Into<String>) -> ApiError {
+        let field = field.into();
+        let detail = detail.into();
+        let detail = if detail.contains(&field) {
+            detail
+        } else {
+            format!("{field}: {detail}")
+        };
+        ApiError {
+            field: Some(field),
+            ..ApiError::new(Code::InvalidRequest, detail)
+        }
+    }
+
+    /// The same error, naming the field at fault.
+    pub fn at_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> ApiError {
@@ -348,6 +375,7 @@ impl ApiError {
             code: meta.code.to_string(),
             help: meta.help.to_string(),
             report: self.report.clone(),
+            field: self.field.clone(),
         }
     }
 }

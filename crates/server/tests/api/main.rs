@@ -38,6 +38,7 @@ const BAD_ROW: &str = "border-police-persons,P-004,Sara,Haddad,,,Q,1992-02-02,So
 mod access;
 mod dossiers;
 mod fingerprints;
+mod gcm;
 mod oidc;
 mod passkeys;
 mod statistics;
