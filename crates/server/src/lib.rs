@@ -1043,7 +1043,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             ),
             post(gcm::complaint_transition),
         ),
-        ];
+    ];
     routes.extend(portal::public::routes());
     routes.extend(portal::work::routes());
     // Last: any other address under a language is a page saying there is no such page.
