@@ -285,7 +285,8 @@ pub struct ApiError {
     pub code: Code,
     /// Shown to the caller: must not hold driver messages or personal data.
     pub detail: String,
-    pub report: Option<serde_json::Value>,
+    /// Boxed: errors travel in every `Result` of the server and most have no report.
+    pub report: Option<Box<serde_json::Value>>,
     /// The request field at fault, shown as the problem's `field` member.
     pub field: Option<String>,
 }
@@ -360,7 +361,7 @@ impl ApiError {
     }
 
     pub fn with_report(mut self, report: serde_json::Value) -> ApiError {
-        self.report = Some(report);
+        self.report = Some(Box::new(report));
         self
     }
 
@@ -374,7 +375,7 @@ impl ApiError {
             instance,
             code: meta.code.to_string(),
             help: meta.help.to_string(),
-            report: self.report.clone(),
+            report: self.report.as_deref().cloned(),
             field: self.field.clone(),
         }
     }
