@@ -279,14 +279,14 @@ mod tests {
     const CASE: Resource = Resource::Record(RecordKind::TraffickingCase);
 
     #[test]
-    fn default_deny_and_anonymous_sees_only_statistics() {
+    fn default_deny_and_anonymous_sees_only_statistics_and_the_plan() {
         let p = crate::default_policy().expect("policy");
         for r in Resource::all() {
             for a in Action::ALL {
                 let allowed = p.decide(Subject::Anonymous, a, r).is_allowed();
                 assert_eq!(
                     allowed,
-                    (r == Resource::Statistics && a == Action::Read)
+                    (a == Action::Read && matches!(r, Resource::Statistics | Resource::Plan))
                         || (r == Resource::Complaint && a == Action::Submit),
                     "{a} {r}"
                 );

@@ -377,7 +377,9 @@ fn check_rule(
         let open = |res: Resource, a: Action| {
             matches!(
                 (res, a),
-                (Resource::Statistics, Action::Read) | (Resource::Complaint, Action::Submit)
+                (Resource::Statistics, Action::Read)
+                    | (Resource::Plan, Action::Read)
+                    | (Resource::Complaint, Action::Submit)
             )
         };
         if effect != RuleEffect::Allow
@@ -386,7 +388,7 @@ fn check_rule(
                 .any(|res| actions.iter().any(|a| !open(*res, *a)))
         {
             return Err(err(
-                "anonymous callers can only be allowed to read published statistics and to submit complaints".into(),
+                "anonymous callers can only be allowed to read published statistics and the GCM plan, and to submit complaints".into(),
             ));
         }
         if !r.institution_kinds.is_empty() || !r.institutions.is_empty() || !r.roles.is_empty() {
@@ -506,6 +508,11 @@ mod tests {
                 // Filing a complaint is open; reading complaints is not.
                 with_rule("anonymous = true\nactions = [\"read\", \"submit\"]\nresources = [\"complaint\"]"),
                 "and to submit complaints",
+            ),
+            (
+                // Reading the plan is open; changing it is not.
+                with_rule("anonymous = true\nactions = [\"read\", \"correct\"]\nresources = [\"plan\"]"),
+                "and the GCM plan",
             ),
             (
                 with_rule("actions = [\"read\"]\nresources = [\"person\"]\nscope = \"mine\""),

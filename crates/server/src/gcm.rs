@@ -218,8 +218,9 @@ pub fn indicator_row(i: &Indicator, by: &str, at: Timestamp) -> IndicatorRow {
     }
 }
 
-/// The whole plan as `marsad-gcm` sees it.
-fn load_plan(store: &dyn Store) -> Result<Plan, ApiError> {
+/// The whole plan as `marsad-gcm` sees it (the API, the portal's GCM page and
+/// `marsad report gcm` read it through this).
+pub fn load_plan(store: &dyn Store) -> Result<Plan, ApiError> {
     let actions = store
         .plan_actions()?
         .iter()

@@ -509,6 +509,11 @@ async fn no_route_serves_an_unknown_caller() {
     assert_eq!(
         opened,
         [
+            // The national GCM plan is a public document (rule plan-read).
+            "GET /api/v1/gcm/plan/actions",
+            "GET /api/v1/gcm/plan/actions/{id}",
+            "GET /api/v1/gcm/plan/actions/{id}/history",
+            "GET /api/v1/gcm/progress",
             "GET /api/v1/incidents/sdg-10-7-3",
             "GET /api/v1/referrals/statistics",
             "POST /api/v1/complaints",

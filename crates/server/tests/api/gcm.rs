@@ -137,7 +137,17 @@ async fn plan_versions_owner_scope_indicators_and_progress() {
         json!([{ "field": "status", "before": "planned", "after": "ongoing" }])
     );
     assert_eq!(versions[1]["action"]["changed_by"], "social");
-    let r = app.anonymous.get(&url).send().await.unwrap();
+    // The plan is public (rule plan-read); changing it is not.
+    let (s, list) = send(app.anonymous.get(&url)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["actions"].as_array().map(Vec::len), Some(2), "{list}");
+    let r = app
+        .anonymous
+        .post(&url)
+        .json(&action("A-07-9", "social-affairs", "planned"))
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 
     // Indicators and measurements, by the owner.

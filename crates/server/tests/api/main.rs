@@ -41,6 +41,7 @@ mod fingerprints;
 mod gcm;
 mod oidc;
 mod passkeys;
+mod portal_gcm;
 mod statistics;
 mod support;
 use support::TestApp;
