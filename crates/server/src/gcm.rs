@@ -218,6 +218,20 @@ pub fn indicator_row(i: &Indicator, by: &str, at: Timestamp) -> IndicatorRow {
     }
 }
 
+/// The country a GCM report is from: the statistics settings' reference area (ISO 3166-1
+/// alpha-3), named in `lang`.
+pub fn report_country(store: &dyn Store, lang: marsad_model::Lang) -> Result<String, ApiError> {
+    let code = match store.stats_state()? {
+        Some(s) => marsad_figures::Settings::from_json(&s.settings)
+            .map(|s| s.ref_area)
+            .unwrap_or_else(|_| marsad_figures::Settings::default().ref_area),
+        None => marsad_figures::Settings::default().ref_area,
+    };
+    Ok(marsad_model::codes::Country::from_alpha3(&code)
+        .map(|c| c.name(lang).to_owned())
+        .unwrap_or(code))
+}
+
 /// The whole plan as `marsad-gcm` sees it (the API, the portal's GCM page and
 /// `marsad report gcm` read it through this).
 pub fn load_plan(store: &dyn Store) -> Result<Plan, ApiError> {

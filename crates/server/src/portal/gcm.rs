@@ -10,7 +10,6 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use chrono::Datelike as _;
-use marsad_model::codes::Country;
 use marsad_model::Lang;
 use marsad_portal::gcm_report::{report_body, report_document, title, ReportInput};
 use marsad_portal::page::{document, Section};
@@ -70,19 +69,6 @@ fn year_of(q: &YearQuery, today: chrono::NaiveDate) -> Result<i32, ApiError> {
     }
 }
 
-/// The country the report is from: the statistics settings' reference area, named in `lang`.
-fn country_name(store: &dyn marsad_store::Store, lang: Lang) -> Result<String, ApiError> {
-    let code = match store.stats_state()? {
-        Some(s) => marsad_figures::Settings::from_json(&s.settings)
-            .map(|s| s.ref_area)
-            .unwrap_or_else(|_| marsad_figures::Settings::default().ref_area),
-        None => marsad_figures::Settings::default().ref_area,
-    };
-    Ok(Country::from_alpha3(&code)
-        .map(|c| c.name(lang).to_owned())
-        .unwrap_or(code))
-}
-
 struct Loaded {
     plan: marsad_gcm::plan::Plan,
     country: String,
@@ -94,7 +80,7 @@ async fn load(state: &AppState, lang: Lang) -> Result<Loaded, ApiError> {
         .blocking(move |store, clock| {
             Ok(Loaded {
                 plan: crate::gcm::load_plan(store)?,
-                country: country_name(store, lang)?,
+                country: crate::gcm::report_country(store, lang)?,
                 today: clock.now().date_naive(),
             })
         })
