@@ -720,6 +720,21 @@ async fn a_person_is_found_by_name_in_either_script_or_by_number_and_their_file_
 // ---------------------------------------------------------------------------------------------
 // In a real browser
 
+/// Waits until `condition` holds in the page, across navigations (a navigation ends the
+/// evaluation waiting in the old document: it is asked again in the new one).
+fn settle(page: &marsad_testkit::browser::Page<'_>, condition: &str, timeout: Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match page.wait_for(condition, Duration::from_secs(2)) {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() >= deadline => {
+                panic!("`{condition}` did not hold: {e}")
+            }
+            Err(_) => continue,
+        }
+    }
+}
+
 /// Runs `f` with a page of headless Chromium, or answers false when there is no browser.
 fn with_browser(f: impl FnOnce(&marsad_testkit::browser::Page<'_>)) -> bool {
     let Some(browser) =
@@ -770,23 +785,23 @@ async fn in_a_browser_sign_in_upload_correct_review_and_open_a_file() {
             let wait = Duration::from_secs(30);
             let sign_in = |login: &str, lang: &str, next: &str| {
                 page.navigate(&format!("{origin}/signin?lang={lang}&next={next}")).unwrap();
-                page.wait_for("document.body.dataset.state === 'signed-out'", wait).unwrap();
+                settle(page, "document.body.dataset.state === 'signed-out'", wait);
                 page.eval(&format!(
                     "document.getElementById('login').value = '{login}'; \
                      document.getElementById('password').value = '{PASSWORD}'; \
-                     document.getElementById('sign-in').click(); true"
+                     setTimeout(() => document.getElementById('sign-in').click(), 0); true"
                 ))
                 .unwrap();
             };
             // Sign in through the page: to the page asked for.
             sign_in("officer", "ar", "%2Far%2Fwork%2F");
-            page.wait_for("location.pathname === '/ar/work/' && document.readyState === 'complete'", wait).unwrap();
+            settle(page, "location.pathname === '/ar/work/' && document.readyState === 'complete'", wait);
             let dir = page.eval("document.documentElement.dir").unwrap();
             assert_eq!(dir, "rtl");
 
             // Upload a file and watch its report appear.
             page.navigate(&format!("{origin}/ar/work/upload/{SOURCE}")).unwrap();
-            page.wait_for("document.readyState === 'complete'", wait).unwrap();
+            settle(page, "document.readyState === 'complete'", wait);
             let set_file = format!(
                 "(() => {{ const dt = new DataTransfer(); \
                    dt.items.add(new File([{}], 'second.csv', {{type: 'text/csv'}})); \
@@ -795,7 +810,7 @@ async fn in_a_browser_sign_in_upload_correct_review_and_open_a_file() {
                 serde_json::to_string(&csv).unwrap()
             );
             page.eval(&set_file).unwrap();
-            page.wait_for("document.body.dataset.upload === 'done'", wait).unwrap();
+            settle(page, "document.body.dataset.upload === 'done'", wait);
             let shown = page
                 .eval("document.querySelector('#upload-result #report #rejected').textContent.trim()")
                 .unwrap();
@@ -805,21 +820,21 @@ async fn in_a_browser_sign_in_upload_correct_review_and_open_a_file() {
 
             // Correct the quarantined row in place and resubmit it.
             page.navigate(&format!("{origin}/ar/work/quarantine/")).unwrap();
-            page.wait_for("document.readyState === 'complete'", wait).unwrap();
-            page.eval("document.querySelector('table.quarantine a[href*=\"/work/quarantine/\"]').click(); true").unwrap();
-            page.wait_for("!!document.getElementById('f-sex') && document.readyState === 'complete'", wait).unwrap();
-            page.eval("document.getElementById('f-sex').value = 'F'; document.querySelector('button[value=resubmit]').click(); true").unwrap();
-            page.wait_for("location.pathname.includes('/ar/work/imports/') && !!document.getElementById('accepted')", wait).unwrap();
+            settle(page, "document.readyState === 'complete'", wait);
+            page.eval("setTimeout(() => document.querySelector('table.quarantine a[href*=\"/work/quarantine/\"]').click(), 0); true").unwrap();
+            settle(page, "!!document.getElementById('f-sex') && document.readyState === 'complete'", wait);
+            page.eval("document.getElementById('f-sex').value = 'F'; setTimeout(() => document.querySelector('button[value=resubmit]').click(), 0); true").unwrap();
+            settle(page, "location.pathname.includes('/ar/work/imports/') && !!document.getElementById('accepted')", wait);
             let accepted = page.eval("document.getElementById('accepted').textContent.trim()").unwrap();
             assert_eq!(accepted, "1");
 
             // Open a person's file from a search by name.
             page.navigate(&format!("{origin}/en/work/persons/")).unwrap();
-            page.wait_for("document.readyState === 'complete'", wait).unwrap();
-            page.eval("document.getElementById('q').value = 'Amina'; document.querySelector('form.search button').click(); true").unwrap();
-            page.wait_for("!!document.getElementById('results') && document.readyState === 'complete'", wait).unwrap();
-            page.eval("document.querySelector('#results a').click(); true").unwrap();
-            page.wait_for("!!document.getElementById('person-number') && document.readyState === 'complete'", wait).unwrap();
+            settle(page, "document.readyState === 'complete'", wait);
+            page.eval("document.getElementById('q').value = 'Amina'; setTimeout(() => document.querySelector('form.search button').click(), 0); true").unwrap();
+            settle(page, "!!document.getElementById('results') && document.readyState === 'complete'", wait);
+            page.eval("setTimeout(() => document.querySelector('#results a').click(), 0); true").unwrap();
+            settle(page, "!!document.getElementById('person-number') && document.readyState === 'complete'", wait);
             let shown = page.eval("document.getElementById('person-number').textContent").unwrap();
             let spaced = format!("{} {} {}", &number0[..4], &number0[4..8], &number0[8..]);
             assert!(shown.as_str().unwrap().contains(&spaced), "{shown}");
@@ -827,14 +842,14 @@ async fn in_a_browser_sign_in_upload_correct_review_and_open_a_file() {
             assert!(records.as_str().unwrap().contains("Amina"), "{records}");
 
             // Sign out from the workspace's bar, then in as the reviewer; review the match.
-            page.eval("document.querySelector('nav.workbar form button').click(); true").unwrap();
-            page.wait_for("location.pathname === '/en/' && document.readyState === 'complete'", wait).unwrap();
+            page.eval("setTimeout(() => document.querySelector('nav.workbar form button').click(), 0); true").unwrap();
+            settle(page, "location.pathname === '/en/' && document.readyState === 'complete'", wait);
             sign_in("rev", "fr", &format!("%2Ffr%2Fwork%2Freviews%2F{review}"));
-            page.wait_for(&format!("location.pathname === '/fr/work/reviews/{review}' && !!document.getElementById('reject')"), wait).unwrap();
+            settle(page, &format!("location.pathname === '/fr/work/reviews/{review}' && !!document.getElementById('reject')"), wait);
             let bars = page.eval("document.querySelectorAll('#weights meter').length").unwrap();
             assert_eq!(bars, 1);
-            page.eval("document.getElementById('reject').click(); true").unwrap();
-            page.wait_for("document.getElementById('review-status') && document.getElementById('review-status').dataset.status === 'rejected'", wait).unwrap();
+            page.eval("setTimeout(() => document.getElementById('reject').click(), 0); true").unwrap();
+            settle(page, "document.getElementById('review-status') && document.getElementById('review-status').dataset.status === 'rejected'", wait);
         })
     })
     .await

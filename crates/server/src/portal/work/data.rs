@@ -487,7 +487,7 @@ pub(super) async fn quarantine_entry(
                     @for (column, value) in raw {
                         @let flagged = e.issues.iter().any(|i| i.field.as_deref() == Some(column.as_str()));
                         @let current = corrected.and_then(|c| c.get(column)).unwrap_or(value);
-                        tr.issue[flagged] {
+                        tr class=[flagged.then_some("issue")] {
                             th scope="row" dir="ltr" { label for=(format!("f-{column}")) { (column) } }
                             td dir="auto" { (text(value)) }
                             td { input id=(format!("f-{column}")) name=(format!("f.{column}")) value=(text(current)) dir="auto" disabled[!open] aria-invalid=[flagged.then_some("true")]; }

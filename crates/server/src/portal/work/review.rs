@@ -165,7 +165,7 @@ fn weights(w: &Work, explanation: &Value) -> Markup {
             } }
             tbody {
                 @for (name, weight, level) in &terms {
-                    tr.agree[*weight > 0.0] .disagree[*weight < 0.0] {
+                    tr class=[if *weight > 0.0 { Some("agree") } else if *weight < 0.0 { Some("disagree") } else { None }] {
                         th scope="row" dir="ltr" { (name) }
                         td.n { (l.digits_of(&level.to_string())) }
                         td.n { (l.decimal(*weight, 2)) }
@@ -222,7 +222,7 @@ pub(super) async fn pair(
             tbody {
                 @for f in &fields {
                     @let (a, b) = (cell(&dto.left.record, f), cell(&dto.right.record, f));
-                    tr.differ[a != b] {
+                    tr class=[(a != b).then_some("differ")] {
                         th scope="row" dir="ltr" { (f) }
                         td dir="auto" { (a) }
                         td dir="auto" { (b) }
