@@ -115,6 +115,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
             .unwrap_or("");
         match Lang::parse(first) {
             Some(lang) if first == lang.as_str() => Ok(PageLang(lang)),
+            // An unknown API address is the API's 404 (problem+json), not a page.
+            _ if is_api(first) => Err(StatusCode::NOT_FOUND.into_response()),
             _ => Err(not_found_page(
                 Locale::new(Lang::Ar),
                 parts.uri.path(),
@@ -122,6 +124,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
             )),
         }
     }
+}
+
+/// The first path segments of the JSON API and SDMX, whose unknown addresses answer
+/// problem+json even where the pages' catch-all route matches them.
+fn is_api(first_segment: &str) -> bool {
+    matches!(first_segment, "api" | "sdmx")
 }
 
 /// The reader's locale: the page's language and, in Arabic, the digits chosen.
@@ -332,12 +340,11 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
     {
         return response;
     }
-    let lang = path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Ar);
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    if is_api(first) {
+        return response;
+    }
+    let lang = Lang::parse(first).unwrap_or(Lang::Ar);
     let locale = locale(lang, &headers);
     if status == StatusCode::UNAUTHORIZED {
         return Redirect::to(&format!(

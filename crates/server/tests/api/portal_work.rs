@@ -869,3 +869,116 @@ async fn in_a_browser_sign_in_upload_correct_review_and_open_a_file() {
     }
     app.stop().await;
 }
+
+/// A PNG image of `width` × `height` pixels.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_case_worker_sees_the_dossiers_and_attachments_of_a_person_in_the_file() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    let (person, number) = {
+        let n = UnifiedNumber::generate(&mut || 0x5eed_1234_5678_9abc);
+        (PersonNumber(n.as_u64()), n.digits())
+    };
+    app.with_store(move |s| s.create_person(person, "test", now()).unwrap())
+        .await;
+    let s = session(&app, "cw", "social", "ministry", &["case_worker"]).await;
+    let api = s.client(true);
+    let r = api
+        .post(app.url(&format!("/api/v1/persons/{number}/dossiers")))
+        .json(&serde_json::json!({ "title": "Accompagnement · مرافقة" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let dossier: Value = r.json().await.unwrap();
+    let dossier = dossier["id"].as_i64().unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png(64, 48)).file_name("passeport.png"),
+    );
+    let r = api
+        .post(app.url(&format!("/api/v1/dossiers/{dossier}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let attachment: Value = r.json().await.unwrap();
+    let href = attachment["href"].as_str().unwrap().to_string();
+    let thumbnail = attachment["thumbnail"].as_str().unwrap().to_string();
+
+    let browser = s.client(false);
+    for lang in Lang::ALL {
+        let path = format!("/{}/work/persons/{number}", lang.as_str());
+        let (status, html) = page(&browser, &app, &path).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let dir = if lang == Lang::Ar { "rtl" } else { "ltr" };
+        assert!(html.contains(&format!("<html lang=\"{}\" dir=\"{dir}\">", lang.as_str())));
+        let title = catalog().tr(lang).t_with(
+            "work-file-title",
+            &[(
+                "number",
+                marsad_portal::i18n::Arg::Str(&format!(
+                    "{} {} {}",
+                    &number[..4],
+                    &number[4..8],
+                    &number[8..]
+                )),
+            )],
+        );
+        assert!(
+            html.contains(&format!("<h1>{title}</h1>")),
+            "{title}\n{html}"
+        );
+        for expected in [
+            "Accompagnement · مرافقة",
+            "passeport.png",
+            &format!("href=\"{href}\""),
+            &format!("src=\"{thumbnail}\""),
+        ] {
+            assert!(html.contains(expected), "{expected} missing in\n{html}");
+        }
+        assert!(html.contains(&t(lang, "work-nothing-in-scope")));
+    }
+    // The links the page gives work for the same session.
+    for link in [&href, &thumbnail] {
+        let r = browser.get(app.url(link)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{link}");
+    }
+    // Reading the dossiers through the page is on the trail, like through the API.
+    let n = number.clone();
+    let entries = app
+        .with_store(move |s| s.audit_by_object("person", &n, 100).unwrap())
+        .await;
+    assert!(
+        entries.iter().any(|e| e.action.starts_with("dossier.list")),
+        "{entries:?}"
+    );
+    // The border police's officer is told the dossiers are not within their scope.
+    let officer = session(
+        &app,
+        "officer",
+        "border-police",
+        "border_police",
+        &["officer"],
+    )
+    .await;
+    let (status, html) = page(
+        &officer.client(false),
+        &app,
+        &format!("/en/work/persons/{number}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("passeport.png"));
+    assert!(html.contains(&t(Lang::En, "work-not-in-scope")));
+    app.stop().await;
+}
