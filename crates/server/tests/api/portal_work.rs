@@ -982,3 +982,145 @@ async fn a_case_worker_sees_the_dossiers_and_attachments_of_a_person_in_the_file
     assert!(html.contains(&t(Lang::En, "work-not-in-scope")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_purpose_stated_in_the_search_form_is_kept_and_recorded() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    // Persons recorded by the anti-trafficking authority itself.
+    app.with_store(|s| {
+        s.ensure_institution(&marsad_store::NewInstitution {
+            name: "inpt",
+            title: "inpt",
+            kind: "anti_trafficking",
+            created_at: now(),
+        })
+        .unwrap();
+        s.add_source("inpt-persons", Some("inpt"), now()).unwrap();
+    })
+    .await;
+    let officer = session(
+        &app,
+        "inpt-data",
+        "inpt",
+        "anti_trafficking",
+        &["data_officer"],
+    )
+    .await;
+    let csv = person_csv(&good_rows()).replace(SOURCE, "inpt-persons");
+    let r = crate::support::upload_with(
+        &officer.client(true),
+        &app.base,
+        "inpt-persons",
+        "p.csv",
+        csv.into_bytes(),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let s = session(
+        &app,
+        "victims",
+        "inpt",
+        "anti_trafficking",
+        &["case_worker"],
+    )
+    .await;
+    let browser = s.client(false);
+    let (status, html) = page(
+        &browser,
+        &app,
+        "/fr/work/persons/search?q=Amina&purpose=suivi+du+cas+42",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Benali"), "{html}");
+    // The purpose is kept in the form for the next search.
+    assert!(html.contains("value=\"suivi du cas 42\""), "{html}");
+    // The reading is on the trail with its purpose.
+    let purposes = app
+        .with_store(|s| {
+            s.audit_entries(0, 1000)
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action.starts_with("search person"))
+                .filter_map(|e| e.purpose)
+                .collect::<Vec<_>>()
+        })
+        .await;
+    assert_eq!(purposes, vec!["suivi du cas 42".to_string()]);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_sign_in_with_password_and_second_factor_goes_to_the_page_asked_for() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    let nadia = app
+        .login_as("nadia", "observatoire", "observatory", &["analyst"])
+        .await;
+    let enrol: Value = nadia
+        .post(app.url("/api/v1/auth/totp/enrol"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = enrol["secret"].as_str().unwrap().to_string();
+    let secret = marsad_auth::TotpSecret::from_base32(&text).unwrap();
+    let code = |later: i64| {
+        marsad_auth::TotpConfig::DEFAULT
+            .code(&secret, now() + chrono::Duration::seconds(later))
+            .unwrap()
+            .expose()
+            .clone()
+    };
+    let r = nadia
+        .post(app.url("/api/v1/auth/totp/confirm"))
+        .json(&serde_json::json!({ "secret": text, "code": code(0) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let next_code = code(30);
+    let port = app.base.rsplit(':').next().unwrap().to_string();
+    let origin = format!("http://localhost:{port}");
+    tokio::task::spawn_blocking(move || {
+        with_browser(|page| {
+            let wait = Duration::from_secs(30);
+            page.navigate(&format!("{origin}/en/work/imports/"))
+                .unwrap();
+            // Not signed in: the sign-in page in English, back to the imports afterwards.
+            settle(page, "document.body.dataset.state === 'signed-out'", wait);
+            let lang = page.eval("document.documentElement.lang").unwrap();
+            assert_eq!(lang, "en");
+            page.eval(&format!(
+                "document.getElementById('login').value = 'nadia'; \
+                 document.getElementById('password').value = '{PASSWORD}'; \
+                 setTimeout(() => document.getElementById('sign-in').click(), 0); true"
+            ))
+            .unwrap();
+            settle(
+                page,
+                "!document.getElementById('totp-step').classList.contains('hidden')",
+                wait,
+            );
+            page.eval(&format!(
+                "document.getElementById('code').value = '{next_code}'; \
+                 setTimeout(() => document.getElementById('send-code').click(), 0); true"
+            ))
+            .unwrap();
+            settle(
+                page,
+                "location.pathname === '/en/work/imports/' && document.readyState === 'complete'",
+                wait,
+            );
+            let title = page
+                .eval("document.querySelector('h1').textContent")
+                .unwrap();
+            assert_eq!(title, t(Lang::En, "work-imports"));
+        })
+    })
+    .await
+    .unwrap();
+    app.stop().await;
+}
