@@ -32,7 +32,8 @@
     // The import goes on on the server: its phase and rows until it has an outcome.
     for (;;) {
       if (job.status) break;
-      phase.textContent = `${msg('msgImporting')} ${job.phase} · ${job.rows}`;
+      const name = msg('phase' + job.phase.charAt(0).toUpperCase() + job.phase.slice(1)) || job.phase;
+      phase.textContent = `${msg('msgImporting')} ${name} · ${msg('rows')} ${job.rows}`;
       if (job.bytes_total > 0) bar.value = Math.min(100, Math.round(100 * job.bytes_done / job.bytes_total));
       await sleep(400);
       const r = await fetch(`/api/v1/imports/${job.id}`, {credentials: 'same-origin'});

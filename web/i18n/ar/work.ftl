@@ -100,6 +100,12 @@ work-upload-importing = جارٍ الاستيراد:
 work-upload-done = تم الاستيراد. التقرير:
 work-upload-failed = فشل الاستيراد:
 
+work-phase-queued = في الانتظار
+work-phase-hashing = قراءة الملف
+work-phase-importing = فحص الصفوف وحفظها
+work-phase-finalizing = إتاحة السجلات
+work-phase-done = انتهى
+
 ## Quarantine
 work-quarantine-empty = لا صف ينتظر في الحجر.
 work-submission = الإرسال

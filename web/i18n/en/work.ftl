@@ -100,6 +100,12 @@ work-upload-importing = Importing:
 work-upload-done = Imported. The report:
 work-upload-failed = The import failed:
 
+work-phase-queued = waiting its turn
+work-phase-hashing = reading the file
+work-phase-importing = checking and storing the rows
+work-phase-finalizing = making the records visible
+work-phase-done = done
+
 ## Quarantine
 work-quarantine-empty = No row waits in the quarantine.
 work-submission = Submission

@@ -100,6 +100,12 @@ work-upload-importing = Import en cours :
 work-upload-done = Importé. Le rapport :
 work-upload-failed = L’import a échoué :
 
+work-phase-queued = en attente
+work-phase-hashing = lecture du fichier
+work-phase-importing = contrôle et enregistrement des lignes
+work-phase-finalizing = publication des enregistrements
+work-phase-done = terminé
+
 ## Quarantine
 work-quarantine-empty = Aucune ligne n’attend en quarantaine.
 work-submission = Soumission

@@ -312,7 +312,13 @@ pub(super) async fn upload_form(
             data-msg-sending=(tr.t("work-upload-sending"))
             data-msg-importing=(tr.t("work-upload-importing"))
             data-msg-done=(tr.t("work-upload-done"))
-            data-msg-failed=(tr.t("work-upload-failed")) {
+            data-msg-failed=(tr.t("work-upload-failed"))
+            data-phase-queued=(tr.t("work-phase-queued"))
+            data-phase-hashing=(tr.t("work-phase-hashing"))
+            data-phase-importing=(tr.t("work-phase-importing"))
+            data-phase-finalizing=(tr.t("work-phase-finalizing"))
+            data-phase-done=(tr.t("work-phase-done"))
+            data-rows=(tr.t("work-rows")) {
             p { (tr.t("work-source")) ": " strong dir="ltr" { (source) } }
             label for="file" { (tr.t("work-upload-file")) }
             input #file type="file" name="file" required accept=".csv,.xlsx,.jsonl,.ndjson,.txt";
