@@ -201,3 +201,6 @@ work-who = من
 work-action = العملية
 work-object = الهدف
 work-outcome = النتيجة
+work-disable = تعطيل
+work-enable = تفعيل
+work-revoke = إلغاء

@@ -198,3 +198,6 @@ work-who = Who
 work-action = Action
 work-object = Object
 work-outcome = Outcome
+work-disable = Disable
+work-enable = Enable
+work-revoke = Revoke

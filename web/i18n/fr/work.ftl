@@ -198,3 +198,6 @@ work-who = Qui
 work-action = Opération
 work-object = Objet
 work-outcome = Résultat
+work-disable = Désactiver
+work-enable = Réactiver
+work-revoke = Révoquer

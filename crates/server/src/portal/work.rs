@@ -178,6 +178,22 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         ),
         (
             e(
+                Method::POST,
+                "/{lang}/work/admin/users/{id}",
+                Allow(Action::Administer, Object(Resource::Accounts)),
+            ),
+            post(admin::set_disabled),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/admin/tokens/{id}",
+                Allow(Action::Administer, Object(Resource::Accounts)),
+            ),
+            post(admin::revoke_token),
+        ),
+        (
+            e(
                 Method::GET,
                 "/{lang}/work/admin/policy",
                 Allow(Action::Read, Fixed(Resource::Policy)),

@@ -1124,3 +1124,80 @@ async fn in_a_browser_sign_in_with_password_and_second_factor_goes_to_the_page_a
     .unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_administrator_disables_an_account_and_revokes_a_token_through_the_page() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    let s = session(&app, "root", "observatoire", "observatory", &["admin"]).await;
+    let r = s
+        .client(true)
+        .post(app.url("/api/v1/tokens"))
+        .json(
+            &serde_json::json!({ "institution": "border-police", "actions": "submit", "days": 30 }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let token: Value = r.json().await.unwrap();
+    let token_id = token["token"]["id"].as_str().unwrap().to_string();
+    let officer = app
+        .with_store(|s| s.user_by_login("officer").unwrap().unwrap().id.0)
+        .await;
+    let browser = s.client(false);
+    let (_, html) = page(&browser, &app, "/en/work/admin/").await;
+    assert!(html.contains(&format!("id=\"user-{officer}\"")), "{html}");
+    assert!(html.contains(&format!("id=\"token-{token_id}\"")), "{html}");
+    // Without the token: refused.
+    let r = browser
+        .post(app.url(&format!("/en/work/admin/users/{officer}")))
+        .form_body(&[("disabled", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = browser
+        .post(app.url(&format!("/en/work/admin/users/{officer}")))
+        .form_body(&[("disabled", "true"), ("csrf", s.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = browser
+        .post(app.url(&format!("/en/work/admin/tokens/{token_id}")))
+        .form_body(&[("csrf", s.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (disabled, revoked) = app
+        .with_store(move |s| {
+            (
+                s.user_by_login("officer").unwrap().unwrap().disabled,
+                s.token(&token_id).unwrap().unwrap().revoked_at.is_some(),
+            )
+        })
+        .await;
+    assert!(disabled && revoked);
+    // The disabled officer's session no longer opens a page.
+    let r = app.get("/api/v1/auth/me").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // An officer who only reads cannot administer, whatever the form says.
+    let plain = session(
+        &app,
+        "plain",
+        "border-police",
+        "border_police",
+        &["officer"],
+    )
+    .await;
+    let r = plain
+        .client(false)
+        .post(app.url(&format!("/fr/work/admin/users/{officer}")))
+        .form_body(&[("disabled", "false"), ("csrf", plain.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}

@@ -1,20 +1,24 @@
 //! The administrator's workspace: institutions, users and tokens (`admin::users`,
-//! `admin::tokens`, `api::institutions`), the policy in force (`admin::policy`) and the audit
-//! search (`admin::audit`, itself audited): the JSON API's handlers, read-only pages.
+//! `admin::tokens`, `api::institutions`) with a user's account disabled or enabled
+//! (`admin::set_disabled`) and a token revoked (`admin::revoke_token`), the policy in force
+//! (`admin::policy`) and the audit search (`admin::audit`, itself audited): the JSON API's
+//! handlers.
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::Form;
+use marsad_policy::{Action, Resource};
 use marsad_portal::i18n::Arg;
 use maud::html;
 use serde::Deserialize;
 
-use super::{when, Work};
+use super::{see_other, when, Work};
 use crate::access::Permit;
 use crate::admin::{AuditQuery, InstitutionQuery};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::portal::PageLang;
 use crate::AppState;
 
@@ -37,6 +41,10 @@ pub(super) async fn accounts(
     )
     .await?
     .0;
+    // Buttons only where the policy lets the reader administer accounts (the routes ask again).
+    let administer = state
+        .access()
+        .allows(&caller, Action::Administer, Resource::Accounts);
     let tokens = crate::admin::tokens(
         State(state.clone()),
         permit,
@@ -66,6 +74,7 @@ pub(super) async fn accounts(
                     th scope="col" { (tr.t("work-roles")) }
                     th scope="col" { (tr.t("work-second-factor")) }
                     th scope="col" { (tr.t("work-state")) }
+                    @if administer { th scope="col" {} }
                 } }
                 tbody {
                     @for u in &users {
@@ -76,6 +85,15 @@ pub(super) async fn accounts(
                             td dir="ltr" { (u.roles.join(", ")) }
                             td { (tr.t(if u.totp_enrolled { "work-yes" } else { "work-no" })) }
                             td { (tr.t(if u.disabled { "work-disabled" } else { "work-active" })) }
+                            @if administer {
+                                td {
+                                    form.inline method="post" action=(w.c.href(&format!("work/admin/users/{}", u.id))) {
+                                        (w.csrf_field())
+                                        input type="hidden" name="disabled" value=(if u.disabled { "false" } else { "true" });
+                                        button type="submit" id=(format!("user-{}", u.id)) { (tr.t(if u.disabled { "work-enable" } else { "work-disable" })) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -93,6 +111,7 @@ pub(super) async fn accounts(
                         th scope="col" { (tr.t("work-actions")) }
                         th scope="col" { (tr.t("work-expires")) }
                         th scope="col" { (tr.t("work-state")) }
+                        @if administer { th scope="col" {} }
                     } }
                     tbody {
                         @for t in &tokens {
@@ -102,6 +121,16 @@ pub(super) async fn accounts(
                                 td dir="ltr" { (t.actions) }
                                 td { (when(l, &t.expires_at)) }
                                 td { @if let Some(r) = &t.revoked_at { (tr.t("work-revoked")) " " (when(l, r)) } @else { (tr.t("work-active")) } }
+                                @if administer {
+                                    td {
+                                        @if t.revoked_at.is_none() {
+                                            form.inline method="post" action=(w.c.href(&format!("work/admin/tokens/{}", t.id))) {
+                                                (w.csrf_field())
+                                                button type="submit" id=(format!("token-{}", t.id)) { (tr.t("work-revoke")) }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -110,6 +139,47 @@ pub(super) async fn accounts(
         }
     };
     Ok(w.finish(tr.t("work-accounts"), body))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct DisabledForm {
+    disabled: bool,
+}
+
+/// `POST /{lang}/work/admin/users/{id}` with `disabled=true|false`, as
+/// `PUT /api/v1/users/{id}/disabled`; then the accounts page.
+pub(super) async fn set_disabled(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    caller: Caller,
+    permit: Permit,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+    Form(form): Form<DisabledForm>,
+) -> Result<Response, ApiError> {
+    let _user = crate::admin::set_disabled(
+        State(state),
+        caller,
+        permit,
+        ApiPath(id),
+        ApiJson(crate::admin::DisabledRequest {
+            disabled: form.disabled,
+        }),
+    )
+    .await?;
+    Ok(see_other(&format!("/{}/work/admin/", lang.as_str())))
+}
+
+/// `POST /{lang}/work/admin/tokens/{id}`: revokes the token, as `DELETE /api/v1/tokens/{id}`;
+/// then the accounts page.
+pub(super) async fn revoke_token(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    caller: Caller,
+    permit: Permit,
+    ApiPath((_, id)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let _revoked = crate::admin::revoke_token(State(state), caller, permit, ApiPath(id)).await?;
+    Ok(see_other(&format!("/{}/work/admin/", lang.as_str())))
 }
 
 /// `GET /{lang}/work/admin/policy`: the policy in force, as its tables.
