@@ -1201,3 +1201,75 @@ async fn an_administrator_disables_an_account_and_revokes_a_token_through_the_pa
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_data_officer_sees_the_imports_of_their_own_institution_only() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(|s| {
+        s.ensure_institution(&marsad_store::NewInstitution {
+            name: "consulate-paris",
+            title: "consulate-paris",
+            kind: "consulate",
+            created_at: now(),
+        })
+        .unwrap();
+        s.add_source("consulate-persons", Some("consulate-paris"), now())
+            .unwrap();
+    })
+    .await;
+    let r = app
+        .upload(
+            SOURCE,
+            "border-file.csv",
+            person_csv(&good_rows()).into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let consul = session(
+        &app,
+        "consul",
+        "consulate-paris",
+        "consulate",
+        &["data_officer"],
+    )
+    .await;
+    let csv = person_csv(&good_rows()).replace(SOURCE, "consulate-persons");
+    let r = crate::support::upload_with(
+        &consul.client(true),
+        &app.base,
+        "consulate-persons",
+        "consulate-file.csv",
+        csv.into_bytes(),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let officer = session(
+        &app,
+        "officer",
+        "border-police",
+        "border_police",
+        &["data_officer", "officer"],
+    )
+    .await;
+    for (who, mine, theirs) in [
+        (&officer, "border-file.csv", "consulate-file.csv"),
+        (&consul, "consulate-file.csv", "border-file.csv"),
+    ] {
+        let (status, html) = page(&who.client(false), &app, "/en/work/imports/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(mine), "{mine} missing");
+        assert!(!html.contains(theirs), "{theirs} shown");
+    }
+    // Nor can one open the other's report or upload page.
+    let (_, html) = page(&consul.client(false), &app, "/en/work/upload/").await;
+    assert!(html.contains("consulate-persons") && !html.contains(&format!(">{SOURCE}<")));
+    let (status, _) = page(
+        &consul.client(false),
+        &app,
+        &format!("/en/work/upload/{SOURCE}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.stop().await;
+}

@@ -3,8 +3,6 @@
 //! for what it shows (`api::submission`, `api::report`, `api::quarantine`, `api::correct`,
 //! `api::resubmit`, `upload::submit`), with the request's own permit.
 
-use std::collections::HashMap;
-
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
@@ -90,27 +88,19 @@ pub(super) async fn imports(
 ) -> Result<Response, ApiError> {
     let w = Work::new(&state, lang, &headers, &caller, "work/imports/");
     let tr = w.tr();
-    // As `GET /api/v1/sources/{name}/submissions`: each source admitted by its owner.
+    // As `GET /api/v1/sources/{name}/submissions`: each source admitted by its owner, its
+    // latest submissions read; the newest of them all shown.
     let shown = state
         .blocking(move |store, _| {
             permit.grant();
-            let mut admitted: HashMap<String, bool> = HashMap::new();
             let mut shown = Vec::new();
-            for s in store.submissions(None, LISTED)? {
-                let ok = match admitted.get(&s.source_name) {
-                    Some(ok) => *ok,
-                    None => {
-                        let ok = find_source(store, &s.source_name)
-                            .and_then(|src| admit_source(store, &permit, &src))
-                            .is_ok();
-                        admitted.insert(s.source_name.clone(), ok);
-                        ok
-                    }
-                };
-                if ok {
-                    shown.push(s);
+            for source in store.sources()? {
+                if admit_source(store, &permit, &source).is_ok() {
+                    shown.extend(store.submissions(Some(source.id), LISTED)?);
                 }
             }
+            shown.sort_by_key(|s| std::cmp::Reverse(s.id.0));
+            shown.truncate(LISTED as usize);
             Ok(shown)
         })
         .await?;
