@@ -189,6 +189,16 @@ impl Access {
         }
     }
 
+    /// Whether the policy in force lets `caller` take `action` on `resource` (on some rows at
+    /// least): what a page asks before linking to another page, never a comparison of roles.
+    pub fn allows(&self, caller: &Caller, action: Action, resource: Resource) -> bool {
+        let subject = match caller.principal.as_deref() {
+            Some(p) => Subject::Member(p),
+            None => Subject::Anonymous,
+        };
+        self.policy().decide(subject, action, resource).is_allowed()
+    }
+
     pub fn session_policy(&self) -> SessionPolicy {
         self.session
     }
@@ -296,6 +306,27 @@ impl Permit {
         }
     }
 
+    /// A permit for `action` on `resource` for the same caller under the same policy, when the
+    /// policy allows it (the decision [`enforce`] would take on a route with that need,
+    /// including a stated purpose where the grant requires one). A page that shows several
+    /// resources (a person's records, dossiers and fingerprints) hands each handler its own.
+    pub(crate) fn derive(&self, action: Action, resource: Resource) -> Option<Permit> {
+        self.0.consulted.store(true, Ordering::Relaxed);
+        match self.0.policy.decide(self.subject(), action, resource) {
+            Decision::Allow(g) if !g.requires_purpose() || self.0.purpose.is_some() => {
+                Some(Permit(Arc::new(PermitInner {
+                    policy: self.0.policy.clone(),
+                    principal: self.0.principal.clone(),
+                    action,
+                    resource,
+                    purpose: self.0.purpose.clone(),
+                    consulted: AtomicBool::new(false),
+                })))
+            }
+            _ => None,
+        }
+    }
+
     /// Records that the handler filtered rows through [`Permit::grant`] itself.
     pub fn consulted(&self) -> bool {
         self.0.consulted.load(Ordering::Relaxed)
@@ -347,6 +378,25 @@ fn purpose_of(parts: &axum::http::HeaderMap) -> Result<Option<Purpose>, ApiError
                 ApiError::bad_request(format!("the purpose header is not usable: {e}"))
             })
         }
+    }
+}
+
+/// Whether `path` is a portal page (`/ar/...`, `/fr/...`, `/en/...`).
+pub(crate) fn is_page_path(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    marsad_model::Lang::parse(first).is_some_and(|l| l.as_str() == first)
+}
+
+/// A page states its purpose in its form (`purpose=` in the query string), as browsers send no
+/// custom header with a link or a form.
+fn page_purpose(query: Option<&str>) -> Result<Option<Purpose>, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+    match pairs.into_iter().find(|(k, _)| k == "purpose") {
+        Some((_, v)) if !v.trim().is_empty() => Purpose::parse(v.trim())
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(format!("the purpose is not usable: {e}"))),
+        _ => Ok(None),
     }
 }
 
@@ -457,6 +507,10 @@ pub async fn enforce(
         },
     };
     let purpose = match purpose_of(&parts.headers) {
+        Ok(None) if is_page_path(parts.uri.path()) => match page_purpose(parts.uri.query()) {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        },
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };

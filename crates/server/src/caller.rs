@@ -4,6 +4,10 @@
 //! (unknown, expired, revoked token; expired session) a 401 whatever the route. State-changing
 //! requests authenticated by the cookie must come from the server's own origin and carry the
 //! session's CSRF token (`X-CSRF-Token`); token-authenticated ones are not exposed to CSRF.
+//! A portal page's HTML form cannot set a header: on page routes (`/{lang}/...`) the token is
+//! also accepted as the form field `csrf` of a URL-encoded body (read here, at most
+//! [`MAX_FORM_BYTES`], and handed on unchanged) or, for a file upload form (multipart, streamed),
+//! as `csrf` in the form's action URL. It is checked the same way, by the same key.
 //!
 //! What the caller may do is not decided here: that is [`crate::access`]'s one job.
 
@@ -97,6 +101,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
 /// The header a page sends its CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The form field (or, for uploads, the query parameter) a page's form sends its CSRF token in.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The largest URL-encoded form body a page route takes.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 fn unauthenticated(detail: &str) -> ApiError {
     ApiError::new(Code::Unauthenticated, detail)
@@ -268,6 +278,7 @@ fn check_csrf(
     method: &Method,
     headers: &HeaderMap,
     session: &[u8; 32],
+    from_form: Option<&str>,
 ) -> Result<(), ApiError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let origins = state.access().origins();
@@ -289,7 +300,7 @@ fn check_csrf(
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let presented = header(CSRF_HEADER).unwrap_or("");
+    let presented = header(CSRF_HEADER).or(from_form).unwrap_or("");
     if state.access().csrf().verify(session, presented) {
         Ok(())
     } else {
@@ -317,7 +328,18 @@ pub async fn authenticate(
         }
     };
     if let Some(session) = resolved.caller.session() {
-        if let Err(e) = check_csrf(&state, request.method(), request.headers(), session) {
+        let (form_token, rebuilt) = match page_form_token(request).await {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        };
+        request = rebuilt;
+        if let Err(e) = check_csrf(
+            &state,
+            request.method(),
+            request.headers(),
+            session,
+            form_token.as_deref(),
+        ) {
             return e.into_response();
         }
     }
@@ -327,6 +349,46 @@ pub async fn authenticate(
         clear(&state, &mut response);
     }
     response
+}
+
+/// The CSRF token a page's form sent instead of the header: the query's `csrf` (upload forms),
+/// or the `csrf` field of a URL-encoded body, which is read and put back. Only on page routes
+/// and state-changing methods without the header; anything else passes untouched.
+async fn page_form_token(request: Request) -> Result<(Option<String>, Request), ApiError> {
+    let method = request.method();
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || request.headers().contains_key(CSRF_HEADER)
+        || !crate::access::is_page_path(request.uri().path())
+    {
+        return Ok((None, request));
+    }
+    let field = |text: &str| -> Option<String> {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(text)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v)
+    };
+    if let Some(token) = request.uri().query().and_then(field) {
+        return Ok((Some(token), request));
+    }
+    let form = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Ok((None, request));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| ApiError::bad_request("the form is too large"))?;
+    let token = std::str::from_utf8(&bytes).ok().and_then(field);
+    Ok((
+        token,
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+    ))
 }
 
 fn clear(state: &AppState, response: &mut Response) {

@@ -62,7 +62,7 @@ fn personal(kind: RecordKind) -> bool {
 }
 
 /// The rows the caller may see, shaped by their view, and the audit entries their reading makes.
-fn shape(
+pub(crate) fn shape(
     store: &dyn Store,
     state: &AppState,
     caller: &Caller,

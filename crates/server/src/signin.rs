@@ -1,125 +1,149 @@
-//! The sign-in page (`/signin`): password and second factor, or a passkey; once signed in, the
-//! account with its passkeys (add one, remove one) and sign-out. One self-contained page (no
-//! framework, nothing fetched from elsewhere) in Arabic, French and English; the portal's
-//! workspaces (a later issue) link here.
+//! The sign-in page: password and second factor, or a passkey; once signed in, the account with
+//! its passkeys (add one, remove one) and sign-out. A portal page (`/{lang}/signin`) in Arabic
+//! (right to left), French or English, drawn with the portal's layout and stylesheet; its script
+//! is the static file `web/static/signin.js` (the page's policy allows no inline script).
+//!
+//! `GET /signin?lang=ar|fr|en&next=/path` is where pages send a reader who is not signed in: it
+//! leads to `/{lang}/signin?next=...`. After signing in, the page goes to `next` (a path of
+//! this site only) or, when it was opened for a language, to that language's workspace; opened
+//! bare (`/signin`), it stays on the account (passkeys).
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::Query;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use marsad_model::Lang;
+use marsad_portal::page::{document, encode_component, Section};
+use maud::html;
+use serde::Deserialize;
 
-/// `GET /signin`.
-pub async fn page() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'",
-            ),
-        ],
-        PAGE,
-    )
+use crate::caller::Caller;
+use crate::portal::{asset_url, chrome, page as portal_page, preferred_lang, PageLang};
+
+#[derive(Debug, Deserialize)]
+pub struct SigninQuery {
+    lang: Option<String>,
+    next: Option<String>,
 }
 
-const PAGE: &str = r#"<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>marsad · تسجيل الدخول · Connexion · Sign in</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-h1{font-size:1.4rem}label{display:block;margin:.6rem 0 .2rem}input{width:100%;padding:.5rem;box-sizing:border-box}
-button{margin:.8rem .4rem 0 0;padding:.5rem 1rem}.hidden{display:none}#status{margin-top:1rem;min-height:1.5rem}
-[dir=rtl]{text-align:right}li{margin:.3rem 0}
-</style></head><body>
-<h1>marsad — <span dir="rtl">مرصد</span></h1>
-<p><span dir="rtl">تسجيل الدخول</span> · Connexion · Sign in</p>
-<section id="password-step">
-  <label for="login">Identifiant · Login · <span dir="rtl">المعرف</span></label><input id="login" autocomplete="username webauthn">
-  <label for="password">Mot de passe · Password · <span dir="rtl">كلمة السر</span></label><input id="password" type="password" autocomplete="current-password">
-  <button id="sign-in" type="button">Se connecter · Sign in</button>
-  <button id="passkey-sign-in" type="button">Clé d'accès · Passkey · <span dir="rtl">مفتاح المرور</span></button>
-  <p id="oidc" class="hidden"><a id="oidc-link" href="/api/v1/auth/oidc/start"></a></p>
-</section>
-<section id="totp-step" class="hidden">
-  <label for="code">Code (application d'authentification · authenticator app)</label><input id="code" inputmode="numeric" autocomplete="one-time-code">
-  <button id="send-code" type="button">Valider · Confirm</button>
-</section>
-<section id="account" class="hidden">
-  <p id="who"></p>
-  <h2>Clés d'accès · Passkeys</h2><ul id="passkeys"></ul>
-  <label for="passkey-name">Nom · Name</label><input id="passkey-name" value="">
-  <button id="add-passkey" type="button">Ajouter une clé · Add a passkey</button>
-  <button id="sign-out" type="button">Se déconnecter · Sign out</button>
-</section>
-<p id="status" role="status"></p>
-<script>
-const $ = (id) => document.getElementById(id);
-const enc = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-const dec = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0));
-let csrf = '';
-function say(text) { $('status').textContent = text; }
-async function call(method, path, body) {
-  const headers = {'content-type': 'application/json'};
-  if (csrf) headers['x-csrf-token'] = csrf;
-  const r = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin'});
-  const text = await r.text();
-  const json = text ? JSON.parse(text) : null;
-  if (!r.ok) throw new Error((json && (json.detail || json.title)) || r.status);
-  return json;
+/// `next` when it is a path of this site (not `//host`, no backslash, no scheme), else `None`.
+pub(crate) fn local_path(next: Option<&str>) -> Option<&str> {
+    let n = next?;
+    (n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.chars().any(char::is_control))
+    .then_some(n)
 }
-function show(step) {
-  for (const s of ['password-step', 'totp-step', 'account']) $(s).classList.toggle('hidden', s !== step);
+
+/// `GET /signin`: to the sign-in page in the language asked for (or the browser's), keeping a
+/// local `next`; opened for a language without `next`, that language's workspace is next.
+pub async fn page(headers: HeaderMap, Query(q): Query<SigninQuery>) -> Response {
+    let asked = q
+        .lang
+        .as_deref()
+        .and_then(|l| Lang::parse(l).filter(|x| x.as_str() == l));
+    let lang = asked.unwrap_or_else(|| {
+        preferred_lang(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        )
+    });
+    let next = match (local_path(q.next.as_deref()), asked) {
+        (Some(n), _) => Some(n.to_owned()),
+        (None, Some(l)) => Some(format!("/{}/work/", l.as_str())),
+        (None, None) => None,
+    };
+    let mut to = format!("/{}/signin", lang.as_str());
+    if let Some(n) = next {
+        to.push_str("?next=");
+        to.push_str(&encode_component(&n));
+    }
+    Redirect::to(&to).into_response()
 }
-async function signedIn(me) {
-  csrf = me.csrf_token;
-  if (me.second_factor_required) { show('totp-step'); say(''); return; }
-  show('account');
-  $('who').textContent = `${me.display_name} (${me.login}) — ${me.institution} — ${me.roles.join(', ')}`;
-  const keys = await call('GET', '/api/v1/auth/passkeys');
-  $('passkeys').replaceChildren(...keys.map(k => { const li = document.createElement('li'); li.textContent = `${k.name} · ${k.created_at.slice(0, 10)}`; return li; }));
-  document.body.dataset.state = 'signed-in';
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
 }
-async function passwordSignIn() {
-  try { await signedIn(await call('POST', '/api/v1/auth/login', {login: $('login').value, password: $('password').value})); }
-  catch (e) { say(e.message); }
+
+/// `GET /{lang}/signin`.
+pub async fn lang_page(
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = local_path(q.next.as_deref()).map(str::to_owned);
+    let mut c = chrome(lang, &headers, &caller, "signin", Section::SignIn);
+    c.query = next
+        .as_deref()
+        .map(|n| format!("next={}", encode_component(n)));
+    c.script = Some(asset_url("signin.js"));
+    let tr = c.tr();
+    c.title = tr.t("signin-title");
+    let workspace = c.href("work/");
+    let body = html! {
+        div #signin data-next=[next.as_deref()] data-workspace=(workspace)
+            data-msg-failed=(tr.t("signin-failed")) data-msg-passkey-failed=(tr.t("signin-passkey-failed")) {
+            section #password-step {
+                label for="login" { (tr.t("signin-login")) }
+                input #login autocomplete="username webauthn" dir="auto";
+                label for="password" { (tr.t("signin-password")) }
+                input #password type="password" autocomplete="current-password";
+                p.actions {
+                    button #sign-in type="button" { (tr.t("signin-submit")) }
+                    button #passkey-sign-in type="button" { (tr.t("signin-passkey")) }
+                }
+                p #oidc .hidden { a #oidc-link href="/api/v1/auth/oidc/start" {} }
+            }
+            section #totp-step .hidden {
+                label for="code" { (tr.t("signin-code")) }
+                input #code inputmode="numeric" autocomplete="one-time-code" dir="ltr";
+                p.actions { button #send-code type="button" { (tr.t("signin-confirm")) } }
+            }
+            section #account .hidden {
+                p #who {}
+                p { a #to-workspace href=(workspace) { (tr.t("signin-to-workspace")) } }
+                h2 { (tr.t("signin-passkeys")) }
+                ul #passkeys {}
+                label for="passkey-name" { (tr.t("signin-passkey-name")) }
+                input #passkey-name value="";
+                p.actions {
+                    button #add-passkey type="button" { (tr.t("signin-add-passkey")) }
+                    button #sign-out type="button" { (tr.t("signin-sign-out")) }
+                }
+            }
+            p #status role="status" {}
+        }
+    };
+    let mut r = portal_page(document(&c, body));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    r
 }
-async function sendCode() {
-  try { await signedIn(await call('POST', '/api/v1/auth/totp', {code: $('code').value})); }
-  catch (e) { say(e.message); }
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_is_a_local_path_only() {
+        let cases = [
+            (Some("/fr/work/"), Some("/fr/work/")),
+            (Some("/ar/work/persons?q=a"), Some("/ar/work/persons?q=a")),
+            (Some("//evil.example/"), None),
+            (Some("https://evil.example/"), None),
+            (Some("/\\evil.example"), None),
+            (Some("work/"), None),
+            (Some("/a\nb"), None),
+            (None, None),
+        ];
+        for (given, want) in cases {
+            assert_eq!(local_path(given), want, "{given:?}");
+        }
+    }
 }
-async function passkeySignIn() {
-  const start = await call('POST', '/api/v1/auth/passkeys/login/start', {});
-  const o = start.options;
-  const publicKey = {...o, challenge: dec(o.challenge), allowCredentials: (o.allowCredentials || []).map(c => ({...c, id: dec(c.id)}))};
-  const c = await navigator.credentials.get({publicKey});
-  const me = await call('POST', '/api/v1/auth/passkeys/login/finish', {ceremony: start.ceremony, credential: {
-    id: c.id, rawId: enc(c.rawId), type: c.type, response: {clientDataJSON: enc(c.response.clientDataJSON),
-    authenticatorData: enc(c.response.authenticatorData), signature: enc(c.response.signature),
-    userHandle: c.response.userHandle ? enc(c.response.userHandle) : null}}});
-  await signedIn(me);
-  return me;
-}
-async function addPasskey() {
-  const start = await call('POST', '/api/v1/auth/passkeys/register/start', {});
-  const o = start.options;
-  const publicKey = {...o, challenge: dec(o.challenge), user: {...o.user, id: dec(o.user.id)},
-    excludeCredentials: (o.excludeCredentials || []).map(c => ({...c, id: dec(c.id)}))};
-  const c = await navigator.credentials.create({publicKey});
-  const added = await call('POST', '/api/v1/auth/passkeys/register/finish', {ceremony: start.ceremony, name: $('passkey-name').value,
-    credential: {id: c.id, rawId: enc(c.rawId), type: c.type, response: {clientDataJSON: enc(c.response.clientDataJSON),
-    attestationObject: enc(c.response.attestationObject), transports: c.response.getTransports ? c.response.getTransports() : []}}});
-  await signedIn(await call('GET', '/api/v1/auth/me'));
-  return added;
-}
-async function signOut() {
-  await call('POST', '/api/v1/auth/logout');
-  csrf = ''; show('password-step'); document.body.dataset.state = 'signed-out';
-}
-$('sign-in').onclick = passwordSignIn;
-$('send-code').onclick = sendCode;
-$('passkey-sign-in').onclick = () => passkeySignIn().catch(e => say(e.message));
-$('add-passkey').onclick = () => addPasskey().catch(e => say(e.message));
-$('sign-out').onclick = () => signOut().catch(e => say(e.message));
-call('GET', '/api/v1/auth/oidc').then(o => { if (o.enabled) { $('oidc-link').textContent = o.label; $('oidc').classList.remove('hidden'); } }).catch(() => {});
-call('GET', '/api/v1/auth/me').then(signedIn).catch(() => { document.body.dataset.state = 'signed-out'; });
-</script></body></html>
-"#;

@@ -345,7 +345,10 @@ async fn receive(
                     let text = String::from_utf8(bytes).map_err(|_| {
                         ApiError::new(Code::MappingInvalid, "the mapping part is not UTF-8 text")
                     })?;
-                    mapping = Some(text);
+                    // An empty part is no mapping (a form's file field left empty).
+                    if !text.trim().is_empty() {
+                        mapping = Some(text);
+                    }
                 }
                 // Other parts are read past and ignored.
                 _ => while field.chunk().await.map_err(multipart_error)?.is_some() {},

@@ -1,1 +1,206 @@
 # Workspaces of signed-in users (data officers, analysts, case workers, administrators): ar.
+
+## Sign-in
+signin-title = تسجيل الدخول
+signin-login = اسم المستخدم
+signin-password = كلمة المرور
+signin-submit = دخول
+signin-passkey = الدخول بمفتاح المرور
+signin-code = الرمز من تطبيق المصادقة
+signin-confirm = تأكيد
+signin-to-workspace = الانتقال إلى مساحة عملي
+signin-passkeys = مفاتيح المرور
+signin-passkey-name = اسم المفتاح الجديد
+signin-add-passkey = إضافة مفتاح مرور
+signin-sign-out = تسجيل الخروج
+signin-failed = تعذّر تسجيل الدخول:
+signin-passkey-failed = تعذّر الدخول بمفتاح المرور:
+
+## Workspace home
+work-title = مساحة عملي
+work-intro = ما يتيحه لك دورك ونطاق اختصاص مؤسستك هنا:
+work-bar-label = مساحة العمل
+work-home = رئيسية مساحة العمل
+work-sign-out = تسجيل الخروج
+work-upload = إرسال ملف
+work-upload-text = إرسال ملف مؤسستك ومتابعة استيراده
+work-imports = عمليات الاستيراد
+work-imports-text = الملفات المستلمة وتقارير استيرادها
+work-quarantine = الحجر
+work-quarantine-text = تنتظر الصفوف المرفوضة هنا حتى تُصحَّح ويُعاد إرسالها.
+work-reviews = مراجعة المطابقات
+work-reviews-text = أزواج من السجلات لم يحسمها الربط: هل هي للشخص نفسه؟
+work-persons = الأشخاص
+work-persons-text = البحث عن شخص بالاسم (بالحروف العربية أو اللاتينية) أو بالرقم الموحّد، وفتح ملفه.
+work-accounts = المؤسسات والمستخدمون والرموز
+work-accounts-text = من يمكنه الدخول وبأي أدوار، وحسابات الأنظمة
+work-policy = سياسة الوصول
+work-policy-text = نطاقات الاختصاص السارية
+work-audit = سجل التدقيق
+work-audit-text = من اطّلع على ماذا أو غيّره ومتى
+work-account = حسابي
+work-account-text = مفاتيح المرور وتسجيل الخروج
+work-overview-records = السجلات حسب النوع
+work-overview-sources = الإرسالات حسب المصدر
+work-overview-recent = أحدث الإرسالات
+work-none-yet = لا شيء بعد.
+work-totals-over = المجاميع على آخر { $count } إرسالًا.
+work-kind = النوع
+work-records = السجلات
+
+## Record kinds
+work-kind-person = شخص
+work-kind-border_crossing = عبور حدودي
+work-kind-residence_permit = تصريح إقامة
+work-kind-labour_placement = توظيف في الخارج
+work-kind-consular_registration = تسجيل قنصلي
+work-kind-return = عودة
+work-kind-remittance_flow = تدفق تحويلات مالية
+work-kind-trafficking_case = حالة اتجار بالبشر
+work-kind-missing_migrant_incident = حادثة مهاجر مفقود
+work-kind-census_person = فرد في التعداد
+
+## Imports
+work-source = المصدر
+work-file = الملف
+work-status = الحالة
+work-accepted = المقبولة
+work-unchanged = دون تغيير
+work-rejected = المرفوضة
+work-submitted-by = أرسله
+work-started = البداية
+work-submissions = الإرسالات
+work-rows = الصفوف المقروءة
+work-error = الخطأ
+work-import-title = الاستيراد { $id }
+work-rejected-rows = الصفوف المرفوضة
+work-no-rejected = لم يُرفض أي صف.
+work-correct-them = تصحيحها في الحجر
+work-warnings = التنبيهات
+work-no-warnings = لا تنبيهات.
+work-row = الصف
+work-field = الحقل
+work-reason = السبب
+work-status-importing = قيد الاستيراد
+work-status-complete = مكتمل
+work-status-rejected = مرفوض
+work-status-failed = فاشل
+work-status-open = مفتوح
+work-status-resolved = محلول
+work-status-dismissed = مستبعد
+
+## Upload
+work-upload-choose = اختر المصدر الذي جاء منه الملف:
+work-no-sources = لا يمكنك إرسال ملفات لأي مصدر.
+work-upload-file = الملف (CSV أو Excel أو JSON Lines)
+work-upload-mapping = ملف المطابقة (اختياري، TOML)
+work-upload-send = إرسال
+work-upload-sending = جارٍ إرسال الملف…
+work-upload-importing = جارٍ الاستيراد:
+work-upload-done = تم الاستيراد. التقرير:
+work-upload-failed = فشل الاستيراد:
+
+work-phase-queued = في الانتظار
+work-phase-hashing = قراءة الملف
+work-phase-importing = فحص الصفوف وحفظها
+work-phase-finalizing = إتاحة السجلات
+work-phase-done = انتهى
+
+## Quarantine
+work-quarantine-empty = لا صف ينتظر في الحجر.
+work-submission = الإرسال
+work-corrected = مُصحَّح
+work-correct = تصحيح
+work-yes = نعم
+work-no = لا
+work-next-page = الصفحة التالية
+work-entry-title = الصف المرفوض { $id }
+work-resolved-by = حُلّ بالإرسال
+work-issues = ما الخطأ
+work-as-sent = كما أُرسل
+work-correction = التصحيح
+work-save-resubmit = حفظ وإعادة الإرسال
+work-save = حفظ فقط
+
+## Match review
+work-reviews-empty = لا زوج ينتظر المراجعة.
+work-left = السجل الأول
+work-right = السجل الثاني
+work-weight = الوزن
+work-created = أُضيف إلى القائمة
+work-weights = ما حدّد النتيجة: وزن كل مقارنة
+work-comparison = المقارنة
+work-level = المستوى
+work-bar = الشريط
+work-prior = الاحتمال المسبق
+work-score = النتيجة
+work-review-title = الزوج { $id }
+work-review-open = في انتظار القرار
+work-review-accepted = القرار: الشخص نفسه
+work-review-rejected = القرار: شخصان مختلفان
+work-accept = الشخص نفسه
+work-reject = شخصان مختلفان
+
+## Persons
+work-search-label = الاسم أو الرقم الموحّد
+work-purpose = الغرض من البحث
+work-purpose-hint = بعض الملفات لا تُقرأ إلا لغرض مُعلَن يحفظه سجل التدقيق.
+work-search = بحث
+work-results = { $count ->
+    [zero] لا نتائج
+    [one] نتيجة واحدة
+    [two] نتيجتان
+    [few] { $count } نتائج
+   *[other] { $count } نتيجة
+}
+work-no-results = لا يطابق البحثَ أيُّ شخص ضمن نطاق اختصاصك.
+work-more-results = تُعرض النتائج الأولى فقط: دقّق الاسم.
+work-number = الرقم الموحّد
+work-name = الاسم
+work-birth-date = تاريخ الميلاد
+work-nationality = الجنسية
+work-not-numbered = لم يُرقَّم بعد
+work-file-title = الشخص { $number }
+work-number-alias = (الرقم المطلوب اسم بديل لهذا الرقم)
+work-records-by-source = السجلات حسب المصدر
+work-nothing-in-scope = لا يقع أي سجل لهذا الشخص ضمن نطاق اختصاصك.
+work-not-in-scope = خارج نطاق اختصاصك.
+work-dossiers = الملفات
+work-no-dossiers = لا ملف.
+work-dossier-open = مفتوح
+work-dossier-closed = مغلق
+work-no-attachments = لا مرفقات.
+work-bytes = { $size } بايت
+work-fingerprints = البصمات المسجّلة
+work-no-fingerprints = لا بصمة مسجّلة.
+work-finger = الإصبع
+work-quality = الجودة
+work-institution = المؤسسة
+work-enrolled = تاريخ التسجيل
+
+## Administration
+work-institutions = المؤسسات
+work-title-col = التسمية
+work-institution-kind = نوع المؤسسة
+work-users = المستخدمون
+work-login = اسم المستخدم
+work-roles = الأدوار
+work-second-factor = العامل الثاني
+work-state = الحالة
+work-active = نشط
+work-disabled = معطّل
+work-revoked = ملغى
+work-tokens = رموز الواجهة البرمجية
+work-actions = العمليات المسموح بها
+work-expires = تاريخ الانتهاء
+work-policy-version = الإصدار
+work-audit-object-kind = الموضوع
+work-audit-object-id = المعرّف (الرقم الموحّد، رقم المستخدم…)
+work-when = متى
+work-who = من
+work-action = العملية
+work-object = الهدف
+work-outcome = النتيجة
+work-disable = تعطيل
+work-enable = تفعيل
+work-revoke = إلغاء

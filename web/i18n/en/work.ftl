@@ -1,1 +1,203 @@
 # Workspaces of signed-in users (data officers, analysts, case workers, administrators): en.
+
+## Sign-in
+signin-title = Sign in
+signin-login = Login
+signin-password = Password
+signin-submit = Sign in
+signin-passkey = Sign in with a passkey
+signin-code = Code from your authenticator app
+signin-confirm = Confirm
+signin-to-workspace = Go to my workspace
+signin-passkeys = Passkeys
+signin-passkey-name = Name of the new passkey
+signin-add-passkey = Add a passkey
+signin-sign-out = Sign out
+signin-failed = Sign-in failed:
+signin-passkey-failed = Sign-in with a passkey failed:
+
+## Workspace home
+work-title = My workspace
+work-intro = What your role and your institution's scope of competence let you do here:
+work-bar-label = Workspace
+work-home = Workspace home
+work-sign-out = Sign out
+work-upload = Send a file
+work-upload-text = send your institution's file and follow its import
+work-imports = Imports
+work-imports-text = files received and their import reports
+work-quarantine = Quarantine
+work-quarantine-text = Rejected rows wait here until they are corrected and resubmitted.
+work-reviews = Match review
+work-reviews-text = Pairs of records the linkage could not decide: are they the same person?
+work-persons = Persons
+work-persons-text = Find a person by name (Arabic or Latin script) or by unified number, and open their file.
+work-accounts = Institutions, users and tokens
+work-accounts-text = who can sign in, with which roles, and the machine accounts
+work-policy = Access policy
+work-policy-text = the scopes of competence in force
+work-audit = Audit trail
+work-audit-text = who read or changed what, and when
+work-account = My account
+work-account-text = passkeys and sign-out
+work-overview-records = Records by kind
+work-overview-sources = Submissions by source
+work-overview-recent = Recent submissions
+work-none-yet = Nothing yet.
+work-totals-over = Totals over the latest { $count } submissions.
+work-kind = Kind
+work-records = Records
+
+## Record kinds
+work-kind-person = Person
+work-kind-border_crossing = Border crossing
+work-kind-residence_permit = Residence permit
+work-kind-labour_placement = Labour placement
+work-kind-consular_registration = Consular registration
+work-kind-return = Return
+work-kind-remittance_flow = Remittance flow
+work-kind-trafficking_case = Trafficking case
+work-kind-missing_migrant_incident = Missing migrant incident
+work-kind-census_person = Census person
+
+## Imports
+work-source = Source
+work-file = File
+work-status = Status
+work-accepted = Accepted
+work-unchanged = Unchanged
+work-rejected = Rejected
+work-submitted-by = Sent by
+work-started = Started
+work-submissions = Submissions
+work-rows = Rows read
+work-error = Error
+work-import-title = Import { $id }
+work-rejected-rows = Rejected rows
+work-no-rejected = No row was rejected.
+work-correct-them = Correct them in the quarantine
+work-warnings = Warnings
+work-no-warnings = No warnings.
+work-row = Row
+work-field = Field
+work-reason = Reason
+work-status-importing = importing
+work-status-complete = complete
+work-status-rejected = refused
+work-status-failed = failed
+work-status-open = open
+work-status-resolved = resolved
+work-status-dismissed = dismissed
+
+## Upload
+work-upload-choose = Choose the source the file comes from:
+work-no-sources = You may not send files for any source.
+work-upload-file = File (CSV, Excel or JSON Lines)
+work-upload-mapping = Mapping file (optional, TOML)
+work-upload-send = Send
+work-upload-sending = Sending the file…
+work-upload-importing = Importing:
+work-upload-done = Imported. The report:
+work-upload-failed = The import failed:
+
+work-phase-queued = waiting its turn
+work-phase-hashing = reading the file
+work-phase-importing = checking and storing the rows
+work-phase-finalizing = making the records visible
+work-phase-done = done
+
+## Quarantine
+work-quarantine-empty = No row waits in the quarantine.
+work-submission = Submission
+work-corrected = Corrected
+work-correct = Correct
+work-yes = yes
+work-no = no
+work-next-page = Next page
+work-entry-title = Rejected row { $id }
+work-resolved-by = Resolved by submission
+work-issues = What is wrong
+work-as-sent = As sent
+work-correction = Correction
+work-save-resubmit = Save and resubmit
+work-save = Save only
+
+## Match review
+work-reviews-empty = No pair waits for review.
+work-left = First record
+work-right = Second record
+work-weight = Weight
+work-created = Queued
+work-weights = What decided the score: the weight of each comparison
+work-comparison = Comparison
+work-level = Level
+work-bar = Bar
+work-prior = Prior
+work-score = Score
+work-review-title = Pair { $id }
+work-review-open = Waiting for a decision
+work-review-accepted = Decided: the same person
+work-review-rejected = Decided: different persons
+work-accept = Same person
+work-reject = Different persons
+
+## Persons
+work-search-label = Name or unified number
+work-purpose = Purpose of the search
+work-purpose-hint = Some files can only be read for a stated purpose, which the audit trail keeps.
+work-search = Search
+work-results = { $count ->
+    [one] One result
+   *[other] { $count } results
+}
+work-no-results = No person within your scope matches.
+work-more-results = Only the first results are shown: refine the name.
+work-number = Unified number
+work-name = Name
+work-birth-date = Date of birth
+work-nationality = Nationality
+work-not-numbered = not yet numbered
+work-file-title = Person { $number }
+work-number-alias = (the number asked for is an alias of this one)
+work-records-by-source = Records by source
+work-nothing-in-scope = No record of this person is within your scope.
+work-not-in-scope = Not within your scope of competence.
+work-dossiers = Dossiers
+work-no-dossiers = No dossier.
+work-dossier-open = open
+work-dossier-closed = closed
+work-no-attachments = No attachment.
+work-bytes = { $size } bytes
+work-fingerprints = Fingerprints enrolled
+work-no-fingerprints = No fingerprint enrolled.
+work-finger = Finger
+work-quality = Quality
+work-institution = Institution
+work-enrolled = Enrolled
+
+## Administration
+work-institutions = Institutions
+work-title-col = Title
+work-institution-kind = Kind of institution
+work-users = Users
+work-login = Login
+work-roles = Roles
+work-second-factor = Second factor
+work-state = State
+work-active = active
+work-disabled = disabled
+work-revoked = revoked
+work-tokens = API tokens
+work-actions = Allowed actions
+work-expires = Expires
+work-policy-version = Version
+work-audit-object-kind = About
+work-audit-object-id = Identifier (unified number, user id…)
+work-when = When
+work-who = Who
+work-action = Action
+work-object = Object
+work-outcome = Outcome
+work-disable = Disable
+work-enable = Enable
+work-revoke = Revoke

@@ -1,1 +1,203 @@
 # Workspaces of signed-in users (data officers, analysts, case workers, administrators): fr.
+
+## Sign-in
+signin-title = Connexion
+signin-login = Identifiant
+signin-password = Mot de passe
+signin-submit = Se connecter
+signin-passkey = Se connecter avec une clé d’accès
+signin-code = Code de l’application d’authentification
+signin-confirm = Valider
+signin-to-workspace = Aller à mon espace de travail
+signin-passkeys = Clés d’accès
+signin-passkey-name = Nom de la nouvelle clé
+signin-add-passkey = Ajouter une clé d’accès
+signin-sign-out = Se déconnecter
+signin-failed = La connexion a échoué :
+signin-passkey-failed = La connexion par clé d’accès a échoué :
+
+## Workspace home
+work-title = Mon espace de travail
+work-intro = Ce que votre rôle et le champ de compétence de votre institution vous permettent ici :
+work-bar-label = Espace de travail
+work-home = Accueil de l’espace
+work-sign-out = Se déconnecter
+work-upload = Envoyer un fichier
+work-upload-text = envoyer le fichier de votre institution et suivre son import
+work-imports = Importations
+work-imports-text = fichiers reçus et leurs rapports d’import
+work-quarantine = Quarantaine
+work-quarantine-text = Les lignes rejetées attendent ici d’être corrigées et soumises à nouveau.
+work-reviews = Revue des appariements
+work-reviews-text = Paires d’enregistrements que le couplage n’a pas pu trancher : s’agit-il de la même personne ?
+work-persons = Personnes
+work-persons-text = Trouver une personne par son nom (écriture arabe ou latine) ou par son numéro unifié, et ouvrir son dossier.
+work-accounts = Institutions, utilisateurs et jetons
+work-accounts-text = qui peut se connecter, avec quels rôles, et les comptes machines
+work-policy = Politique d’accès
+work-policy-text = les champs de compétence en vigueur
+work-audit = Journal d’audit
+work-audit-text = qui a lu ou modifié quoi, et quand
+work-account = Mon compte
+work-account-text = clés d’accès et déconnexion
+work-overview-records = Enregistrements par type
+work-overview-sources = Soumissions par source
+work-overview-recent = Soumissions récentes
+work-none-yet = Rien pour l’instant.
+work-totals-over = Totaux sur les { $count } dernières soumissions.
+work-kind = Type
+work-records = Enregistrements
+
+## Record kinds
+work-kind-person = Personne
+work-kind-border_crossing = Passage de frontière
+work-kind-residence_permit = Titre de séjour
+work-kind-labour_placement = Placement de main-d’œuvre
+work-kind-consular_registration = Immatriculation consulaire
+work-kind-return = Retour
+work-kind-remittance_flow = Flux de transferts de fonds
+work-kind-trafficking_case = Cas de traite
+work-kind-missing_migrant_incident = Incident de migrant disparu
+work-kind-census_person = Personne recensée
+
+## Imports
+work-source = Source de données
+work-file = Fichier
+work-status = État
+work-accepted = Acceptées
+work-unchanged = Inchangées
+work-rejected = Rejetées
+work-submitted-by = Envoyé par
+work-started = Début
+work-submissions = Soumissions
+work-rows = Lignes lues
+work-error = Erreur
+work-import-title = Importation { $id }
+work-rejected-rows = Lignes rejetées
+work-no-rejected = Aucune ligne n’a été rejetée.
+work-correct-them = Les corriger dans la quarantaine
+work-warnings = Avertissements
+work-no-warnings = Aucun avertissement.
+work-row = Ligne
+work-field = Champ
+work-reason = Motif
+work-status-importing = en cours d’import
+work-status-complete = terminé
+work-status-rejected = refusé
+work-status-failed = échoué
+work-status-open = ouverte
+work-status-resolved = résolue
+work-status-dismissed = écartée
+
+## Upload
+work-upload-choose = Choisissez la source dont provient le fichier :
+work-no-sources = Vous ne pouvez envoyer de fichier pour aucune source.
+work-upload-file = Fichier (CSV, Excel ou JSON Lines)
+work-upload-mapping = Fichier de correspondance (facultatif, TOML)
+work-upload-send = Envoyer
+work-upload-sending = Envoi du fichier…
+work-upload-importing = Import en cours :
+work-upload-done = Importé. Le rapport :
+work-upload-failed = L’import a échoué :
+
+work-phase-queued = en attente
+work-phase-hashing = lecture du fichier
+work-phase-importing = contrôle et enregistrement des lignes
+work-phase-finalizing = publication des enregistrements
+work-phase-done = terminé
+
+## Quarantine
+work-quarantine-empty = Aucune ligne n’attend en quarantaine.
+work-submission = Soumission
+work-corrected = Corrigée
+work-correct = Corriger
+work-yes = oui
+work-no = non
+work-next-page = Page suivante
+work-entry-title = Ligne rejetée { $id }
+work-resolved-by = Résolue par la soumission
+work-issues = Ce qui ne va pas
+work-as-sent = Telle qu’envoyée
+work-correction = Valeur corrigée
+work-save-resubmit = Enregistrer et soumettre à nouveau
+work-save = Enregistrer seulement
+
+## Match review
+work-reviews-empty = Aucune paire n’attend de revue.
+work-left = Premier enregistrement
+work-right = Second enregistrement
+work-weight = Poids
+work-created = Mise en file
+work-weights = Ce qui a décidé du score : le poids de chaque comparaison
+work-comparison = Comparaison
+work-level = Niveau
+work-bar = Barre
+work-prior = A priori
+work-score = Score total
+work-review-title = Paire { $id }
+work-review-open = En attente de décision
+work-review-accepted = Décidé : la même personne
+work-review-rejected = Décidé : des personnes différentes
+work-accept = Même personne
+work-reject = Personnes différentes
+
+## Persons
+work-search-label = Nom ou numéro unifié
+work-purpose = Finalité de la recherche
+work-purpose-hint = Certains dossiers ne se lisent que pour une finalité déclarée, que le journal d’audit conserve.
+work-search = Rechercher
+work-results = { $count ->
+    [one] Un résultat
+   *[other] { $count } résultats
+}
+work-no-results = Aucune personne de votre champ de compétence ne correspond.
+work-more-results = Seuls les premiers résultats sont affichés : précisez le nom.
+work-number = Numéro unifié
+work-name = Nom
+work-birth-date = Date de naissance
+work-nationality = Nationalité
+work-not-numbered = pas encore numérotée
+work-file-title = Personne { $number }
+work-number-alias = (le numéro demandé est un alias de celui-ci)
+work-records-by-source = Enregistrements par source
+work-nothing-in-scope = Aucun enregistrement de cette personne n’est dans votre champ de compétence.
+work-not-in-scope = Hors de votre champ de compétence.
+work-dossiers = Dossiers de suivi
+work-no-dossiers = Aucun dossier.
+work-dossier-open = ouvert
+work-dossier-closed = clos
+work-no-attachments = Aucune pièce jointe.
+work-bytes = { $size } octets
+work-fingerprints = Empreintes enregistrées
+work-no-fingerprints = Aucune empreinte enregistrée.
+work-finger = Doigt
+work-quality = Qualité
+work-institution = Organisme
+work-enrolled = Enregistrée le
+
+## Administration
+work-institutions = Organismes
+work-title-col = Intitulé
+work-institution-kind = Type d’organisme
+work-users = Utilisateurs
+work-login = Identifiant
+work-roles = Rôles
+work-second-factor = Second facteur
+work-state = État du compte
+work-active = actif
+work-disabled = désactivé
+work-revoked = révoqué
+work-tokens = Jetons d’API
+work-actions = Actions permises
+work-expires = Expiration
+work-policy-version = Version en vigueur
+work-audit-object-kind = Objet concerné
+work-audit-object-id = Identifiant (numéro unifié, n° d’utilisateur…)
+work-when = Quand
+work-who = Qui
+work-action = Opération
+work-object = Objet
+work-outcome = Résultat
+work-disable = Désactiver
+work-enable = Réactiver
+work-revoke = Révoquer

@@ -65,8 +65,9 @@ pub struct ComplaintForm {
     contact: String,
 }
 
-/// The form, with what was typed and the mistake to mend, if any.
-fn form(c: &Chrome, typed: &ComplaintForm, error: Option<&ApiError>) -> Markup {
+/// The form, with what was typed and the mistake to mend, if any. `csrf`: the session's token
+/// when the reader is signed in (a signed-in post must carry it), empty otherwise.
+fn form(c: &Chrome, csrf: &str, typed: &ComplaintForm, error: Option<&ApiError>) -> Markup {
     let tr = c.tr();
     let field = error.and_then(|e| e.field.as_deref());
     let invalid = |name: &str| (field == Some(name)).then_some("true");
@@ -79,6 +80,9 @@ fn form(c: &Chrome, typed: &ComplaintForm, error: Option<&ApiError>) -> Markup {
             }
         }
         form method="post" action=(c.href("complaints/")) {
+            @if !csrf.is_empty() {
+                input type="hidden" name=(crate::caller::CSRF_FIELD) value=(csrf);
+            }
             div {
                 label for="category" { (tr.t("complaint-category")) }
                 select #category name="category" required aria-invalid=[invalid("category")] {
@@ -128,10 +132,27 @@ fn complaint_chrome(
     c
 }
 
+/// The session's CSRF token for a signed-in reader, empty for anyone else.
+fn csrf(state: &AppState, caller: &Caller) -> String {
+    caller
+        .session()
+        .map(|s| state.access().csrf().token(s))
+        .unwrap_or_default()
+}
+
 /// `GET /{lang}/complaints/`.
-async fn form_page(PageLang(lang): PageLang, headers: HeaderMap, caller: Caller) -> Response {
+async fn form_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Response {
     let c = complaint_chrome(lang, &headers, &caller, "complaints/");
-    page(document(&c, form(&c, &ComplaintForm::default(), None)))
+    let token = csrf(&state, &caller);
+    page(document(
+        &c,
+        form(&c, &token, &ComplaintForm::default(), None),
+    ))
 }
 
 /// `POST /{lang}/complaints/`: files it and shows the reference, or the form again.
@@ -144,6 +165,7 @@ async fn submit(
 ) -> Response {
     let c = complaint_chrome(lang, &headers, &caller, "complaints/");
     let tr = c.tr();
+    let token = csrf(&state, &caller);
     let request = ComplaintRequest {
         lang: lang.as_str().into(),
         category: typed.category.clone(),
@@ -166,13 +188,13 @@ async fn submit(
         }
         // A mistake: the form again, nothing typed lost.
         Err(e) if e.code.status().is_client_error() => {
-            let mut r = page(document(&c, form(&c, &typed, Some(&e))));
+            let mut r = page(document(&c, form(&c, &token, &typed, Some(&e))));
             *r.status_mut() = e.code.status();
             r
         }
         Err(e) => {
             tracing::error!(code = e.code.as_str(), "a complaint could not be stored");
-            let mut r = page(document(&c, form(&c, &typed, Some(&e))));
+            let mut r = page(document(&c, form(&c, &token, &typed, Some(&e))));
             *r.status_mut() = e.code.status();
             r
         }

@@ -37,6 +37,10 @@ pub const DIGITS_COOKIE: &str = "marsad_digits";
 
 /// The stylesheet, compiled in.
 const PORTAL_CSS: &str = include_str!("../../../../web/static/portal.css");
+/// The workspaces' script (upload progress), compiled in.
+const PORTAL_JS: &str = include_str!("../../../../web/static/portal.js");
+/// The sign-in page's script, compiled in.
+const SIGNIN_JS: &str = include_str!("../../../../web/static/signin.js");
 
 /// A static file and its content hash (the first 16 hex digits of its SHA-256).
 struct Asset {
@@ -49,19 +53,23 @@ struct Asset {
 fn assets() -> &'static [Asset] {
     static ASSETS: OnceLock<Vec<Asset>> = OnceLock::new();
     ASSETS.get_or_init(|| {
-        [("portal.css", "text/css; charset=utf-8", PORTAL_CSS)]
-            .into_iter()
-            .map(|(name, content_type, body)| {
-                let digest = Sha256::digest(body.as_bytes());
-                let hash = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-                Asset {
-                    name,
-                    content_type,
-                    body,
-                    hash,
-                }
-            })
-            .collect()
+        [
+            ("portal.css", "text/css; charset=utf-8", PORTAL_CSS),
+            ("portal.js", "text/javascript; charset=utf-8", PORTAL_JS),
+            ("signin.js", "text/javascript; charset=utf-8", SIGNIN_JS),
+        ]
+        .into_iter()
+        .map(|(name, content_type, body)| {
+            let digest = Sha256::digest(body.as_bytes());
+            let hash = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            Asset {
+                name,
+                content_type,
+                body,
+                hash,
+            }
+        })
+        .collect()
     })
 }
 
