@@ -4,11 +4,17 @@
 //! - [`format`]: numbers, percentages and dates per language, Eastern Arabic digits as a
 //!   reader's choice;
 //! - [`page`]: the document every page is drawn in (language, direction, navigation, language
-//!   switcher), as [`maud`] markup (escaped by construction).
+//!   switcher), as [`maud`] markup (escaped by construction);
+//! - [`chart`]: server-side SVG charts (columns, bars, lines; suppressed cells marked, never
+//!   zero; mirrored for Arabic; a text alternative and a data table for each);
+//! - [`map`]: tile-grid maps of the governorates and of the Arab region's countries and main
+//!   destinations.
 //!
 //! The server (`crates/server/src/portal/`) reads the store and the published figures and calls
 //! these; nothing here reads a clock, a file or the network.
 
+pub mod chart;
 pub mod format;
 pub mod i18n;
+pub mod map;
 pub mod page;

@@ -40,6 +40,7 @@ mod dossiers;
 mod fingerprints;
 mod oidc;
 mod passkeys;
+mod portal_public;
 mod statistics;
 mod support;
 use support::TestApp;
