@@ -408,14 +408,35 @@ pub fn render(chart: &Chart<'_>) -> Markup {
                     );
                 }
             }
-            // Suppressed cells: a hatched band over the whole height of the category.
+            // Suppressed cells: a hatched mark over the whole height of the cell's place (its
+            // bar's slot in columns, the category in a line chart).
+            let k = data.series.len().max(1) as f64;
+            let group = band * if chart.small { 0.8 } else { 0.72 };
+            let bar = group / k;
             for i in 0..data.categories.len() {
-                if data.suppressed_at(i) {
+                let slots: Vec<(Option<usize>, f64, f64)> = if chart.kind == Kind::Columns {
+                    (0..data.series.len())
+                        .filter(|j| data.datum(*j, i) == Datum::Suppressed)
+                        .map(|j| {
+                            (
+                                Some(j),
+                                x0 + band * i as f64 + (band - group) / 2.0 + bar * j as f64,
+                                bar * 0.92,
+                            )
+                        })
+                        .collect()
+                } else if data.suppressed_at(i) {
                     let w = band * 0.6;
-                    let x = x0 + band * i as f64 + (band - w) / 2.0;
+                    vec![(None, x0 + band * i as f64 + (band - w) / 2.0, w)]
+                } else {
+                    Vec::new()
+                };
+                for (j, x, w) in slots {
                     let _ = write!(
                         body,
-                        r#"<rect class="suppressed" data-category="{i}" x="{}" y="{}" width="{}" height="{}" fill="url(#{id}-hatch)" stroke="{SUPPRESSED_INK}" stroke-dasharray="3 2"/>"#,
+                        r#"<rect class="suppressed" data-category="{i}"{} x="{}" y="{}" width="{}" height="{}" fill="url(#{id}-hatch)" stroke="{SUPPRESSED_INK}" stroke-dasharray="3 2"/>"#,
+                        j.map(|j| format!(r#" data-series="{j}""#))
+                            .unwrap_or_default(),
                         r(f.left(x, w)),
                         r(y0),
                         r(w),
@@ -424,9 +445,6 @@ pub fn render(chart: &Chart<'_>) -> Markup {
                 }
             }
             if chart.kind == Kind::Columns {
-                let k = data.series.len().max(1) as f64;
-                let group = band * if chart.small { 0.8 } else { 0.72 };
-                let bar = group / k;
                 let base = y(0f64.clamp(t_lo, t_hi));
                 for (j, s) in data.series.iter().enumerate() {
                     let colour = PALETTE[j % PALETTE.len()];
@@ -595,14 +613,16 @@ pub fn render(chart: &Chart<'_>) -> Markup {
             }
             for i in 0..data.categories.len() {
                 let top = y0 + row * i as f64;
-                if data.suppressed_at(i) {
+                let k = data.series.len().max(1) as f64;
+                let bar = (row - 6.0).max(2.0) / k;
+                for j in (0..data.series.len()).filter(|j| data.datum(*j, i) == Datum::Suppressed) {
                     let _ = write!(
                         body,
-                        r#"<rect class="suppressed" data-category="{i}" x="{}" y="{}" width="{}" height="{}" fill="url(#{id}-hatch)" stroke="{SUPPRESSED_INK}" stroke-dasharray="3 2"/>"#,
+                        r#"<rect class="suppressed" data-category="{i}" data-series="{j}" x="{}" y="{}" width="{}" height="{}" fill="url(#{id}-hatch)" stroke="{SUPPRESSED_INK}" stroke-dasharray="3 2"/>"#,
                         r(f.left(x0, x1 - x0)),
-                        r(top + 2.0),
+                        r(top + 3.0 + bar * j as f64),
                         r(x1 - x0),
-                        r(row - 4.0)
+                        r(bar * 0.9)
                     );
                 }
                 if !chart.small {
@@ -1008,6 +1028,24 @@ pub(crate) mod tests {
         assert_eq!(bars[2]["fill"], PALETTE[1]);
         assert!(num(&bars[2], "x") > num(&bars[0], "x"));
         assert!((num(&bars[2], "height") - 2.0 * num(&bars[0], "height")).abs() < 0.6);
+        // The suppressed cell (M, 2024) is marked in its own slot, beside F's bar of 2024.
+        let marks: Vec<_> = elements(&svg, "rect")
+            .into_iter()
+            .filter(|b| b.get("class").map(String::as_str) == Some("suppressed"))
+            .collect();
+        assert_eq!(marks.len(), 1);
+        assert_eq!(
+            (
+                marks[0]["data-category"].as_str(),
+                marks[0]["data-series"].as_str()
+            ),
+            ("1", "1")
+        );
+        assert!(
+            (num(&marks[0], "x") - num(&bars[1], "x") - (num(&bars[2], "x") - num(&bars[0], "x")))
+                .abs()
+                < 0.2
+        );
         // A legend names both series and the suppressed mark.
         let legend: Vec<_> = elements(&svg, "rect")
             .into_iter()

@@ -289,6 +289,17 @@ pub fn render(map: &Map<'_>) -> Markup {
                 r#" stroke-dasharray="3 2""#,
             ),
         };
+        // A light ground under the label of a hatched tile, so it stays readable.
+        let ground = if datum == Datum::Suppressed {
+            format!(
+                r#"<rect x="{}" y="{}" width="{}" height="16" fill="{INK_LIGHT}"/>"#,
+                x + 6.0,
+                y + TILE / 2.0 - 8.0,
+                TILE - 12.0
+            )
+        } else {
+            String::new()
+        };
         let label = if short.chars().count() > 9 {
             let mut s: String = short.chars().take(8).collect();
             s.push('.');
@@ -298,7 +309,7 @@ pub fn render(map: &Map<'_>) -> Markup {
         };
         let _ = write!(
             body,
-            r#"<g class="{class}" data-code="{code}"><title>{title}</title><rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" fill="{fill}" stroke="{EDGE}"{dash}/><text x="{tx}" y="{ty}" text-anchor="middle" fill="{ink}" font-size="{fs}">{label}</text>"#,
+            r#"<g class="{class}" data-code="{code}"><title>{title}</title><rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" fill="{fill}" stroke="{EDGE}"{dash}/>{ground}<text x="{tx}" y="{ty}" text-anchor="middle" fill="{ink}" font-size="{fs}">{label}</text>"#,
             code = esc(t.code),
             title = esc(&format!(
                 "{name}: {}",

@@ -672,7 +672,7 @@ fn chart_of(c: &Chrome, def: &Indicator, t: &ProtectedTable) -> (Kind, Data, Opt
         ),
         [d] => {
             let codes: Vec<String> = codes_of(t, 0).into_iter().filter(|x| x != TOTAL).collect();
-            if codes.len() <= 3 {
+            if codes.len() <= 3 && matches!(d, Dim::Sex | Dim::Flow | Dim::Residence) {
                 let series = codes
                     .iter()
                     .map(|code| Series {
