@@ -545,15 +545,20 @@ pub async fn indicator(
     } else {
         Some(protected(snap.clone(), req.clone()).await?)
     };
-    // The map: the table itself when it is by place, else the indicator's first place
-    // dimension for the latest period.
+    // The map: the table itself when it is by place, else the indicator's governorates (or
+    // its first place dimension) for the latest period.
     let map_dim = by_dim
         .filter(|d| labels::map_layout(*d).is_some())
         .or_else(|| {
-            def.dims
+            // The governorates first (the country's own map), else countries.
+            let mut places: Vec<Dim> = def
+                .dims
                 .iter()
                 .copied()
-                .find(|d| labels::map_layout(*d).is_some())
+                .filter(|d| labels::map_layout(*d).is_some())
+                .collect();
+            places.sort_by_key(|d| *d != Dim::Governorate);
+            places.first().copied()
         });
     let map_table = match (map_dim, &table) {
         (Some(d), Some(t)) if Some(d) == by_dim => Some(t.clone()),

@@ -432,6 +432,7 @@ async fn every_page_is_within_the_budget() {
                 assert_eq!(body.status(), StatusCode::OK, "{url}");
                 total += body.bytes().await.unwrap().len();
             }
+            println!("budget {path}: {total} bytes");
             assert!(total < BUDGET, "{path}: {total} bytes");
         }
     }
@@ -614,5 +615,123 @@ async fn no_serious_accessibility_violation() {
     })
     .await
     .unwrap();
+    app.stop().await;
+}
+
+/// Census persons born abroad in three governorates (Béja's two are too few to publish),
+/// refreshed with the census's reference date.
+fn seed_census(s: &dyn marsad_store::Store) {
+    use marsad_model::RecordKind;
+    use marsad_store::{Batch, NewSubmission};
+    let src = s.source(SOURCE).unwrap().unwrap().id;
+    let mut records = Vec::new();
+    let places = [("Tunis", 24), ("Sfax", 12), ("Béja", 2)];
+    let mut n = 0;
+    for (gov, count) in places {
+        for k in 0..count {
+            n += 1;
+            let (sex, birth) = if k % 2 == 0 {
+                ("F", "MAR")
+            } else {
+                ("M", "DZA")
+            };
+            records.push(crate::statistics::staged(
+                n,
+                RecordKind::CensusPerson,
+                &format!(
+                    r#"{{"record_id":"C{n}","survey":"census","household_id":"H{n}","sex":"{sex}","age":"{}","country_of_birth":"{birth}","citizenship":"{birth}","governorate":"{gov}","weight":"1"}}"#,
+                    20 + k % 30
+                ),
+            ));
+        }
+    }
+    let sub = s
+        .begin_submission(&NewSubmission {
+            source_id: src,
+            file_name: "census.csv",
+            file_hash: &"cd".repeat(32),
+            file_size: 1,
+            format: "csv",
+            mapping_hash: &"0".repeat(64),
+            mapping_text: "",
+            submitted_by: "test",
+            started_at: crate::support::now(),
+        })
+        .unwrap();
+    let rows = records.len() as u64;
+    s.stage(
+        sub.id,
+        &Batch {
+            records,
+            rows_read: rows,
+            ..Batch::default()
+        },
+    )
+    .unwrap();
+    s.finalize(sub.id, crate::support::now()).unwrap();
+    let settings = marsad_figures::Settings {
+        survey_dates: [(
+            "census".to_owned(),
+            chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+        )]
+        .into(),
+        ..marsad_figures::Settings::default()
+    };
+    let now = crate::support::now();
+    marsad_figures::refresh(s, &settings, now.date_naive(), now, true, &mut |_, _, _| {}).unwrap();
+}
+
+#[tokio::test]
+async fn governorates_on_a_map() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(seed_census).await;
+    for (lang, _) in LANGS {
+        let html = text(&app, &format!("/{lang}/indicators/IMMIGRANT_STOCK")).await;
+        let tile = |code: &str| {
+            let at = html
+                .find(&format!("data-code=\"{code}\""))
+                .unwrap_or_else(|| panic!("{lang}: no tile {code}"));
+            let start = html[..at].rfind("<g class=\"").unwrap();
+            html[start + 10..at]
+                .trim_end()
+                .trim_end_matches('"')
+                .to_owned()
+        };
+        // Each tile as the API publishes its governorate: a colour class, or suppressed.
+        let api = json_of(&app, "/api/v1/indicators/IMMIGRANT_STOCK?by=GOVERNORATE").await;
+        let status = |name: &str| {
+            api["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["codes"]["GOVERNORATE"] == name)
+                .map(|c| c["conf_status"].as_str().unwrap().to_owned())
+                .unwrap()
+        };
+        assert_eq!(status("Tunis"), "F");
+        assert_eq!(tile("TN-11"), "tile c4", "{lang}: Tunis has the most");
+        assert_eq!(status("Béja"), "C");
+        assert_eq!(tile("TN-31"), "tile suppressed", "{lang}: Béja's two");
+        match status("Sfax").as_str() {
+            "F" => assert!(tile("TN-61").starts_with("tile c"), "{lang}"),
+            _ => assert_eq!(tile("TN-61"), "tile suppressed", "{lang}"),
+        }
+        assert_eq!(tile("TN-83"), "tile empty", "{lang}: nobody in Tataouine");
+        let sfax = match lang {
+            "ar" => "صفاقس",
+            _ => "Sfax",
+        };
+        assert!(html.contains(sfax), "{lang}");
+        // The home page has the immigrant stock's card.
+        let home = text(&app, &format!("/{lang}/")).await;
+        assert!(home.contains(&format!("href=\"/{lang}/indicators/IMMIGRANT_STOCK\"")));
+        // The table by governorate flags Béja and shows no number for it.
+        let by = text(
+            &app,
+            &format!("/{lang}/indicators/IMMIGRANT_STOCK?by=GOVERNORATE"),
+        )
+        .await;
+        assert!(!flagged_cells(&by).is_empty(), "{lang}");
+    }
     app.stop().await;
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{now, TestApp};
 use crate::{person_csv, problem, SOURCE};
 
-fn staged(row: u64, kind: RecordKind, json: &str) -> StagedRecord {
+pub(crate) fn staged(row: u64, kind: RecordKind, json: &str) -> StagedRecord {
     let rec = CanonicalRecord::from_json(kind, json).unwrap();
     StagedRecord {
         row,
