@@ -30,6 +30,12 @@ if ! command -v chromium >/dev/null && [ -z "${MARSAD_CHROMIUM:-}" ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
+# The GCM report's PDF is looked at as an image: its first page rendered by poppler's pdftoppm.
+if ! command -v pdftoppm >/dev/null; then
+  echo "==> installing poppler-utils (Debian packages, no recommends)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
+fi
 export MARSAD_REQUIRE_BROWSER=1
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }

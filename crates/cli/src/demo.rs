@@ -145,6 +145,9 @@ pub fn run(
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!("marsad: serving the demo on http://{addr}/ (Ctrl-C to stop)");
+    eprintln!(
+        "marsad: the portal in Arabic http://{addr}/ar/ · French http://{addr}/fr/ · English http://{addr}/en/"
+    );
     crate::serve(args, store, Some(addr), clock)
 }
 

@@ -28,6 +28,7 @@ mod link;
 mod persons;
 mod progress;
 mod quarantine;
+mod report;
 mod stats;
 mod vault;
 
@@ -170,6 +171,9 @@ enum Command {
     /// The clerical review queue: pairs the linkage could not decide.
     #[command(subcommand)]
     Review(persons::ReviewCommand),
+    /// Reports made from the store: `report gcm` (the GCM progress report, HTML or PDF).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// The audit trail: check its hash chain, search it by person or account.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
@@ -418,8 +422,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Quarantine(cmd) => quarantine::run(cmd, clock.as_ref()),
         Command::Unify(args) => persons::unify(&args, clock.as_ref()),
-        Command::Person(cmd) => persons::person(cmd),
+        Command::Person(cmd) => persons::person(cmd, clock.as_ref()),
         Command::Review(cmd) => persons::review(cmd, clock.as_ref()),
+        Command::Report(cmd) => report::report(cmd, clock.as_ref()),
         Command::Audit(cmd) => admin::audit(cmd, clock.as_ref()),
         Command::Policy(cmd) => access::policy(cmd, clock.as_ref()),
         Command::Token(cmd) => access::token(cmd, clock.as_ref()),

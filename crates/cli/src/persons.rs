@@ -1,4 +1,4 @@
-//! `marsad unify`, `marsad person show` and `marsad review list|show|accept|reject`: unified
+//! `marsad unify`, `marsad person show|split` and `marsad review list|show|accept|reject`: unified
 //! numbers in the store, one person's records and history, and the clerical review queue with
 //! the comparison weights that decided each pair. A thin layer over `marsad-unify` and the store:
 //! parsing, progress bars and printing.
@@ -44,6 +44,24 @@ pub enum PersonCommand {
         store: StoreArgs,
         /// The 12-digit unified number (spaces and hyphens allowed).
         number: String,
+    },
+    /// Moves records that are another person off a person onto a new unified number (the
+    /// person keeps its number; the history records who split it and why).
+    Split {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The person's 12-digit unified number.
+        number: String,
+        /// A record to move, as SOURCE/RECORD_ID (as `marsad person show` lists them); repeat
+        /// for several.
+        #[arg(long = "record", value_name = "SOURCE/RECORD_ID", required = true)]
+        records: Vec<String>,
+        /// Who splits (kept in the person's history).
+        #[arg(long)]
+        by: String,
+        /// Why (kept in the person's history).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -144,8 +162,15 @@ pub fn unify(args: &UnifyArgs, clock: &dyn Clock) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn person(cmd: PersonCommand) -> Result<ExitCode> {
+pub fn person(cmd: PersonCommand, clock: &dyn Clock) -> Result<ExitCode> {
     match cmd {
+        PersonCommand::Split {
+            store,
+            number,
+            records,
+            by,
+            reason,
+        } => split(&store, &number, &records, &by, &reason, clock),
         PersonCommand::Show { store, number } => {
             let parsed = UnifiedNumber::parse(&number)?;
             let s = store.open()?;
@@ -267,6 +292,61 @@ pub fn review(cmd: ReviewCommand, clock: &dyn Clock) -> Result<ExitCode> {
         ReviewCommand::Accept { store, id, by } => decide(&store, id, true, &by, clock),
         ReviewCommand::Reject { store, id, by } => decide(&store, id, false, &by, clock),
     }
+}
+
+fn split(
+    store: &StoreArgs,
+    number: &str,
+    records: &[String],
+    by: &str,
+    reason: &str,
+    clock: &dyn Clock,
+) -> Result<ExitCode> {
+    let parsed = UnifiedNumber::parse(number)?;
+    let s = store.open()?;
+    let asked = PersonNumber(parsed.as_u64());
+    let number = s.resolve_number(asked).map_err(|e| match e {
+        marsad_store::StoreError::NotFound { .. } => {
+            anyhow::anyhow!("no person has the number {parsed}")
+        }
+        other => other.into(),
+    })?;
+    let ids: HashMap<String, marsad_store::SourceId> =
+        s.sources()?.into_iter().map(|x| (x.name, x.id)).collect();
+    let held = s.person_records(number)?;
+    let mut keys = Vec::with_capacity(records.len());
+    for r in records {
+        let Some((source, id)) = r.split_once('/') else {
+            bail!(
+                "--record {r}: write it as SOURCE/RECORD_ID, as `marsad person show` lists records"
+            );
+        };
+        let Some(source_id) = ids.get(source) else {
+            bail!("--record {r}: there is no source named {source}");
+        };
+        let Some(key) = held
+            .iter()
+            .find(|k| k.source == *source_id && k.record_id == id)
+        else {
+            bail!(
+                "--record {r}: person {} holds no record {id} of source {source}",
+                shown(number)
+            );
+        };
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    let mut random = system_random();
+    let new_number =
+        marsad_unify::split_by_hand(s.as_ref(), number, &keys, by, reason, clock, &mut random)?;
+    println!(
+        "split {} record(s) off {} onto {}",
+        keys.len(),
+        shown(number),
+        shown(new_number)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn decide(

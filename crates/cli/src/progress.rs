@@ -53,3 +53,19 @@ impl marsad_ingest::Progress for Bar {
         self.bar.set_position(bytes);
     }
 }
+
+/// A spinner with `message` and the elapsed time on stderr when it is a terminal (hidden
+/// otherwise), for work whose length is not known.
+pub fn spinner(message: &str) -> ProgressBar {
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

@@ -279,18 +279,45 @@ mod tests {
     const CASE: Resource = Resource::Record(RecordKind::TraffickingCase);
 
     #[test]
-    fn default_deny_and_anonymous_sees_only_statistics() {
+    fn default_deny_and_anonymous_sees_only_statistics_and_the_plan() {
         let p = crate::default_policy().expect("policy");
         for r in Resource::all() {
             for a in Action::ALL {
                 let allowed = p.decide(Subject::Anonymous, a, r).is_allowed();
                 assert_eq!(
                     allowed,
-                    r == Resource::Statistics && a == Action::Read,
+                    (a == Action::Read && matches!(r, Resource::Statistics | Resource::Plan))
+                        || (r == Resource::Complaint && a == Action::Submit),
                     "{a} {r}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn enforcement_never_reads_referrals_or_complaints() {
+        let p = crate::default_policy().expect("policy");
+        for kind in ["border_police", "immigration"] {
+            for role in ["officer", "case_worker", "data_officer", "analyst", "admin"] {
+                let who = who(kind, "enforcement", &[role]);
+                for r in [Resource::Referral, Resource::Complaint] {
+                    for a in [Action::Read, Action::Correct, Action::Export] {
+                        assert!(
+                            !p.decide(Subject::Member(&who), a, r).is_allowed(),
+                            "{kind} {role} may {a} {r}"
+                        );
+                    }
+                }
+            }
+        }
+        let worker = who("anti_trafficking", "inlcts", &["case_worker"]);
+        assert!(p
+            .decide(
+                Subject::Member(&worker),
+                Action::Correct,
+                Resource::Referral
+            )
+            .is_allowed());
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //!
 //! Invariants:
 //! - nothing is allowed unless an `allow` rule matches; a matching `deny` rule always wins;
-//! - anonymous callers can only ever be granted published statistics (a policy that says
-//!   otherwise is refused when loaded);
+//! - anonymous callers can only ever be granted published statistics, reading the GCM plan (a
+//!   public document) and the filing of a complaint (a policy that says otherwise is refused
+//!   when loaded);
 //! - a grant never widens what a caller's API token allows (`Principal::actions`);
 //! - evaluation is pure and allocation-light: rules are indexed by (action, resource) at load.
 

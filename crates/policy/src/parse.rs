@@ -372,12 +372,23 @@ fn check_rule(
         }
     };
     if r.anonymous {
+        // Anonymous callers may read published statistics and file a complaint (a migrant
+        // need not have an account to complain), nothing else.
+        let open = |res: Resource, a: Action| {
+            matches!(
+                (res, a),
+                (Resource::Statistics, Action::Read)
+                    | (Resource::Plan, Action::Read)
+                    | (Resource::Complaint, Action::Submit)
+            )
+        };
         if effect != RuleEffect::Allow
-            || resources.iter().any(|r| *r != Resource::Statistics)
-            || actions.iter().any(|a| *a != Action::Read)
+            || resources
+                .iter()
+                .any(|res| actions.iter().any(|a| !open(*res, *a)))
         {
             return Err(err(
-                "anonymous callers can only be allowed to read published statistics".into(),
+                "anonymous callers can only be allowed to read published statistics and the GCM plan, and to submit complaints".into(),
             ));
         }
         if !r.institution_kinds.is_empty() || !r.institutions.is_empty() || !r.roles.is_empty() {
@@ -492,6 +503,16 @@ mod tests {
             (
                 with_rule("anonymous = true\nactions = [\"read\"]\nresources = [\"person\"]"),
                 "anonymous callers can only be allowed to read published statistics",
+            ),
+            (
+                // Filing a complaint is open; reading complaints is not.
+                with_rule("anonymous = true\nactions = [\"read\", \"submit\"]\nresources = [\"complaint\"]"),
+                "and to submit complaints",
+            ),
+            (
+                // Reading the plan is open; changing it is not.
+                with_rule("anonymous = true\nactions = [\"read\", \"correct\"]\nresources = [\"plan\"]"),
+                "and the GCM plan",
             ),
             (
                 with_rule("actions = [\"read\"]\nresources = [\"person\"]\nscope = \"mine\""),

@@ -81,10 +81,21 @@ pub enum Resource {
     Policy,
     /// Operational metrics.
     System,
+    /// The national GCM implementation plan: actions, indicators, measurements, evaluations,
+    /// evidence (read = see the plan and its progress; submit = add actions, indicators,
+    /// measurements, evaluations, evidence; correct = save a new version of an action).
+    Plan,
+    /// Trafficking victims' referrals between institutions (submit = identify a victim and
+    /// propose a referral; correct = accept, decline, start, complete, interrupt or cancel one).
+    Referral,
+    /// The missing-migrant register: incident reports, their sources and identified persons.
+    Incident,
+    /// Complaints from migrants (submit = file one; read = its content; correct = move it).
+    Complaint,
 }
 
 /// Resources that are not record kinds, in a stable order.
-const OTHERS: [Resource; 10] = [
+const OTHERS: [Resource; 14] = [
     Resource::Dossier,
     Resource::Biometrics,
     Resource::Quarantine,
@@ -95,6 +106,10 @@ const OTHERS: [Resource; 10] = [
     Resource::Accounts,
     Resource::Policy,
     Resource::System,
+    Resource::Plan,
+    Resource::Referral,
+    Resource::Incident,
+    Resource::Complaint,
 ];
 
 impl Resource {
@@ -119,6 +134,10 @@ impl Resource {
             Resource::Accounts => "accounts",
             Resource::Policy => "policy",
             Resource::System => "system",
+            Resource::Plan => "plan",
+            Resource::Referral => "referral",
+            Resource::Incident => "incident",
+            Resource::Complaint => "complaint",
         }
     }
 
@@ -152,6 +171,10 @@ impl Resource {
             Resource::Accounts => &[Read, Administer],
             Resource::Policy => &[Read, Administer],
             Resource::System => &[Read],
+            Resource::Plan => &[Submit, Read, Correct],
+            Resource::Referral => &[Submit, Read, Correct],
+            Resource::Incident => &[Submit, Read, Correct],
+            Resource::Complaint => &[Submit, Read, Correct],
         }
     }
 

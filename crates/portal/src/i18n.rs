@@ -20,13 +20,15 @@ pub const SOURCES: [(Lang, &[(&str, &str)]); 3] = [
     (Lang::En, &files!("en")),
 ];
 
-/// The files of one language: the layout's, the public pages' and the workspaces'.
+/// The files of one language: the layout's, the public pages', the workspaces' and the GCM
+/// report's.
 macro_rules! files {
     ($lang:literal) => {
         [
             file!($lang, "portal.ftl"),
             file!($lang, "public.ftl"),
             file!($lang, "work.ftl"),
+            file!($lang, "gcm.ftl"),
         ]
     };
 }

@@ -274,6 +274,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
+    /// The request field at fault (`objectives`, `sources[1].name`), when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// An error on its way to becoming a problem+json answer.
@@ -282,7 +285,10 @@ pub struct ApiError {
     pub code: Code,
     /// Shown to the caller: must not hold driver messages or personal data.
     pub detail: String,
-    pub report: Option<serde_json::Value>,
+    /// Boxed: errors travel in every `Result` of the server and most have no report.
+    pub report: Option<Box<serde_json::Value>>,
+    /// The request field at fault, shown as the problem's `field` member.
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -291,7 +297,29 @@ impl ApiError {
             code,
             detail: detail.into(),
             report: None,
+            field: None,
         }
+    }
+
+    /// A 400 about one field of the request (named in the detail and in `field`).
+    pub fn field(field: impl Into<String>, detail: impl Into<String>) -> ApiError {
+        let field = field.into();
+        let detail = detail.into();
+        let detail = if detail.contains(&field) {
+            detail
+        } else {
+            format!("{field}: {detail}")
+        };
+        ApiError {
+            field: Some(field),
+            ..ApiError::new(Code::InvalidRequest, detail)
+        }
+    }
+
+    /// The same error, naming the field at fault.
+    pub fn at_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> ApiError {
@@ -333,7 +361,7 @@ impl ApiError {
     }
 
     pub fn with_report(mut self, report: serde_json::Value) -> ApiError {
-        self.report = Some(report);
+        self.report = Some(Box::new(report));
         self
     }
 
@@ -347,7 +375,8 @@ impl ApiError {
             instance,
             code: meta.code.to_string(),
             help: meta.help.to_string(),
-            report: self.report.clone(),
+            report: self.report.as_deref().cloned(),
+            field: self.field.clone(),
         }
     }
 }

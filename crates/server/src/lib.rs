@@ -43,6 +43,7 @@ pub mod dto;
 pub mod error;
 mod extract;
 mod fingerprints;
+pub mod gcm;
 mod jobs;
 pub mod metrics;
 pub mod oidc;
@@ -830,9 +831,218 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             ),
             post(statistics::refresh),
         ),
+        (
+            e(Method::GET, "/api/v1/gcm/objectives", Public),
+            get(gcm::objectives),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/gcm/plan/actions",
+                Allow(Read, Fixed(R::Plan)),
+            ),
+            get(gcm::actions),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/gcm/plan/actions",
+                Allow(Submit, Object(R::Plan)),
+            ),
+            post(gcm::create_action),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/gcm/plan/actions/{id}",
+                Allow(Read, Fixed(R::Plan)),
+            ),
+            get(gcm::action),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/gcm/plan/actions/{id}",
+                Allow(Correct, Object(R::Plan)),
+            ),
+            put(gcm::change_action),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/gcm/plan/actions/{id}/history",
+                Allow(Read, Fixed(R::Plan)),
+            ),
+            get(gcm::action_history),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/gcm/plan/actions/{id}/indicators",
+                Allow(Submit, Object(R::Plan)),
+            ),
+            post(gcm::add_indicator),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/gcm/plan/actions/{id}/indicators/{code}/measurements",
+                Allow(Submit, Object(R::Plan)),
+            ),
+            post(gcm::add_measurement),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/gcm/plan/actions/{id}/evaluations",
+                Allow(Submit, Object(R::Plan)),
+            ),
+            post(gcm::add_evaluation),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/gcm/plan/actions/{id}/evidence",
+                Allow(Submit, Object(R::Plan)),
+            ),
+            post(gcm::add_evidence),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/gcm/progress",
+                Allow(Read, Fixed(R::Plan)),
+            ),
+            get(gcm::progress),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/incidents",
+                Allow(Submit, Fixed(R::Incident)),
+            ),
+            post(gcm::create_incident),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/incidents",
+                Allow(Read, Fixed(R::Incident)),
+            ),
+            get(gcm::incidents_list),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/incidents/sdg-10-7-3",
+                Allow(Read, Fixed(R::Statistics)),
+            ),
+            get(gcm::sdg_10_7_3),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/incidents/{id}",
+                Allow(Read, Fixed(R::Incident)),
+            ),
+            get(gcm::incident),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/incidents/{id}/persons",
+                Allow(Correct, Fixed(R::Incident)),
+            ),
+            post(gcm::link_person),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/referrals/cases",
+                Allow(Submit, Object(R::Referral)),
+            ),
+            post(gcm::create_case),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/referrals",
+                Allow(Read, Object(R::Referral)),
+            ),
+            get(gcm::referrals),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/referrals",
+                Allow(Submit, Object(R::Referral)),
+            ),
+            post(gcm::propose),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/referrals/overdue",
+                Allow(Read, Object(R::Referral)),
+            ),
+            get(gcm::overdue),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/referrals/statistics",
+                Allow(Read, Fixed(R::Statistics)),
+            ),
+            get(gcm::statistics),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/referrals/{id}",
+                Allow(Read, Object(R::Referral)),
+            ),
+            get(gcm::referral),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/referrals/{id}/transitions",
+                Allow(Correct, Object(R::Referral)),
+            ),
+            post(gcm::transition),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/complaints",
+                Allow(Submit, Fixed(R::Complaint)),
+            ),
+            post(gcm::file_complaint),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/complaints",
+                Allow(Read, Object(R::Complaint)),
+            ),
+            get(gcm::complaints),
+        ),
+        (
+            e(Method::GET, "/api/v1/complaints/{reference}", Public),
+            get(gcm::complaint_status),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/complaints/{reference}/transitions",
+                Allow(Correct, Object(R::Complaint)),
+            ),
+            post(gcm::complaint_transition),
+        ),
     ];
     routes.extend(portal::public::routes());
     routes.extend(portal::work::routes());
+    routes.extend(portal::gcm::routes());
     // Last: any other address under a language is a page saying there is no such page.
     routes.push((
         e(Method::GET, "/{lang}/{*rest}", Public),

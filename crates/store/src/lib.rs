@@ -33,6 +33,7 @@ mod access;
 mod codec;
 mod dossiers;
 mod fingerprints;
+mod gcm;
 mod neutral;
 mod persons;
 mod pool;
@@ -45,6 +46,10 @@ pub use dossiers::{
     EntryId, EntryKind, EntryVersion, NewAttachment, NewDossier, NewEntry, Withdrawal,
 };
 pub use fingerprints::{Fingerprint, FingerprintId, NewFingerprint, NewTemplate, TemplateVersion};
+pub use gcm::{
+    ComplaintEvent, ComplaintRow, EvaluationRow, EvidenceRow, IncidentLink, IncidentRow,
+    IndicatorRow, MeasurementRow, PlanActionRow, ReferralEvent, ReferralRow, TraffickingCase,
+};
 pub use statistics::{StatCell, StatsBatch, StatsChanges, StatsMember, StatsState};
 
 /// Result of a store operation.
@@ -1261,6 +1266,114 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<StatCell>>;
     /// Forgets the cube, its units and its watermark (the next refresh is a full one).
     fn stats_clear(&self) -> Result<()>;
+
+    // GCM monitoring (migration 0009, issue 9): the plan, the missing-migrant register, the
+    // referral mechanism and complaints. The rules are `marsad-gcm`'s; the store keeps rows and
+    // never overwrites one. Writes about persons append their `audit` event in the same
+    // transaction.
+    /// Stores `row` as the next version of its action: version 1 creates it (`Conflict` if the id is
+    /// taken); a later version must follow the current one (`Invalid` otherwise).
+    fn save_plan_action(&self, row: &crate::PlanActionRow) -> Result<()>;
+    /// The current version of an action. `NotFound` if unknown.
+    fn plan_action(&self, id: &str) -> Result<crate::PlanActionRow>;
+    /// The current version of every action, by id.
+    fn plan_actions(&self) -> Result<Vec<crate::PlanActionRow>>;
+    /// Every version of an action, oldest first. `NotFound` if unknown.
+    fn plan_action_history(&self, id: &str) -> Result<Vec<crate::PlanActionRow>>;
+    /// Attaches an indicator (its measurements are added separately). `Conflict` if the action
+    /// has one with this code; `NotFound` for an unknown action.
+    fn add_plan_indicator(&self, row: &crate::IndicatorRow) -> Result<()>;
+    /// Records a measured value. `Conflict` if the indicator has one for this period.
+    fn add_plan_measurement(
+        &self,
+        action: &str,
+        code: &str,
+        m: &crate::MeasurementRow,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Every indicator with its measurements in period order, by action and code.
+    fn plan_indicators(&self) -> Result<Vec<crate::IndicatorRow>>;
+    /// Records an evaluation; its id.
+    fn add_plan_evaluation(&self, row: &crate::EvaluationRow) -> Result<i64>;
+    /// Every evaluation, by id.
+    fn plan_evaluations(&self) -> Result<Vec<crate::EvaluationRow>>;
+    /// Links an attachment as evidence of an action; its id. `NotFound` for an unknown
+    /// action or attachment.
+    fn add_plan_evidence(&self, row: &crate::EvidenceRow) -> Result<i64>;
+    /// Every piece of evidence, by id.
+    fn plan_evidence(&self) -> Result<Vec<crate::EvidenceRow>>;
+    /// Stores a report of an incident with its sources and, in the same transaction, its links
+    /// (other report id, reasons) to the reports judged the same incident.
+    fn add_incident(
+        &self,
+        new: &crate::IncidentRow,
+        links: &[(i64, String)],
+    ) -> Result<crate::IncidentRow>;
+    /// One report. `NotFound` if unknown.
+    fn incident(&self, id: i64) -> Result<crate::IncidentRow>;
+    /// Reports dated `from..=to`, by date then id.
+    fn incidents(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<crate::IncidentRow>>;
+    /// Every link between two reports of one incident.
+    fn incident_links(&self) -> Result<Vec<crate::IncidentLink>>;
+    /// Records that a person (the active number `person` resolves to, returned) is among the
+    /// dead or missing of an incident. `Conflict` if already linked.
+    fn link_incident_person(
+        &self,
+        id: i64,
+        person: PersonNumber,
+        actor: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<PersonNumber>;
+    /// The persons linked to an incident (active numbers).
+    fn incident_persons(&self, id: i64) -> Result<Vec<PersonNumber>>;
+    /// Records an identified victim (the case referrals belong to).
+    fn add_trafficking_case(
+        &self,
+        new: &crate::TraffickingCase,
+        audit: &AuditEvent,
+    ) -> Result<crate::TraffickingCase>;
+    /// One case. `NotFound` if unknown.
+    fn trafficking_case(&self, id: i64) -> Result<crate::TraffickingCase>;
+    /// Every case, by id.
+    fn trafficking_cases(&self) -> Result<Vec<crate::TraffickingCase>>;
+    /// Records a proposed referral of an existing case (no events yet).
+    fn add_referral(
+        &self,
+        new: &crate::ReferralRow,
+        audit: &AuditEvent,
+    ) -> Result<crate::ReferralRow>;
+    /// A referral with every move. `NotFound` if unknown.
+    fn referral(&self, id: i64) -> Result<crate::ReferralRow>;
+    /// Every referral with its moves, by id.
+    fn referrals(&self) -> Result<Vec<crate::ReferralRow>>;
+    /// Records a move decided on the referral after `event.seq - 1` moves, from `event.from`
+    /// (`Invalid` when it moved meanwhile).
+    fn move_referral(
+        &self,
+        id: i64,
+        event: &crate::ReferralEvent,
+        audit: &AuditEvent,
+    ) -> Result<crate::ReferralRow>;
+    /// Stores a complaint (its `events` are ignored). `Conflict` when the reference is taken.
+    fn add_complaint(&self, new: &crate::ComplaintRow) -> Result<crate::ComplaintRow>;
+    /// A complaint with every change of status. `NotFound` if unknown.
+    fn complaint(&self, reference: &str) -> Result<crate::ComplaintRow>;
+    /// The complaints handled by `handler` (every one for `None`), oldest first.
+    fn complaints(&self, handler: Option<&str>) -> Result<Vec<crate::ComplaintRow>>;
+    /// Records a change of status decided after `event.seq - 1` changes, from `event.from`
+    /// (`Invalid` when it changed meanwhile).
+    fn move_complaint(
+        &self,
+        reference: &str,
+        event: &crate::ComplaintEvent,
+        audit: &AuditEvent,
+    ) -> Result<crate::ComplaintRow>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

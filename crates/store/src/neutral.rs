@@ -672,6 +672,180 @@ macro_rules! engine_neutral_methods {
         fn stats_clear(&self) -> Result<()> {
             self.write("clearing statistics", crate::statistics::clear)
         }
+        fn save_plan_action(&self, row: &crate::PlanActionRow) -> Result<()> {
+            self.write("saving a plan action", |d| {
+                crate::gcm::save_plan_action(d, row)
+            })
+        }
+        fn plan_action(&self, id: &str) -> Result<crate::PlanActionRow> {
+            self.read("reading a plan action", |d| crate::gcm::plan_action(d, id))
+        }
+        fn plan_actions(&self) -> Result<Vec<crate::PlanActionRow>> {
+            self.read("reading the plan", |d| crate::gcm::plan_actions(d))
+        }
+        fn plan_action_history(&self, id: &str) -> Result<Vec<crate::PlanActionRow>> {
+            self.read("reading a plan action's history", |d| {
+                crate::gcm::plan_action_history(d, id)
+            })
+        }
+        fn add_plan_indicator(&self, row: &crate::IndicatorRow) -> Result<()> {
+            self.write("adding an indicator", |d| crate::gcm::add_indicator(d, row))
+        }
+        fn add_plan_measurement(
+            &self,
+            action: &str,
+            code: &str,
+            m: &crate::MeasurementRow,
+            actor: &str,
+            at: Timestamp,
+        ) -> Result<()> {
+            self.write("recording a measurement", |d| {
+                crate::gcm::add_measurement(d, action, code, m, actor, at)
+            })
+        }
+        fn plan_indicators(&self) -> Result<Vec<crate::IndicatorRow>> {
+            self.read("reading indicators", |d| crate::gcm::plan_indicators(d))
+        }
+        fn add_plan_evaluation(&self, row: &crate::EvaluationRow) -> Result<i64> {
+            self.write("recording an evaluation", |d| {
+                crate::gcm::add_evaluation(d, row)
+            })
+        }
+        fn plan_evaluations(&self) -> Result<Vec<crate::EvaluationRow>> {
+            self.read("reading evaluations", |d| crate::gcm::plan_evaluations(d))
+        }
+        fn add_plan_evidence(&self, row: &crate::EvidenceRow) -> Result<i64> {
+            self.write("recording evidence", |d| crate::gcm::add_evidence(d, row))
+        }
+        fn plan_evidence(&self) -> Result<Vec<crate::EvidenceRow>> {
+            self.read("reading evidence", |d| crate::gcm::plan_evidence(d))
+        }
+        fn add_incident(
+            &self,
+            new: &crate::IncidentRow,
+            links: &[(i64, String)],
+        ) -> Result<crate::IncidentRow> {
+            self.write("recording an incident", |d| {
+                crate::gcm::add_incident(d, new, links)
+            })
+        }
+        fn incident(&self, id: i64) -> Result<crate::IncidentRow> {
+            self.read("reading an incident", |d| crate::gcm::incident(d, id))
+        }
+        fn incidents(
+            &self,
+            from: chrono::NaiveDate,
+            to: chrono::NaiveDate,
+        ) -> Result<Vec<crate::IncidentRow>> {
+            self.read("reading incidents", |d| crate::gcm::incidents(d, from, to))
+        }
+        fn incident_links(&self) -> Result<Vec<crate::IncidentLink>> {
+            self.read("reading incident links", |d| crate::gcm::incident_links(d))
+        }
+        fn link_incident_person(
+            &self,
+            id: i64,
+            person: PersonNumber,
+            actor: &str,
+            at: Timestamp,
+            audit: &crate::AuditEvent,
+        ) -> Result<PersonNumber> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("linking a person to an incident", |d| {
+                    let out = crate::gcm::link_incident_person(d, id, person, actor, at)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn incident_persons(&self, id: i64) -> Result<Vec<PersonNumber>> {
+            self.read("reading an incident's persons", |d| {
+                crate::gcm::incident_persons(d, id)
+            })
+        }
+        fn add_trafficking_case(
+            &self,
+            new: &crate::TraffickingCase,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::TraffickingCase> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("recording a trafficking case", |d| {
+                    let out = crate::gcm::add_case(d, new)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn trafficking_case(&self, id: i64) -> Result<crate::TraffickingCase> {
+            self.read("reading a trafficking case", |d| {
+                crate::gcm::trafficking_case(d, id)
+            })
+        }
+        fn trafficking_cases(&self) -> Result<Vec<crate::TraffickingCase>> {
+            self.read("reading trafficking cases", |d| {
+                crate::gcm::trafficking_cases(d)
+            })
+        }
+        fn add_referral(
+            &self,
+            new: &crate::ReferralRow,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::ReferralRow> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("proposing a referral", |d| {
+                    let out = crate::gcm::add_referral(d, new)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn referral(&self, id: i64) -> Result<crate::ReferralRow> {
+            self.read("reading a referral", |d| crate::gcm::referral(d, id))
+        }
+        fn referrals(&self) -> Result<Vec<crate::ReferralRow>> {
+            self.read("reading referrals", |d| crate::gcm::referrals(d))
+        }
+        fn move_referral(
+            &self,
+            id: i64,
+            event: &crate::ReferralEvent,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::ReferralRow> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("moving a referral", |d| {
+                    let out = crate::gcm::move_referral(d, id, event)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn add_complaint(&self, new: &crate::ComplaintRow) -> Result<crate::ComplaintRow> {
+            self.write("recording a complaint", |d| {
+                crate::gcm::add_complaint(d, new)
+            })
+        }
+        fn complaint(&self, reference: &str) -> Result<crate::ComplaintRow> {
+            self.read("reading a complaint", |d| {
+                crate::gcm::complaint(d, reference)
+            })
+        }
+        fn complaints(&self, handler: Option<&str>) -> Result<Vec<crate::ComplaintRow>> {
+            self.read("listing complaints", |d| crate::gcm::complaints(d, handler))
+        }
+        fn move_complaint(
+            &self,
+            reference: &str,
+            event: &crate::ComplaintEvent,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::ComplaintRow> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("changing a complaint's status", |d| {
+                    let out = crate::gcm::move_complaint(d, reference, event)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
     };
 }
 

@@ -22,6 +22,7 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum P<'a> {
     Int(i64),
+    OptInt(Option<i64>),
     Real(Option<f64>),
     Text(Option<&'a str>),
     Ts(Timestamp),
@@ -67,7 +68,7 @@ pub(crate) fn int(row: &[Val], i: usize, ctx: &'static str) -> Result<i64> {
     }
 }
 
-fn real(row: &[Val], i: usize, ctx: &'static str) -> Result<f64> {
+pub(crate) fn real(row: &[Val], i: usize, ctx: &'static str) -> Result<f64> {
     match row.get(i) {
         Some(Val::Real(v)) => Ok(*v),
         Some(Val::Int(v)) => Ok(*v as f64),

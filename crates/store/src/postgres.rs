@@ -56,6 +56,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_statistics",
         include_str!("../migrations/postgres/0008_statistics.sql"),
     ),
+    (
+        "0009_gcm",
+        include_str!("../migrations/postgres/0009_gcm.sql"),
+    ),
 ];
 
 /// Connections in the pool.
@@ -224,6 +228,7 @@ impl ToSql for P<'_> {
     {
         match self {
             P::Int(v) => v.to_sql_checked(ty, out),
+            P::OptInt(v) => v.to_sql_checked(ty, out),
             P::Real(v) => v.to_sql_checked(ty, out),
             P::Text(v) => v.to_sql_checked(ty, out),
             P::Ts(v) => v.to_sql_checked(ty, out),

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_statistics",
         include_str!("../migrations/sqlite/0008_statistics.sql"),
     ),
+    (
+        "0009_gcm",
+        include_str!("../migrations/sqlite/0009_gcm.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).
@@ -199,10 +203,10 @@ impl rusqlite::ToSql for P<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, Value, ValueRef};
         Ok(match *self {
-            P::Int(v) => ToSqlOutput::Owned(Value::Integer(v)),
+            P::Int(v) | P::OptInt(Some(v)) => ToSqlOutput::Owned(Value::Integer(v)),
             P::Real(Some(v)) => ToSqlOutput::Owned(Value::Real(v)),
             P::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
-            P::Real(None) | P::Text(None) => ToSqlOutput::Owned(Value::Null),
+            P::Real(None) | P::Text(None) | P::OptInt(None) => ToSqlOutput::Owned(Value::Null),
             P::Ts(t) | P::OptTs(Some(t)) => ToSqlOutput::Owned(Value::Text(codec::ts_to_text(&t))),
             P::OptTs(None) => ToSqlOutput::Owned(Value::Null),
             P::Bool(b) => ToSqlOutput::Owned(Value::Integer(b.into())),

@@ -24,6 +24,10 @@ use marsad_store::{
     SourceId, StagedRecord, Store, StoreError, Submission, SubmissionId, SubmissionStatus,
     Timestamp,
 };
+use marsad_store::{
+    ComplaintEvent, ComplaintRow, EvaluationRow, EvidenceRow, IncidentRow, IndicatorRow,
+    MeasurementRow, PlanActionRow, ReferralEvent, ReferralRow, TraffickingCase,
+};
 use marsad_store::{FingerprintId, NewFingerprint, NewTemplate};
 use marsad_store::{LinkSelection, NewReview, Numbering, RecordBlocks, RecordHandle, ReviewEffect};
 use marsad_store::{StatCell, StatsBatch, StatsMember};
@@ -259,6 +263,11 @@ scenarios!(
     fingerprint_rows_refuse_update_and_delete,
     statistics_changes_apply_and_watermark,
     statistics_cells_upsert_zero_delete_and_page,
+    gcm_plan_versions_indicators_evaluations_evidence,
+    gcm_incidents_sources_links_persons,
+    gcm_referral_moves_in_order_and_audited,
+    gcm_complaints_reference_and_status_history,
+    gcm_rows_refuse_update_and_delete,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -4104,4 +4113,534 @@ fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
     let all = s.stats_cells(None, 1000).unwrap();
     assert_eq!(all.len(), 131, "nothing of the stale batch was kept");
     assert_eq!(all.last().unwrap(), &stat_cell("C", "2024-01", "", -3, -1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// GCM monitoring (migration 0009)
+
+fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn plan_action(id: &str, version: u32, status: &str, when: i64) -> PlanActionRow {
+    PlanActionRow {
+        id: id.into(),
+        version,
+        title: "Former les agents consulaires · تدريب".into(),
+        objectives: vec![4, 14],
+        owner: "social".into(),
+        partners: vec!["shelter".into(), "IOM".into()],
+        budget: Some((250_000, "TND".into())),
+        start: day(2025, 1, 1),
+        end: Some(day(2026, 12, 31)),
+        status: status.into(),
+        step: "implementation".into(),
+        changed_by: "committee".into(),
+        changed_at: at(when),
+    }
+}
+
+fn measurement(year: i32, value: f64) -> MeasurementRow {
+    MeasurementRow {
+        period_start: day(year, 1, 1),
+        period_end: day(year, 12, 31),
+        value,
+        source: "INS".into(),
+    }
+}
+
+fn gcm_plan_versions_indicators_evaluations_evidence(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    s.save_plan_action(&plan_action("A-04-1", 1, "planned", 10))
+        .unwrap();
+    assert!(matches!(
+        s.save_plan_action(&plan_action("A-04-1", 1, "planned", 11)),
+        Err(StoreError::Conflict { .. })
+    ));
+    s.save_plan_action(&plan_action("A-04-1", 2, "ongoing", 20))
+        .unwrap();
+    // A version decided on version 1 after version 2 was saved is refused.
+    assert!(matches!(
+        s.save_plan_action(&plan_action("A-04-1", 2, "completed", 30)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.save_plan_action(&plan_action("A-04-1", 4, "completed", 30)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.save_plan_action(&plan_action("nope", 2, "completed", 30)),
+        Err(StoreError::NotFound { .. })
+    ));
+    s.save_plan_action(&plan_action("A-23-1", 1, "draft", 12))
+        .unwrap();
+    let current = s.plan_action("A-04-1").unwrap();
+    assert_eq!(current, plan_action("A-04-1", 2, "ongoing", 20));
+    let history = s.plan_action_history("A-04-1").unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|v| (v.version, v.status.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "planned"), (2, "ongoing")]
+    );
+    let all = s.plan_actions().unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|a| (a.id.as_str(), a.version))
+            .collect::<Vec<_>>(),
+        [("A-04-1", 2), ("A-23-1", 1)]
+    );
+    let mut no_budget = plan_action("A-23-1", 2, "planned", 40);
+    no_budget.budget = None;
+    no_budget.end = None;
+    s.save_plan_action(&no_budget).unwrap();
+    assert_eq!(s.plan_action("A-23-1").unwrap(), no_budget);
+    assert!(matches!(
+        s.plan_action_history("nope"),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let indicator = IndicatorRow {
+        action: "A-04-1".into(),
+        code: "10.7.2".into(),
+        baseline: measurement(2024, 12.0),
+        target: measurement(2027, 40.0),
+        direction: None,
+        measurements: Vec::new(),
+        created_by: "observatory".into(),
+        created_at: at(50),
+    };
+    s.add_plan_indicator(&indicator).unwrap();
+    assert!(matches!(
+        s.add_plan_indicator(&indicator),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.add_plan_indicator(&IndicatorRow {
+            action: "nope".into(),
+            ..indicator.clone()
+        }),
+        Err(StoreError::NotFound { .. })
+    ));
+    s.add_plan_measurement("A-04-1", "10.7.2", &measurement(2026, 30.5), "obs", at(60))
+        .unwrap();
+    s.add_plan_measurement("A-04-1", "10.7.2", &measurement(2025, 20.0), "obs", at(61))
+        .unwrap();
+    assert!(matches!(
+        s.add_plan_measurement("A-04-1", "10.7.2", &measurement(2025, 21.0), "obs", at(62)),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.add_plan_measurement("A-04-1", "9.9", &measurement(2025, 1.0), "obs", at(62)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.add_plan_measurement(
+            "A-04-1",
+            "10.7.2",
+            &measurement(2023, f64::NAN),
+            "obs",
+            at(62)
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    let indicators = s.plan_indicators().unwrap();
+    assert_eq!(indicators.len(), 1);
+    assert_eq!(
+        indicators[0].measurements,
+        [measurement(2025, 20.0), measurement(2026, 30.5)],
+        "in period order"
+    );
+    assert_eq!(indicators[0].baseline, indicator.baseline);
+
+    let evaluation = EvaluationRow {
+        id: 0,
+        action: "A-04-1".into(),
+        date: day(2025, 12, 15),
+        author: "Comité national".into(),
+        learned: "Les formations régionales touchent plus d'agents".into(),
+        obstacles: vec!["budget tardif".into(), "rotation du personnel".into()],
+        recorded_by: "committee".into(),
+        recorded_at: at(70),
+    };
+    let id = s.add_plan_evaluation(&evaluation).unwrap();
+    assert!(matches!(
+        s.add_plan_evaluation(&EvaluationRow {
+            learned: " ".into(),
+            obstacles: vec![],
+            ..evaluation.clone()
+        }),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        s.plan_evaluations().unwrap(),
+        [EvaluationRow { id, ..evaluation }]
+    );
+
+    let d = open_dossier(s, N1, "social", "Rapports du plan");
+    let a = attach(s, d, None, 3, 10).unwrap();
+    let evidence = EvidenceRow {
+        id: 0,
+        action: "A-04-1".into(),
+        title: "Rapport de formation".into(),
+        attachment: a.id,
+        date: day(2025, 6, 30),
+        recorded_by: "committee".into(),
+        recorded_at: at(80),
+    };
+    let id = s.add_plan_evidence(&evidence).unwrap();
+    assert!(matches!(
+        s.add_plan_evidence(&EvidenceRow {
+            attachment: AttachmentId(999_999),
+            ..evidence.clone()
+        }),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.plan_evidence().unwrap(), [EvidenceRow { id, ..evidence }]);
+}
+
+fn incident_report(date: chrono::NaiveDate, source: &str, dead: u32) -> IncidentRow {
+    IncidentRow {
+        id: 0,
+        date,
+        location: Some((35.5, 12.6)),
+        route: Some("central_mediterranean".into()),
+        region: Some("Mediterranean".into()),
+        country: Some("TUN".into()),
+        dead,
+        missing: 12,
+        survivors: Some(30),
+        females: Some(4),
+        males: None,
+        children: Some(2),
+        cause: Some("drowning".into()),
+        sources: vec![
+            (source.into(), "official".into()),
+            ("Media".into(), "unverified".into()),
+        ],
+        institution: "social".into(),
+        recorded_by: "officer".into(),
+        recorded_at: at(100),
+    }
+}
+
+fn gcm_incidents_sources_links_persons(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let a = s
+        .add_incident(
+            &incident_report(day(2025, 2, 10), "Garde nationale", 5),
+            &[],
+        )
+        .unwrap();
+    let b = s
+        .add_incident(
+            &incident_report(day(2025, 2, 11), "IOM", 6),
+            &[(a.id, "dates 1 day(s) apart; 3.0 km apart".into())],
+        )
+        .unwrap();
+    let c = s
+        .add_incident(&incident_report(day(2025, 5, 1), "IOM", 1), &[])
+        .unwrap();
+    assert_eq!(b.sources[0], ("IOM".to_string(), "official".to_string()));
+    assert_eq!(b.sources.len(), 2);
+    assert_eq!(
+        s.incident(a.id).unwrap(),
+        IncidentRow {
+            id: a.id,
+            ..incident_report(day(2025, 2, 10), "Garde nationale", 5)
+        }
+    );
+    let links = s.incident_links().unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].low, links[0].high),
+        (a.id.min(b.id), a.id.max(b.id))
+    );
+    assert!(links[0].reasons.contains("km apart"));
+    assert!(matches!(
+        s.add_incident(
+            &incident_report(day(2025, 2, 11), "X", 6),
+            &[(999_999, "x".into())]
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    let feb = s.incidents(day(2025, 2, 1), day(2025, 2, 28)).unwrap();
+    assert_eq!(
+        feb.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [a.id, b.id],
+        "the refused one left nothing"
+    );
+    assert_eq!(
+        s.incidents(day(2025, 1, 1), day(2025, 12, 31))
+            .unwrap()
+            .len(),
+        3
+    );
+    let mut no_source = incident_report(day(2025, 2, 11), "X", 6);
+    no_source.sources.clear();
+    assert!(matches!(
+        s.add_incident(&no_source, &[]),
+        Err(StoreError::Invalid(_))
+    ));
+    let mut no_place = incident_report(day(2025, 3, 1), "X", 6);
+    no_place.location = None;
+    no_place.females = None;
+    let d = s.add_incident(&no_place, &[]).unwrap();
+    assert_eq!(s.incident(d.id).unwrap().location, None);
+
+    let event = dossier_event("incident.person", N1);
+    let before = s.audit_entries(0, 10_000).unwrap().len();
+    assert_eq!(
+        s.link_incident_person(c.id, N1, "officer", at(120), &event)
+            .unwrap(),
+        N1
+    );
+    assert!(matches!(
+        s.link_incident_person(c.id, N1, "officer", at(121), &event),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.link_incident_person(c.id, PersonNumber(42), "officer", at(121), &event),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        s.audit_entries(0, 10_000).unwrap().len(),
+        before + 1,
+        "one link, one entry"
+    );
+    s.merge_persons(N2, N1, "link", "same", at(130)).unwrap();
+    assert_eq!(
+        s.incident_persons(c.id).unwrap(),
+        [N2],
+        "follows the survivor"
+    );
+    assert!(matches!(
+        s.incident_persons(999_999),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+fn victim(s: &dyn Store) -> TraffickingCase {
+    s.add_trafficking_case(
+        &TraffickingCase {
+            id: 0,
+            institution: "social".into(),
+            identified_at: at(200),
+            person: Some(N1),
+            sex: Some("F".into()),
+            age_group: Some("Y18T24".into()),
+            nationality: Some("NGA".into()),
+            exploitation: "domestic_servitude".into(),
+            recorded_by: "cw".into(),
+        },
+        &dossier_event("referral.case", N1),
+    )
+    .unwrap()
+}
+
+fn referral_event(seq: u32, from: &str, to: &str, institution: &str, when: i64) -> ReferralEvent {
+    ReferralEvent {
+        seq,
+        from: from.into(),
+        to: to.into(),
+        institution: institution.into(),
+        actor: "7".into(),
+        reason: None,
+        at: at(when),
+    }
+}
+
+fn gcm_referral_moves_in_order_and_audited(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let case = victim(s);
+    assert_eq!(s.trafficking_case(case.id).unwrap(), case);
+    assert_eq!(case.nationality.as_deref(), Some("NGA"));
+    let new = ReferralRow {
+        id: 0,
+        case_id: case.id,
+        kind: "shelter".into(),
+        referring: "social".into(),
+        receiving: "shelter".into(),
+        note: Some("urgent".into()),
+        proposed_by: "7".into(),
+        proposed_at: at(210),
+        events: Vec::new(),
+    };
+    let before = s.audit_entries(0, 10_000).unwrap().len();
+    let r = s
+        .add_referral(&new, &dossier_event("referral.propose", N1))
+        .unwrap();
+    assert_eq!(
+        r,
+        ReferralRow {
+            id: r.id,
+            ..new.clone()
+        }
+    );
+    assert!(matches!(
+        s.add_referral(
+            &ReferralRow {
+                case_id: 999_999,
+                ..new.clone()
+            },
+            &dossier_event("x", N1)
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.add_referral(
+            &ReferralRow {
+                receiving: "social".into(),
+                ..new.clone()
+            },
+            &dossier_event("x", N1)
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    let audit = dossier_event("referral.move", N1);
+    s.move_referral(
+        r.id,
+        &referral_event(1, "proposed", "accepted", "shelter", 220),
+        &audit,
+    )
+    .unwrap();
+    // Decided on the proposed referral, after it was accepted: refused.
+    assert!(matches!(
+        s.move_referral(
+            r.id,
+            &referral_event(1, "proposed", "declined", "shelter", 221),
+            &audit
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.move_referral(
+            r.id,
+            &referral_event(2, "proposed", "declined", "shelter", 221),
+            &audit
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    let mut cancel = referral_event(2, "accepted", "cancelled", "social", 230);
+    cancel.reason = Some("la personne a quitté le pays".into());
+    let moved = s.move_referral(r.id, &cancel, &audit).unwrap();
+    assert_eq!(moved.events.len(), 2);
+    assert_eq!(moved.events[1], cancel);
+    assert_eq!(
+        s.audit_entries(0, 10_000).unwrap().len(),
+        before + 3,
+        "proposal and two moves on record, refusals not"
+    );
+    assert!(matches!(
+        s.move_referral(
+            999_999,
+            &referral_event(1, "proposed", "accepted", "shelter", 240),
+            &audit
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    let all = s.referrals().unwrap();
+    assert_eq!(all, [moved]);
+    assert_eq!(s.trafficking_cases().unwrap(), [case]);
+}
+
+fn gcm_complaints_reference_and_status_history(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    let new = ComplaintRow {
+        reference: "CMP-7K4Q-9XD2".into(),
+        lang: "ar".into(),
+        channel: "form".into(),
+        category: "recruitment_fees".into(),
+        body: "طلب مني المكتب دفع رسوم التوظيف".into(),
+        contact: None,
+        handler: "social".into(),
+        received_at: at(300),
+        events: Vec::new(),
+    };
+    assert_eq!(s.add_complaint(&new).unwrap(), new);
+    assert!(matches!(
+        s.add_complaint(&new),
+        Err(StoreError::Conflict { .. })
+    ));
+    let other = ComplaintRow {
+        reference: "CMP-0000-0001".into(),
+        handler: "shelter".into(),
+        received_at: at(301),
+        ..new.clone()
+    };
+    s.add_complaint(&other).unwrap();
+    let audit = dossier_event("complaint.move", N1);
+    let ev = |seq, from: &str, to: &str, when| ComplaintEvent {
+        seq,
+        from: from.into(),
+        to: to.into(),
+        actor: "7".into(),
+        note: Some("vu".into()),
+        at: at(when),
+    };
+    s.move_complaint(
+        &new.reference,
+        &ev(1, "received", "under_review", 310),
+        &audit,
+    )
+    .unwrap();
+    assert!(matches!(
+        s.move_complaint(&new.reference, &ev(1, "received", "closed", 311), &audit),
+        Err(StoreError::Invalid(_))
+    ));
+    let c = s
+        .move_complaint(
+            &new.reference,
+            &ev(2, "under_review", "answered", 320),
+            &audit,
+        )
+        .unwrap();
+    assert_eq!(
+        c.events.iter().map(|e| e.to.as_str()).collect::<Vec<_>>(),
+        ["under_review", "answered"]
+    );
+    assert_eq!(s.complaint(&new.reference).unwrap(), c);
+    assert_eq!(s.complaints(Some("shelter")).unwrap(), [other.clone()]);
+    assert_eq!(s.complaints(None).unwrap().len(), 2);
+    assert!(matches!(
+        s.complaint("CMP-XXXX-XXXX"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.add_complaint(&ComplaintRow {
+            reference: "CMP-1".into(),
+            body: "  ".into(),
+            ..new
+        }),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+fn gcm_rows_refuse_update_and_delete(h: &Harness) {
+    let s = h.store();
+    dossier_setup(s);
+    s.save_plan_action(&plan_action("A-1", 1, "planned", 10))
+        .unwrap();
+    let case = victim(s);
+    let i = s
+        .add_incident(&incident_report(day(2025, 2, 10), "IOM", 5), &[])
+        .unwrap();
+    for sql in [
+        "UPDATE plan_action_versions SET status = 'completed'".to_string(),
+        "DELETE FROM plan_action_versions".to_string(),
+        "DELETE FROM plan_actions".to_string(),
+        format!(
+            "UPDATE trafficking_cases SET sex = 'M' WHERE id = {}",
+            case.id
+        ),
+        format!("DELETE FROM incident_sources WHERE incident_id = {}", i.id),
+        format!("UPDATE incidents SET dead = 0 WHERE id = {}", i.id),
+    ] {
+        assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
+    }
 }

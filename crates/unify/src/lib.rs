@@ -53,8 +53,10 @@ use marsad_store::{
 mod decide;
 mod full;
 mod incremental;
+mod split;
 
 pub use decide::{apply_decision, Applied, Decision};
+pub use split::split_by_hand;
 
 /// How [`unify_with`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

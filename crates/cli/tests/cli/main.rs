@@ -13,6 +13,7 @@ use marsad_testkit::{Engine, TestDb};
 mod crash;
 mod fingerprints;
 mod persons;
+mod report;
 mod stats;
 
 const HEADER: &str = "source,record_id,given_name,family_name,father_name,mother_name,sex,birth_date,birth_place,nationality,document_type,document_number,phone,address,locality,postcode";

@@ -175,6 +175,53 @@ fn persons_and_reviews(cli: &Cli) {
         of(&key(census, "C4"))
     );
 
+    // Splitting by hand: the border record of "Mohamed" is another person. The person keeps
+    // its number; the record gets a new one; the history says who and why.
+    let mohamed = of(&key(census, "C1"));
+    let split = cli.ok(&[
+        "person",
+        "split",
+        &digits(mohamed),
+        "--record",
+        "border/B1",
+        "--by",
+        "clerk-3",
+        "--reason",
+        "fathers differ on the documents",
+    ]);
+    assert!(split.contains("split 1 record(s)"), "{split}");
+    assert_eq!(of(&key(census, "C1")), mohamed);
+    let other = of(&key(border, "B1"));
+    assert_ne!(other, mohamed);
+    let history = cli.ok(&["person", "show", &digits(mohamed)]);
+    assert!(
+        history.contains("clerk-3") && history.contains("fathers differ"),
+        "{history}"
+    );
+    // A full run does not join the two numbers by itself (at most it asks a clerk).
+    cli.ok(&["unify", "--full"]);
+    assert_ne!(
+        store.resolve_number(of(&key(census, "C1"))).unwrap(),
+        store.resolve_number(of(&key(border, "B1"))).unwrap()
+    );
+    // Mistakes are named.
+    let m = digits(mohamed);
+    for (args, expected) in [
+        (vec!["--record", "border-B1"], "SOURCE/RECORD_ID"),
+        (vec!["--record", "nowhere/B1"], "no source named nowhere"),
+        (
+            vec!["--record", "border/B2"],
+            "holds no record B2 of source border",
+        ),
+        (vec!["--record", "census/C1"], "would move all 1 records"),
+    ] {
+        let mut full = vec!["person", "split", m.as_str()];
+        full.extend(args);
+        full.extend(["--by", "clerk-3", "--reason", "test"]);
+        let err = cli.fails(&full);
+        assert!(err.contains(expected), "{full:?}: {err}");
+    }
+
     // Bad input: one line, non-zero exit.
     assert!(cli
         .fails(&["person", "show", "1234"])

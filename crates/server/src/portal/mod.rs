@@ -24,11 +24,12 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use std::sync::OnceLock;
 
+pub(crate) mod gcm;
 pub(crate) mod public;
 pub(crate) mod work;
 
 use crate::caller::{cookie, Caller};
-use crate::error::Passthrough;
+use crate::error::{ApiError, Code, Passthrough};
 
 /// The cookie holding an Arabic reader's choice of digits.
 pub const DIGITS_COOKIE: &str = "marsad_digits";
@@ -105,15 +106,21 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageLang {
             .split('/')
             .next()
             .unwrap_or("");
-        match Lang::parse(first) {
-            Some(lang) if first == lang.as_str() => Ok(PageLang(lang)),
-            _ => Err(not_found_page(
-                Locale::new(Lang::Ar),
-                parts.uri.path(),
-                reader_of(parts.extensions.get::<Caller>()),
-            )),
+        match page_lang(first) {
+            Some(lang) => Ok(PageLang(lang)),
+            // Not under a language: not a page, so the API's own answer.
+            None => Err(ApiError::new(
+                Code::RouteNotFound,
+                format!("there is nothing at {}", parts.uri.path()),
+            )
+            .into_response()),
         }
     }
+}
+
+/// The language a page path starts with: exactly `ar`, `fr` or `en`.
+fn page_lang(segment: &str) -> Option<Lang> {
+    Lang::parse(segment).filter(|l| l.as_str() == segment)
 }
 
 /// The reader's locale: the page's language and, in Arabic, the digits chosen.
@@ -303,19 +310,17 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| path.clone());
     let headers = request.headers().clone();
     let reader = reader_of(request.extensions().get::<Caller>());
+    let lang = page_lang(path.trim_start_matches('/').split('/').next().unwrap_or(""));
     let response = next.run(request).await;
     let status = response.status();
+    let Some(lang) = lang else {
+        return response;
+    };
     if !(status.is_client_error() || status.is_server_error())
         || response.extensions().get::<Passthrough>().is_some()
     {
         return response;
     }
-    let lang = path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Ar);
     let locale = locale(lang, &headers);
     if status == StatusCode::UNAUTHORIZED {
         return Redirect::to(&format!(

@@ -415,6 +415,9 @@ async fn every_route_declares_what_it_needs() {
         "/api/v1/indicators/{id}",
         "/digits",
         "/static/{file}",
+        "/api/v1/gcm/objectives",
+        // The complainant follows the status (nothing else) with the reference alone.
+        "/api/v1/complaints/{reference}",
     ];
     let mut seen = std::collections::HashSet::new();
     for e in &endpoints {
@@ -471,8 +474,21 @@ async fn every_route_declares_what_it_needs() {
 #[tokio::test]
 async fn no_route_serves_an_unknown_caller() {
     let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "src").await;
+    let policy = marsad_policy::default_policy().unwrap();
+    // What the policy opens to everyone: published statistics, and filing a complaint.
+    let open = |need: Need| match need {
+        Need::Allow(action, Target::Resource(r)) => policy
+            .decide(marsad_policy::Subject::Anonymous, action, r)
+            .is_allowed(),
+        _ => false,
+    };
+    let mut opened = Vec::new();
     for e in marsad_server::endpoints() {
         if matches!(e.need, Need::Public | Need::PublicOr(..)) {
+            continue;
+        }
+        if open(e.need) {
+            opened.push(format!("{} {}", e.method, e.path));
             continue;
         }
         let path = e
@@ -489,6 +505,20 @@ async fn no_route_serves_an_unknown_caller() {
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{} {path} with {auth:?}", e.method);
         }
     }
+    opened.sort();
+    assert_eq!(
+        opened,
+        [
+            // The national GCM plan is a public document (rule plan-read).
+            "GET /api/v1/gcm/plan/actions",
+            "GET /api/v1/gcm/plan/actions/{id}",
+            "GET /api/v1/gcm/plan/actions/{id}/history",
+            "GET /api/v1/gcm/progress",
+            "GET /api/v1/incidents/sdg-10-7-3",
+            "GET /api/v1/referrals/statistics",
+            "POST /api/v1/complaints",
+        ]
+    );
     app.stop().await;
 }
 

@@ -38,8 +38,10 @@ const BAD_ROW: &str = "border-police-persons,P-004,Sara,Haddad,,,Q,1992-02-02,So
 mod access;
 mod dossiers;
 mod fingerprints;
+mod gcm;
 mod oidc;
 mod passkeys;
+mod portal_gcm;
 mod portal_public;
 mod statistics;
 mod support;
@@ -1001,4 +1003,75 @@ async fn without_a_vault_totp_enrolment_is_refused() {
     tokio::task::spawn_blocking(move || drop(store))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn pages_live_under_a_language_and_answer_errors_as_pages() {
+    let app = spawn_app().await;
+    let get = |path: &str, lang: &str| {
+        app.anonymous
+            .get(app.url(path))
+            .header("accept-language", lang)
+            .send()
+    };
+    // `/` goes to the browser's language, Arabic by default; `/fr` to `/fr/`.
+    for (accept, path) in [
+        ("fr-TN,fr;q=0.9", "/fr/"),
+        ("en-GB", "/en/"),
+        ("de", "/ar/"),
+    ] {
+        let r = get("/", accept).await.unwrap();
+        assert_eq!(r.url().path(), path, "{accept}");
+    }
+    assert_eq!(get("/fr", "").await.unwrap().url().path(), "/fr/");
+    // No such page: a page in that language, not JSON.
+    let r = get("/fr/no-such-page", "").await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("lang=\"fr\"") && html.contains("Page introuvable"),
+        "{html}"
+    );
+    let r = get("/ar/no-such-page", "").await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("dir=\"rtl\"") && html.contains("الصفحة غير موجودة"),
+        "{html}"
+    );
+    // Outside a language, the API's problem+json.
+    problem(
+        get("/xx/yy", "").await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+    )
+    .await;
+    problem(
+        get("/nothing", "").await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+    )
+    .await;
+    // The digits choice is kept in a cookie and only sends back to this site.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirect
+        .get(app.url("/digits?set=arab&back=/ar/indicators/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    assert_eq!(r.headers()["location"], "/ar/indicators/");
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("marsad_digits=arab;"));
+    let r = no_redirect
+        .get(app.url("/digits?set=latn&back=//evil.example/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/ar/");
+    app.stop().await;
 }

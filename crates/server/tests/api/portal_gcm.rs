@@ -1,0 +1,103 @@
+//! The portal's GCM page: the plan entered through the API shows as the progress report in the
+//! three languages, for anyone under the default policy, and as a downloadable file.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn the_gcm_page_shows_the_plan_in_three_languages() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "src").await;
+    let committee = app
+        .login_as("analyst", "observatoire", "observatory", &["analyst"])
+        .await;
+    let r = committee
+        .post(app.url("/api/v1/gcm/plan/actions"))
+        .json(&json!({
+            "id": "A-08-1",
+            "title": "Registre national des migrants disparus",
+            "objectives": ["8"],
+            "owner": "observatoire",
+            "partners": ["OIM"],
+            "budget": { "amount": 90000, "currency": "TND" },
+            "start": "2024-01-01",
+            "status": "ongoing",
+            "step": "implementation",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = committee
+        .post(app.url("/api/v1/gcm/plan/actions/A-08-1/indicators"))
+        .json(&json!({
+            "code": "10.7.3",
+            "baseline": { "start": "2023-01-01", "end": "2023-12-31", "value": 120.0, "source": "INS" },
+            "target": { "start": "2027-01-01", "end": "2027-12-31", "value": 40.0, "source": "plan" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    for (lang, dir, words) in [
+        ("en", "ltr", "Objective 8"),
+        ("fr", "ltr", "Objectif 8"),
+        ("ar", "rtl", "الهدف 8"),
+    ] {
+        // Anyone may read it (rule plan-read).
+        let r = app
+            .anonymous
+            .get(app.url(&format!("/{lang}/gcm/?year=2025")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{lang}");
+        let html = r
+            .text()
+            .await
+            .unwrap()
+            .replace(['\u{2068}', '\u{2069}'], "");
+        assert!(
+            html.contains(&format!("lang=\"{lang}\" dir=\"{dir}\"")),
+            "{lang}"
+        );
+        assert!(html.contains(words), "{lang}: {html}");
+        assert!(
+            html.contains("Registre national des migrants disparus"),
+            "{lang}"
+        );
+        assert!(html.contains("<svg"), "{lang}: the indicator's chart");
+        assert!(
+            !html.contains("[gcm-") && !html.contains("[nav-"),
+            "{lang}: a missing message"
+        );
+        let file = app
+            .anonymous
+            .get(app.url(&format!("/{lang}/gcm/report.html?year=2025")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), StatusCode::OK);
+        assert!(file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("gcm-report-2025-{lang}.html")));
+        let text = file.text().await.unwrap();
+        assert!(
+            text.starts_with("<!DOCTYPE html>") && text.contains("<style>"),
+            "{lang}"
+        );
+    }
+    // A year that is not one is named.
+    let r = app
+        .anonymous
+        .get(app.url("/en/gcm/?year=20x5"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("20x5"));
+    app.stop().await;
+}

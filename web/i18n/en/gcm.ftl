@@ -1,0 +1,51 @@
+# The GCM progress report (marsad report gcm, the portal's GCM page): English.
+gcm-report-title = { $country }: progress report on the implementation of the Global Compact for Safe, Orderly and Regular Migration, { $year }
+gcm-report-made = Made from the national information system on { $date }.
+gcm-report-summary = Summary
+gcm-report-summary-text = { $actions ->
+    [one] The national plan has one action
+   *[other] The national plan has { $actions } actions
+  }, serving { $objectives ->
+    [one] one of the 23 objectives.
+   *[other] { $objectives } of the 23 objectives.
+  }
+gcm-report-by-status = Actions by status
+gcm-report-status = Status
+gcm-report-actions = Actions
+gcm-report-action = Action
+gcm-report-budget = Budget
+gcm-report-steps = The six steps of implementation
+gcm-report-step = Step
+gcm-report-deliverable = What the step produces
+gcm-report-glance = The 23 objectives at a glance
+gcm-report-objective = Objective
+gcm-report-objective-n = Objective { $n }
+gcm-report-indicators = Indicators
+gcm-report-no-action = No action of the national plan serves this objective yet.
+gcm-report-no-indicator = No indicator measures these actions yet.
+gcm-report-owner = Owner (partners)
+gcm-report-dates = Dates
+gcm-report-baseline = Baseline
+gcm-report-target = Target
+gcm-report-trend = Trend:
+gcm-report-achieved = target reached
+gcm-report-period = Period
+gcm-report-value = Value
+gcm-report-source = Source
+gcm-report-evaluations = Evaluations
+gcm-report-learned = What was learned:
+gcm-report-obstacles = Obstacles met:
+gcm-report-chart-alt = Indicator { $code }: baseline { $baseline }, target { $target }, latest value { $latest }. { $direction }
+gcm-report-should-rise = It should rise.
+gcm-report-should-fall = It should fall.
+gcm-deliverable-initiation = A government decision launching implementation, a national coordination mechanism (whole-of-government and whole-of-society) with its terms of reference, and a work plan.
+gcm-deliverable-needs_assessment = A baseline assessment of migration governance against the 23 objectives: existing policies, data, gaps and priorities, validated with stakeholders.
+gcm-deliverable-design = The national implementation plan: prioritised actions tied to objectives, owners, partners, budgets, timelines, and indicators with baselines and targets.
+gcm-deliverable-implementation = The actions carried out by their owners, with evidence of what was done and resources mobilised.
+gcm-deliverable-monitoring_evaluation = Measured indicator values over time and evaluations recording what was learned and the obstacles met, feeding revisions of the plan.
+gcm-deliverable-reporting = The voluntary national review of GCM implementation for the regional review and the International Migration Review Forum.
+gcm-page-not-public = The national plan is shared with signed-in users of the observatory.
+gcm-page-year = Reporting year
+gcm-page-show = Show
+gcm-page-download = Download the report (HTML)
+gcm-page-pdf-hint = Print it to PDF from the browser, or run marsad report gcm.

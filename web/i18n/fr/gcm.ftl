@@ -1,0 +1,51 @@
+# Le rapport d'avancement du Pacte mondial (marsad report gcm, page du portail) : français.
+gcm-report-title = { $country } : rapport d’avancement de la mise en œuvre du Pacte mondial pour des migrations sûres, ordonnées et régulières, { $year }
+gcm-report-made = Établi à partir du système national d’information le { $date }.
+gcm-report-summary = Synthèse
+gcm-report-summary-text = { $actions ->
+    [one] Le plan national compte une action
+   *[other] Le plan national compte { $actions } actions
+  }, au service { $objectives ->
+    [one] d’un des 23 objectifs.
+   *[other] de { $objectives } des 23 objectifs.
+  }
+gcm-report-by-status = Actions par état d’avancement
+gcm-report-status = État
+gcm-report-actions = Actions
+gcm-report-action = Action
+gcm-report-budget = Budget
+gcm-report-steps = Les six étapes de la mise en œuvre
+gcm-report-step = Étape
+gcm-report-deliverable = Ce que l’étape produit
+gcm-report-glance = Les 23 objectifs en un coup d’œil
+gcm-report-objective = Objectif
+gcm-report-objective-n = Objectif { $n }
+gcm-report-indicators = Indicateurs
+gcm-report-no-action = Aucune action du plan national ne sert encore cet objectif.
+gcm-report-no-indicator = Aucun indicateur ne mesure encore ces actions.
+gcm-report-owner = Responsable (partenaires)
+gcm-report-dates = Dates
+gcm-report-baseline = Référence
+gcm-report-target = Cible
+gcm-report-trend = Tendance :
+gcm-report-achieved = cible atteinte
+gcm-report-period = Période
+gcm-report-value = Valeur
+gcm-report-source = Source
+gcm-report-evaluations = Évaluations
+gcm-report-learned = Enseignements :
+gcm-report-obstacles = Obstacles rencontrés :
+gcm-report-chart-alt = Indicateur { $code } : référence { $baseline }, cible { $target }, dernière valeur { $latest }. { $direction }
+gcm-report-should-rise = Il doit augmenter.
+gcm-report-should-fall = Il doit diminuer.
+gcm-deliverable-initiation = Une décision gouvernementale lançant la mise en œuvre, un mécanisme national de coordination (associant l’ensemble des pouvoirs publics et de la société) avec son mandat, et un plan de travail.
+gcm-deliverable-needs_assessment = Un état des lieux de la gouvernance des migrations au regard des 23 objectifs : politiques existantes, données, lacunes et priorités, validé avec les parties prenantes.
+gcm-deliverable-design = Le plan national de mise en œuvre : actions prioritaires rattachées aux objectifs, responsables, partenaires, budgets, calendriers, et indicateurs avec valeurs de référence et cibles.
+gcm-deliverable-implementation = Les actions menées par leurs responsables, avec les preuves de ce qui a été fait et les ressources mobilisées.
+gcm-deliverable-monitoring_evaluation = Les valeurs mesurées des indicateurs dans le temps et les évaluations consignant les enseignements et les obstacles, qui alimentent la révision du plan.
+gcm-deliverable-reporting = L’examen national volontaire de la mise en œuvre du Pacte pour l’examen régional et le Forum d’examen des migrations internationales.
+gcm-page-not-public = Le plan national est partagé avec les utilisateurs connectés de l’observatoire.
+gcm-page-year = Année du rapport
+gcm-page-show = Afficher
+gcm-page-download = Télécharger le rapport (HTML)
+gcm-page-pdf-hint = Imprimez-le en PDF depuis le navigateur, ou lancez marsad report gcm.
