@@ -735,3 +735,69 @@ async fn governorates_on_a_map() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn pages_say_when_the_policy_does_not_publish_statistics() {
+    let app = app_with_figures().await;
+    // The same policy without its rule opening statistics to everyone.
+    let path = app.dir.path().join("policies").join("current.toml");
+    let policy = std::fs::read_to_string(&path).unwrap();
+    let blocks: Vec<&str> = policy.split("[[rule]]").collect();
+    let kept: Vec<&str> = blocks
+        .iter()
+        .copied()
+        .filter(|b| !b.contains("id = \"public-statistics\""))
+        .collect();
+    assert_eq!(
+        kept.len() + 1,
+        blocks.len(),
+        "the default policy has the rule"
+    );
+    std::fs::write(&path, kept.join("[[rule]]")).unwrap();
+    // The server looks at the policy file at most once a second.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let r = app
+            .anonymous
+            .get(app.url("/api/v1/indicators"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::FORBIDDEN {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the policy was not reloaded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (lang, dir) in LANGS {
+        for page in [
+            "/",
+            "/indicators/",
+            "/indicators/WORKERS_PLACED",
+            "/explore",
+        ] {
+            let path = format!("/{lang}{page}");
+            let html = text(&app, &path).await;
+            assert!(html.contains(&format!("dir=\"{dir}\"")), "{path}");
+            assert!(html.contains("/signin"), "{path}");
+            assert!(
+                !html.contains("<table") && !html.contains("<svg"),
+                "{path}: no figures"
+            );
+            assert_eq!(missing_key(&html), None, "{path}");
+        }
+        let r = app
+            .anonymous
+            .get(app.url(&format!("/{lang}/indicators/WORKERS_PLACED.csv")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{lang}");
+    }
+    let en = text(&app, "/en/").await;
+    assert!(en.contains("Figures not public here"), "{en}");
+    app.stop().await;
+}
