@@ -524,29 +524,34 @@ async fn home_page_in_a_browser_in_three_languages() {
                 .unwrap();
             assert_eq!(focused, json!("skip #main"), "{lang}");
         }
-        // An indicator page by place (chart, table, map) in each language, on a tall window.
+        // An indicator page by place (chart, table, map) and the explorer in each language, on
+        // a tall window.
         page.send(
             "Emulation.setDeviceMetricsOverride",
             json!({ "width": 1200, "height": 2600, "deviceScaleFactor": 1, "mobile": false }),
         )
         .unwrap();
-        for (lang, _) in LANGS {
-            page.navigate(&format!(
-                "{origin}/{lang}/indicators/WORKERS_PLACED?by=COUNTERPART_AREA"
-            ))
-            .unwrap();
+        for ((lang, _), (name, path)) in LANGS.iter().flat_map(|l| {
+            [
+                (l, ("indicator", "indicators/WORKERS_PLACED?by=COUNTERPART_AREA")),
+                (l, ("explore", "explore?indicator=WORKERS_PLACED&by=AGE&by2=SEX")),
+            ]
+        }) {
+            page.navigate(&format!("{origin}/{lang}/{path}")).unwrap();
             let widths = page
                 .eval("[document.documentElement.scrollWidth, document.documentElement.clientWidth, document.querySelectorAll('svg.map g.tile').length]")
                 .unwrap();
             assert!(widths[0].as_f64() <= widths[1].as_f64(), "{lang}: {widths}");
-            assert!(widths[2].as_u64().unwrap() > 30, "{lang}: {widths}");
+            if name == "indicator" {
+                assert!(widths[2].as_u64().unwrap() > 30, "{lang}: {widths}");
+            }
             let shot = page
                 .send("Page.captureScreenshot", json!({ "format": "png" }))
                 .unwrap();
             let png = data_encoding::BASE64
                 .decode(shot["data"].as_str().unwrap().as_bytes())
                 .unwrap();
-            let path = dir.join(format!("indicator-{lang}.png"));
+            let path = dir.join(format!("{name}-{lang}.png"));
             std::fs::write(&path, png).unwrap();
             println!("screenshot: {}", path.display());
         }
