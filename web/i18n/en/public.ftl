@@ -22,6 +22,7 @@ last-update = Last updated on { $date }.
 never-updated = No figures have been computed yet.
 no-figures-yet = No figures have been published yet. They appear here after the first refresh of the statistics.
 no-data-yet = no data yet
+needs-input = This indicator divides by a figure the records do not hold (such as the gross domestic product); it is published once the observatory provides that figure for each year.
 no-data-yet-long = There are no published figures for this indicator yet.
 show-table = Show the figures as a table
 col-period = Period

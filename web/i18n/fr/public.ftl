@@ -22,6 +22,7 @@ last-update = Dernière mise à jour le { $date }.
 never-updated = Aucun chiffre n'a encore été calculé.
 no-figures-yet = Aucun chiffre n'est encore publié. Ils apparaîtront ici après la première actualisation des statistiques.
 no-data-yet = pas encore de données
+needs-input = Cet indicateur divise par un chiffre que les enregistrements ne contiennent pas (comme le produit intérieur brut) ; il sera publié quand l'observatoire fournira ce chiffre pour chaque année.
 no-data-yet-long = Aucun chiffre n'est encore publié pour cet indicateur.
 show-table = Afficher les chiffres sous forme de tableau
 col-period = Période

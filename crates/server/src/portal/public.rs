@@ -540,7 +540,10 @@ pub async fn indicator(
     c.title = def.label.get(lang).to_owned();
     let years = snap.published.years(ind);
     let by_dim = req.dims.first().copied();
-    let table = if years.is_empty() && req.periods.is_empty() {
+    // An indicator over an input the records do not hold (remittances as a share of GDP) is
+    // not computed until the input is given.
+    let derived = matches!(def.measure, Measure::PerInput { .. });
+    let table = if derived || (years.is_empty() && req.periods.is_empty()) {
         None
     } else {
         Some(protected(snap.clone(), req.clone()).await?)
@@ -605,6 +608,7 @@ pub async fn indicator(
             button type="submit" { (tr.t("form-show")) }
         }
         @match &table {
+            None if derived => { p.note { (tr.t("needs-input")) } }
             None => { p.note { (tr.t("no-data-yet-long")) } }
             Some(t) => {
                 (figure_and_table(&c, def, t, "chart"))
@@ -613,7 +617,7 @@ pub async fn indicator(
                 }
             }
         }
-        (downloads(&c, ind, &dl, !years.is_empty()))
+        @if !derived { (downloads(&c, ind, &dl, !years.is_empty())) }
         (metadata(&c, def, &years, &snap))
     };
     Ok(page(document(&c, body)))
@@ -1013,12 +1017,16 @@ pub async fn explore(
     let mut ask = Ask::parse(query.as_deref());
     let with_data: Vec<IndicatorId> = IndicatorId::ALL
         .into_iter()
-        .filter(|id| !snap.published.years(*id).is_empty())
+        .filter(|id| {
+            !matches!(id.def().measure, Measure::PerInput { .. })
+                && !snap.published.years(*id).is_empty()
+        })
         .collect();
     let chosen = ask
         .indicator
         .as_deref()
         .and_then(IndicatorId::parse)
+        .filter(|id| with_data.contains(id))
         .or_else(|| with_data.first().copied());
     // Disaggregations the chosen indicator does not have (after a change of indicator) are
     // dropped, and said so.

@@ -623,37 +623,25 @@ async fn no_serious_accessibility_violation() {
     app.stop().await;
 }
 
-/// Census persons born abroad in three governorates (Béja's two are too few to publish),
-/// refreshed with the census's reference date.
-fn seed_census(s: &dyn marsad_store::Store) {
-    use marsad_model::RecordKind;
+/// Stages `records` of `kind` in one submission and refreshes the figures with `settings`
+/// (the census's reference date, which the HTTP refresh cannot set).
+fn seed_and_refresh(
+    s: &dyn marsad_store::Store,
+    kind: marsad_model::RecordKind,
+    records: &[String],
+    settings: &marsad_figures::Settings,
+) {
     use marsad_store::{Batch, NewSubmission};
     let src = s.source(SOURCE).unwrap().unwrap().id;
-    let mut records = Vec::new();
-    let places = [("Tunis", 24), ("Sfax", 12), ("Béja", 2)];
-    let mut n = 0;
-    for (gov, count) in places {
-        for k in 0..count {
-            n += 1;
-            let (sex, birth) = if k % 2 == 0 {
-                ("F", "MAR")
-            } else {
-                ("M", "DZA")
-            };
-            records.push(crate::statistics::staged(
-                n,
-                RecordKind::CensusPerson,
-                &format!(
-                    r#"{{"record_id":"C{n}","survey":"census","household_id":"H{n}","sex":"{sex}","age":"{}","country_of_birth":"{birth}","citizenship":"{birth}","governorate":"{gov}","weight":"1"}}"#,
-                    20 + k % 30
-                ),
-            ));
-        }
-    }
+    let staged: Vec<_> = records
+        .iter()
+        .enumerate()
+        .map(|(i, json)| crate::statistics::staged(i as u64 + 1, kind, json))
+        .collect();
     let sub = s
         .begin_submission(&NewSubmission {
             source_id: src,
-            file_name: "census.csv",
+            file_name: "records.csv",
             file_hash: &"cd".repeat(32),
             file_size: 1,
             format: "csv",
@@ -663,17 +651,39 @@ fn seed_census(s: &dyn marsad_store::Store) {
             started_at: crate::support::now(),
         })
         .unwrap();
-    let rows = records.len() as u64;
+    let rows = staged.len() as u64;
     s.stage(
         sub.id,
         &Batch {
-            records,
+            records: staged,
             rows_read: rows,
             ..Batch::default()
         },
     )
     .unwrap();
     s.finalize(sub.id, crate::support::now()).unwrap();
+    let now = crate::support::now();
+    marsad_figures::refresh(s, settings, now.date_naive(), now, true, &mut |_, _, _| {}).unwrap();
+}
+
+/// Census persons born abroad in three governorates (Béja's two are too few to publish).
+fn seed_census(s: &dyn marsad_store::Store) {
+    let mut records = Vec::new();
+    let mut n = 0;
+    for (gov, count) in [("Tunis", 24), ("Sfax", 12), ("Béja", 2)] {
+        for k in 0..count {
+            n += 1;
+            let (sex, birth) = if k % 2 == 0 {
+                ("F", "MAR")
+            } else {
+                ("M", "DZA")
+            };
+            records.push(format!(
+                r#"{{"record_id":"C{n}","survey":"census","household_id":"H{n}","sex":"{sex}","age":"{}","country_of_birth":"{birth}","citizenship":"{birth}","governorate":"{gov}","weight":"1"}}"#,
+                20 + k % 30
+            ));
+        }
+    }
     let settings = marsad_figures::Settings {
         survey_dates: [(
             "census".to_owned(),
@@ -682,8 +692,62 @@ fn seed_census(s: &dyn marsad_store::Store) {
         .into(),
         ..marsad_figures::Settings::default()
     };
-    let now = crate::support::now();
-    marsad_figures::refresh(s, &settings, now.date_naive(), now, true, &mut |_, _, _| {}).unwrap();
+    seed_and_refresh(
+        s,
+        marsad_model::RecordKind::CensusPerson,
+        &records,
+        &settings,
+    );
+}
+
+#[tokio::test]
+async fn remittances_and_an_indicator_that_needs_an_input() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(|s| {
+        let records: Vec<String> = (0..12)
+            .map(|m| {
+                format!(
+                    r#"{{"record_id":"RF-{m}","corridor_country":"{}","month":"2024-{:02}","amount":"{}","currency":"USD","channel":"bank","direction":"inward"}}"#,
+                    if m % 2 == 0 { "FRA" } else { "ITA" },
+                    m + 1,
+                    1000 + m * 10
+                )
+            })
+            .collect();
+        seed_and_refresh(
+            s,
+            marsad_model::RecordKind::RemittanceFlow,
+            &records,
+            &marsad_figures::Settings::default(),
+        );
+    })
+    .await;
+    let api = json_of(&app, "/api/v1/indicators").await;
+    let years = |id: &str| {
+        api["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()["years"]
+            .clone()
+    };
+    assert_eq!(years("REMITTANCES_IN"), json!([2024]));
+    for (lang, _) in LANGS {
+        let home = text(&app, &format!("/{lang}/")).await;
+        assert!(home.contains(&format!("href=\"/{lang}/indicators/REMITTANCES_IN\"")));
+        let page = text(&app, &format!("/{lang}/indicators/REMITTANCES_IN")).await;
+        assert!(page.contains("class=\"chart\"") && page.contains("data-code=\"ITA\""));
+        // Remittances as a share of GDP need the GDP: a page saying so, no table, no download.
+        let gdp = text(&app, &format!("/{lang}/indicators/REMITTANCES_GDP")).await;
+        assert!(!gdp.contains("<table") && !gdp.contains(".csv"), "{lang}");
+        assert_eq!(missing_key(&gdp), None);
+        let explore = text(&app, &format!("/{lang}/explore?indicator=REMITTANCES_GDP")).await;
+        assert!(!explore.contains("value=\"REMITTANCES_GDP\""), "{lang}");
+    }
+    let en = text(&app, "/en/indicators/REMITTANCES_GDP").await;
+    assert!(en.contains("gross domestic product"), "{en}");
+    app.stop().await;
 }
 
 #[tokio::test]
