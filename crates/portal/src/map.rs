@@ -300,9 +300,11 @@ pub fn render(map: &Map<'_>) -> Markup {
         } else {
             String::new()
         };
-        let label = if short.chars().count() > 9 {
-            let mut s: String = short.chars().take(8).collect();
-            s.push('.');
+        // Names up to 12 characters fit a tile in a smaller type; longer ones are shortened.
+        let chars = short.chars().count();
+        let label = if chars > 12 {
+            let mut s: String = short.chars().take(11).collect();
+            s.push('…');
             s
         } else {
             short
@@ -317,10 +319,10 @@ pub fn render(map: &Map<'_>) -> Markup {
             )),
             tx = x + TILE / 2.0,
             ty = y + TILE / 2.0 + 4.0,
-            fs = if map.layout == Layout::Countries {
-                12
-            } else {
-                10
+            fs = match (map.layout, chars) {
+                (Layout::Countries, _) => "12",
+                (Layout::Governorates, 0..=8) => "10",
+                (Layout::Governorates, _) => "8.5",
             },
             label = esc(&label),
         );
@@ -537,6 +539,35 @@ mod tests {
             assert!(!label.chars().any(|c| c.is_ascii_digit()), "{label}");
         }
         assert_eq!(qat.matches("<text ").count(), 1, "the code, no value");
+    }
+
+    #[test]
+    fn governorate_tiles_are_named_in_the_language() {
+        let places = vec![Place {
+            code: "Sidi Bouzid".into(),
+            name: "Sidi Bouzid".into(),
+            datum: Datum::Value(12.0),
+        }];
+        let draw = |lang| {
+            render(&Map {
+                id: "g",
+                layout: Layout::Governorates,
+                title: "t",
+                places: &places,
+                locale: Locale::new(lang),
+                decimals: 0,
+            })
+            .into_string()
+        };
+        let fr = draw(Lang::Fr);
+        assert!(fr.contains(r#"font-size="8.5">Sidi Bouzid</text>"#), "{fr}");
+        assert!(fr.contains(r#"font-size="10">Tunis</text>"#));
+        let ar = draw(Lang::Ar);
+        assert!(ar.contains(">سيدي بوزيد</text>"), "{ar}");
+        assert_eq!(elements(&ar, "g").len(), 24);
+        let tiles = elements(&ar, "g");
+        let sb = tiles.iter().find(|g| g["data-code"] == "TN-43").unwrap();
+        assert_eq!(sb["class"], "tile c4");
     }
 
     #[test]
