@@ -16,6 +16,7 @@ const SAME_IN_FRENCH_AND_ENGLISH: &[&str] = &[
     "gcm-report-budget",
     "gcm-report-dates",
     "gcm-report-source",
+    "complaint-category-discrimination",
 ];
 
 #[test]

@@ -2579,6 +2579,15 @@ pub async fn file_complaint(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ComplaintRequest>,
 ) -> Result<Response, ApiError> {
+    let receipt = file(&state, body).await?;
+    Ok(created(receipt.follow.clone(), receipt))
+}
+
+/// Checks and stores a complaint (the API's and the portal form's path).
+pub(crate) async fn file(
+    state: &AppState,
+    body: ComplaintRequest,
+) -> Result<ComplaintReceipt, ApiError> {
     let lang = Lang::parse(&body.lang).ok_or_else(|| {
         ApiError::field("lang", format!("lang: '{}' is not ar, fr or en", body.lang))
     })?;
@@ -2676,7 +2685,7 @@ pub async fn file_complaint(
             ))
         })
         .await?;
-    Ok(created(receipt.follow.clone(), receipt))
+    Ok(receipt)
 }
 
 /// A complaint's status, for whoever holds its reference (nothing of its content).
@@ -2689,7 +2698,15 @@ pub async fn complaint_status(
     State(state): State<AppState>,
     ApiPath(reference): ApiPath<String>,
 ) -> Result<Json<ComplaintStatus>, ApiError> {
-    let reference = ComplaintRef::parse(&reference)
+    Ok(Json(status_of(&state, &reference).await?))
+}
+
+/// A complaint's status by its reference (the API's and the portal's path).
+pub(crate) async fn status_of(
+    state: &AppState,
+    reference: &str,
+) -> Result<ComplaintStatus, ApiError> {
+    let reference = ComplaintRef::parse(reference)
         .map_err(|e| ApiError::field("reference", e.to_string()))?
         .to_string();
     let out = state
@@ -2710,7 +2727,7 @@ pub async fn complaint_status(
             })
         })
         .await?;
-    Ok(Json(out))
+    Ok(out)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

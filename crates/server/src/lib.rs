@@ -1043,6 +1043,7 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
     routes.extend(portal::public::routes());
     routes.extend(portal::work::routes());
     routes.extend(portal::gcm::routes());
+    routes.extend(portal::complaints::routes());
     // Last: any other address under a language is a page saying there is no such page.
     routes.push((
         e(Method::GET, "/{lang}/{*rest}", Public),

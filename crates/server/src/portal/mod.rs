@@ -24,6 +24,7 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use std::sync::OnceLock;
 
+pub(crate) mod complaints;
 pub(crate) mod gcm;
 pub(crate) mod public;
 pub(crate) mod work;

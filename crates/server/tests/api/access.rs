@@ -517,6 +517,8 @@ async fn no_route_serves_an_unknown_caller() {
             "GET /api/v1/incidents/sdg-10-7-3",
             "GET /api/v1/referrals/statistics",
             "POST /api/v1/complaints",
+            // The portal's complaint form (the same filing).
+            "POST /{lang}/complaints/",
         ]
     );
     app.stop().await;

@@ -101,3 +101,119 @@ async fn the_gcm_page_shows_the_plan_in_three_languages() {
     assert!(r.text().await.unwrap().contains("20x5"));
     app.stop().await;
 }
+
+/// A form's fields, URL-encoded as a browser sends them.
+fn form(fields: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(fields).unwrap()
+}
+
+#[tokio::test]
+async fn a_migrant_files_a_complaint_through_the_form_and_follows_it() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "src").await;
+    // The observatory receives complaints addressed to nobody in particular.
+    let _ = app
+        .login_as("analyst", "observatoire", "observatory", &["analyst"])
+        .await;
+    for (lang, label) in [
+        ("ar", "تقديم شكوى"),
+        ("fr", "Déposer une plainte"),
+        ("en", "File a complaint"),
+    ] {
+        let r = app
+            .anonymous
+            .get(app.url(&format!("/{lang}/complaints/")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(label) && html.contains("name=\"category\""),
+            "{lang}"
+        );
+        assert!(!html.contains("[complaint-"), "{lang}: a missing message");
+    }
+    // A mistake shows the form again with what was typed, the field marked.
+    let r = app
+        .anonymous
+        .post(app.url("/fr/complaints/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("category", "recruitment_fees"),
+            ("text", "  "),
+            ("contact", "+216 20 000 000"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("La plainte n’a pas été envoyée"), "{html}");
+    assert!(
+        html.contains("value=\"+216 20 000 000\""),
+        "what was typed is kept: {html}"
+    );
+    assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    // Filed: a reference to follow it with.
+    let r = app
+        .anonymous
+        .post(app.url("/ar/complaints/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("category", "document_retention"),
+            ("text", "صاحب العمل يحتفظ بجواز سفري منذ ثلاثة أشهر"),
+            ("contact", ""),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let at = html.find("CMP-").expect("a reference");
+    let reference = &html[at..at + 13];
+    let r = app
+        .anonymous
+        .get(app.url(&format!("/fr/complaints/follow?reference={reference}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Reçue") && html.contains(reference), "{html}");
+    assert!(!html.contains("جواز"), "the follow page shows no content");
+    // Through the API it is the same complaint.
+    let r = app
+        .anonymous
+        .get(app.url(&format!("/api/v1/complaints/{reference}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Unknown and mistyped references are told apart.
+    let unknown = marsad_gcm::complaints::ComplaintRef::generate(&mut || 7).to_string();
+    let r = app
+        .anonymous
+        .get(app.url(&format!("/en/complaints/follow?reference={unknown}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("No complaint has this reference"));
+    let r = app
+        .anonymous
+        .get(app.url("/en/complaints/follow?reference=CMP-1234"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("This is not a reference number"));
+    app.stop().await;
+}
