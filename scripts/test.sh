@@ -81,6 +81,21 @@ fi
 export MARSAD_SDMX_PYTHON="$SDMX_VENV/bin/python"
 export MARSAD_REQUIRE_SDMX_CLIENT=1
 
+# The portal's accessibility check runs axe-core (npm, pinned) in the headless browser.
+AXE_VERSION="4.10.3"
+NPM_PREFIX="${MARSAD_NPM_PREFIX:-$HOME/.cache/marsad-npm}"
+AXE_JS="$NPM_PREFIX/node_modules/axe-core/axe.min.js"
+if ! grep -q "\"version\": \"$AXE_VERSION\"" "$NPM_PREFIX/node_modules/axe-core/package.json" 2>/dev/null; then
+  if ! command -v npm >/dev/null; then
+    echo "==> installing npm (Debian packages) for axe-core"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "==> installing axe-core $AXE_VERSION (npm) into $NPM_PREFIX"
+  npm install --silent --no-audit --no-fund --prefix "$NPM_PREFIX" "axe-core@$AXE_VERSION"
+fi
+export MARSAD_AXE_JS="$AXE_JS"
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"

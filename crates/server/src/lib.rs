@@ -364,10 +364,6 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
         (e(Method::GET, "/digits", Public), get(portal::digits)),
         (e(Method::GET, "/static/{file}", Public), get(portal::asset)),
         (e(Method::GET, "/{lang}", Public), get(portal::lang_root)),
-        (
-            e(Method::GET, "/{lang}/", PublicOr(Read, R::Statistics)),
-            get(portal::home),
-        ),
         (e(Method::GET, "/healthz", Public), get(api::healthz)),
         (
             e(Method::GET, "/api/v1/openapi.json", Public),

@@ -42,8 +42,8 @@ pub struct Figures {
     again: AtomicBool,
 }
 
-struct Snapshot {
-    published: Published,
+pub(crate) struct Snapshot {
+    pub(crate) published: Published,
     sdmx: OnceLock<Result<Arc<Publication>, String>>,
 }
 
@@ -74,7 +74,8 @@ impl From<FiguresError> for ApiError {
     }
 }
 
-async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, ApiError> {
+/// The published cube (loaded from the store on first use).
+pub(crate) async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, ApiError> {
     if let Some(s) = state.figures().get() {
         return Ok(s);
     }

@@ -3,7 +3,7 @@
 //!
 //! - `GET /` sends the reader to the language their browser prefers (`Accept-Language`), Arabic
 //!   when it names none of the three;
-//! - `GET /{lang}/` is the home page;
+//! - `GET /{lang}/` is the home page, with the other public pages in [`public`];
 //! - `GET /digits?set=arab|latn&back=PATH` keeps an Arabic reader's choice of digits in a cookie;
 //! - `GET /static/{file}` serves the stylesheet and the script, named by their content's hash.
 //!
@@ -268,20 +268,6 @@ pub async fn digits(Query(q): Query<DigitsQuery>) -> Response {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
-}
-
-/// `GET /{lang}/`: the home page.
-pub async fn home(PageLang(lang): PageLang, headers: HeaderMap, caller: Caller) -> Response {
-    let c = chrome(lang, &headers, &caller, "", Section::Home);
-    let tr = c.tr();
-    let body = html! {
-        p { (tr.t("home-intro")) }
-        ul {
-            li { a href=(c.href("indicators/")) { (tr.t("nav-indicators")) } }
-            li { a href=(c.href("explore")) { (tr.t("nav-explore")) } }
-        }
-    };
-    page(document(&c, body))
 }
 
 /// `GET /{lang}`: the same page with its slash.

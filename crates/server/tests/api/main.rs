@@ -42,6 +42,7 @@ mod gcm;
 mod oidc;
 mod passkeys;
 mod portal_gcm;
+mod portal_public;
 mod portal_work;
 mod statistics;
 mod support;

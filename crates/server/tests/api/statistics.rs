@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{now, TestApp};
 use crate::{person_csv, problem, SOURCE};
 
-fn staged(row: u64, kind: RecordKind, json: &str) -> StagedRecord {
+pub(crate) fn staged(row: u64, kind: RecordKind, json: &str) -> StagedRecord {
     let rec = CanonicalRecord::from_json(kind, json).unwrap();
     StagedRecord {
         row,
@@ -25,7 +25,7 @@ fn staged(row: u64, kind: RecordKind, json: &str) -> StagedRecord {
 
 /// Workers placed abroad: a person record and a placement each, in `SOURCE`; destinations FRA
 /// mostly, DEU for some men, QAT for a few women (the small cells).
-fn seed(s: &dyn Store) {
+pub(crate) fn seed(s: &dyn Store) {
     let src = s.source(SOURCE).unwrap().unwrap().id;
     let mut records = Vec::new();
     for i in 0..80u32 {
@@ -87,12 +87,12 @@ async fn json(r: reqwest::Response) -> Value {
 }
 
 /// A publisher's client.
-async fn publisher(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn publisher(app: &TestApp) -> reqwest::Client {
     app.login_as("publisher", "observatoire", "observatory", &["publisher"])
         .await
 }
 
-async fn refreshed(app: &TestApp, client: &reqwest::Client, full: bool) -> Value {
+pub(crate) async fn refreshed(app: &TestApp, client: &reqwest::Client, full: bool) -> Value {
     let r = client
         .post(app.url(&format!("/api/v1/statistics/refresh?full={full}")))
         .send()
