@@ -19,16 +19,18 @@ pub enum Section {
     Indicators,
     Explore,
     Gcm,
+    Complaints,
     Workspace,
     SignIn,
 }
 
 impl Section {
-    const NAV: [(Section, &'static str, &'static str); 4] = [
+    const NAV: [(Section, &'static str, &'static str); 5] = [
         (Section::Home, "", "nav-home"),
         (Section::Indicators, "indicators/", "nav-indicators"),
         (Section::Explore, "explore", "nav-explore"),
         (Section::Gcm, "gcm/", "nav-gcm"),
+        (Section::Complaints, "complaints/", "nav-complaints"),
     ];
 }
 

@@ -8,6 +8,7 @@ nav-home = الرئيسية
 nav-indicators = المؤشرات
 nav-explore = مستكشف البيانات
 nav-gcm = الميثاق العالمي
+nav-complaints = الشكاوى
 nav-workspace = مساحة عملي
 nav-sign-in = تسجيل الدخول
 language-label = اللغة

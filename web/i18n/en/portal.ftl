@@ -8,6 +8,7 @@ nav-home = Home
 nav-indicators = Indicators
 nav-explore = Data explorer
 nav-gcm = Global Compact
+nav-complaints = Complaints
 nav-workspace = My workspace
 nav-sign-in = Sign in
 language-label = Language

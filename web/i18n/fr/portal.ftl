@@ -8,6 +8,7 @@ nav-home = Accueil
 nav-indicators = Indicateurs
 nav-explore = Explorateur de données
 nav-gcm = Pacte mondial
+nav-complaints = Plaintes
 nav-workspace = Mon espace de travail
 nav-sign-in = Se connecter
 language-label = Langue

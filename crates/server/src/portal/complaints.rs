@@ -127,7 +127,7 @@ fn complaint_chrome(
     caller: &Caller,
     path: &str,
 ) -> Chrome {
-    let mut c = chrome(lang, headers, caller, path, Section::Home);
+    let mut c = chrome(lang, headers, caller, path, Section::Complaints);
     c.title = c.tr().t("complaint-title");
     c
 }

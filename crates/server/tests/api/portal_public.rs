@@ -596,6 +596,8 @@ async fn no_serious_accessibility_violation() {
                 "/indicators/WORKERS_PLACED",
                 "/indicators/WORKERS_PLACED?by=COUNTERPART_AREA",
                 "/explore?indicator=WORKERS_PLACED&by=SEX&by2=COUNTERPART_AREA",
+                "/gcm/",
+                "/complaints/",
             ] {
                 let url = format!("{origin}/{lang}{path}");
                 page.navigate(&url).unwrap();
