@@ -1455,6 +1455,36 @@ fn parse_incident(body: &IncidentRequest) -> Result<Incident, ApiError> {
     })
 }
 
+/// Stores a valid report after comparing it with the stored reports of the days around it
+/// (`marsad-gcm`'s deduplication rules): those it is the same incident as are linked to it in
+/// the same transaction, and returned with the reasons. The API and the demo record through it.
+pub fn record_incident(
+    store: &dyn Store,
+    incident: &Incident,
+    institution: &str,
+    actor: &str,
+    at: Timestamp,
+) -> Result<(IncidentRow, Vec<(i64, Vec<String>)>), ApiError> {
+    let rules = DedupRules::default();
+    let window = chrono::Duration::days(rules.max_days);
+    let near = store.incidents(incident.date - window, incident.date + window)?;
+    let mut duplicates = Vec::new();
+    for other in &near {
+        if let Judgement::Same(why) = incidents::compare(incident, &incident_of(other)?, &rules) {
+            duplicates.push((
+                other.id,
+                why.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    let links: Vec<(i64, String)> = duplicates
+        .iter()
+        .map(|(id, r)| (*id, r.join("; ")))
+        .collect();
+    let row = store.add_incident(&incident_row(incident, institution, actor, at), &links)?;
+    Ok((row, duplicates))
+}
+
 /// Records a report of a dead or missing migrant incident. Earlier reports of the same incident
 /// (another source: dates within two days, places close, compatible counts) are linked to it and
 /// named in the answer.
@@ -1483,26 +1513,8 @@ pub async fn create_incident(
     }
     let out = state
         .blocking(move |store, _| {
-            let rules = DedupRules::default();
-            let window = chrono::Duration::days(rules.max_days);
-            let near = store.incidents(incident.date - window, incident.date + window)?;
-            let mut duplicates = Vec::new();
-            for other in &near {
-                if let Judgement::Same(why) =
-                    incidents::compare(&incident, &incident_of(other)?, &rules)
-                {
-                    let reasons: Vec<String> = why.iter().map(ToString::to_string).collect();
-                    duplicates.push((other.id, reasons));
-                }
-            }
-            let links: Vec<(i64, String)> = duplicates
-                .iter()
-                .map(|(id, r)| (*id, r.join("; ")))
-                .collect();
-            let row = store.add_incident(
-                &incident_row(&incident, &institution, &caller.name, now),
-                &links,
-            )?;
+            let (row, duplicates) =
+                record_incident(store, &incident, &institution, &caller.name, now)?;
             Ok(IncidentCreated {
                 incident: (&row).into(),
                 duplicates: duplicates

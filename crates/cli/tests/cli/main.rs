@@ -253,6 +253,24 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!(attachments >= 20, "{cases}");
+    // GCM monitoring: the plan over the 23 objectives, incidents (some linked across sources),
+    // referrals with their moves, complaints.
+    let gcm = err
+        .lines()
+        .find(|l| l.contains("demo GCM monitoring:"))
+        .unwrap_or_else(|| panic!("no GCM monitoring in {err}"));
+    let count = |label: &str| -> u64 {
+        let before = gcm.split(label).next().unwrap_or("");
+        before
+            .split(|c: char| !c.is_ascii_digit())
+            .rfind(|w| !w.is_empty())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no '{label}' in {gcm}"))
+    };
+    assert!(count(" plan actions") >= 23, "{gcm}");
+    assert!(count(" linked to another source") >= 10, "{gcm}");
+    assert!(count(" moves)") >= 50, "{gcm}");
+    assert!(count(" complaints") >= 10, "{gcm}");
     let mut stack = vec![cli.data().join("blobs")];
     let mut blob_files = 0;
     while let Some(dir) = stack.pop() {
@@ -348,6 +366,10 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(
         !err.contains("synthetic fingerprints"),
         "fingerprints are enrolled once"
+    );
+    assert!(
+        !err.contains("demo GCM monitoring:"),
+        "the GCM demo is loaded once"
     );
     assert_ne!(
         password_of(&err, "observatoire.reviewer"),
