@@ -189,7 +189,7 @@ fn form(rng: &mut ChaCha8Rng, n: u8, k: usize, first_year: i32) -> ActionForm {
         owner,
         budget: (k % 3 != 2).then(|| BudgetForm {
             amount: rng.gen_range(50..2_000) * 1_000,
-            currency: if n % 4 == 0 { "EUR" } else { "TND" }.into(),
+            currency: if n.is_multiple_of(4) { "EUR" } else { "TND" }.into(),
         }),
         start,
         end,
@@ -270,7 +270,7 @@ fn plan(rng: &mut ChaCha8Rng, today: NaiveDate) -> (Plan, Vec<ActionForm>) {
             }),
             measurements,
         });
-        if a.start.year() < today.year() - 1 && i % 3 == 0 {
+        if a.start.year() < today.year() - 1 && i.is_multiple_of(3) {
             evaluations.push(Evaluation {
                 id: format!("E{}", evaluations.len() + 1),
                 action: a.id.clone(),
@@ -424,7 +424,7 @@ fn incidents(rng: &mut ChaCha8Rng, today: NaiveDate) -> Vec<DemoIncident> {
                 ..incident.clone()
             }
         });
-        let institution = if i % 3 == 0 {
+        let institution = if i.is_multiple_of(3) {
             "instance_traite"
         } else {
             "observatoire"

@@ -285,9 +285,10 @@ pub struct ApiError {
     pub code: Code,
     /// Shown to the caller: must not hold driver messages or personal data.
     pub detail: String,
-    pub report: Option<serde_json::Value>,
+    /// Boxed: rare, and an error travels in every `Result` of a handler.
+    pub report: Option<Box<serde_json::Value>>,
     /// The request field at fault, shown as the problem's `field` member.
-    pub field: Option<String>,
+    pub field: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -310,14 +311,14 @@ impl ApiError {
             format!("{field}: {detail}")
         };
         ApiError {
-            field: Some(field),
+            field: Some(field.into_boxed_str()),
             ..ApiError::new(Code::InvalidRequest, detail)
         }
     }
 
     /// The same error, naming the field at fault.
     pub fn at_field(mut self, field: impl Into<String>) -> ApiError {
-        self.field = Some(field.into());
+        self.field = Some(field.into().into_boxed_str());
         self
     }
 
@@ -360,7 +361,7 @@ impl ApiError {
     }
 
     pub fn with_report(mut self, report: serde_json::Value) -> ApiError {
-        self.report = Some(report);
+        self.report = Some(Box::new(report));
         self
     }
 
@@ -374,8 +375,8 @@ impl ApiError {
             instance,
             code: meta.code.to_string(),
             help: meta.help.to_string(),
-            report: self.report.clone(),
-            field: self.field.clone(),
+            report: self.report.as_deref().cloned(),
+            field: self.field.as_deref().map(str::to_string),
         }
     }
 }

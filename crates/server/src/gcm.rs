@@ -1455,6 +1455,9 @@ fn parse_incident(body: &IncidentRequest) -> Result<Incident, ApiError> {
     })
 }
 
+/// An earlier report judged the same incident: its id and the reasons.
+pub type Duplicate = (i64, Vec<String>);
+
 /// Stores a valid report after comparing it with the stored reports of the days around it
 /// (`marsad-gcm`'s deduplication rules): those it is the same incident as are linked to it in
 /// the same transaction, and returned with the reasons. The API and the demo record through it.
@@ -1464,7 +1467,7 @@ pub fn record_incident(
     institution: &str,
     actor: &str,
     at: Timestamp,
-) -> Result<(IncidentRow, Vec<(i64, Vec<String>)>), ApiError> {
+) -> Result<(IncidentRow, Vec<Duplicate>), ApiError> {
     let rules = DedupRules::default();
     let window = chrono::Duration::days(rules.max_days);
     let near = store.incidents(incident.date - window, incident.date + window)?;
