@@ -9,18 +9,20 @@
 //!   (who may move which referral, due dates, overdue checks);
 //! - [`incidents`]: missing-migrant incidents (IOM Missing Migrants Project fields), their
 //!   validation, deduplication across sources and the SDG 10.7.3 figure;
-//! - [`complaints`]: complaint reference numbers a migrant can follow and the complaint workflow.
+//! - [`complaints`]: complaint reference numbers a migrant can follow and the complaint workflow;
+//! - [`report`]: the year's progress report as one self-contained HTML page in each language.
 //!
 //! What this crate does **not** do: no I/O, no SQL, no HTTP, no async, and it never reads the
 //! clock or a random source itself — "now", "today" and random numbers are parameters. Storing
-//! plans, referrals, incidents and complaints is the store's job; rendering the report is the
-//! server's and the CLI's.
+//! plans, referrals, incidents and complaints is the store's job; writing the report to a file
+//! (and printing it to PDF) is the CLI's.
 
 pub mod catalogue;
 pub mod complaints;
 pub mod incidents;
 pub mod plan;
 pub mod referral;
+pub mod report;
 
 /// Checks a set of labels: every language filled, Arabic in Arabic script, no two alike.
 #[cfg(test)]
