@@ -29,6 +29,7 @@ mod link;
 mod persons;
 mod progress;
 mod quarantine;
+mod report;
 mod stats;
 mod vault;
 
@@ -218,6 +219,9 @@ enum Command {
     /// Export published statistics (disclosure-protected) as files.
     #[command(subcommand)]
     Export(stats::ExportCommand),
+    /// Reports made from the store: `report gcm` (the GCM progress report, HTML or PDF).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 #[derive(Subcommand)]
@@ -436,6 +440,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fingerprint(cmd) => fingerprint::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Stats(stats::StatsCommand::Refresh(args)) => stats::refresh(&args, clock.as_ref()),
         Command::Export(cmd) => stats::export(cmd, clock.as_ref()),
+        Command::Report(cmd) => report::report(cmd, clock.as_ref()),
     }
 }
 

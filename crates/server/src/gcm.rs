@@ -219,7 +219,7 @@ pub fn indicator_row(i: &Indicator, by: &str, at: Timestamp) -> IndicatorRow {
 }
 
 /// The whole plan as `marsad-gcm` sees it.
-fn load_plan(store: &dyn Store) -> Result<Plan, ApiError> {
+pub fn load_plan(store: &dyn Store) -> Result<Plan, ApiError> {
     let actions = store
         .plan_actions()?
         .iter()

@@ -271,6 +271,45 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(count(" linked to another source") >= 10, "{gcm}");
     assert!(count(" moves)") >= 50, "{gcm}");
     assert!(count(" complaints") >= 10, "{gcm}");
+    // The GCM report of the demo's plan, in French (HTML) and in Arabic (PDF, when a browser is
+    // there to print it).
+    let html = cli.db.dir().join("gcm-2024.html");
+    cli.ok(&[
+        "report",
+        "gcm",
+        "--period",
+        "2024",
+        "--lang",
+        "fr",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"fr\" dir=\"ltr\">"));
+    assert!(page.contains("Objectif 23."), "every objective");
+    assert!(
+        page.contains("A-07-1") && page.contains("<svg"),
+        "actions and sparklines"
+    );
+    if marsad_testkit::browser::find_browser().is_some() {
+        let pdf = cli.db.dir().join("gcm-2024.pdf");
+        cli.ok(&[
+            "report",
+            "gcm",
+            "--period",
+            "2024",
+            "--lang",
+            "ar",
+            "--out",
+            pdf.to_str().unwrap(),
+        ]);
+        let bytes = std::fs::read(&pdf).unwrap();
+        assert!(
+            bytes.starts_with(b"%PDF-") && bytes.len() > 5_000,
+            "{} bytes",
+            bytes.len()
+        );
+    }
     let mut stack = vec![cli.data().join("blobs")];
     let mut blob_files = 0;
     while let Some(dir) = stack.pop() {
@@ -381,6 +420,32 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(verified.contains("audit chain intact"), "{verified}");
     let again = cli.ok(&["submission", "list", "--limit", "100"]);
     assert_eq!(again.lines().count(), submissions.lines().count());
+}
+
+/// `marsad report gcm`: arguments checked with one-line errors; an empty plan still reports the
+/// 23 objectives (as gaps), right to left in Arabic.
+fn report_gcm_contract(cli: &Cli) {
+    let html = cli.db.dir().join("empty.html");
+    let out = html.to_str().unwrap();
+    let err = cli.fails(&[
+        "report", "gcm", "--period", "2024", "--lang", "de", "--out", out,
+    ]);
+    assert!(err.contains("--lang de"), "{err}");
+    let err = cli.fails(&["report", "gcm", "--period", "2024", "--out", "report.txt"]);
+    assert!(err.contains(".html or .pdf"), "{err}");
+    let err = cli.fails(&["report", "gcm", "--period", "20245", "--out", out]);
+    assert!(err.contains("--period 20245"), "{err}");
+    cli.ok(&[
+        "report", "gcm", "--period", "2024", "--lang", "ar", "--out", out,
+    ]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    assert_eq!(page.matches("<section").count(), 23);
+    assert_eq!(
+        page.matches("لا يوجد إجراء").count(),
+        23,
+        "every objective is a gap"
+    );
 }
 
 /// A real `kill -9` in the middle of a long import: nothing of it is visible, and running the same
@@ -759,6 +824,7 @@ both_engines!(
     backup_and_restore,
     killed_upload_leaves_nothing,
     export_sdmx_needs_a_refresh,
+    report_gcm_contract,
 );
 
 use crash::killed_upload_leaves_nothing;
