@@ -116,6 +116,11 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// User text isolated from its surroundings (a French title in an Arabic page keeps its order).
+fn bdi(text: &str) -> String {
+    format!("<bdi>{}</bdi>", escape(text))
+}
+
 fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
@@ -192,7 +197,7 @@ const STYLE: &str = "body{font-family:'Noto Sans','Noto Naskh Arabic','DejaVu Sa
 h1{color:#1f4e79;font-size:1.6em}h2{color:#1f4e79;border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-top:1.6em;font-size:1.2em}\
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:start;vertical-align:top}\
 th{background:#eef3f8}.muted{color:#777}.gap{color:#a33}section{page-break-inside:avoid}\
-.spark{vertical-align:middle}";
+.spark{vertical-align:middle}.id{white-space:nowrap}";
 
 /// The report of year `period` in `lang`, prepared on `generated`.
 pub fn render_html(plan: &Plan, period: i32, lang: Lang, generated: NaiveDate) -> String {
@@ -284,13 +289,13 @@ fn objective_section(
             .unwrap_or_default();
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&a.id),
-            escape(&a.title),
-            escape(&a.owner),
+            "<tr><td class=\"id\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            bdi(&a.id),
+            bdi(&a.title),
+            bdi(&a.owner),
             escape(a.status.label().get(lang)),
             escape(a.step.name().get(lang)),
-            escape(&budget)
+            bdi(&budget)
         );
     }
     h.push_str("</table>");
@@ -313,9 +318,9 @@ fn objective_section(
             let trend = ip.trend.map(|t| t.label().get(lang)).unwrap_or("—");
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&i.code),
-                escape(&i.action),
+                "<tr><td class=\"id\">{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                bdi(&i.code),
+                bdi(&i.action),
                 number(ip.baseline),
                 number(ip.target),
                 ip.latest.map(number).unwrap_or_else(|| "—".into()),
@@ -336,13 +341,13 @@ fn objective_section(
             let _ = write!(
                 h,
                 "<li><strong>{}</strong> ({}, {}): {}",
-                escape(&e.action),
-                escape(&e.author),
+                bdi(&e.action),
+                bdi(&e.author),
                 e.date,
-                escape(&e.learned)
+                bdi(&e.learned)
             );
             if !e.obstacles.is_empty() {
-                let obstacles: Vec<String> = e.obstacles.iter().map(|o| escape(o)).collect();
+                let obstacles: Vec<String> = e.obstacles.iter().map(|o| bdi(o)).collect();
                 let _ = write!(h, " — {}: {}", w.obstacles, obstacles.join("; "));
             }
             h.push_str("</li>");
@@ -422,7 +427,7 @@ mod tests {
     #[test]
     fn text_is_escaped_and_the_year_bounds_the_data() {
         let en = render_html(&plan(), 2024, Lang::En, today());
-        assert!(en.contains("Former &lt;les&gt; agents &amp; &quot;consuls&quot;"));
+        assert!(en.contains("<bdi>Former &lt;les&gt; agents &amp; &quot;consuls&quot;</bdi>"));
         assert!(!en.contains("<les>"));
         // Measured up to 2024: the latest value is 22, not 30.
         assert!(en.contains("<td>22</td>"), "{en}");

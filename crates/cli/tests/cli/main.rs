@@ -309,6 +309,17 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
             "{} bytes",
             bytes.len()
         );
+        // Its first page as an image, kept as a test artefact to look at.
+        let png = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("gcm-report-ar");
+        let rendered = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(&pdf)
+            .arg(&png)
+            .status();
+        if rendered.is_ok_and(|s| s.success()) {
+            let image = std::fs::metadata(png.with_extension("png")).unwrap().len();
+            assert!(image > 10_000, "a blank first page? {image} bytes");
+        }
     }
     let mut stack = vec![cli.data().join("blobs")];
     let mut blob_files = 0;
