@@ -2163,6 +2163,27 @@ pub struct ReferralRequest {
     pub note: Option<String>,
 }
 
+/// Whether the policy lets case workers of `institution` answer referrals it receives: a
+/// victim is never referred where nobody could act on the referral (or where enforcement
+/// would learn of it).
+fn can_receive(state: &AppState, institutions: &Institutions, institution: &str) -> bool {
+    let origin = institutions.origin(Some(institution));
+    let principal = marsad_policy::Principal {
+        institution: institution.to_string(),
+        institution_kind: origin.institution_kind.to_string(),
+        roles: vec!["case_worker".into()],
+        actions: None,
+    };
+    match state.access().policy().decide(
+        marsad_policy::Subject::Member(&principal),
+        marsad_policy::Action::Correct,
+        marsad_policy::Resource::Referral,
+    ) {
+        marsad_policy::Decision::Allow(g) => g.view(Some(origin), true).is_some(),
+        marsad_policy::Decision::Deny(_) => false,
+    }
+}
+
 /// The referring institution proposes a referral of one of its cases to another institution.
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals",
     request_body = ReferralRequest,
@@ -2201,6 +2222,12 @@ pub async fn propose(
                 return Err(ApiError::field(
                     "receiving",
                     format!("receiving: no institution is named '{receiving}'"),
+                ));
+            }
+            if !can_receive(&st, &institutions, &receiving) {
+                return Err(ApiError::field(
+                    "receiving",
+                    format!("receiving: '{receiving}' cannot receive referrals (the access policy gives its case workers no say on them)"),
                 ));
             }
             let case = store.trafficking_case(body.case).map_err(|e| match e {

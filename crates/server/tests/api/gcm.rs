@@ -321,6 +321,16 @@ async fn referral_moves_allowed_and_forbidden_by_state_and_side() {
         "receiving"
     );
 
+    // Never to an institution that could not act on it (nor to enforcement).
+    let r = m
+        .inlcts
+        .post(m.app.url("/api/v1/referrals"))
+        .json(&json!({ "case": case, "kind": "health", "receiving": "border-police" }))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert_eq!(p["field"], "receiving", "{p}");
     // Only the receiving institution accepts; a third one cannot even see the referral.
     let (s, p) = mv(&m, &m.inlcts, id, "accept", None).await;
     assert_eq!(
