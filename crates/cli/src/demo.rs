@@ -49,7 +49,14 @@ pub fn run(
             m
         }
     };
-    for i in &manifest.institutions {
+    // The institutions of the import files, and those only the GCM demo's referrals need.
+    let institutions: Vec<marsad_demo::DemoInstitution> = manifest
+        .institutions
+        .iter()
+        .cloned()
+        .chain(marsad_demo::gcm::extra_institutions())
+        .collect();
+    for i in &institutions {
         store.ensure_institution(&marsad_store::NewInstitution {
             name: &i.name,
             title: &i.title,
@@ -119,7 +126,7 @@ pub fn run(
         eprintln!("  {:<28} {:>8} records", c.kind, c.records);
     }
     let addr = args.config()?.listen(listen)?;
-    accounts(store.as_ref(), clock.as_ref(), &manifest.institutions, addr)?;
+    accounts(store.as_ref(), clock.as_ref(), &institutions, addr)?;
     {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -127,6 +134,7 @@ pub fn run(
             .context("cannot start the async runtime")?;
         let vault = runtime.block_on(crate::vault::open(args))?;
         crate::demo_cases::create(&store, &vault, clock.as_ref(), &runtime)?;
+        crate::demo_gcm::load(store.as_ref(), clock.as_ref(), &config)?;
         let enrolled =
             crate::demo_fingerprints::create(store.as_ref(), &vault, clock.as_ref(), &runtime)?;
         if enrolled > 0 {
@@ -164,7 +172,9 @@ fn demo_roles(kind: &str) -> Vec<&'static str> {
             "dpo",
         ][..],
         "statistics" => &["analyst", "publisher"][..],
-        "anti_trafficking" | "ministry" | "consulate" => &["case_worker"][..],
+        "anti_trafficking" | "ministry" | "consulate" | "health_ministry" | "civil_society" => {
+            &["case_worker"][..]
+        }
         _ => &[][..],
     });
     roles

@@ -23,6 +23,7 @@ mod config;
 mod demo;
 mod demo_cases;
 mod demo_fingerprints;
+mod demo_gcm;
 mod fingerprint;
 mod link;
 mod persons;

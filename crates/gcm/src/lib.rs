@@ -13,8 +13,9 @@
 //!
 //! What this crate does **not** do: no I/O, no SQL, no HTTP, no async, and it never reads the
 //! clock or a random source itself — "now", "today" and random numbers are parameters. Storing
-//! plans, referrals, incidents and complaints is the store's job; rendering the report is the
-//! server's and the CLI's.
+//! plans, referrals, incidents and complaints is the store's job; drawing the progress report is
+//! the portal's (`marsad-portal::gcm_report`), writing it to a file (and printing it to PDF) the
+//! CLI's.
 
 pub mod catalogue;
 pub mod complaints;

@@ -207,8 +207,8 @@ fn actions_table(tr: &Tr<'_>, locale: Locale, actions: &[&Action]) -> Markup {
             tbody {
                 @for a in actions {
                     tr {
-                        td { span.muted { (a.id) } " " (a.title) }
-                        td { (a.owner) @if !a.partners.is_empty() { br; span.muted { (a.partners.join(", ")) } } }
+                        td { span.muted { bdi { (a.id) } } " " bdi { (a.title) } }
+                        td { bdi { (a.owner) } @if !a.partners.is_empty() { br; span.muted { bdi { (a.partners.join(", ")) } } } }
                         td { (a.status.label().get(lang)) }
                         td { (a.step.name().get(lang)) }
                         td { (locale.date(a.start)) @if let Some(end) = a.end { " – " (locale.date(end)) } }
@@ -249,7 +249,7 @@ fn indicators(
             figure {
                 (trend_chart(tr, locale, &upto, direction))
                 figcaption {
-                    strong { (i.code) } " (" (i.action) ") · "
+                    strong { bdi { (i.code) } } " (" bdi { (i.action) } ") · "
                     (tr.t("gcm-report-baseline")) " " (locale.decimal(i.baseline.value, 1)) " (" (i.baseline.period.to_string()) ") · "
                     (tr.t("gcm-report-target")) " " (locale.decimal(i.target.value, 1)) " (" (i.target.period.to_string()) ") · "
                     (tr.t("gcm-report-trend")) " " (trend.unwrap_or(Trend::NoData).label().get(lang))
@@ -261,7 +261,7 @@ fn indicators(
                     thead { tr { th scope="col" { (tr.t("gcm-report-period")) } th.n scope="col" { (tr.t("gcm-report-value")) } th scope="col" { (tr.t("gcm-report-source")) } } }
                     tbody {
                         @for m in &series {
-                            tr { td { (m.period.to_string()) } td.n { (locale.decimal(m.value, 1)) } td { (m.source) } }
+                            tr { td { bdi { (m.period.to_string()) } } td.n { (locale.decimal(m.value, 1)) } td { bdi { (m.source) } } }
                         }
                     }
                 }
@@ -290,11 +290,11 @@ fn evaluations(
         h3 { (tr.t("gcm-report-evaluations")) }
         @for e in list {
             article {
-                p { strong { (locale.date(e.date)) } " · " (e.action) " · " (e.author) }
-                p { (tr.t("gcm-report-learned")) " " (e.learned) }
+                p { strong { (locale.date(e.date)) } " · " bdi { (e.action) } " · " bdi { (e.author) } }
+                p { (tr.t("gcm-report-learned")) " " bdi { (e.learned) } }
                 @if !e.obstacles.is_empty() {
                     p { (tr.t("gcm-report-obstacles")) }
-                    ul { @for o in &e.obstacles { li { (o) } } }
+                    ul { @for o in &e.obstacles { li { bdi { (o) } } } }
                 }
             }
         }
@@ -520,7 +520,7 @@ mod tests {
             assert_eq!(html.matches(&gap).count(), 20, "{lang:?}");
             assert!(!html.contains("[gcm-"), "{lang:?}: a missing message");
             // Text from the plan is escaped.
-            assert!(html.contains("Title of A1 &lt;b&gt;") && !html.contains("A1 <b>"));
+            assert!(html.contains("<bdi>Title of A1 &lt;b&gt;</bdi>") && !html.contains("A1 <b>"));
             // One chart per indicator; the value measured after the year is not shown.
             assert_eq!(html.matches("<svg").count(), 1, "{lang:?}");
             assert!(!html.contains("999"), "{lang:?}");

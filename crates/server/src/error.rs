@@ -285,10 +285,10 @@ pub struct ApiError {
     pub code: Code,
     /// Shown to the caller: must not hold driver messages or personal data.
     pub detail: String,
-    /// Boxed: errors travel in every `Result` of the server and most have no report.
+    /// Boxed: rare, and an error travels in every `Result` of a handler.
     pub report: Option<Box<serde_json::Value>>,
     /// The request field at fault, shown as the problem's `field` member.
-    pub field: Option<String>,
+    pub field: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -311,14 +311,14 @@ impl ApiError {
             format!("{field}: {detail}")
         };
         ApiError {
-            field: Some(field),
+            field: Some(field.into_boxed_str()),
             ..ApiError::new(Code::InvalidRequest, detail)
         }
     }
 
     /// The same error, naming the field at fault.
     pub fn at_field(mut self, field: impl Into<String>) -> ApiError {
-        self.field = Some(field.into());
+        self.field = Some(field.into().into_boxed_str());
         self
     }
 
@@ -376,7 +376,7 @@ impl ApiError {
             code: meta.code.to_string(),
             help: meta.help.to_string(),
             report: self.report.as_deref().cloned(),
-            field: self.field.clone(),
+            field: self.field.as_deref().map(str::to_string),
         }
     }
 }

@@ -1470,6 +1470,39 @@ fn parse_incident(body: &IncidentRequest) -> Result<Incident, ApiError> {
     })
 }
 
+/// An earlier report judged the same incident: its id and the reasons.
+pub type Duplicate = (i64, Vec<String>);
+
+/// Stores a valid report after comparing it with the stored reports of the days around it
+/// (`marsad-gcm`'s deduplication rules): those it is the same incident as are linked to it in
+/// the same transaction, and returned with the reasons. The API and the demo record through it.
+pub fn record_incident(
+    store: &dyn Store,
+    incident: &Incident,
+    institution: &str,
+    actor: &str,
+    at: Timestamp,
+) -> Result<(IncidentRow, Vec<Duplicate>), ApiError> {
+    let rules = DedupRules::default();
+    let window = chrono::Duration::days(rules.max_days);
+    let near = store.incidents(incident.date - window, incident.date + window)?;
+    let mut duplicates = Vec::new();
+    for other in &near {
+        if let Judgement::Same(why) = incidents::compare(incident, &incident_of(other)?, &rules) {
+            duplicates.push((
+                other.id,
+                why.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    let links: Vec<(i64, String)> = duplicates
+        .iter()
+        .map(|(id, r)| (*id, r.join("; ")))
+        .collect();
+    let row = store.add_incident(&incident_row(incident, institution, actor, at), &links)?;
+    Ok((row, duplicates))
+}
+
 /// Records a report of a dead or missing migrant incident. Earlier reports of the same incident
 /// (another source: dates within two days, places close, compatible counts) are linked to it and
 /// named in the answer.
@@ -1498,26 +1531,8 @@ pub async fn create_incident(
     }
     let out = state
         .blocking(move |store, _| {
-            let rules = DedupRules::default();
-            let window = chrono::Duration::days(rules.max_days);
-            let near = store.incidents(incident.date - window, incident.date + window)?;
-            let mut duplicates = Vec::new();
-            for other in &near {
-                if let Judgement::Same(why) =
-                    incidents::compare(&incident, &incident_of(other)?, &rules)
-                {
-                    let reasons: Vec<String> = why.iter().map(ToString::to_string).collect();
-                    duplicates.push((other.id, reasons));
-                }
-            }
-            let links: Vec<(i64, String)> = duplicates
-                .iter()
-                .map(|(id, r)| (*id, r.join("; ")))
-                .collect();
-            let row = store.add_incident(
-                &incident_row(&incident, &institution, &caller.name, now),
-                &links,
-            )?;
+            let (row, duplicates) =
+                record_incident(store, &incident, &institution, &caller.name, now)?;
             Ok(IncidentCreated {
                 incident: (&row).into(),
                 duplicates: duplicates
@@ -2163,6 +2178,27 @@ pub struct ReferralRequest {
     pub note: Option<String>,
 }
 
+/// Whether the policy lets case workers of `institution` answer referrals it receives: a
+/// victim is never referred where nobody could act on the referral (or where enforcement
+/// would learn of it).
+fn can_receive(state: &AppState, institutions: &Institutions, institution: &str) -> bool {
+    let origin = institutions.origin(Some(institution));
+    let principal = marsad_policy::Principal {
+        institution: institution.to_string(),
+        institution_kind: origin.institution_kind.to_string(),
+        roles: vec!["case_worker".into()],
+        actions: None,
+    };
+    match state.access().policy().decide(
+        marsad_policy::Subject::Member(&principal),
+        marsad_policy::Action::Correct,
+        marsad_policy::Resource::Referral,
+    ) {
+        marsad_policy::Decision::Allow(g) => g.view(Some(origin), true).is_some(),
+        marsad_policy::Decision::Deny(_) => false,
+    }
+}
+
 /// The referring institution proposes a referral of one of its cases to another institution.
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals",
     request_body = ReferralRequest,
@@ -2201,6 +2237,12 @@ pub async fn propose(
                 return Err(ApiError::field(
                     "receiving",
                     format!("receiving: no institution is named '{receiving}'"),
+                ));
+            }
+            if !can_receive(&st, &institutions, &receiving) {
+                return Err(ApiError::field(
+                    "receiving",
+                    format!("receiving: '{receiving}' cannot receive referrals (the access policy gives its case workers no say on them)"),
                 ));
             }
             let case = store.trafficking_case(body.case).map_err(|e| match e {

@@ -4605,7 +4605,7 @@ fn gcm_complaints_reference_and_status_history(h: &Harness) {
         ["under_review", "answered"]
     );
     assert_eq!(s.complaint(&new.reference).unwrap(), c);
-    assert_eq!(s.complaints(Some("shelter")).unwrap(), [other.clone()]);
+    assert_eq!(s.complaints(Some("shelter")).unwrap(), [other]);
     assert_eq!(s.complaints(None).unwrap().len(), 2);
     assert!(matches!(
         s.complaint("CMP-XXXX-XXXX"),

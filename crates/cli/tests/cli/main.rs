@@ -254,6 +254,74 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!(attachments >= 20, "{cases}");
+    // GCM monitoring: the plan over the 23 objectives, incidents (some linked across sources),
+    // referrals with their moves, complaints.
+    let gcm = err
+        .lines()
+        .find(|l| l.contains("demo GCM monitoring:"))
+        .unwrap_or_else(|| panic!("no GCM monitoring in {err}"));
+    let count = |label: &str| -> u64 {
+        let before = gcm.split(label).next().unwrap_or("");
+        before
+            .split(|c: char| !c.is_ascii_digit())
+            .rfind(|w| !w.is_empty())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no '{label}' in {gcm}"))
+    };
+    assert!(count(" plan actions") >= 23, "{gcm}");
+    assert!(count(" linked to another source") >= 10, "{gcm}");
+    assert!(count(" moves)") >= 50, "{gcm}");
+    assert!(count(" complaints") >= 10, "{gcm}");
+    // The GCM report of the demo's plan, in French (HTML) and in Arabic (PDF, when a browser is
+    // there to print it).
+    let html = cli.db.dir().join("gcm-2024.html");
+    cli.ok(&[
+        "report",
+        "gcm",
+        "--period",
+        "2024",
+        "--lang",
+        "fr",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"fr\" dir=\"ltr\">"));
+    assert!(page.contains("id=\"objective-23\""), "every objective");
+    assert!(
+        page.contains("A-07-1") && page.contains("<svg"),
+        "actions and sparklines"
+    );
+    if marsad_testkit::browser::find_browser().is_some() {
+        let pdf = cli.db.dir().join("gcm-2024.pdf");
+        cli.ok(&[
+            "report",
+            "gcm",
+            "--period",
+            "2024",
+            "--lang",
+            "ar",
+            "--out",
+            pdf.to_str().unwrap(),
+        ]);
+        let bytes = std::fs::read(&pdf).unwrap();
+        assert!(
+            bytes.starts_with(b"%PDF-") && bytes.len() > 5_000,
+            "{} bytes",
+            bytes.len()
+        );
+        // Its first page as an image, kept as a test artefact to look at.
+        let png = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("gcm-report-ar");
+        let rendered = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(&pdf)
+            .arg(&png)
+            .status();
+        if rendered.is_ok_and(|s| s.success()) {
+            let image = std::fs::metadata(png.with_extension("png")).unwrap().len();
+            assert!(image > 10_000, "a blank first page? {image} bytes");
+        }
+    }
     let mut stack = vec![cli.data().join("blobs")];
     let mut blob_files = 0;
     while let Some(dir) = stack.pop() {
@@ -350,6 +418,10 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
         !err.contains("synthetic fingerprints"),
         "fingerprints are enrolled once"
     );
+    assert!(
+        !err.contains("demo GCM monitoring:"),
+        "the GCM demo is loaded once"
+    );
     assert_ne!(
         password_of(&err, "observatoire.reviewer"),
         first,
@@ -360,6 +432,33 @@ fn demo_loads_through_the_import_path(cli: &Cli) {
     assert!(verified.contains("audit chain intact"), "{verified}");
     let again = cli.ok(&["submission", "list", "--limit", "100"]);
     assert_eq!(again.lines().count(), submissions.lines().count());
+}
+
+/// `marsad report gcm`: arguments checked with one-line errors; an empty plan still reports the
+/// 23 objectives (as gaps), right to left in Arabic.
+fn report_gcm_contract(cli: &Cli) {
+    let html = cli.db.dir().join("empty.html");
+    let out = html.to_str().unwrap();
+    let err = cli.fails(&[
+        "report", "gcm", "--period", "2024", "--lang", "de", "--out", out,
+    ]);
+    assert!(err.contains("--lang de"), "{err}");
+    let err = cli.fails(&["report", "gcm", "--period", "2024", "--out", "report.txt"]);
+    assert!(err.contains(".html or .pdf"), "{err}");
+    let err = cli.fails(&["report", "gcm", "--period", "20245", "--out", out]);
+    assert!(err.contains("--period 20245"), "{err}");
+    cli.ok(&[
+        "report", "gcm", "--period", "2024", "--lang", "ar", "--out", out,
+    ]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    assert_eq!(page.matches("<section id=\"objective-").count(), 23);
+    assert_eq!(
+        page.matches("لا يخدم أي إجراء من الخطة الوطنية هذا الهدف")
+            .count(),
+        23,
+        "every objective is a gap"
+    );
 }
 
 /// A real `kill -9` in the middle of a long import: nothing of it is visible, and running the same
@@ -738,6 +837,7 @@ both_engines!(
     backup_and_restore,
     killed_upload_leaves_nothing,
     export_sdmx_needs_a_refresh,
+    report_gcm_contract,
 );
 
 use crash::killed_upload_leaves_nothing;

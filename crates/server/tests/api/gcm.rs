@@ -331,6 +331,16 @@ async fn referral_moves_allowed_and_forbidden_by_state_and_side() {
         "receiving"
     );
 
+    // Never to an institution that could not act on it (nor to enforcement).
+    let r = m
+        .inlcts
+        .post(m.app.url("/api/v1/referrals"))
+        .json(&json!({ "case": case, "kind": "health", "receiving": "border-police" }))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert_eq!(p["field"], "receiving", "{p}");
     // Only the receiving institution accepts; a third one cannot even see the referral.
     let (s, p) = mv(&m, &m.inlcts, id, "accept", None).await;
     assert_eq!(
@@ -737,6 +747,56 @@ async fn incidents_are_deduplicated_across_sources_and_counted_once() {
     )
     .await;
     assert_eq!(p["field"], "sources[0].reliability");
+    // A person identified among the dead: linked, then read on the record.
+    let mut state = 99u64;
+    let number = marsad_model::UnifiedNumber::generate(&mut || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        state
+    });
+    let (stored, digits) = (marsad_store::PersonNumber(number.as_u64()), number.digits());
+    app.with_store(move |s| s.create_person(stored, "test", now()).unwrap())
+        .await;
+    let id = a["incident"]["id"].as_i64().unwrap();
+    let persons = app.url(&format!("/api/v1/incidents/{id}/persons"));
+    let (s, linked) = send(
+        observatory
+            .post(&persons)
+            .json(&json!({ "person": digits })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{linked}");
+    assert_eq!(linked["persons"], json!([digits]));
+    let r = observatory
+        .post(&persons)
+        .json(&json!({ "person": digits }))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::CONFLICT, "conflict").await;
+    let p = problem(
+        observatory
+            .post(&persons)
+            .json(&json!({ "person": "123" }))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(p["field"], "person");
+    let (s, one) = send(observatory.get(app.url(&format!("/api/v1/incidents/{id}")))).await;
+    assert_eq!((s, &one["persons"]), (StatusCode::OK, &json!([digits])));
+    let on_record = app
+        .with_store(move |s| {
+            s.audit_by_object("person", &format!("{:012}", stored.0), 100)
+                .unwrap()
+                .len()
+        })
+        .await;
+    assert_eq!(on_record, 2, "the link and the reading");
     // Border police neither records nor reads the register.
     let r = app
         .client
