@@ -204,3 +204,41 @@ work-outcome = النتيجة
 work-disable = تعطيل
 work-enable = تفعيل
 work-revoke = إلغاء
+
+## الحماية: الإحالات وسجل المهاجرين المفقودين
+work-referrals = إحالات ضحايا الاتجار بالبشر
+work-referrals-text = الإحالات التي أرسلتها مؤسستك أو تلقتها: ما هو منتظر، وممن، والإجراءات التي يمكنك اتخاذها الآن.
+work-referrals-late = { $count ->
+    [0] لا توجد إحالة متأخرة.
+    [one] إحالة واحدة متأخرة.
+    [two] إحالتان متأخرتان.
+    [few] { $count } إحالات متأخرة.
+   *[other] { $count } إحالة متأخرة.
+  }
+work-referrals-all = عرض الكل
+work-referrals-only-late = عرض المتأخرة فقط
+work-referral-case = الملف
+work-referral-kind = الخدمة
+work-referral-from-to = من ← إلى
+work-referral-state = الحالة
+work-referral-due = الأجل
+work-referral-moves = إجراءاتك
+work-referral-overdue = متأخرة بـ { $hours } ساعة، في انتظار { $who }
+work-referral-reason = السبب
+work-referral-move-accept = قبول
+work-referral-move-decline = رفض
+work-referral-move-start = بدء الخدمة
+work-referral-move-complete = إتمام
+work-referral-move-interrupt = إيقاف
+work-referral-move-cancel = إلغاء
+work-incidents = سجل المهاجرين المفقودين
+work-incidents-text = المهاجرون المتوفون والمفقودون الذين أبلغت عنهم كل المصادر، مع احتساب كل حادثة مرة واحدة.
+work-incidents-summary = { $incidents } حادثة من { $reports } بلاغًا: { $dead } متوفى، { $missing } مفقودًا.
+work-incident-date = التاريخ
+work-incident-route = المسار
+work-incident-place = المنطقة والبلد
+work-incident-dead = المتوفون
+work-incident-missing = المفقودون
+work-incident-survivors = الناجون
+work-incident-reports = البلاغات
+work-incident-merged = (الحادثة نفسها، عدة مصادر)

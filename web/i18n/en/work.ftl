@@ -201,3 +201,39 @@ work-outcome = Outcome
 work-disable = Disable
 work-enable = Enable
 work-revoke = Revoke
+
+## Protection: referrals and the missing-migrant register
+work-referrals = Referrals of trafficking victims
+work-referrals-text = The referrals your institution sent or received: what is awaited, from whom, and the moves you can make now.
+work-referrals-late = { $count ->
+    [0] No referral is late.
+    [one] One referral is late.
+   *[other] { $count } referrals are late.
+  }
+work-referrals-all = Show all
+work-referrals-only-late = Show only the late ones
+work-referral-case = Case
+work-referral-kind = Service
+work-referral-from-to = From → to
+work-referral-state = State
+work-referral-due = Due
+work-referral-moves = Your moves
+work-referral-overdue = late by { $hours } h, waiting for { $who }
+work-referral-reason = Reason
+work-referral-move-accept = Accept
+work-referral-move-decline = Decline
+work-referral-move-start = Start the service
+work-referral-move-complete = Complete
+work-referral-move-interrupt = Interrupt
+work-referral-move-cancel = Cancel
+work-incidents = Missing migrants register
+work-incidents-text = Dead and missing migrants reported by every source, each incident counted once.
+work-incidents-summary = { $incidents } incidents from { $reports } reports: { $dead } dead, { $missing } missing.
+work-incident-date = Date
+work-incident-route = Route
+work-incident-place = Region and country
+work-incident-dead = Dead
+work-incident-missing = Missing
+work-incident-survivors = Survivors
+work-incident-reports = Reports
+work-incident-merged = (same incident, several sources)

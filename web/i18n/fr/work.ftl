@@ -201,3 +201,39 @@ work-outcome = Résultat
 work-disable = Désactiver
 work-enable = Réactiver
 work-revoke = Révoquer
+
+## Protection : orientations et registre des migrants disparus
+work-referrals = Orientations des victimes de la traite
+work-referrals-text = Les orientations que votre institution a envoyées ou reçues : ce qui est attendu, de qui, et les actions que vous pouvez faire maintenant.
+work-referrals-late = { $count ->
+    [0] Aucune orientation n’est en retard.
+    [one] Une orientation est en retard.
+   *[other] { $count } orientations sont en retard.
+  }
+work-referrals-all = Tout afficher
+work-referrals-only-late = N’afficher que les retards
+work-referral-case = Dossier
+work-referral-kind = Type de service
+work-referral-from-to = De → vers
+work-referral-state = État
+work-referral-due = Échéance
+work-referral-moves = Vos actions
+work-referral-overdue = en retard de { $hours } h, en attente de { $who }
+work-referral-reason = Motif
+work-referral-move-accept = Accepter
+work-referral-move-decline = Refuser
+work-referral-move-start = Commencer le service
+work-referral-move-complete = Terminer
+work-referral-move-interrupt = Interrompre
+work-referral-move-cancel = Annuler
+work-incidents = Registre des migrants disparus
+work-incidents-text = Les migrants morts et disparus signalés par toutes les sources, chaque incident compté une seule fois.
+work-incidents-summary = { $incidents } incidents issus de { $reports } signalements : { $dead } morts, { $missing } disparus.
+work-incident-date = Date de l’incident
+work-incident-route = Itinéraire
+work-incident-place = Région et pays
+work-incident-dead = Morts
+work-incident-missing = Disparus
+work-incident-survivors = Survivants
+work-incident-reports = Signalements
+work-incident-merged = (même incident, plusieurs sources)

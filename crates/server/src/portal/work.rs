@@ -16,7 +16,9 @@
 //! - `data`: imports (list, report), upload, quarantine (list, correction, resubmission);
 //! - `cases`: person search and the person's file;
 //! - `review`: the match review queue, side by side;
-//! - `admin`: institutions, users, tokens, the policy in force, audit search.
+//! - `admin`: institutions, users, tokens, the policy in force, audit search;
+//! - `protection`: the trafficking referrals an institution sent or received (moves as buttons,
+//!   the late ones flagged) and the missing-migrant register.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +42,7 @@ use crate::AppState;
 mod admin;
 mod cases;
 mod data;
+mod protection;
 mod review;
 
 /// The workspace pages' routes, added to the server's route table.
@@ -208,6 +211,30 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             ),
             get(admin::audit),
         ),
+        (
+            e(
+                Method::GET,
+                "/{lang}/work/referrals/",
+                Allow(Action::Read, Object(Resource::Referral)),
+            ),
+            get(protection::referrals),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/referrals/{id}",
+                Allow(Action::Correct, Object(Resource::Referral)),
+            ),
+            post(protection::move_referral),
+        ),
+        (
+            e(
+                Method::GET,
+                "/{lang}/work/incidents/",
+                Allow(Action::Read, Fixed(Resource::Incident)),
+            ),
+            get(protection::incidents),
+        ),
     ]
 }
 
@@ -324,7 +351,7 @@ fn allows(state: &AppState, caller: &Caller, action: Action, resource: Resource)
     state.access().allows(caller, action, resource)
 }
 
-const PLACES: [Place; 9] = [
+const PLACES: [Place; 11] = [
     Place {
         path: "work/upload/",
         key: "work-upload",
@@ -365,6 +392,18 @@ const PLACES: [Place; 9] = [
         key: "work-persons",
         text: "work-persons-text",
         allowed: |s, c| allows(s, c, Action::Read, Resource::Record(RecordKind::Person)),
+    },
+    Place {
+        path: "work/referrals/",
+        key: "work-referrals",
+        text: "work-referrals-text",
+        allowed: |s, c| allows(s, c, Action::Read, Resource::Referral),
+    },
+    Place {
+        path: "work/incidents/",
+        key: "work-incidents",
+        text: "work-incidents-text",
+        allowed: |s, c| allows(s, c, Action::Read, Resource::Incident),
     },
     Place {
         path: "work/admin/",

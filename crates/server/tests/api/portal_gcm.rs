@@ -217,3 +217,112 @@ async fn a_migrant_files_a_complaint_through_the_form_and_follows_it() {
         .contains("This is not a reference number"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn protection_officers_move_referrals_from_their_worklist() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "src").await;
+    let inlcts = app
+        .login_as("inlcts", "inlcts", "anti_trafficking", &["case_worker"])
+        .await;
+    let shelter = app
+        .login_as(
+            "shelter",
+            "shelter-tunis",
+            "civil_society",
+            &["case_worker"],
+        )
+        .await;
+    let border = app
+        .login_as("border", "border-police", "border_police", &["officer"])
+        .await;
+    let r = inlcts
+        .post(app.url("/api/v1/referrals/cases"))
+        .json(&json!({ "sex": "F", "age_group": "Y18T24", "nationality": "NGA", "exploitation": "domestic_servitude" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let case = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = inlcts
+        .post(app.url("/api/v1/referrals"))
+        .json(&json!({ "case": case, "kind": "shelter", "receiving": "shelter-tunis" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let page = |client: &reqwest::Client, path: &str| {
+        let url = app.url(path);
+        let client = client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // The receiving institution may accept or decline; the referring one may only cancel.
+    let (s, html) = page(&shelter, "/fr/work/referrals/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(&format!("id=\"referral-{id}\"")), "{html}");
+    assert!(
+        html.contains(">Accepter<") && html.contains(">Refuser<"),
+        "{html}"
+    );
+    assert!(!html.contains(">Annuler<"), "{html}");
+    assert!(
+        html.contains("Hébergement") && html.contains("Proposée"),
+        "{html}"
+    );
+    let (_, html) = page(&inlcts, "/en/work/referrals/").await;
+    assert!(
+        html.contains(">Cancel<") && !html.contains(">Accept<"),
+        "{html}"
+    );
+    // Border police is behind the services firewall: not even the page.
+    let (s, html) = page(&border, "/ar/work/referrals/").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(html.contains("dir=\"rtl\""), "a page, in Arabic: {html}");
+
+    // The receiving institution accepts through the page's form; the list shows the new state.
+    let r = shelter
+        .post(app.url(&format!("/fr/work/referrals/{id}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("action", "accept"), ("reason", "")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "followed back to the list");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Acceptée") && html.contains(">Commencer le service<"),
+        "{html}"
+    );
+    // A move the state machine does not allow now is refused with a page saying why.
+    let r = shelter
+        .post(app.url(&format!("/en/work/referrals/{id}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("action", "complete")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("lang=\"en\""));
+    // Declining needs a reason: the form asks for it.
+    let r = inlcts
+        .post(app.url(&format!("/en/work/referrals/{id}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("action", "cancel"), ("reason", " ")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The missing-migrant register, for the protection institutions.
+    let (s, html) = page(&inlcts, "/fr/work/incidents/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Registre des migrants disparus"), "{html}");
+    app.stop().await;
+}

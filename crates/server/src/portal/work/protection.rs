@@ -1,0 +1,286 @@
+//! The protection officers' pages (issue 9): the trafficking referral mechanism as the
+//! institution's worklist — referrals it sent or received, what is awaited and from whom, the
+//! late ones flagged, and the moves this institution may make now as buttons — and the
+//! missing-migrant register (incidents, each report counted once).
+//!
+//! The pages call the JSON API's handlers (`gcm::referrals`, `gcm::transition`,
+//! `gcm::incidents_list`): the same scope (only the referral's two institutions), the same
+//! state machine, the same audit entries.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Form;
+use marsad_gcm::referral::{self, ReferralKind, ReferralState};
+use marsad_portal::i18n::Arg;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{count, see_other, when, Work};
+use crate::access::Permit;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::gcm::{RangeQuery, ReferralDto, TransitionRequest};
+use crate::portal::PageLang;
+use crate::AppState;
+
+/// The moves the pages offer, in the order they are shown.
+const MOVES: [&str; 6] = [
+    "accept",
+    "decline",
+    "start",
+    "complete",
+    "interrupt",
+    "cancel",
+];
+
+/// The moves `institution` may make on `r` now (the state machine's table and its side).
+fn moves_for(r: &ReferralDto, institution: &str) -> Vec<&'static str> {
+    let Some(state) = ReferralState::ALL.into_iter().find(|s| s.code() == r.state) else {
+        return Vec::new();
+    };
+    let side = if r.receiving == institution {
+        referral::Side::Receiving
+    } else if r.referring == institution {
+        referral::Side::Referring
+    } else {
+        referral::Side::Other
+    };
+    MOVES
+        .into_iter()
+        .filter(|code| {
+            crate::gcm::referral_action(code, Some("-"))
+                .ok()
+                .and_then(|a| referral::rule(state, &a))
+                .is_some_and(|(_, mover)| match (mover, side) {
+                    (referral::Mover::Receiving, referral::Side::Receiving)
+                    | (referral::Mover::Referring, referral::Side::Referring) => true,
+                    (referral::Mover::Either, s) => s != referral::Side::Other,
+                    _ => false,
+                })
+        })
+        .collect()
+}
+
+fn needs_reason(code: &str) -> bool {
+    matches!(code, "decline" | "interrupt" | "cancel")
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ListQuery {
+    /// `late`: only the overdue ones.
+    show: Option<String>,
+}
+
+/// `GET /{lang}/work/referrals/`: the institution's referrals, the late ones first.
+pub(super) async fn referrals(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    permit: Permit,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let institution = caller.institution().unwrap_or_default().to_owned();
+    let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
+    let tr = w.tr();
+    let l = w.locale();
+    let late_only = q.show.as_deref() == Some("late");
+    let mut list = if late_only {
+        crate::gcm::overdue(State(state.clone()), caller, permit)
+            .await?
+            .0
+    } else {
+        crate::gcm::referrals(State(state.clone()), caller, permit)
+            .await?
+            .0
+    }
+    .referrals;
+    list.sort_by_key(|r| (r.overdue.is_none(), std::cmp::Reverse(r.id)));
+    let late = list.iter().filter(|r| r.overdue.is_some()).count();
+    let kind = |code: &str| {
+        ReferralKind::parse(code)
+            .map_or_else(|| code.to_owned(), |k| k.label().get(lang).to_owned())
+    };
+    let state_name = |code: &str| {
+        ReferralState::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .map_or_else(|| code.to_owned(), |s| s.label().get(lang).to_owned())
+    };
+    let body = html! {
+        p { (tr.t("work-referrals-text")) }
+        p {
+            (tr.t_with("work-referrals-late", &[("count", Arg::Num(i64::try_from(late).unwrap_or(0)))]))
+            " · "
+            @if late_only {
+                a href=(w.c.href("work/referrals/")) { (tr.t("work-referrals-all")) }
+            } @else {
+                a href=(w.c.href("work/referrals/?show=late")) { (tr.t("work-referrals-only-late")) }
+            }
+        }
+        @if list.is_empty() {
+            p #referrals-empty { (tr.t("work-none-yet")) }
+        } @else {
+            div.table-wrap {
+                table #referrals {
+                    thead { tr {
+                        th scope="col" { "#" }
+                        th scope="col" { (tr.t("work-referral-case")) }
+                        th scope="col" { (tr.t("work-referral-kind")) }
+                        th scope="col" { (tr.t("work-referral-from-to")) }
+                        th scope="col" { (tr.t("work-referral-state")) }
+                        th scope="col" { (tr.t("work-referral-due")) }
+                        th scope="col" { (tr.t("work-referral-moves")) }
+                    } }
+                    tbody {
+                        @for r in &list {
+                            tr id=(format!("referral-{}", r.id)) {
+                                td { (l.digits_of(&r.id.to_string())) }
+                                td { (l.digits_of(&r.case.to_string())) }
+                                td { (kind(&r.kind)) }
+                                td { bdi { (r.referring) } " → " bdi { (r.receiving) } }
+                                td { (state_name(&r.state)) }
+                                td {
+                                    @if let Some(due) = &r.due { (when(l, due)) }
+                                    @if let Some(o) = &r.overdue {
+                                        br;
+                                        span.flag { (tr.t_with("work-referral-overdue", &[
+                                            ("hours", Arg::Str(&count(l, u64::try_from(o.late_by_hours).unwrap_or(0)))),
+                                            ("who", Arg::Str(&o.waiting_for)),
+                                        ])) }
+                                    }
+                                }
+                                td { (move_forms(&w, r, &institution)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(w.finish(tr.t("work-referrals"), body))
+}
+
+/// One small form per move this institution may make on `r` (a reason asked where the state
+/// machine needs one).
+fn move_forms(w: &Work, r: &ReferralDto, institution: &str) -> Markup {
+    let tr = w.tr();
+    let moves = moves_for(r, institution);
+    html! {
+        @for code in moves {
+            form.inline method="post" action=(w.c.href(&format!("work/referrals/{}", r.id))) {
+                (w.csrf_field())
+                input type="hidden" name="action" value=(code);
+                @if needs_reason(code) {
+                    @let id = format!("reason-{}-{code}", r.id);
+                    label.visually-hidden for=(id) { (tr.t("work-referral-reason")) }
+                    input id=(id) name="reason" type="text" required placeholder=(tr.t("work-referral-reason"));
+                }
+                button type="submit" { (tr.t(&format!("work-referral-move-{code}"))) }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct MoveForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /{lang}/work/referrals/{id}`: one move, then back to the list.
+pub(super) async fn move_referral(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    caller: Caller,
+    permit: Permit,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, ApiError> {
+    let request = TransitionRequest {
+        action: form.action,
+        reason: Some(form.reason).filter(|r| !r.trim().is_empty()),
+    };
+    let _moved =
+        crate::gcm::transition(State(state), caller, permit, ApiPath(id), ApiJson(request)).await?;
+    Ok(see_other(&format!(
+        "/{}/work/referrals/#referral-{id}",
+        lang.as_str()
+    )))
+}
+
+/// `GET /{lang}/work/incidents/`: the register over a range (default: since last year), each
+/// incident once with the reports it merges.
+pub(super) async fn incidents(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let w = Work::new(&state, lang, &headers, &caller, "work/incidents/");
+    let tr = w.tr();
+    let l = w.locale();
+    let list = crate::gcm::incidents_list(State(state.clone()), ApiQuery(q))
+        .await?
+        .0;
+    let dead: u64 = list
+        .incidents
+        .iter()
+        .map(|m| u64::from(m.incident.dead))
+        .sum();
+    let missing: u64 = list
+        .incidents
+        .iter()
+        .map(|m| u64::from(m.incident.missing))
+        .sum();
+    let body = html! {
+        p { (tr.t("work-incidents-text")) }
+        p {
+            (tr.t_with("work-incidents-summary", &[
+                ("incidents", Arg::Num(i64::try_from(list.incidents.len()).unwrap_or(0))),
+                ("reports", Arg::Num(i64::try_from(list.reports.len()).unwrap_or(0))),
+                ("dead", Arg::Str(&count(l, dead))),
+                ("missing", Arg::Str(&count(l, missing))),
+            ]))
+        }
+        @if list.incidents.is_empty() {
+            p { (tr.t("work-none-yet")) }
+        } @else {
+            div.table-wrap {
+                table #incidents {
+                    thead { tr {
+                        th scope="col" { (tr.t("work-incident-date")) }
+                        th scope="col" { (tr.t("work-incident-route")) }
+                        th scope="col" { (tr.t("work-incident-place")) }
+                        th.n scope="col" { (tr.t("work-incident-dead")) }
+                        th.n scope="col" { (tr.t("work-incident-missing")) }
+                        th.n scope="col" { (tr.t("work-incident-survivors")) }
+                        th scope="col" { (tr.t("work-incident-reports")) }
+                    } }
+                    tbody {
+                        @for m in &list.incidents {
+                            @let i = &m.incident;
+                            tr {
+                                td { (chrono::NaiveDate::parse_from_str(&i.date, "%Y-%m-%d").map(|d| l.date(d)).unwrap_or_else(|_| i.date.clone())) }
+                                td { bdi { (i.route.clone().unwrap_or_default()) } }
+                                td { bdi { (i.region.clone().unwrap_or_default()) } @if let Some(c) = &i.country { " · " bdi { (c) } } }
+                                td.n { (count(l, u64::from(i.dead))) }
+                                td.n { (count(l, u64::from(i.missing))) }
+                                td.n { @if let Some(s) = i.survivors { (count(l, u64::from(s))) } }
+                                td {
+                                    (count(l, m.reports.len() as u64))
+                                    @if m.reports.len() > 1 { " " span.muted { (tr.t("work-incident-merged")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(w.finish(tr.t("work-incidents"), body))
+}
