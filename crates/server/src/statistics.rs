@@ -125,7 +125,7 @@ pub struct RefreshDto {
 }
 
 /// Refreshes (one at a time) and replaces the published cube.
-async fn run_refresh(state: &AppState, full: bool) -> Result<RefreshDto, ApiError> {
+pub(crate) async fn run_refresh(state: &AppState, full: bool) -> Result<RefreshDto, ApiError> {
     let lock = state.figures().running.clone();
     let started = Instant::now();
     let (report, published) = state
@@ -167,6 +167,15 @@ async fn run_refresh(state: &AppState, full: bool) -> Result<RefreshDto, ApiErro
         cells: report.cells,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// When the published figures were last refreshed (RFC 3339) and how many cells they hold.
+pub(crate) async fn published_state(state: &AppState) -> Result<(Option<String>, u64), ApiError> {
+    let snap = snapshot(state).await?;
+    Ok((
+        snap.published.refreshed_at.map(|t| t.to_rfc3339()),
+        snap.published.cells,
+    ))
 }
 
 /// Starts an incremental refresh in the background (after an import finalized); if one is

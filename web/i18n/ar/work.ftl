@@ -242,3 +242,22 @@ work-incident-missing = المفقودون
 work-incident-survivors = الناجون
 work-incident-reports = البلاغات
 work-incident-merged = (الحادثة نفسها، عدة مصادر)
+
+## جودة البيانات والنشر
+work-data-quality = جودة البيانات حسب المصدر
+work-quality-text = ما جاءت به آخر ملفات كل مصدر: الأسطر المقبولة وغير المتغيرة والمرفوضة، والحقول التي كانت سبب الرفض.
+work-quality-chart = نسبة الأسطر المرفوضة حسب المصدر (%)
+work-quality-rejected-share = المرفوضة (%)
+work-quality-rows = الأسطر المقروءة
+work-quality-unchanged = غير المتغيرة
+work-quality-warnings = التنبيهات
+work-quality-last = آخر استيراد
+work-quality-fields = الحقول المعنية (آخر الملفات)
+work-publish = نشر الإحصاءات
+work-publish-text = تحديث المؤشرات المنشورة انطلاقًا من السجلات. يمر كل رقم عبر مراقبة الإفصاح قبل خروجه.
+work-publish-done = تم التحديث: تغيرت { $changed } خلية من أصل { $cells }، انطلاقًا من { $records } سجلًا، في { $seconds } ثانية.
+work-publish-last = آخر تحديث
+work-publish-never = لم يتم أبدًا
+work-publish-cells = الخلايا المنشورة
+work-publish-full = إعادة حساب كل شيء (تحديث كامل)
+work-publish-button = التحديث الآن

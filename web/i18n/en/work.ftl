@@ -237,3 +237,22 @@ work-incident-missing = Missing
 work-incident-survivors = Survivors
 work-incident-reports = Reports
 work-incident-merged = (same incident, several sources)
+
+## Data quality and publishing
+work-data-quality = Data quality per source
+work-quality-text = What each source's latest files brought: rows accepted, unchanged and refused, and the fields the refusals were about.
+work-quality-chart = Share of rows refused, per source (%)
+work-quality-rejected-share = Refused (%)
+work-quality-rows = Rows read
+work-quality-unchanged = Unchanged
+work-quality-warnings = Warnings
+work-quality-last = Last import
+work-quality-fields = Fields at fault (latest files)
+work-publish = Publish the statistics
+work-publish-text = Bring the published indicators up to date with the records. Every figure goes through disclosure control before it leaves.
+work-publish-done = Refreshed: { $changed } cells changed of { $cells }, from { $records } records, in { $seconds } s.
+work-publish-last = Last refresh
+work-publish-never = never
+work-publish-cells = Published cells
+work-publish-full = Recompute everything (a full refresh)
+work-publish-button = Refresh now

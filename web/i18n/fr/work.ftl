@@ -237,3 +237,22 @@ work-incident-missing = Disparus
 work-incident-survivors = Survivants
 work-incident-reports = Signalements
 work-incident-merged = (même incident, plusieurs sources)
+
+## Qualité des données et publication
+work-data-quality = Qualité des données par source
+work-quality-text = Ce que les derniers fichiers de chaque source ont apporté : lignes acceptées, inchangées et refusées, et les champs en cause dans les refus.
+work-quality-chart = Part des lignes refusées, par source (%)
+work-quality-rejected-share = Refusées (%)
+work-quality-rows = Lignes lues
+work-quality-unchanged = Inchangées
+work-quality-warnings = Avertissements
+work-quality-last = Dernier import
+work-quality-fields = Champs en cause (derniers fichiers)
+work-publish = Publier les statistiques
+work-publish-text = Mettre à jour les indicateurs publiés à partir des enregistrements. Chaque chiffre passe par le contrôle de la divulgation avant de sortir.
+work-publish-done = Mise à jour faite : { $changed } cellules modifiées sur { $cells }, à partir de { $records } enregistrements, en { $seconds } s.
+work-publish-last = Dernière mise à jour
+work-publish-never = jamais
+work-publish-cells = Cellules publiées
+work-publish-full = Tout recalculer (mise à jour complète)
+work-publish-button = Mettre à jour maintenant

@@ -16,6 +16,7 @@
 //! - `data`: imports (list, report), upload, quarantine (list, correction, resubmission);
 //! - `cases`: person search and the person's file;
 //! - `review`: the match review queue, side by side;
+//! - `quality`: the data-quality overview per source and publishing the statistics;
 //! - `admin`: institutions, users, tokens, the policy in force, audit search;
 //! - `protection`: the trafficking referrals an institution sent or received (moves as buttons,
 //!   the late ones flagged) and the missing-migrant register.
@@ -43,6 +44,7 @@ mod admin;
 mod cases;
 mod data;
 mod protection;
+mod quality;
 mod review;
 
 /// The workspace pages' routes, added to the server's route table.
@@ -235,6 +237,30 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             ),
             get(protection::incidents),
         ),
+        (
+            e(
+                Method::GET,
+                "/{lang}/work/quality/",
+                Allow(Action::Read, Object(Resource::Submissions)),
+            ),
+            get(quality::overview),
+        ),
+        (
+            e(
+                Method::GET,
+                "/{lang}/work/publish",
+                Allow(Action::Publish, Fixed(Resource::Statistics)),
+            ),
+            get(quality::publish_page),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/publish",
+                Allow(Action::Publish, Fixed(Resource::Statistics)),
+            ),
+            post(quality::publish),
+        ),
     ]
 }
 
@@ -351,7 +377,7 @@ fn allows(state: &AppState, caller: &Caller, action: Action, resource: Resource)
     state.access().allows(caller, action, resource)
 }
 
-const PLACES: [Place; 11] = [
+const PLACES: [Place; 13] = [
     Place {
         path: "work/upload/",
         key: "work-upload",
@@ -392,6 +418,18 @@ const PLACES: [Place; 11] = [
         key: "work-persons",
         text: "work-persons-text",
         allowed: |s, c| allows(s, c, Action::Read, Resource::Record(RecordKind::Person)),
+    },
+    Place {
+        path: "work/quality/",
+        key: "work-data-quality",
+        text: "work-quality-text",
+        allowed: |s, c| allows(s, c, Action::Read, Resource::Submissions),
+    },
+    Place {
+        path: "work/publish",
+        key: "work-publish",
+        text: "work-publish-text",
+        allowed: |s, c| allows(s, c, Action::Publish, Resource::Statistics),
     },
     Place {
         path: "work/referrals/",

@@ -717,6 +717,59 @@ async fn a_person_is_found_by_name_in_either_script_or_by_number_and_their_file_
     app.stop().await;
 }
 
+#[tokio::test]
+async fn analysts_see_data_quality_per_source_and_publishers_refresh_the_statistics() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    let mut rows: Vec<&str> = good_rows();
+    rows.push(BAD_ROW);
+    let r = app
+        .upload(SOURCE, "with-a-bad-row.csv", person_csv(&rows).into_bytes())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let analyst = session(&app, "ana", "observatoire", "observatory", &["analyst"])
+        .await
+        .client(false);
+    for lang in Lang::ALL {
+        let (status, html) =
+            page(&analyst, &app, &format!("/{}/work/quality/", lang.as_str())).await;
+        assert_eq!(status, StatusCode::OK, "{lang:?}");
+        assert_page(&html, lang, "work-data-quality", "work/quality/");
+        assert!(html.contains(SOURCE) && html.contains("<svg"), "{html}");
+    }
+    let (_, html) = page(&analyst, &app, "/en/work/quality/").await;
+    // One bad row of four: a quarter refused, the field named (never the row's values).
+    assert!(html.contains("25.0%"), "{html}");
+    assert!(html.contains("<code>sex</code>"), "{html}");
+    assert!(!html.contains("Haddad"), "no personal data: {html}");
+    // An analyst does not publish; a publisher does, through the page's form.
+    let (status, _) = page(&analyst, &app, "/en/work/publish").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let publisher = session(&app, "pub", "observatoire", "observatory", &["publisher"]).await;
+    let (status, html) = page(&publisher.client(false), &app, "/fr/work/publish").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_page(&html, Lang::Fr, "work-publish", "work/publish");
+    let r = publisher
+        .client(false)
+        .post(app.url("/fr/work/publish"))
+        .form_body(&[("full", "1"), ("csrf", publisher.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"refreshed\""), "{html}");
+    // Without the token the form is refused.
+    let r = publisher
+        .client(false)
+        .post(app.url("/fr/work/publish"))
+        .form_body(&[("full", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // In a real browser
 
