@@ -218,6 +218,25 @@ pub fn indicator_row(i: &Indicator, by: &str, at: Timestamp) -> IndicatorRow {
     }
 }
 
+/// A code of `list` from the request's `field`: none when blank; an unknown one is named with
+/// the codes the list knows.
+fn optional_code(
+    list: &'static marsad_model::codes::Codelist,
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<&'static marsad_model::codes::Code>, ApiError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    list.parse(value).map(Some).ok_or_else(|| {
+        let known: Vec<&str> = list.codes.iter().map(|c| c.code).collect();
+        ApiError::field(
+            field,
+            format!("{field}: unknown {field} '{value}' (known: {})", known.join(", ")),
+        )
+    })
+}
+
 /// The country a GCM report is from: the statistics settings' reference area (ISO 3166-1
 /// alpha-3), named in `lang`.
 pub fn report_country(store: &dyn Store, lang: marsad_model::Lang) -> Result<String, ApiError> {
@@ -1393,34 +1412,8 @@ fn parse_incident(body: &IncidentRequest) -> Result<Incident, ApiError> {
             ))
         }
     };
-    let route = body
-        .route
-        .as_deref()
-        .filter(|r| !r.trim().is_empty())
-        .map(|r| {
-            ROUTE.parse(r).ok_or_else(|| {
-                let known: Vec<&str> = ROUTE.codes.iter().map(|c| c.code).collect();
-                ApiError::field(
-                    "route",
-                    format!("route: unknown route '{r}' (known: {})", known.join(", ")),
-                )
-            })
-        })
-        .transpose()?;
-    let cause = body
-        .cause
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| {
-            CAUSE_OF_DEATH.parse(c).ok_or_else(|| {
-                let known: Vec<&str> = CAUSE_OF_DEATH.codes.iter().map(|c| c.code).collect();
-                ApiError::field(
-                    "cause",
-                    format!("cause: unknown cause '{c}' (known: {})", known.join(", ")),
-                )
-            })
-        })
-        .transpose()?;
+    let route = optional_code(&ROUTE, "route", body.route.as_deref())?;
+    let cause = optional_code(&CAUSE_OF_DEATH, "cause", body.cause.as_deref())?;
     let country = body
         .country
         .as_deref()
