@@ -232,7 +232,10 @@ fn optional_code(
         let known: Vec<&str> = list.codes.iter().map(|c| c.code).collect();
         ApiError::field(
             field,
-            format!("{field}: unknown {field} '{value}' (known: {})", known.join(", ")),
+            format!(
+                "{field}: unknown {field} '{value}' (known: {})",
+                known.join(", ")
+            ),
         )
     })
 }

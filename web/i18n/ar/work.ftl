@@ -261,3 +261,15 @@ work-publish-never = لم يتم أبدًا
 work-publish-cells = الخلايا المنشورة
 work-publish-full = إعادة حساب كل شيء (تحديث كامل)
 work-publish-button = التحديث الآن
+work-complaints = الشكاوى قيد المعالجة
+work-complaints-text = شكاوى المهاجرين الموجهة إلى مؤسستك: ما تقوله، وما تم القيام به، والخطوات التالية.
+work-complaints-open = { $count ->
+    [0] لا توجد شكوى مفتوحة.
+    [one] شكوى واحدة مفتوحة.
+    [two] شكويان مفتوحتان.
+    [few] { $count } شكاوى مفتوحة.
+   *[other] { $count } شكوى مفتوحة.
+  }
+work-complaint-channel = وردت عبر { $channel }
+work-complaint-contact = وسيلة الاتصال المقدمة:
+work-complaint-note = ما تم القيام به (اختياري)

@@ -256,3 +256,13 @@ work-publish-never = never
 work-publish-cells = Published cells
 work-publish-full = Recompute everything (a full refresh)
 work-publish-button = Refresh now
+work-complaints = Complaints to handle
+work-complaints-text = Complaints from migrants addressed to your institution: what they say, what was done, and the next steps.
+work-complaints-open = { $count ->
+    [0] No complaint is open.
+    [one] One complaint is open.
+   *[other] { $count } complaints are open.
+  }
+work-complaint-channel = received by { $channel }
+work-complaint-contact = Contact given:
+work-complaint-note = What was done (optional)

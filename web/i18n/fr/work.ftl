@@ -256,3 +256,13 @@ work-publish-never = jamais
 work-publish-cells = Cellules publiées
 work-publish-full = Tout recalculer (mise à jour complète)
 work-publish-button = Mettre à jour maintenant
+work-complaints = Plaintes à traiter
+work-complaints-text = Les plaintes de migrants adressées à votre institution : ce qu’elles disent, ce qui a été fait et les prochaines étapes.
+work-complaints-open = { $count ->
+    [0] Aucune plainte n’est ouverte.
+    [one] Une plainte est ouverte.
+   *[other] { $count } plaintes sont ouvertes.
+  }
+work-complaint-channel = reçue par { $channel }
+work-complaint-contact = Contact donné :
+work-complaint-note = Ce qui a été fait (facultatif)

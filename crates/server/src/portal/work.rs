@@ -19,7 +19,8 @@
 //! - `quality`: the data-quality overview per source and publishing the statistics;
 //! - `admin`: institutions, users, tokens, the policy in force, audit search;
 //! - `protection`: the trafficking referrals an institution sent or received (moves as buttons,
-//!   the late ones flagged) and the missing-migrant register.
+//!   the late ones flagged), the missing-migrant register, and the complaints an institution
+//!   handles (their workflow's moves as buttons).
 
 use std::collections::BTreeMap;
 
@@ -240,6 +241,22 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             e(
                 Method::GET,
+                "/{lang}/work/complaints/",
+                Allow(Action::Read, Object(Resource::Complaint)),
+            ),
+            get(protection::complaints),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/complaints/{reference}",
+                Allow(Action::Correct, Object(Resource::Complaint)),
+            ),
+            post(protection::move_complaint),
+        ),
+        (
+            e(
+                Method::GET,
                 "/{lang}/work/quality/",
                 Allow(Action::Read, Object(Resource::Submissions)),
             ),
@@ -377,7 +394,7 @@ fn allows(state: &AppState, caller: &Caller, action: Action, resource: Resource)
     state.access().allows(caller, action, resource)
 }
 
-const PLACES: [Place; 13] = [
+const PLACES: [Place; 14] = [
     Place {
         path: "work/upload/",
         key: "work-upload",
@@ -442,6 +459,12 @@ const PLACES: [Place; 13] = [
         key: "work-incidents",
         text: "work-incidents-text",
         allowed: |s, c| allows(s, c, Action::Read, Resource::Incident),
+    },
+    Place {
+        path: "work/complaints/",
+        key: "work-complaints",
+        text: "work-complaints-text",
+        allowed: |s, c| allows(s, c, Action::Read, Resource::Complaint),
     },
     Place {
         path: "work/admin/",

@@ -110,9 +110,10 @@ fn form(fields: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn a_migrant_files_a_complaint_through_the_form_and_follows_it() {
     let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "src").await;
-    // The observatory receives complaints addressed to nobody in particular.
-    let _ = app
-        .login_as("analyst", "observatoire", "observatory", &["analyst"])
+    // The observatory receives complaints addressed to nobody in particular; its officers
+    // handle them.
+    let handler = app
+        .login_as("intake", "observatoire", "observatory", &["officer"])
         .await;
     for (lang, label) in [
         ("ar", "تقديم شكوى"),
@@ -189,6 +190,59 @@ async fn a_migrant_files_a_complaint_through_the_form_and_follows_it() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // The handling institution reads it in its workspace and moves it along its workflow; the
+    // complainant sees the new status.
+    let r = handler
+        .get(app.url("/fr/work/complaints/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(reference) && html.contains("يحتفظ بجواز سفري"),
+        "{html}"
+    );
+    let r = handler
+        .post(app.url(&format!("/fr/work/complaints/{reference}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("to", "under_review"), ("note", "dossier ouvert")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "back to the list");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("dossier ouvert"), "{html}");
+    let r = app
+        .anonymous
+        .get(app.url(&format!("/en/complaints/follow?reference={reference}")))
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Under review") && !html.contains("dossier ouvert"),
+        "{html}"
+    );
+    // A move the workflow forbids from here is refused.
+    let r = handler
+        .post(app.url(&format!("/en/work/complaints/{reference}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("to", "closed")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // Another institution does not read it.
+    let border = app
+        .login_as("border", "border-police", "border_police", &["officer"])
+        .await;
+    let r = border
+        .get(app.url("/en/work/complaints/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Unknown and mistyped references are told apart.
     let unknown = marsad_gcm::complaints::ComplaintRef::generate(&mut || 7).to_string();
     let r = app

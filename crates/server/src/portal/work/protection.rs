@@ -284,3 +284,114 @@ pub(super) async fn incidents(
     };
     Ok(w.finish(tr.t("work-incidents"), body))
 }
+
+/// `GET /{lang}/work/complaints/`: the complaints this institution handles, newest first, each
+/// with what it says, its history and the moves its workflow allows now.
+pub(super) async fn complaints(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    permit: Permit,
+) -> Result<Response, ApiError> {
+    use marsad_gcm::complaints::ComplaintState;
+    let w = Work::new(&state, lang, &headers, &caller, "work/complaints/");
+    let tr = w.tr();
+    let l = w.locale();
+    let mut list = crate::gcm::complaints(State(state.clone()), caller, permit)
+        .await?
+        .0
+        .complaints;
+    list.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+    let status = |code: &str| ComplaintState::parse(code);
+    let open = list
+        .iter()
+        .filter(|c| status(&c.status) != Some(ComplaintState::Closed))
+        .count();
+    let body = html! {
+        p { (tr.t("work-complaints-text")) }
+        p { (tr.t_with("work-complaints-open", &[("count", Arg::Num(i64::try_from(open).unwrap_or(0)))])) }
+        @if list.is_empty() {
+            p { (tr.t("work-none-yet")) }
+        }
+        @for c in &list {
+            @let state_now = status(&c.status);
+            article.card id=(format!("complaint-{}", c.reference)) {
+                h2 {
+                    span dir="ltr" { (c.reference) } " · "
+                    (state_now.map_or_else(|| c.status.clone(), |s| s.label().get(lang).to_owned()))
+                }
+                p.muted {
+                    (when(l, &c.received_at)) " · "
+                    (tr.t(&format!("complaint-category-{}", c.category))) " · "
+                    (tr.t_with("work-complaint-channel", &[("channel", Arg::Str(&c.channel))]))
+                }
+                // What the complainant wrote, in the language they wrote it in.
+                blockquote lang=(c.lang) dir="auto" { (c.text) }
+                @if let Some(contact) = &c.contact {
+                    p { (tr.t("work-complaint-contact")) " " bdi { (contact) } }
+                }
+                @if !c.events.is_empty() {
+                    ol {
+                        @for e in &c.events {
+                            li {
+                                (when(l, &e.at)) " · " bdi { (e.by) } " · "
+                                (status(&e.to).map_or_else(|| e.to.clone(), |s| s.label().get(lang).to_owned()))
+                                @if let Some(n) = &e.note { " — " bdi { (n) } }
+                            }
+                        }
+                    }
+                }
+                @if let Some(s) = state_now {
+                    @for next in s.next() {
+                        form.inline method="post" action=(w.c.href(&format!("work/complaints/{}", c.reference))) {
+                            (w.csrf_field())
+                            input type="hidden" name="to" value=(next.code());
+                            @let id = format!("note-{}-{}", c.reference, next.code());
+                            label.visually-hidden for=(id) { (tr.t("work-complaint-note")) }
+                            input id=(id) name="note" type="text" placeholder=(tr.t("work-complaint-note"));
+                            button type="submit" { (next.label().get(lang)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(w.finish(tr.t("work-complaints"), body))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ComplaintMoveForm {
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /{lang}/work/complaints/{reference}`: one move, then back to the complaint.
+pub(super) async fn move_complaint(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    caller: Caller,
+    permit: Permit,
+    ApiPath((_, reference)): ApiPath<(String, String)>,
+    Form(form): Form<ComplaintMoveForm>,
+) -> Result<Response, ApiError> {
+    let request = crate::gcm::ComplaintTransitionRequest {
+        to: form.to,
+        note: Some(form.note).filter(|n| !n.trim().is_empty()),
+    };
+    let moved = crate::gcm::complaint_transition(
+        State(state),
+        caller,
+        permit,
+        ApiPath(reference),
+        ApiJson(request),
+    )
+    .await?
+    .0;
+    Ok(see_other(&format!(
+        "/{}/work/complaints/#complaint-{}",
+        lang.as_str(),
+        moved.reference
+    )))
+}
