@@ -273,3 +273,16 @@ work-complaints-open = { $count ->
 work-complaint-channel = وردت عبر { $channel }
 work-complaint-contact = وسيلة الاتصال المقدمة:
 work-complaint-note = ما تم القيام به (اختياري)
+work-incident-record = تسجيل بلاغ عن مهاجرين متوفين أو مفقودين
+work-incident-region = المنطقة
+work-incident-country = البلد (رمز ISO أو الاسم)
+work-incident-cause = سبب الوفاة
+work-incident-source = المصدر (من أبلغ عنه)
+work-incident-reliability = موثوقية المصدر
+work-incident-save = تسجيل البلاغ
+work-incident-recorded = تم تسجيل البلاغ { $id }. { $duplicates ->
+    [0] لا يصف أي بلاغ سابق الحادثة نفسها.
+    [one] يصف الحادثة نفسها التي وصفها بلاغ سابق: تُحتسبان مرة واحدة.
+    [two] يصف الحادثة نفسها التي وصفها بلاغان سابقان: تُحتسب مرة واحدة.
+   *[other] يصف الحادثة نفسها التي وصفتها { $duplicates } بلاغات سابقة: تُحتسب مرة واحدة.
+  }

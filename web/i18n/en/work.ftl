@@ -266,3 +266,15 @@ work-complaints-open = { $count ->
 work-complaint-channel = received by { $channel }
 work-complaint-contact = Contact given:
 work-complaint-note = What was done (optional)
+work-incident-record = Record a report of dead or missing migrants
+work-incident-region = Region
+work-incident-country = Country (ISO code or name)
+work-incident-cause = Cause of death
+work-incident-source = Source (who reported it)
+work-incident-reliability = Reliability of the source
+work-incident-save = Record the report
+work-incident-recorded = Report { $id } recorded. { $duplicates ->
+    [0] No earlier report describes the same incident.
+    [one] It describes the same incident as one earlier report: they are counted once.
+   *[other] It describes the same incident as { $duplicates } earlier reports: they are counted once.
+  }

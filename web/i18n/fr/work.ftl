@@ -266,3 +266,15 @@ work-complaints-open = { $count ->
 work-complaint-channel = reçue par { $channel }
 work-complaint-contact = Contact donné :
 work-complaint-note = Ce qui a été fait (facultatif)
+work-incident-record = Enregistrer un signalement de migrants morts ou disparus
+work-incident-region = Région
+work-incident-country = Pays (code ISO ou nom)
+work-incident-cause = Cause du décès
+work-incident-source = Source (qui l’a signalé)
+work-incident-reliability = Fiabilité de la source
+work-incident-save = Enregistrer le signalement
+work-incident-recorded = Signalement { $id } enregistré. { $duplicates ->
+    [0] Aucun signalement antérieur ne décrit le même incident.
+    [one] Il décrit le même incident qu’un signalement antérieur : ils sont comptés une seule fois.
+   *[other] Il décrit le même incident que { $duplicates } signalements antérieurs : ils sont comptés une seule fois.
+  }

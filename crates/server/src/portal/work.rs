@@ -240,6 +240,14 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         ),
         (
             e(
+                Method::POST,
+                "/{lang}/work/incidents/",
+                Allow(Action::Submit, Fixed(Resource::Incident)),
+            ),
+            post(protection::record_incident),
+        ),
+        (
+            e(
                 Method::GET,
                 "/{lang}/work/complaints/",
                 Allow(Action::Read, Object(Resource::Complaint)),

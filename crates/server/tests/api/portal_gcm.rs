@@ -378,5 +378,66 @@ async fn protection_officers_move_referrals_from_their_worklist() {
     let (s, html) = page(&inlcts, "/fr/work/incidents/").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Registre des migrants disparus"), "{html}");
+    // Recording a report through the form: a mistake keeps what was typed and names the field.
+    let fields = |dead: &'static str, source: &'static str| {
+        vec![
+            ("date", "2025-05-28"),
+            ("route", "central_mediterranean"),
+            ("region", "Sfax"),
+            ("country", "TUN"),
+            ("dead", dead),
+            ("missing", "4"),
+            ("survivors", ""),
+            ("cause", "drowning"),
+            ("source", source),
+            ("reliability", "official"),
+        ]
+    };
+    let r = inlcts
+        .post(app.url("/fr/work/incidents/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&fields("douze", "Garde nationale")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("dead: 'douze' is not a whole number"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"Garde nationale\"") && html.contains("value=\"douze\""),
+        "{html}"
+    );
+    for (source, duplicates) in [
+        ("Garde nationale", "Aucun signalement antérieur"),
+        (
+            "Croissant-Rouge",
+            "le même incident qu’un signalement antérieur",
+        ),
+    ] {
+        let r = inlcts
+            .post(app.url("/fr/work/incidents/"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&fields("12", source)))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let html = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "back to the register: {html}");
+        let html = html.replace(['\u{2068}', '\u{2069}'], "");
+        assert!(
+            html.contains("id=\"recorded\"") && html.contains(duplicates),
+            "{html}"
+        );
+    }
+    let (_, html) = page(&inlcts, "/en/work/incidents/").await;
+    let html = html.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(
+        html.contains("1 incidents from 2 reports: 12 dead, 4 missing."),
+        "one incident, counted once: {html}"
+    );
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 //! The protection officers' pages (issue 9): the trafficking referral mechanism as the
 //! institution's worklist — referrals it sent or received, what is awaited and from whom, the
 //! late ones flagged, and the moves this institution may make now as buttons — and the
-//! missing-migrant register (incidents, each report counted once).
+//! missing-migrant register (incidents, each report counted once, and the form to record one).
 //!
 //! The pages call the JSON API's handlers (`gcm::referrals`, `gcm::transition`,
 //! `gcm::incidents_list`): the same scope (only the referral's two institutions), the same
@@ -212,19 +212,209 @@ pub(super) async fn move_referral(
     )))
 }
 
+#[derive(Debug, Deserialize)]
+pub(super) struct IncidentsQuery {
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    /// Set after a report was recorded: its id.
+    recorded: Option<i64>,
+    /// With `recorded`: how many earlier reports it duplicates.
+    duplicates: Option<usize>,
+}
+
 /// `GET /{lang}/work/incidents/`: the register over a range (default: since last year), each
-/// incident once with the reports it merges.
+/// incident once with the reports it merges, and the form to record a report.
 pub(super) async fn incidents(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     headers: HeaderMap,
     caller: Caller,
-    ApiQuery(q): ApiQuery<RangeQuery>,
+    Query(q): Query<IncidentsQuery>,
 ) -> Result<Response, ApiError> {
     let w = Work::new(&state, lang, &headers, &caller, "work/incidents/");
+    let notice = q.recorded.map(|id| (id, q.duplicates.unwrap_or(0)));
+    let range = RangeQuery {
+        from: q.from,
+        to: q.to,
+    };
+    incidents_page(&state, w, range, notice, &IncidentForm::default(), None).await
+}
+
+/// What the incident form sends (as typed: numbers are read here, with the field named when
+/// one is not a number).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct IncidentForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    route: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    dead: String,
+    #[serde(default)]
+    missing: String,
+    #[serde(default)]
+    survivors: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    reliability: String,
+}
+
+impl IncidentForm {
+    fn request(&self) -> Result<crate::gcm::IncidentRequest, ApiError> {
+        let number = |field: &str, text: &str, required: bool| -> Result<Option<u32>, ApiError> {
+            let t = text.trim();
+            if t.is_empty() {
+                return if required { Ok(Some(0)) } else { Ok(None) };
+            }
+            t.parse::<u32>().map(Some).map_err(|_| {
+                ApiError::field(field, format!("{field}: '{t}' is not a whole number"))
+            })
+        };
+        let date =
+            chrono::NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d").map_err(|_| {
+                ApiError::field(
+                    "date",
+                    format!("date: '{}' is not a date (YYYY-MM-DD)", self.date.trim()),
+                )
+            })?;
+        let text = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+        Ok(crate::gcm::IncidentRequest {
+            date,
+            latitude: None,
+            longitude: None,
+            route: text(&self.route),
+            region: text(&self.region),
+            country: text(&self.country),
+            dead: number("dead", &self.dead, true)?.unwrap_or(0),
+            missing: number("missing", &self.missing, true)?.unwrap_or(0),
+            survivors: number("survivors", &self.survivors, false)?,
+            females: None,
+            males: None,
+            children: None,
+            cause: text(&self.cause),
+            sources: vec![crate::gcm::SourceDto {
+                name: self.source.trim().to_owned(),
+                reliability: self.reliability.trim().to_owned(),
+            }],
+        })
+    }
+}
+
+/// `POST /{lang}/work/incidents/`: records a report; a mistake shows the form again with what
+/// was typed and the field named.
+pub(super) async fn record_incident(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    Form(typed): Form<IncidentForm>,
+) -> Result<Response, ApiError> {
+    let outcome = match typed.request() {
+        Ok(request) => {
+            crate::gcm::create_incident(State(state.clone()), caller.clone(), ApiJson(request))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(created) => {
+            let body = axum::body::to_bytes(created.into_body(), 1 << 20)
+                .await
+                .map_err(|e| ApiError::internal("reading a recorded incident", &e))?;
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let id = v["incident"]["id"].as_i64().unwrap_or(0);
+            let duplicates = v["duplicates"].as_array().map_or(0, Vec::len);
+            Ok(see_other(&format!(
+                "/{}/work/incidents/?recorded={id}&duplicates={duplicates}",
+                lang.as_str()
+            )))
+        }
+        Err(e) if e.code.status().is_client_error() => {
+            let w = Work::new(&state, lang, &headers, &caller, "work/incidents/");
+            let status = e.code.status();
+            let range = RangeQuery {
+                from: None,
+                to: None,
+            };
+            let mut r = incidents_page(&state, w, range, None, &typed, Some(&e)).await?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The incident form, with what was typed and the mistake to mend.
+fn incident_form(w: &Work, typed: &IncidentForm, error: Option<&ApiError>) -> Markup {
+    use marsad_model::codes::{CAUSE_OF_DEATH, ROUTE};
+    let tr = w.tr();
+    let lang = w.locale().lang;
+    let field = error.and_then(|e| e.field.as_deref());
+    let invalid = |name: &str| {
+        (field == Some(name) || field.is_some_and(|f| f.starts_with(&format!("{name}["))))
+            .then_some("true")
+    };
+    html! {
+        details open[error.is_some()] {
+            summary { (tr.t("work-incident-record")) }
+            @if let Some(e) = error {
+                div.error role="alert" { p lang="en" dir="ltr" { (e.detail) } }
+            }
+            form method="post" action=(w.c.href("work/incidents/")) {
+                (w.csrf_field())
+                div.form-grid {
+                    div { label for="i-date" { (tr.t("work-incident-date")) } input #i-date name="date" type="date" required value=(typed.date) aria-invalid=[invalid("date")]; }
+                    div {
+                        label for="i-route" { (tr.t("work-incident-route")) }
+                        select #i-route name="route" aria-invalid=[invalid("route")] {
+                            option value="" { "—" }
+                            @for c in ROUTE.codes { option value=(c.code) selected[typed.route == c.code] { (c.label(lang)) } }
+                        }
+                    }
+                    div { label for="i-region" { (tr.t("work-incident-region")) } input #i-region name="region" type="text" value=(typed.region) aria-invalid=[invalid("region")]; }
+                    div { label for="i-country" { (tr.t("work-incident-country")) } input #i-country name="country" type="text" value=(typed.country) placeholder="LBY" aria-invalid=[invalid("country")]; }
+                    div { label for="i-dead" { (tr.t("work-incident-dead")) } input #i-dead name="dead" type="number" min="0" value=(typed.dead) aria-invalid=[invalid("dead")]; }
+                    div { label for="i-missing" { (tr.t("work-incident-missing")) } input #i-missing name="missing" type="number" min="0" value=(typed.missing) aria-invalid=[invalid("missing")]; }
+                    div { label for="i-survivors" { (tr.t("work-incident-survivors")) } input #i-survivors name="survivors" type="number" min="0" value=(typed.survivors) aria-invalid=[invalid("survivors")]; }
+                    div {
+                        label for="i-cause" { (tr.t("work-incident-cause")) }
+                        select #i-cause name="cause" aria-invalid=[invalid("cause")] {
+                            option value="" { "—" }
+                            @for c in CAUSE_OF_DEATH.codes { option value=(c.code) selected[typed.cause == c.code] { (c.label(lang)) } }
+                        }
+                    }
+                    div { label for="i-source" { (tr.t("work-incident-source")) } input #i-source name="source" type="text" required value=(typed.source) aria-invalid=[invalid("sources")]; }
+                    div {
+                        label for="i-reliability" { (tr.t("work-incident-reliability")) }
+                        select #i-reliability name="reliability" aria-invalid=[invalid("sources")] {
+                            @for r in marsad_gcm::incidents::Reliability::ALL { option value=(r.code()) selected[typed.reliability == r.code()] { (r.label().get(lang)) } }
+                        }
+                    }
+                }
+                button type="submit" { (tr.t("work-incident-save")) }
+            }
+        }
+    }
+}
+
+async fn incidents_page(
+    state: &AppState,
+    w: Work,
+    range: RangeQuery,
+    notice: Option<(i64, usize)>,
+    typed: &IncidentForm,
+    error: Option<&ApiError>,
+) -> Result<Response, ApiError> {
     let tr = w.tr();
     let l = w.locale();
-    let list = crate::gcm::incidents_list(State(state.clone()), ApiQuery(q))
+    let list = crate::gcm::incidents_list(State(state.clone()), ApiQuery(range))
         .await?
         .0;
     let dead: u64 = list
@@ -239,6 +429,15 @@ pub(super) async fn incidents(
         .sum();
     let body = html! {
         p { (tr.t("work-incidents-text")) }
+        @if let Some((id, duplicates)) = notice {
+            p.ok role="status" #recorded {
+                (tr.t_with("work-incident-recorded", &[
+                    ("id", Arg::Str(&l.digits_of(&id.to_string()))),
+                    ("duplicates", Arg::Num(i64::try_from(duplicates).unwrap_or(0))),
+                ]))
+            }
+        }
+        (incident_form(&w, typed, error))
         p {
             (tr.t_with("work-incidents-summary", &[
                 ("incidents", Arg::Num(i64::try_from(list.incidents.len()).unwrap_or(0))),
