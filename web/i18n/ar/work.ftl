@@ -286,3 +286,22 @@ work-incident-recorded = تم تسجيل البلاغ { $id }. { $duplicates ->
     [two] يصف الحادثة نفسها التي وصفها بلاغان سابقان: تُحتسب مرة واحدة.
    *[other] يصف الحادثة نفسها التي وصفتها { $duplicates } بلاغات سابقة: تُحتسب مرة واحدة.
   }
+work-case-open = فتح ملف ضحية
+work-case-exploitation = شكل الاستغلال
+work-case-sex = الجنس
+work-case-sex-f = أنثى
+work-case-sex-m = ذكر
+work-case-sex-x = جنس آخر
+work-case-age = الفئة العمرية
+work-case-nationality = الجنسية (رمز ISO أو الاسم)
+work-case-open-button = فتح الملف
+work-case-opened = تم فتح الملف { $id }: أحل الضحية إلى الخدمات التي تحتاجها أدناه.
+work-age-Y_LT18 = أقل من 18 سنة
+work-age-Y18T24 = من 18 إلى 24 سنة
+work-age-Y25T34 = من 25 إلى 34 سنة
+work-age-Y35T49 = من 35 إلى 49 سنة
+work-age-Y_GE50 = 50 سنة فأكثر
+work-referral-propose = إحالة ضحية إلى خدمة
+work-referral-receiving = إلى المؤسسة
+work-referral-note = ملاحظة للمؤسسة المتلقية
+work-referral-propose-button = إرسال الإحالة

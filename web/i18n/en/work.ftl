@@ -278,3 +278,22 @@ work-incident-recorded = Report { $id } recorded. { $duplicates ->
     [one] It describes the same incident as one earlier report: they are counted once.
    *[other] It describes the same incident as { $duplicates } earlier reports: they are counted once.
   }
+work-case-open = Open a victim's case
+work-case-exploitation = Form of exploitation
+work-case-sex = Sex
+work-case-sex-f = Female
+work-case-sex-m = Male
+work-case-sex-x = Another sex
+work-case-age = Age group
+work-case-nationality = Nationality (ISO code or name)
+work-case-open-button = Open the case
+work-case-opened = Case { $id } opened: refer the victim to the services they need below.
+work-age-Y_LT18 = Under 18
+work-age-Y18T24 = 18 to 24
+work-age-Y25T34 = 25 to 34
+work-age-Y35T49 = 35 to 49
+work-age-Y_GE50 = 50 and over
+work-referral-propose = Refer a victim to a service
+work-referral-receiving = To the institution
+work-referral-note = Note for the receiving institution
+work-referral-propose-button = Send the referral

@@ -278,3 +278,22 @@ work-incident-recorded = Signalement { $id } enregistré. { $duplicates ->
     [one] Il décrit le même incident qu’un signalement antérieur : ils sont comptés une seule fois.
    *[other] Il décrit le même incident que { $duplicates } signalements antérieurs : ils sont comptés une seule fois.
   }
+work-case-open = Ouvrir le dossier d’une victime
+work-case-exploitation = Forme d’exploitation
+work-case-sex = Sexe
+work-case-sex-f = Féminin
+work-case-sex-m = Masculin
+work-case-sex-x = Autre
+work-case-age = Tranche d’âge
+work-case-nationality = Nationalité (code ISO ou nom)
+work-case-open-button = Ouvrir le dossier
+work-case-opened = Dossier { $id } ouvert : orientez la victime vers les services dont elle a besoin ci-dessous.
+work-age-Y_LT18 = Moins de 18 ans
+work-age-Y18T24 = 18 à 24 ans
+work-age-Y25T34 = 25 à 34 ans
+work-age-Y35T49 = 35 à 49 ans
+work-age-Y_GE50 = 50 ans et plus
+work-referral-propose = Orienter une victime vers un service
+work-referral-receiving = Vers l’institution
+work-referral-note = Note pour l’institution qui reçoit
+work-referral-propose-button = Envoyer l’orientation

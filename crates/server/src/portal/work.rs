@@ -232,6 +232,22 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         ),
         (
             e(
+                Method::POST,
+                "/{lang}/work/referrals/",
+                Allow(Action::Submit, Object(Resource::Referral)),
+            ),
+            post(protection::propose),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/referrals/cases",
+                Allow(Action::Submit, Object(Resource::Referral)),
+            ),
+            post(protection::open_case),
+        ),
+        (
+            e(
                 Method::GET,
                 "/{lang}/work/incidents/",
                 Allow(Action::Read, Fixed(Resource::Incident)),

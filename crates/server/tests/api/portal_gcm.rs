@@ -374,6 +374,74 @@ async fn protection_officers_move_referrals_from_their_worklist() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The referring side opens a case and refers the victim through the page's forms; a
+    // mistake keeps what was typed.
+    let r = inlcts
+        .post(app.url("/en/work/referrals/cases"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("exploitation", "forced_labour"),
+            ("sex", "M"),
+            ("age_group", "Y25T34"),
+            ("nationality", "Nowhere"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"Nowhere\"") && html.contains("role=\"alert\""),
+        "{html}"
+    );
+    let r = inlcts
+        .post(app.url("/en/work/referrals/cases"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("exploitation", "forced_labour"),
+            ("sex", "M"),
+            ("age_group", "Y25T34"),
+            ("nationality", "EGY"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"case-opened\""), "{html}");
+    let opened = r_case(&html);
+    let r = inlcts
+        .post(app.url("/en/work/referrals/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("case", &opened.to_string()),
+            ("kind", "legal_aid"),
+            ("receiving", "shelter-tunis"),
+            ("note", ""),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, html) = page(&shelter, "/en/work/referrals/").await;
+    assert!(
+        html.contains("Legal aid"),
+        "the receiving side sees it: {html}"
+    );
+    // Enforcement cannot receive a referral: the refusal is said, the form kept.
+    let r = inlcts
+        .post(app.url("/en/work/referrals/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("case", &opened.to_string()),
+            ("kind", "return"),
+            ("receiving", "border-police"),
+            ("note", "x"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
     // The missing-migrant register, for the protection institutions.
     let (s, html) = page(&inlcts, "/fr/work/incidents/").await;
     assert_eq!(s, StatusCode::OK);
@@ -440,4 +508,16 @@ async fn protection_officers_move_referrals_from_their_worklist() {
         "one incident, counted once: {html}"
     );
     app.stop().await;
+}
+
+/// The case number a "case opened" notice names.
+fn r_case(html: &str) -> i64 {
+    let at = html.find("id=\"case-opened\"").unwrap();
+    html[at..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
 }

@@ -71,9 +71,12 @@ fn needs_reason(code: &str) -> bool {
 pub(super) struct ListQuery {
     /// `late`: only the overdue ones.
     show: Option<String>,
+    /// Set after a case was opened: its number.
+    case: Option<i64>,
 }
 
-/// `GET /{lang}/work/referrals/`: the institution's referrals, the late ones first.
+/// `GET /{lang}/work/referrals/`: the institution's referrals, the late ones first, and for a
+/// referring institution the forms to open a case and to refer a victim.
 pub(super) async fn referrals(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -82,11 +85,285 @@ pub(super) async fn referrals(
     permit: Permit,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let institution = caller.institution().unwrap_or_default().to_owned();
     let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
+    let late_only = q.show.as_deref() == Some("late");
+    let notice = q.case.map(Notice::CaseOpened);
+    let forms = (NewCaseForm::default(), NewReferralForm::default());
+    referrals_page(&state, w, caller, permit, late_only, notice, &forms).await
+}
+
+/// What a referral page says above its lists.
+enum Notice {
+    CaseOpened(i64),
+    /// A mistake in one of the forms (shown above them, what was typed kept).
+    Mistake(ApiError),
+}
+
+/// What the "open a case" form sends.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NewCaseForm {
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    age_group: String,
+    #[serde(default)]
+    nationality: String,
+    #[serde(default)]
+    exploitation: String,
+}
+
+/// What the "refer a victim" form sends.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NewReferralForm {
+    #[serde(default)]
+    case: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    receiving: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// `POST /{lang}/work/referrals/cases`: opens a victim's case (as `POST
+/// /api/v1/referrals/cases`), then back to the worklist saying its number.
+pub(super) async fn open_case(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    permit: Permit,
+    Form(typed): Form<NewCaseForm>,
+) -> Result<Response, ApiError> {
+    let request = crate::gcm::CaseRequest {
+        person: None,
+        sex: optional(&typed.sex),
+        age_group: optional(&typed.age_group),
+        nationality: optional(&typed.nationality),
+        exploitation: typed.exploitation.trim().to_owned(),
+    };
+    let outcome = crate::gcm::create_case(
+        State(state.clone()),
+        caller.clone(),
+        permit.clone(),
+        ApiJson(request),
+    )
+    .await;
+    match outcome {
+        Ok(created) => {
+            let id = created_id(created, "case").await?;
+            Ok(see_other(&format!(
+                "/{}/work/referrals/?case={id}",
+                lang.as_str()
+            )))
+        }
+        Err(e) if e.code.status().is_client_error() => {
+            let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
+            let status = e.code.status();
+            let forms = (typed, NewReferralForm::default());
+            let notice = Some(Notice::Mistake(e));
+            let mut r = referrals_page(&state, w, caller, permit, false, notice, &forms).await?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /{lang}/work/referrals/`: proposes a referral (as `POST /api/v1/referrals`).
+pub(super) async fn propose(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    caller: Caller,
+    permit: Permit,
+    Form(typed): Form<NewReferralForm>,
+) -> Result<Response, ApiError> {
+    let outcome = match typed.case.trim().parse::<i64>() {
+        Ok(case) => {
+            let request = crate::gcm::ReferralRequest {
+                case,
+                kind: typed.kind.trim().to_owned(),
+                receiving: typed.receiving.trim().to_owned(),
+                note: optional(&typed.note),
+            };
+            crate::gcm::propose(
+                State(state.clone()),
+                caller.clone(),
+                permit.clone(),
+                ApiJson(request),
+            )
+            .await
+        }
+        Err(_) => Err(ApiError::field(
+            "case",
+            format!("case: '{}' is not a case number", typed.case.trim()),
+        )),
+    };
+    match outcome {
+        Ok(created) => {
+            let id = created_id(created, "referral").await?;
+            Ok(see_other(&format!(
+                "/{}/work/referrals/#referral-{id}",
+                lang.as_str()
+            )))
+        }
+        Err(e) if e.code.status().is_client_error() => {
+            let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
+            let status = e.code.status();
+            let forms = (NewCaseForm::default(), typed);
+            let notice = Some(Notice::Mistake(e));
+            let mut r = referrals_page(&state, w, caller, permit, false, notice, &forms).await?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The `id` of what a `201 Created` JSON answer created.
+async fn created_id(created: Response, what: &str) -> Result<i64, ApiError> {
+    let body = axum::body::to_bytes(created.into_body(), 1 << 20)
+        .await
+        .map_err(|e| ApiError::internal("reading what was created", &e))?;
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    v["id"].as_i64().ok_or_else(|| {
+        tracing::error!(what, "a created object's answer has no id");
+        ApiError::new(
+            crate::error::Code::Internal,
+            "the server failed while reading what it created",
+        )
+    })
+}
+
+/// The two forms of the referring side: open a case, refer a victim to a service.
+fn referral_forms(
+    w: &Work,
+    institutions: &[String],
+    (case, referral): &(NewCaseForm, NewReferralForm),
+    mistake: Option<&ApiError>,
+) -> Markup {
+    use marsad_model::codes::EXPLOITATION_FORM;
+    let tr = w.tr();
+    let lang = w.locale().lang;
+    let field = mistake.and_then(|e| e.field.as_deref());
+    let invalid = |name: &str| (field == Some(name)).then_some("true");
+    html! {
+        @if let Some(e) = mistake {
+            div.error role="alert" { p lang="en" dir="ltr" { (e.detail) } }
+        }
+        details open[mistake.is_some()] {
+            summary { (tr.t("work-case-open")) }
+            form method="post" action=(w.c.href("work/referrals/cases")) {
+                (w.csrf_field())
+                div.form-grid {
+                    div {
+                        label for="c-exploitation" { (tr.t("work-case-exploitation")) }
+                        select #c-exploitation name="exploitation" required aria-invalid=[invalid("exploitation")] {
+                            @for c in EXPLOITATION_FORM.codes { option value=(c.code) selected[case.exploitation == c.code] { (c.label(lang)) } }
+                        }
+                    }
+                    div {
+                        label for="c-sex" { (tr.t("work-case-sex")) }
+                        select #c-sex name="sex" aria-invalid=[invalid("sex")] {
+                            option value="" { "—" }
+                            @for (code, key) in [("F", "work-case-sex-f"), ("M", "work-case-sex-m"), ("X", "work-case-sex-x")] {
+                                option value=(code) selected[case.sex == code] { (tr.t(key)) }
+                            }
+                        }
+                    }
+                    div {
+                        label for="c-age" { (tr.t("work-case-age")) }
+                        select #c-age name="age_group" aria-invalid=[invalid("age_group")] {
+                            option value="" { "—" }
+                            @for code in crate::gcm::VICTIM_AGE_GROUPS {
+                                option value=(code) selected[case.age_group == code] { (tr.t(&format!("work-age-{code}"))) }
+                            }
+                        }
+                    }
+                    div {
+                        label for="c-nationality" { (tr.t("work-case-nationality")) }
+                        input #c-nationality name="nationality" type="text" value=(case.nationality) placeholder="NGA" aria-invalid=[invalid("nationality")];
+                    }
+                }
+                button type="submit" { (tr.t("work-case-open-button")) }
+            }
+        }
+        details open[mistake.is_some()] {
+            summary { (tr.t("work-referral-propose")) }
+            form method="post" action=(w.c.href("work/referrals/")) {
+                (w.csrf_field())
+                div.form-grid {
+                    div {
+                        label for="r-case" { (tr.t("work-referral-case")) }
+                        input #r-case name="case" type="number" min="1" required value=(referral.case) aria-invalid=[invalid("case")];
+                    }
+                    div {
+                        label for="r-kind" { (tr.t("work-referral-kind")) }
+                        select #r-kind name="kind" aria-invalid=[invalid("kind")] {
+                            @for k in ReferralKind::ALL { option value=(k.code()) selected[referral.kind == k.code()] { (k.label().get(lang)) } }
+                        }
+                    }
+                    div {
+                        label for="r-receiving" { (tr.t("work-referral-receiving")) }
+                        select #r-receiving name="receiving" aria-invalid=[invalid("receiving")] {
+                            @for name in institutions { option value=(name) selected[&referral.receiving == name] { (name) } }
+                        }
+                    }
+                    div {
+                        label for="r-note" { (tr.t("work-referral-note")) }
+                        input #r-note name="note" type="text" value=(referral.note);
+                    }
+                }
+                button type="submit" { (tr.t("work-referral-propose-button")) }
+            }
+        }
+    }
+}
+
+async fn referrals_page(
+    state: &AppState,
+    w: Work,
+    caller: Caller,
+    permit: Permit,
+    late_only: bool,
+    notice: Option<Notice>,
+    forms: &(NewCaseForm, NewReferralForm),
+) -> Result<Response, ApiError> {
+    let institution = caller.institution().unwrap_or_default().to_owned();
+    let lang = w.locale().lang;
     let tr = w.tr();
     let l = w.locale();
-    let late_only = q.show.as_deref() == Some("late");
+    let refers = state.access().allows(
+        &caller,
+        marsad_policy::Action::Submit,
+        marsad_policy::Resource::Referral,
+    );
+    let institutions: Vec<String> = if refers {
+        let own = institution.clone();
+        state
+            .blocking(move |store, _| {
+                Ok(store
+                    .institutions()?
+                    .into_iter()
+                    .map(|i| i.name)
+                    .filter(|n| *n != own)
+                    .collect())
+            })
+            .await?
+    } else {
+        Vec::new()
+    };
+
+    let (opened, mistake) = match notice {
+        Some(Notice::CaseOpened(id)) => (Some(id), None),
+        Some(Notice::Mistake(e)) => (None, Some(e)),
+        None => (None, None),
+    };
     let mut list = if late_only {
         crate::gcm::overdue(State(state.clone()), caller, permit)
             .await?
@@ -111,6 +388,12 @@ pub(super) async fn referrals(
     };
     let body = html! {
         p { (tr.t("work-referrals-text")) }
+        @if let Some(id) = opened {
+            p.ok role="status" #case-opened { (tr.t_with("work-case-opened", &[("id", Arg::Str(&l.digits_of(&id.to_string())))])) }
+        }
+        @if refers {
+            (referral_forms(&w, &institutions, forms, mistake.as_ref()))
+        }
         p {
             (tr.t_with("work-referrals-late", &[("count", Arg::Num(i64::try_from(late).unwrap_or(0)))]))
             " · "
