@@ -17,6 +17,7 @@
 //! - `cases`: person search and the person's file;
 //! - `review`: the match review queue, side by side;
 //! - `quality`: the data-quality overview per source and publishing the statistics;
+//! - `plan`: the national GCM plan's actions, their changes, measurements and evaluations;
 //! - `admin`: institutions, users, tokens, the policy in force, audit search;
 //! - `protection`: the trafficking referrals an institution sent or received (moves as buttons,
 //!   the late ones flagged), the missing-migrant register, and the complaints an institution
@@ -44,6 +45,7 @@ use crate::AppState;
 mod admin;
 mod cases;
 mod data;
+mod plan;
 mod protection;
 mod quality;
 mod review;
@@ -229,6 +231,54 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
                 Allow(Action::Correct, Object(Resource::Referral)),
             ),
             post(protection::move_referral),
+        ),
+        (
+            e(
+                Method::GET,
+                "/{lang}/work/plan/",
+                Allow(Action::Read, Fixed(Resource::Plan)),
+            ),
+            get(plan::actions),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/plan/",
+                Allow(Action::Submit, Object(Resource::Plan)),
+            ),
+            post(plan::add),
+        ),
+        (
+            e(
+                Method::GET,
+                "/{lang}/work/plan/{id}",
+                Allow(Action::Read, Fixed(Resource::Plan)),
+            ),
+            get(plan::action),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/plan/{id}",
+                Allow(Action::Correct, Object(Resource::Plan)),
+            ),
+            post(plan::change),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/plan/{id}/measurements",
+                Allow(Action::Submit, Object(Resource::Plan)),
+            ),
+            post(plan::measure),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/plan/{id}/evaluations",
+                Allow(Action::Submit, Object(Resource::Plan)),
+            ),
+            post(plan::evaluate),
         ),
         (
             e(
@@ -418,7 +468,7 @@ fn allows(state: &AppState, caller: &Caller, action: Action, resource: Resource)
     state.access().allows(caller, action, resource)
 }
 
-const PLACES: [Place; 14] = [
+const PLACES: [Place; 15] = [
     Place {
         path: "work/upload/",
         key: "work-upload",
@@ -471,6 +521,12 @@ const PLACES: [Place; 14] = [
         key: "work-publish",
         text: "work-publish-text",
         allowed: |s, c| allows(s, c, Action::Publish, Resource::Statistics),
+    },
+    Place {
+        path: "work/plan/",
+        key: "work-plan",
+        text: "work-plan-text",
+        allowed: |s, c| allows(s, c, Action::Submit, Resource::Plan),
     },
     Place {
         path: "work/referrals/",

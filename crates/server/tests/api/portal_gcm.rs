@@ -521,3 +521,150 @@ fn r_case(html: &str) -> i64 {
         .parse()
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_committee_and_owners_keep_the_plan_through_the_workspace() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "src").await;
+    let committee = app
+        .login_as("analyst", "observatoire", "observatory", &["analyst"])
+        .await;
+    let owner = app
+        .login_as("social", "social-affairs", "ministry", &["officer"])
+        .await;
+    let other = app
+        .login_as("labour", "labour-agency", "labour_agency", &["officer"])
+        .await;
+    let post = |client: &reqwest::Client, path: &str, fields: Vec<(&str, &str)>| {
+        client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&fields))
+            .send()
+    };
+    let action = |objectives: &'static str| {
+        vec![
+            ("id", "A-15-1"),
+            (
+                "title",
+                "Accès aux soins des migrants en situation irrégulière",
+            ),
+            ("objectives", objectives),
+            ("owner", "social-affairs"),
+            ("partners", "OMS, OIM"),
+            ("budget", "250000"),
+            ("currency", "TND"),
+            ("start", "2024-01-01"),
+            ("end", ""),
+            ("status", "planned"),
+            ("step", "design"),
+            ("version", ""),
+        ]
+    };
+    // A mistake: the form again, the field named, what was typed kept.
+    let r = post(&committee, "/fr/work/plan/", action(""))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"plan-error\"") && html.contains("Accès aux soins des migrants"),
+        "{html}"
+    );
+    // Added: to the action's page.
+    let r = post(&committee, "/fr/work/plan/", action("15, 22"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("A-15-1") && html.contains("Modifier l’action"),
+        "{html}"
+    );
+    // Another institution may not change it; the owner may.
+    let mut changed = action("15, 22");
+    changed[9] = ("status", "ongoing");
+    changed[11] = ("version", "1");
+    let r = post(&other, "/en/work/plan/A-15-1", changed.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(&owner, "/en/work/plan/A-15-1", changed.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let history: serde_json::Value = app
+        .anonymous
+        .get(app.url("/api/v1/gcm/plan/actions/A-15-1/history"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        history["versions"].as_array().map(Vec::len),
+        Some(2),
+        "{history}"
+    );
+    // The same change again, based on the old version: refused as a conflict, kept on the form.
+    let r = post(&owner, "/en/work/plan/A-15-1", changed).await.unwrap();
+    assert!(r.status().is_client_error());
+    // A value of an indicator and an evaluation, by the owner.
+    let r = owner
+        .post(app.url("/api/v1/gcm/plan/actions/A-15-1/indicators"))
+        .json(&json!({
+            "code": "3.8.1",
+            "baseline": { "start": "2023-01-01", "end": "2023-12-31", "value": 20.0, "source": "MSP" },
+            "target": { "start": "2027-01-01", "end": "2027-12-31", "value": 60.0, "source": "plan" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = post(
+        &owner,
+        "/en/work/plan/A-15-1/measurements",
+        vec![
+            ("code", "3.8.1"),
+            ("year", "2024"),
+            ("value", "trente"),
+            ("source", "MSP"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("value=\"trente\""));
+    let r = post(
+        &owner,
+        "/en/work/plan/A-15-1/measurements",
+        vec![
+            ("code", "3.8.1"),
+            ("year", "2024"),
+            ("value", "31,5"),
+            ("source", "MSP"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = post(
+        &owner,
+        "/en/work/plan/A-15-1/evaluations",
+        vec![
+            ("date", "2025-03-01"),
+            ("author", "Comité"),
+            ("learned", "Les centres de santé ont besoin d’interprètes"),
+            ("obstacles", "rotation du personnel\nbudget tardif"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("31.5") && html.contains("budget tardif"),
+        "{html}"
+    );
+    app.stop().await;
+}
