@@ -77,3 +77,21 @@ complaint-status = Status
 complaint-updated = Last change
 complaint-unknown = No complaint has this reference number. Check that it is written exactly as you received it.
 complaint-mistyped = This is not a reference number: it is written CMP- followed by two groups of four letters and digits.
+
+## Protection figures on the GCM page
+gcm-protection-title = Protection in { $year }: victims of trafficking, dead and missing migrants
+gcm-protection-text = As published: cells about too few people are withheld so that nobody can be singled out.
+gcm-no-figures = No victim of trafficking was identified through the referral mechanism this year.
+gcm-referrals-caption = Victims of trafficking identified and assisted, by form of exploitation
+gcm-exploitation = Form of exploitation
+gcm-identified = Identified
+gcm-assisted = Assisted
+gcm-total = Total
+gcm-suppressed = withheld
+gcm-suppressed-note = “withheld”: fewer than { $threshold } people, or a figure that would reveal such a cell.
+gcm-no-incidents = No dead or missing migrant was recorded this year.
+gcm-sdg-caption = Migrants who died or went missing (SDG 10.7.3), by route
+gcm-route = Route
+gcm-incidents = Incidents
+gcm-dead = Dead
+gcm-missing = Missing

@@ -77,3 +77,21 @@ complaint-status = État
 complaint-updated = Dernière modification
 complaint-unknown = Aucune plainte ne porte ce numéro de référence. Vérifiez qu’il est écrit exactement comme vous l’avez reçu.
 complaint-mistyped = Ce n’est pas un numéro de référence : il s’écrit CMP- suivi de deux groupes de quatre lettres et chiffres.
+
+## Chiffres de la protection sur la page du Pacte
+gcm-protection-title = La protection en { $year } : victimes de la traite, migrants morts et disparus
+gcm-protection-text = Tels que publiés : les cellules portant sur trop peu de personnes sont masquées afin que personne ne puisse être identifié.
+gcm-no-figures = Aucune victime de la traite n’a été identifiée par le mécanisme d’orientation cette année.
+gcm-referrals-caption = Victimes de la traite identifiées et assistées, par forme d’exploitation
+gcm-exploitation = Forme d’exploitation
+gcm-identified = Identifiées
+gcm-assisted = Assistées
+gcm-total = Ensemble
+gcm-suppressed = masqué
+gcm-suppressed-note = « masqué » : moins de { $threshold } personnes, ou un chiffre qui révélerait une telle cellule.
+gcm-no-incidents = Aucun migrant mort ou disparu n’a été enregistré cette année.
+gcm-sdg-caption = Migrants morts ou disparus (ODD 10.7.3), par itinéraire
+gcm-route = Itinéraire
+gcm-incidents = Incidents recensés
+gcm-dead = Morts
+gcm-missing = Disparus

@@ -116,6 +116,17 @@ async fn report_page(
         made: loaded.today,
     };
     c.title = title(&tr, c.locale, &input);
+    // The protection figures are statistics: shown when the policy publishes statistics to
+    // this reader (the same decision as their API routes).
+    let protection = if state.access().allows(
+        &caller,
+        marsad_policy::Action::Read,
+        marsad_policy::Resource::Statistics,
+    ) {
+        Some(protection_figures(&state, year).await?)
+    } else {
+        None
+    };
     let first = loaded
         .plan
         .actions
@@ -143,8 +154,123 @@ async fn report_page(
             span.muted { (tr.t("gcm-page-pdf-hint")) }
         }
         (report_body(c.locale, &input))
+        @if let Some(figures) = &protection {
+            (protection_section(&c, year, figures))
+        }
     };
     Ok(page(document(&c, body)))
+}
+
+/// The year's protection figures, as published (disclosure-protected): the referral mechanism
+/// by form of exploitation and SDG 10.7.3 by route.
+struct Protection {
+    referrals: crate::gcm::ReferralStatistics,
+    sdg: crate::gcm::SdgTable,
+}
+
+async fn protection_figures(state: &AppState, year: i32) -> Result<Protection, ApiError> {
+    let referrals = crate::gcm::statistics(
+        State(state.clone()),
+        crate::extract::ApiQuery(crate::gcm::PeriodQuery { period: year }),
+    )
+    .await?
+    .0;
+    let range = crate::gcm::RangeQuery {
+        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        to: chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    };
+    let sdg = crate::gcm::sdg_10_7_3(State(state.clone()), crate::extract::ApiQuery(range))
+        .await?
+        .0;
+    Ok(Protection { referrals, sdg })
+}
+
+fn protection_section(c: &marsad_portal::page::Chrome, year: i32, p: &Protection) -> maud::Markup {
+    use marsad_model::codes::{EXPLOITATION_FORM, ROUTE};
+    let tr = c.tr();
+    let l = c.locale;
+    let lang = l.lang;
+    let cell = |cell: Option<&crate::gcm::StatCellDto>| match cell {
+        Some(x) if x.status == "F" => x
+            .value
+            .map(|v| l.integer(i64::try_from(v).unwrap_or(i64::MAX)))
+            .unwrap_or_default(),
+        Some(_) => tr.t("gcm-suppressed"),
+        None => String::new(),
+    };
+    let table = |measure: &str| {
+        p.referrals
+            .tables
+            .iter()
+            .find(|t| t.measure == measure && t.by == "exploitation")
+    };
+    let (identified, assisted) = (table("identified"), table("assisted"));
+    let codes: Vec<&str> = identified
+        .map(|t| t.cells.iter().map(|c| c.code.as_str()).collect())
+        .unwrap_or_default();
+    let label = |code: &str| {
+        if code == "_T" {
+            tr.t("gcm-total")
+        } else {
+            EXPLOITATION_FORM
+                .get(code)
+                .map_or_else(|| code.to_owned(), |c| c.label(lang).to_owned())
+        }
+    };
+    let rows: Vec<&crate::gcm::SdgRowDto> = p.sdg.rows.iter().filter(|r| r.year == year).collect();
+    html! {
+        section #protection {
+            h2 { (tr.t_with("gcm-protection-title", &[("year", marsad_portal::i18n::Arg::Str(&l.year(year)))])) }
+            p { (tr.t("gcm-protection-text")) }
+            @if codes.is_empty() {
+                p { (tr.t("gcm-no-figures")) }
+            } @else {
+                table #referral-figures {
+                    caption { (tr.t("gcm-referrals-caption")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("gcm-exploitation")) }
+                        th.n scope="col" { (tr.t("gcm-identified")) }
+                        th.n scope="col" { (tr.t("gcm-assisted")) }
+                    } }
+                    tbody {
+                        @for code in &codes {
+                            tr {
+                                th scope="row" { (label(code)) }
+                                td.n { (cell(identified.and_then(|t| t.cells.iter().find(|c| c.code == *code)))) }
+                                td.n { (cell(assisted.and_then(|t| t.cells.iter().find(|c| c.code == *code)))) }
+                            }
+                        }
+                    }
+                }
+                p.note { (tr.t_with("gcm-suppressed-note", &[("threshold", marsad_portal::i18n::Arg::Num(i64::try_from(p.referrals.threshold).unwrap_or(0)))])) }
+            }
+            @if rows.is_empty() {
+                p { (tr.t("gcm-no-incidents")) }
+            } @else {
+                table #sdg-10-7-3 {
+                    caption { (tr.t("gcm-sdg-caption")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("gcm-route")) }
+                        th.n scope="col" { (tr.t("gcm-incidents")) }
+                        th.n scope="col" { (tr.t("gcm-dead")) }
+                        th.n scope="col" { (tr.t("gcm-missing")) }
+                        th.n scope="col" { (tr.t("gcm-total")) }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                th scope="row" { (r.route.as_deref().and_then(|c| ROUTE.get(c)).map_or_else(|| r.route.clone().unwrap_or_else(|| "—".into()), |c| c.label(lang).to_owned())) @if let Some(region) = &r.region { " · " bdi { (region) } } }
+                                td.n { (l.integer(i64::from(r.incidents))) }
+                                td.n { (l.integer(i64::from(r.dead))) }
+                                td.n { (l.integer(i64::from(r.missing))) }
+                                td.n { (l.integer(i64::from(r.total))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /{lang}/gcm/report.html?year=YYYY`: the report as a file.

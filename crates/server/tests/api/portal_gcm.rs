@@ -507,6 +507,30 @@ async fn protection_officers_move_referrals_from_their_worklist() {
         html.contains("1 incidents from 2 reports: 12 dead, 4 missing."),
         "one incident, counted once: {html}"
     );
+    // The public GCM page shows the year's protection figures as published: the incident once
+    // (SDG 10.7.3), the few victims withheld, never a small number.
+    let r = app
+        .anonymous
+        .get(app.url("/en/gcm/?year=2025"))
+        .send()
+        .await
+        .unwrap();
+    let html = r
+        .text()
+        .await
+        .unwrap()
+        .replace(['\u{2068}', '\u{2069}'], "");
+    let sdg = &html[html
+        .find("id=\"sdg-10-7-3\"")
+        .expect("the SDG 10.7.3 table")..];
+    assert!(
+        sdg.contains("<td class=\"n\">1</td><td class=\"n\">12</td><td class=\"n\">4</td><td class=\"n\">16</td>"),
+        "{sdg}"
+    );
+    let figures = &html[html
+        .find("id=\"referral-figures\"")
+        .expect("the referral figures")..];
+    assert!(figures.contains("withheld"), "{figures}");
     app.stop().await;
 }
 
