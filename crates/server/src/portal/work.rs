@@ -233,11 +233,9 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             post(protection::move_referral),
         ),
         (
-            e(
-                Method::GET,
-                "/{lang}/work/plan/",
-                Allow(Action::Read, Fixed(Resource::Plan)),
-            ),
+            // The plan is public (`/{lang}/gcm/`); its workspace pages are for signed-in
+            // users, and each form's route asks the policy.
+            e(Method::GET, "/{lang}/work/plan/", SignedIn),
             get(plan::actions),
         ),
         (
@@ -249,11 +247,9 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
             post(plan::add),
         ),
         (
-            e(
-                Method::GET,
-                "/{lang}/work/plan/{id}",
-                Allow(Action::Read, Fixed(Resource::Plan)),
-            ),
+            // The plan is public (`/{lang}/gcm/`); its workspace pages are for signed-in
+            // users, and each form's route asks the policy.
+            e(Method::GET, "/{lang}/work/plan/{id}", SignedIn),
             get(plan::action),
         ),
         (
