@@ -715,6 +715,25 @@ async fn signout(
     Ok(r)
 }
 
+/// After a form's request failed: a mistake in what was sent (4xx) shows the form's page
+/// again, drawn by `again` (what was typed kept, the mistake named), with the error's status;
+/// anything else is the error itself (an error page).
+pub(crate) async fn on_mistake<Fut>(
+    e: ApiError,
+    again: impl FnOnce(ApiError) -> Fut,
+) -> Result<Response, ApiError>
+where
+    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+{
+    let status = e.code.status();
+    if !status.is_client_error() {
+        return Err(e);
+    }
+    let mut r = again(e).await?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
 /// A 303 to another page after a form (the browser then GETs it).
 pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()

@@ -14,7 +14,7 @@ use marsad_gcm::plan::Status;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{see_other, Work};
+use super::{on_mistake, see_other, Work};
 use crate::access::Permit;
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -271,14 +271,13 @@ pub(super) async fn add(
             lang.as_str(),
             typed.id.trim()
         ))),
-        Err(e) if e.code.status().is_client_error() => {
-            let w = Work::new(&state, lang, &headers, &caller, "work/plan/");
-            let status = e.code.status();
-            let mut r = actions_page(&state, w, &typed, Some(&e)).await?;
-            *r.status_mut() = status;
-            Ok(r)
+        Err(e) => {
+            on_mistake(e, |e| async move {
+                let w = Work::new(&state, lang, &headers, &caller, "work/plan/");
+                actions_page(&state, w, &typed, Some(&e)).await
+            })
+            .await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -443,14 +442,11 @@ async fn again(
     typed: Typed,
     e: ApiError,
 ) -> Result<Response, ApiError> {
-    if !e.code.status().is_client_error() {
-        return Err(e);
-    }
-    let w = Work::new(state, lang, headers, caller, &format!("work/plan/{id}"));
-    let status = e.code.status();
-    let mut r = action_page(state, w, id, Some(typed), Some(&e)).await?;
-    *r.status_mut() = status;
-    Ok(r)
+    on_mistake(e, |e| async move {
+        let w = Work::new(state, lang, headers, caller, &format!("work/plan/{id}"));
+        action_page(state, w, id, Some(typed), Some(&e)).await
+    })
+    .await
 }
 
 /// `POST /{lang}/work/plan/{id}`: a change of the action (a new version).

@@ -16,7 +16,7 @@ use marsad_portal::i18n::Arg;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{count, see_other, when, Work};
+use super::{count, on_mistake, see_other, when, Work};
 use crate::access::Permit;
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -161,16 +161,15 @@ pub(super) async fn open_case(
                 lang.as_str()
             )))
         }
-        Err(e) if e.code.status().is_client_error() => {
-            let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
-            let status = e.code.status();
-            let forms = (typed, NewReferralForm::default());
-            let notice = Some(Notice::Mistake(e));
-            let mut r = referrals_page(&state, w, caller, permit, false, notice, &forms).await?;
-            *r.status_mut() = status;
-            Ok(r)
+        Err(e) => {
+            on_mistake(e, |e| async {
+                let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
+                let forms = (typed, NewReferralForm::default());
+                let notice = Some(Notice::Mistake(e));
+                referrals_page(&state, w, caller, permit, false, notice, &forms).await
+            })
+            .await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -212,16 +211,15 @@ pub(super) async fn propose(
                 lang.as_str()
             )))
         }
-        Err(e) if e.code.status().is_client_error() => {
-            let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
-            let status = e.code.status();
-            let forms = (NewCaseForm::default(), typed);
-            let notice = Some(Notice::Mistake(e));
-            let mut r = referrals_page(&state, w, caller, permit, false, notice, &forms).await?;
-            *r.status_mut() = status;
-            Ok(r)
+        Err(e) => {
+            on_mistake(e, |e| async {
+                let w = Work::new(&state, lang, &headers, &caller, "work/referrals/");
+                let forms = (NewCaseForm::default(), typed);
+                let notice = Some(Notice::Mistake(e));
+                referrals_page(&state, w, caller, permit, false, notice, &forms).await
+            })
+            .await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -619,18 +617,17 @@ pub(super) async fn record_incident(
                 lang.as_str()
             )))
         }
-        Err(e) if e.code.status().is_client_error() => {
-            let w = Work::new(&state, lang, &headers, &caller, "work/incidents/");
-            let status = e.code.status();
-            let range = RangeQuery {
-                from: None,
-                to: None,
-            };
-            let mut r = incidents_page(&state, w, range, None, &typed, Some(&e)).await?;
-            *r.status_mut() = status;
-            Ok(r)
+        Err(e) => {
+            on_mistake(e, |e| async move {
+                let w = Work::new(&state, lang, &headers, &caller, "work/incidents/");
+                let range = RangeQuery {
+                    from: None,
+                    to: None,
+                };
+                incidents_page(&state, w, range, None, &typed, Some(&e)).await
+            })
+            .await
         }
-        Err(e) => Err(e),
     }
 }
 
