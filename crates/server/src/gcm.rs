@@ -1512,6 +1512,19 @@ pub async fn create_incident(
     caller: Caller,
     ApiJson(body): ApiJson<IncidentRequest>,
 ) -> Result<Response, ApiError> {
+    let out = record_report(state, caller, body).await?;
+    Ok(created(
+        format!("/api/v1/incidents/{}", out.incident.id),
+        out,
+    ))
+}
+
+/// Records a missing-migrant report (the API's and the portal form's path): the report and the earlier reports it duplicates.
+pub(crate) async fn record_report(
+    state: AppState,
+    caller: Caller,
+    body: IncidentRequest,
+) -> Result<IncidentCreated, ApiError> {
     let institution = caller_institution(&caller, "record incidents")?;
     let incident = parse_incident(&body)?;
     let now = state.now();
@@ -1538,10 +1551,7 @@ pub async fn create_incident(
             })
         })
         .await?;
-    Ok(created(
-        format!("/api/v1/incidents/{}", out.incident.id),
-        out,
-    ))
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1897,6 +1907,20 @@ pub async fn create_case(
     permit: Permit,
     ApiJson(body): ApiJson<CaseRequest>,
 ) -> Result<Response, ApiError> {
+    let case = open_case(state, caller, permit, body).await?;
+    Ok(created(
+        format!("/api/v1/referrals/cases/{}", case.id),
+        case,
+    ))
+}
+
+/// Opens a victim's case (the API's and the portal form's path).
+pub(crate) async fn open_case(
+    state: AppState,
+    caller: Caller,
+    permit: Permit,
+    body: CaseRequest,
+) -> Result<CaseDto, ApiError> {
     let exploitation = EXPLOITATION_FORM.parse(&body.exploitation).ok_or_else(|| {
         let known: Vec<&str> = EXPLOITATION_FORM.codes.iter().map(|c| c.code).collect();
         ApiError::field(
@@ -1985,10 +2009,7 @@ pub async fn create_case(
             Ok(store.add_trafficking_case(&new, &audit)?)
         })
         .await?;
-    Ok(created(
-        format!("/api/v1/referrals/cases/{}", case.id),
-        CaseDto::from(&case),
-    ))
+    Ok(CaseDto::from(&case))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -2208,6 +2229,17 @@ pub async fn propose(
     permit: Permit,
     ApiJson(body): ApiJson<ReferralRequest>,
 ) -> Result<Response, ApiError> {
+    let dto = propose_referral(state, caller, permit, body).await?;
+    Ok(created(format!("/api/v1/referrals/{}", dto.id), dto))
+}
+
+/// Proposes a referral (the API's and the portal form's path).
+pub(crate) async fn propose_referral(
+    state: AppState,
+    caller: Caller,
+    permit: Permit,
+    body: ReferralRequest,
+) -> Result<ReferralDto, ApiError> {
     let kind = ReferralKind::parse(&body.kind).ok_or_else(|| {
         let known: Vec<&str> = ReferralKind::ALL.iter().map(|k| k.code()).collect();
         ApiError::field(
@@ -2284,7 +2316,7 @@ pub async fn propose(
             referral_dto(&row, now)
         })
         .await?;
-    Ok(created(format!("/api/v1/referrals/{}", dto.id), dto))
+    Ok(dto)
 }
 
 /// A referral the caller's institution sent or received, with every move (on the record).

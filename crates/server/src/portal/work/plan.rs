@@ -432,16 +432,20 @@ async fn action_page(
     Ok(w.finish(format!("{} · {}", view.action.id, view.action.title), body))
 }
 
-/// Shows the action page again after a mistake, with the error's status.
-async fn again(
+/// After a form of the action's page: back to the page, or after a mistake the page again with
+/// what was typed (`on_mistake`).
+async fn after(
     state: &AppState,
     lang: marsad_model::Lang,
     headers: &HeaderMap,
     caller: &Caller,
     id: &str,
     typed: Typed,
-    e: ApiError,
+    outcome: Result<(), ApiError>,
 ) -> Result<Response, ApiError> {
+    let Err(e) = outcome else {
+        return Ok(see_other(&format!("/{}/work/plan/{id}", lang.as_str())));
+    };
     on_mistake(e, |e| async move {
         let w = Work::new(state, lang, headers, caller, &format!("work/plan/{id}"));
         action_page(state, w, id, Some(typed), Some(&e)).await
@@ -471,21 +475,16 @@ pub(super) async fn change(
         .map(|_| ()),
         Err(e) => Err(e),
     };
-    match outcome {
-        Ok(()) => Ok(see_other(&format!("/{}/work/plan/{id}", lang.as_str()))),
-        Err(e) => {
-            again(
-                &state,
-                lang,
-                &headers,
-                &caller,
-                &id,
-                Typed::Action(typed),
-                e,
-            )
-            .await
-        }
-    }
+    after(
+        &state,
+        lang,
+        &headers,
+        &caller,
+        &id,
+        Typed::Action(typed),
+        outcome,
+    )
+    .await
 }
 
 /// `POST /{lang}/work/plan/{id}/measurements`: a measured value of one of its indicators for a
@@ -533,21 +532,16 @@ pub(super) async fn measure(
         .map(|_| ()),
         Err(e) => Err(e),
     };
-    match outcome {
-        Ok(()) => Ok(see_other(&format!("/{}/work/plan/{id}", lang.as_str()))),
-        Err(e) => {
-            again(
-                &state,
-                lang,
-                &headers,
-                &caller,
-                &id,
-                Typed::Measurement(typed),
-                e,
-            )
-            .await
-        }
-    }
+    after(
+        &state,
+        lang,
+        &headers,
+        &caller,
+        &id,
+        Typed::Measurement(typed),
+        outcome,
+    )
+    .await
 }
 
 /// `POST /{lang}/work/plan/{id}/evaluations`: what was learned, the obstacles met.
@@ -587,19 +581,14 @@ pub(super) async fn evaluate(
             format!("date: '{}' is not a date (YYYY-MM-DD)", typed.date.trim()),
         )),
     };
-    match outcome {
-        Ok(()) => Ok(see_other(&format!("/{}/work/plan/{id}", lang.as_str()))),
-        Err(e) => {
-            again(
-                &state,
-                lang,
-                &headers,
-                &caller,
-                &id,
-                Typed::Evaluation(typed),
-                e,
-            )
-            .await
-        }
-    }
+    after(
+        &state,
+        lang,
+        &headers,
+        &caller,
+        &id,
+        Typed::Evaluation(typed),
+        outcome,
+    )
+    .await
 }

@@ -146,16 +146,11 @@ pub(super) async fn open_case(
         nationality: optional(&typed.nationality),
         exploitation: typed.exploitation.trim().to_owned(),
     };
-    let outcome = crate::gcm::create_case(
-        State(state.clone()),
-        caller.clone(),
-        permit.clone(),
-        ApiJson(request),
-    )
-    .await;
+    let outcome =
+        crate::gcm::open_case(state.clone(), caller.clone(), permit.clone(), request).await;
     match outcome {
-        Ok(created) => {
-            let id = created_id(created, "case").await?;
+        Ok(case) => {
+            let id = case.id;
             Ok(see_other(&format!(
                 "/{}/work/referrals/?case={id}",
                 lang.as_str()
@@ -190,13 +185,8 @@ pub(super) async fn propose(
                 receiving: typed.receiving.trim().to_owned(),
                 note: optional(&typed.note),
             };
-            crate::gcm::propose(
-                State(state.clone()),
-                caller.clone(),
-                permit.clone(),
-                ApiJson(request),
-            )
-            .await
+            crate::gcm::propose_referral(state.clone(), caller.clone(), permit.clone(), request)
+                .await
         }
         Err(_) => Err(ApiError::field(
             "case",
@@ -204,8 +194,8 @@ pub(super) async fn propose(
         )),
     };
     match outcome {
-        Ok(created) => {
-            let id = created_id(created, "referral").await?;
+        Ok(referral) => {
+            let id = referral.id;
             Ok(see_other(&format!(
                 "/{}/work/referrals/#referral-{id}",
                 lang.as_str()
@@ -221,21 +211,6 @@ pub(super) async fn propose(
             .await
         }
     }
-}
-
-/// The `id` of what a `201 Created` JSON answer created.
-async fn created_id(created: Response, what: &str) -> Result<i64, ApiError> {
-    let body = axum::body::to_bytes(created.into_body(), 1 << 20)
-        .await
-        .map_err(|e| ApiError::internal("reading what was created", &e))?;
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    v["id"].as_i64().ok_or_else(|| {
-        tracing::error!(what, "a created object's answer has no id");
-        ApiError::new(
-            crate::error::Code::Internal,
-            "the server failed while reading what it created",
-        )
-    })
 }
 
 /// The two forms of the referring side: open a case, refer a victim to a service.
@@ -598,20 +573,13 @@ pub(super) async fn record_incident(
     Form(typed): Form<IncidentForm>,
 ) -> Result<Response, ApiError> {
     let outcome = match typed.request() {
-        Ok(request) => {
-            crate::gcm::create_incident(State(state.clone()), caller.clone(), ApiJson(request))
-                .await
-        }
+        Ok(request) => crate::gcm::record_report(state.clone(), caller.clone(), request).await,
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(created) => {
-            let body = axum::body::to_bytes(created.into_body(), 1 << 20)
-                .await
-                .map_err(|e| ApiError::internal("reading a recorded incident", &e))?;
-            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            let id = v["incident"]["id"].as_i64().unwrap_or(0);
-            let duplicates = v["duplicates"].as_array().map_or(0, Vec::len);
+        Ok(recorded) => {
+            let id = recorded.incident.id;
+            let duplicates = recorded.duplicates.len();
             Ok(see_other(&format!(
                 "/{}/work/incidents/?recorded={id}&duplicates={duplicates}",
                 lang.as_str()
