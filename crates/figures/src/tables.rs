@@ -46,7 +46,7 @@ pub struct Published {
 
 /// A table asked for: an indicator, dimensions (each with its `_T` margin) and periods (none:
 /// every year with data).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TableRequest {
     pub indicator: IndicatorId,
     pub dims: Vec<Dim>,

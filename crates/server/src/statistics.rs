@@ -11,7 +11,7 @@
 //! SDMX answers are SDMX messages (errors too, as SDMX error messages), negotiated by `Accept`
 //! or `format=`; the JSON API answers problem+json errors.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
@@ -20,7 +20,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use marsad_figures::{FiguresError, Publication, Published, Settings, TableRequest};
+use marsad_figures::{FiguresError, ProtectedTable, Publication, Published, Settings, TableRequest};
 use marsad_model::Lang;
 use marsad_stats::catalogue::{catalogue, Indicator, IndicatorId};
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,38 @@ pub struct Figures {
 pub(crate) struct Snapshot {
     pub(crate) published: Published,
     sdmx: OnceLock<Result<Arc<Publication>, String>>,
+    /// Protected tables already computed from this cube (secondary suppression solves linear
+    /// programs; the cube does not change until the next refresh replaces the snapshot).
+    tables: Mutex<HashMap<TableRequest, Arc<ProtectedTable>>>,
+}
+
+/// Most protected tables a snapshot keeps (the cache starts again when full).
+const TABLES_KEPT: usize = 512;
+
+impl Snapshot {
+    fn new(published: Published) -> Snapshot {
+        Snapshot {
+            published,
+            sdmx: OnceLock::new(),
+            tables: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The protected table of `req`, computed once per snapshot. Blocking: call it off the async
+    /// threads.
+    pub(crate) fn table(&self, req: &TableRequest) -> Result<Arc<ProtectedTable>, FiguresError> {
+        if let Some(t) = self.tables.lock().ok().and_then(|m| m.get(req).cloned()) {
+            return Ok(t);
+        }
+        let table = Arc::new(self.published.table(req)?);
+        if let Ok(mut m) = self.tables.lock() {
+            if m.len() >= TABLES_KEPT {
+                m.clear();
+            }
+            m.insert(req.clone(), table.clone());
+        }
+        Ok(table)
+    }
 }
 
 impl Figures {
@@ -82,10 +114,7 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, ApiError
     let published = state
         .blocking(|store, _| Ok(Published::load(store)?))
         .await?;
-    let snap = Arc::new(Snapshot {
-        published,
-        sdmx: OnceLock::new(),
-    });
+    let snap = Arc::new(Snapshot::new(published));
     state.figures().set(snap.clone());
     Ok(snap)
 }
@@ -149,10 +178,7 @@ pub(crate) async fn run_refresh(state: &AppState, full: bool) -> Result<RefreshD
             Ok((report, Published::load(store)?))
         })
         .await?;
-    state.figures().set(Arc::new(Snapshot {
-        published,
-        sdmx: OnceLock::new(),
-    }));
+    state.figures().set(Arc::new(Snapshot::new(published)));
     tracing::info!(
         full = report.full,
         units = report.units,
@@ -464,7 +490,7 @@ pub async fn indicator(
     let req = TableRequest::parse(&id, &split(q.by.as_deref()), &split(q.period.as_deref()))?;
     let snap = snapshot(&state).await?;
     let lang = lang_of(q.lang.as_deref());
-    let table = tokio::task::spawn_blocking(move || snap.published.table(&req).map(|t| (t, snap)))
+    let table = tokio::task::spawn_blocking(move || snap.table(&req).map(|t| (t, snap)))
         .await
         .map_err(|e| ApiError::internal("protecting a table", &e))??;
     let (table, snap) = table;

@@ -2,7 +2,10 @@
 //! linear programs solved and time, with and without the clean-up pass; every pattern is audited
 //! by the attacker's LPs.
 //!
-//! `cargo run --release -p marsad-stats --example disclosure_loss`
+//! `cargo run --release -p marsad-stats --example disclosure_loss -- [SHAPE ...] [--tables N]`
+//!
+//! A shape is the sizes of the dimensions, e.g. `2x30x10` (sex × destination × occupation);
+//! without shapes, a fixed list from 6×6 to 2×30×10.
 
 use std::time::Instant;
 
@@ -59,15 +62,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "shape        tables cells primary secondary %cells %value   LPs   ms/table  clean-up"
     );
-    for sizes in [
-        vec![6, 6],
-        vec![10, 12],
-        vec![2, 5, 6],
-        vec![4, 5, 6],
-        vec![2, 2, 3, 4],
-        vec![12, 20],
-        vec![2, 8, 12],
-    ] {
+    let mut shapes: Vec<Vec<usize>> = Vec::new();
+    let mut tables = 10;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--tables" {
+            tables = args.next().and_then(|n| n.parse().ok()).ok_or("--tables N")?;
+        } else {
+            shapes.push(
+                a.split('x')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| format!("not a shape: {a}"))?,
+            );
+        }
+    }
+    if shapes.is_empty() {
+        shapes = vec![
+            vec![6, 6],
+            vec![10, 12],
+            vec![2, 5, 6],
+            vec![4, 5, 6],
+            vec![2, 2, 3, 4],
+            vec![12, 20],
+            vec![2, 8, 12],
+            vec![2, 30, 10],
+        ];
+    }
+    for sizes in shapes {
         for cleanup in [false, true] {
             let mut rng = ChaCha8Rng::seed_from_u64(1);
             let rules = Rules {
@@ -79,7 +101,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 cleanup,
                 ..Rules::default()
             };
-            let tables = 10;
             let (mut cells, mut primary, mut secondary, mut sec_value, mut total, mut lps) =
                 (0, 0, 0, 0.0, 0.0, 0);
             let mut elapsed = 0.0;

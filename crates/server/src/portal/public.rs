@@ -181,8 +181,11 @@ fn datum(cell: Option<&ProtectedCell>) -> Datum {
 
 /// The protected table of `req` (computed off the async threads: secondary suppression can
 /// take a moment).
-async fn protected(snap: Arc<Snapshot>, req: TableRequest) -> Result<ProtectedTable, ApiError> {
-    tokio::task::spawn_blocking(move || snap.published.table(&req))
+async fn protected(
+    snap: Arc<Snapshot>,
+    req: TableRequest,
+) -> Result<Arc<ProtectedTable>, ApiError> {
+    tokio::task::spawn_blocking(move || snap.table(&req))
         .await
         .map_err(|e| ApiError::internal("protecting a table", &e))?
         .map_err(ApiError::from)

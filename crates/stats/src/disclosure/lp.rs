@@ -3,6 +3,10 @@
 //! bounded variables on a full tableau. Redundant equations are allowed (their artificial variables
 //! stay basic at zero). Dantzig's rule, switching to Bland's rule after a run of degenerate pivots so
 //! that it cannot cycle. Sized for statistical tables: a few hundred rows and columns.
+//!
+//! [`Lp::solve_sparse`] solves the same problem with `microlp` (a revised simplex on a sparse LU
+//! factorisation), for the large LPs over every cell of a table: the tableau costs
+//! rows × columns per pivot, the factorisation about the non-zeros.
 
 /// A linear program in equality form with bounds `0 <= x <= upper`.
 #[derive(Debug, Clone)]
@@ -49,6 +53,40 @@ struct Tableau {
 const PIVOT_TOL: f64 = 1e-9;
 
 impl Lp {
+    /// The same problem by `microlp`'s sparse revised simplex. Rows without a column must have a
+    /// zero right-hand side (else the problem is infeasible).
+    pub(crate) fn solve_sparse(&self) -> LpOutcome {
+        use microlp::{ComparisonOp, OptimizationDirection, Problem};
+        let mut problem = Problem::new(OptimizationDirection::Minimize);
+        let vars: Vec<_> = self
+            .cost
+            .iter()
+            .zip(&self.upper)
+            .map(|(&c, &u)| problem.add_var(c, (0.0, u)))
+            .collect();
+        let scale = self.rhs.iter().fold(1.0f64, |a, b| a.max(b.abs()));
+        for (row, &b) in self.rows.iter().zip(&self.rhs) {
+            if row.is_empty() {
+                if b.abs() > 1e-9 * scale {
+                    return LpOutcome::Infeasible;
+                }
+                continue;
+            }
+            let expr: Vec<_> = row.iter().map(|&(j, a)| (vars[j], a)).collect();
+            problem.add_constraint(expr.as_slice(), ComparisonOp::Eq, b);
+        }
+        match problem.solve() {
+            Ok(solution) => {
+                let x: Vec<f64> = vars.iter().map(|&v| *solution.var_value(v)).collect();
+                let objective = x.iter().zip(&self.cost).map(|(a, b)| a * b).sum();
+                LpOutcome::Optimal { x, objective }
+            }
+            Err(microlp::Error::Infeasible) => LpOutcome::Infeasible,
+            Err(microlp::Error::Unbounded) => LpOutcome::Unbounded,
+            Err(microlp::Error::InternalError(_)) => LpOutcome::IterationLimit,
+        }
+    }
+
     pub(crate) fn solve(&self) -> LpOutcome {
         let m = self.rows.len();
         let n = self.cost.len();
@@ -321,6 +359,16 @@ mod tests {
         }
     }
 
+    trait SolveWith {
+        fn solve_with(&self, solve: fn(&Lp) -> LpOutcome) -> LpOutcome;
+    }
+
+    impl SolveWith for Lp {
+        fn solve_with(&self, solve: fn(&Lp) -> LpOutcome) -> LpOutcome {
+            solve(self)
+        }
+    }
+
     fn optimum(o: LpOutcome) -> (Vec<f64>, f64) {
         match o {
             LpOutcome::Optimal { x, objective } => (x, objective),
@@ -328,8 +376,15 @@ mod tests {
         }
     }
 
+    /// Both solvers, dense tableau and sparse (`microlp`), on the same problems.
     #[test]
     fn small_problems() {
+        for solve in [Lp::solve, Lp::solve_sparse] {
+            small_problems_with(solve);
+        }
+    }
+
+    fn small_problems_with(solve: fn(&Lp) -> LpOutcome) {
         let inf = f64::INFINITY;
         // min -x0 - x1, x0 + x1 + s = 4, x0 <= 3, x1 <= 2  -> -4
         let (_, obj) = optimum(
@@ -339,7 +394,7 @@ mod tests {
                 vec![-1.0, -1.0, 0.0],
                 vec![3.0, 2.0, inf],
             )
-            .solve(),
+            .solve_with(solve),
         );
         assert!((obj + 4.0).abs() < 1e-9);
         // min x0 + 2 x1 s.t. x0 - x1 = -3 (x1 = 3 + x0) -> x0 = 0, x1 = 3, obj 6
@@ -350,7 +405,7 @@ mod tests {
                 vec![1.0, 2.0],
                 vec![inf, inf],
             )
-            .solve(),
+            .solve_with(solve),
         );
         assert!((obj - 6.0).abs() < 1e-9 && (x[1] - 3.0).abs() < 1e-9);
         // infeasible: x0 + x1 = 5 with both <= 2
@@ -361,7 +416,7 @@ mod tests {
                 vec![0.0, 0.0],
                 vec![2.0, 2.0]
             )
-            .solve(),
+            .solve_with(solve),
             LpOutcome::Infeasible
         );
         // unbounded: min -x0, x0 - x1 = 0
@@ -372,7 +427,7 @@ mod tests {
                 vec![-1.0, 0.0],
                 vec![inf, inf]
             )
-            .solve(),
+            .solve_with(solve),
             LpOutcome::Unbounded
         );
         // redundant equations: x0 + x1 = 2 twice, x0 - x1 = 0; min x0 -> 1
@@ -387,7 +442,7 @@ mod tests {
                 vec![1.0, 0.0],
                 vec![inf, inf],
             )
-            .solve(),
+            .solve_with(solve),
         );
         assert!((x[0] - 1.0).abs() < 1e-9 && (x[1] - 1.0).abs() < 1e-9);
     }
