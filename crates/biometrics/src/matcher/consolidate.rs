@@ -8,9 +8,10 @@
 //! it geometrically (same distance, same relative direction, same radial angle on both sides) and
 //! losing from those that do not. The pairs whose similarity held best under relaxation are kept
 //! and averaged. Last, a global geometric check: the two sets are aligned on each of the few best
-//! relaxed pairs, and the average is scaled by the share of cylinders in the common area that find
-//! a partner in place and direction (`m² / (n_a · n_b)`), which cuts down impostors whose pairs
-//! agree locally but not under one alignment. Sigmoids are read from tables and `atan2` is approximated so that the whole
+//! relaxed pairs (and on the best of the pairs disagreeing with that one, a second hypothesis),
+//! and the average is scaled by the square of the share of cylinders in the common area that find
+//! a partner in place and direction (`m² / (n_a · n_b)`, the better of the two hypotheses), which
+//! cuts down impostors whose pairs agree locally but not under one alignment. Sigmoids are read from tables and `atan2` is approximated so that the whole
 //! consolidation costs a few microseconds.
 
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
@@ -201,11 +202,15 @@ fn geometric_agreement(
         for ((d2, &rx), &ry) in g.d2.iter_mut().zip(&g.bx).zip(&g.by) {
             *d2 = (rx - x) * (rx - x) + (ry - y) * (ry - y);
         }
-        let mut nearest = f32::INFINITY;
-        for (nb, &d2) in g.nearest_b.iter_mut().zip(&g.d2) {
-            nearest = nearest.min(d2);
-            *nb = nb.min(d2);
+        // Eight running minima, so that the loop vectorises.
+        let mut lanes = [f32::INFINITY; 8];
+        for (nb, d2) in g.nearest_b.chunks_mut(8).zip(g.d2.chunks(8)) {
+            for ((lane, nb), &d2) in lanes.iter_mut().zip(nb).zip(d2) {
+                *lane = lane.min(d2);
+                *nb = nb.min(d2);
+            }
         }
+        let nearest = lanes.iter().fold(f32::INFINITY, |x, &y| x.min(y));
         n_a += u32::from(nearest <= near2);
         // Distortion moves minutiae further the further they lie from the alignment's centre.
         let tol = GEO_TOLERANCE + GEO_TOLERANCE_SLOPE * (dx * dx + dy * dy).sqrt();
@@ -231,41 +236,69 @@ fn geometric_agreement(
     m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m)
 }
 
-/// The alignment the chosen pairs agree on best: each pair proposes the alignment that brings
-/// its cylinders together, and the one whose consistent pairs carry the most relaxed similarity
-/// wins, refined on those pairs (mean turn, centroids).
-fn best_alignment(chosen: &[PairGeometry], lambda: &[f32]) -> Option<Alignment> {
-    let max_d2 = GEO_DISTANCE * GEO_DISTANCE;
-    // Direction first: it is the cheaper test.
-    let consistent = |al: &Alignment, sin: f32, cos: f32, u: &PairGeometry| {
-        angle_diff(u.turn, al.theta).abs() <= GEO_ANGLE && {
-            let (dx, dy) = (u.ax - al.ax, u.ay - al.ay);
-            let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
-            (u.bx - x) * (u.bx - x) + (u.by - y) * (u.by - y) <= max_d2
-        }
-    };
-    let mut best: Option<(f32, Alignment)> = None;
+/// Whether a chosen pair agrees with an alignment (whose sine and cosine are given): turned
+/// alike within `GEO_ANGLE`, brought within `GEO_DISTANCE`. Direction first, the cheaper test.
+#[inline]
+fn consistent(al: &Alignment, sin: f32, cos: f32, u: &PairGeometry) -> bool {
+    angle_diff(u.turn, al.theta).abs() <= GEO_ANGLE && {
+        let (dx, dy) = (u.ax - al.ax, u.ay - al.ay);
+        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        (u.bx - x) * (u.bx - x) + (u.by - y) * (u.by - y) <= GEO_DISTANCE * GEO_DISTANCE
+    }
+}
+
+/// The alignment that the chosen pair `c` proposes: the one bringing its cylinders together.
+fn proposed(c: &PairGeometry) -> Alignment {
+    Alignment {
+        theta: c.turn,
+        ax: c.ax,
+        ay: c.ay,
+        bx: c.bx,
+        by: c.by,
+    }
+}
+
+/// The two alignment hypotheses of the chosen pairs. Each pair proposes the alignment that
+/// brings its cylinders together; the one whose consistent pairs carry the most relaxed
+/// similarity wins, refined on those pairs (mean turn, centroids). The second is the best
+/// proposed by a pair disagreeing with the first (`support` holds each pair's support).
+fn best_alignments(
+    chosen: &[PairGeometry],
+    lambda: &[f32],
+    support: &mut Vec<f32>,
+) -> (Option<Alignment>, Option<Alignment>) {
+    support.clear();
     for c in chosen {
-        let al = Alignment {
-            theta: c.turn,
-            ax: c.ax,
-            ay: c.ay,
-            bx: c.bx,
-            by: c.by,
-        };
+        let al = proposed(c);
         let (sin, cos) = al.theta.sin_cos();
-        let mut support = 0.0f32;
+        let mut total = 0.0f32;
         for (u, &l) in chosen.iter().zip(lambda.iter()) {
             if consistent(&al, sin, cos, u) {
-                support += l;
+                total += l;
             }
         }
-        if best.is_none_or(|(s, _)| support > s) {
-            best = Some((support, al));
-        }
+        support.push(total);
     }
-    let (_, al) = best?;
-    // Refinement on the consistent pairs.
+    // The first pair with the highest support among those `keep` admits.
+    let best = |keep: &dyn Fn(&PairGeometry) -> bool| {
+        let mut best: Option<(f32, &PairGeometry)> = None;
+        for (c, &total) in chosen.iter().zip(support.iter()) {
+            if keep(c) && best.is_none_or(|(s, _)| total > s) {
+                best = Some((total, c));
+            }
+        }
+        best.map(|(_, c)| refine(chosen, proposed(c)))
+    };
+    let first = best(&|_| true);
+    let second = first.and_then(|f| {
+        let (sin, cos) = f.theta.sin_cos();
+        best(&|c| !consistent(&f, sin, cos, c))
+    });
+    (first, second)
+}
+
+/// An alignment refined on the chosen pairs consistent with it: mean turn, centroids.
+fn refine(chosen: &[PairGeometry], al: Alignment) -> Alignment {
     let (sin, cos) = al.theta.sin_cos();
     let (mut m, mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0);
     for u in chosen {
@@ -279,15 +312,15 @@ fn best_alignment(chosen: &[PairGeometry], lambda: &[f32]) -> Option<Alignment> 
         }
     }
     if m < 2.0 {
-        return Some(al);
+        return al;
     }
-    Some(Alignment {
+    Alignment {
         theta: al.theta + sum_t / m,
         ax: sax / m,
         ay: say / m,
         bx: sbx / m,
         by: sby / m,
-    })
+    }
 }
 
 /// Scratch space reused across comparisons by one thread.
@@ -304,6 +337,7 @@ pub(crate) struct Scratch {
     efficiency: Vec<(f32, f32)>,
     sorted: Vec<u64>,
     chosen_geometry: Vec<PairGeometry>,
+    support: Vec<f32>,
     geometric: GeometricScratch,
 }
 
@@ -477,7 +511,16 @@ pub(crate) fn score(
     // Greedy one-to-one pairing, best first, among the pairs agreeing with the rotation: through
     // the shortlist, and through the other kept pairs when it gave fewer than half the pairs
     // wanted. Pairs turned otherwise are dropped before sorting.
-    sorted.retain(|&p| aligned(p));
+    // Compacted without a branch: about a third of the pairs stay, unpredictably.
+    let mut stay = 0usize;
+    for idx in 0..sorted.len() {
+        let p = sorted.get(idx).copied().unwrap_or(0);
+        if let Some(slot) = sorted.get_mut(stay) {
+            *slot = p;
+        }
+        stay += usize::from(aligned(p));
+    }
+    sorted.truncate(stay);
     sorted.sort_unstable_by(|x, y| y.cmp(x));
     let (used_a, used_b) = (&mut scratch.used_a, &mut scratch.used_b);
     let mut pick = |list: &[u64], chosen: &mut Vec<(u16, u16, f32)>| {
@@ -586,15 +629,24 @@ pub(crate) fn score(
     }
     let total: f32 = eff.iter().take(n_p).map(|e| e.1).sum();
     let s = total / n_p as f32;
-    let geo = if s > 0.0 {
-        best_alignment(&scratch.chosen_geometry, lambda).map_or(0.0, |al| {
-            geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.geometric)
-        })
-    } else {
-        0.0
-    };
-    // The relaxed similarity counts only as far as the pairs agree with one global alignment.
-    let s = s * geo;
+    // Two alignment hypotheses, the best of the chosen pairs and the best of those disagreeing
+    // with it (two small patches can hold a few pairs agreeing by chance and the true ones);
+    // the better agreement counts.
+    let mut geo = 0.0f32;
+    if s > 0.0 {
+        let (first, second) =
+            best_alignments(&scratch.chosen_geometry, lambda, &mut scratch.support);
+        for al in [first, second].into_iter().flatten() {
+            let agreement =
+                geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.geometric);
+            geo = geo.max(agreement);
+        }
+    }
+    // The relaxed similarity counts only as far as the pairs agree with one global alignment:
+    // squared, the agreement weighs more than the local similarities (tuning set, harsh seed 7:
+    // EER 5.65 % with `s · geo`, 5.46 % with `s · geo²`, and 5.43 % with the second hypothesis;
+    // seed 3: 5.78, 5.68, 5.42 %).
+    let s = s * geo * geo;
     if s.is_finite() {
         s.clamp(0.0, 1.0)
     } else {
