@@ -573,7 +573,7 @@ pub(crate) fn score(
     let k = geo.len();
     // Compatibility of every two chosen pairs: same distance, same relative direction, same
     // radial angle on both sides (the difference of the two radial angles is the pairs' turn
-    // less the angle between the two segments, one `atan2`).
+    // less the angle between the two segments). Most pairs of pairs fail on distance at once.
     let rho = &mut scratch.rho;
     rho.clear();
     rho.resize(k * k, 0.0);
