@@ -8,9 +8,10 @@
 //! it geometrically (same distance, same relative direction, same radial angle on both sides) and
 //! losing from those that do not. The pairs whose similarity held best under relaxation are kept
 //! and averaged. Last, a global geometric check: the two sets are aligned on each of the few best
-//! relaxed pairs, and the average is scaled by the share of cylinders in the common area that find
-//! a partner in place and direction (`m² / (n_a · n_b)`), which cuts down impostors whose pairs
-//! agree locally but not under one alignment. Sigmoids are read from tables and `atan2` is approximated so that the whole
+//! relaxed pairs (and on the best of the pairs disagreeing with that one, a second hypothesis),
+//! and the average is scaled by the square of the share of cylinders in the common area that find
+//! a partner in place and direction (`m² / (n_a · n_b)`, the better of the two hypotheses), which
+//! cuts down impostors whose pairs agree locally but not under one alignment. Sigmoids are read from tables and `atan2` is approximated so that the whole
 //! consolidation costs a few microseconds.
 
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
@@ -160,35 +161,64 @@ struct Alignment {
     by: f32,
 }
 
+/// Scratch space of [`geometric_agreement`]: `b`'s positions side by side, the squared distances
+/// of one aligned cylinder of `a` to them, and each one's nearest aligned cylinder of `a`.
+#[derive(Default)]
+pub(crate) struct GeometricScratch {
+    bx: Vec<f32>,
+    by: Vec<f32>,
+    d2: Vec<f32>,
+    nearest_b: Vec<f32>,
+}
+
 /// Global geometric agreement of two sets under one alignment: each aligned cylinder of `a` is
 /// paired with the nearest free cylinder of `b` close enough in place and direction. The score is
 /// `m² / (n_a · n_b)` where `m` is the number of pairs and `n_a`, `n_b` the cylinders of each side
 /// lying in the common area (near some cylinder of the other side), so a small overlap is not
-/// penalised. One pass over all `a × b` distances gives the pairs and both common areas.
+/// penalised. One pass over all `a × b` distances gives the pairs and both common areas; the
+/// distances of one aligned cylinder to all of `b` are computed in a loop the compiler vectorises.
 fn geometric_agreement(
     a: &[Cylinder],
     b: &[Cylinder],
     al: Alignment,
     used: &mut [bool],
-    nearest_b: &mut Vec<f32>,
+    g: &mut GeometricScratch,
 ) -> f32 {
     let (sin, cos) = al.theta.sin_cos();
     used.iter_mut().for_each(|u| *u = false);
-    nearest_b.clear();
-    nearest_b.resize(b.len(), f32::INFINITY);
+    g.bx.clear();
+    g.bx.extend(b.iter().map(|r| r.x));
+    g.by.clear();
+    g.by.extend(b.iter().map(|r| r.y));
+    g.d2.clear();
+    g.d2.resize(b.len(), 0.0);
+    g.nearest_b.clear();
+    g.nearest_b.resize(b.len(), f32::INFINITY);
     let near2 = GEO_NEAR * GEO_NEAR;
     let (mut m, mut n_a) = (0u32, 0u32);
     for q in a {
         let (dx, dy) = (q.x - al.ax, q.y - al.ay);
         let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        for ((d2, &rx), &ry) in g.d2.iter_mut().zip(&g.bx).zip(&g.by) {
+            *d2 = (rx - x) * (rx - x) + (ry - y) * (ry - y);
+        }
+        // Eight running minima, so that the loop vectorises.
+        let mut lanes = [f32::INFINITY; 8];
+        for (nb, d2) in g.nearest_b.chunks_mut(8).zip(g.d2.chunks(8)) {
+            for ((lane, nb), &d2) in lanes.iter_mut().zip(nb).zip(d2) {
+                *lane = lane.min(d2);
+                *nb = nb.min(d2);
+            }
+        }
+        let nearest = lanes.iter().fold(f32::INFINITY, |x, &y| x.min(y));
+        n_a += u32::from(nearest <= near2);
         // Distortion moves minutiae further the further they lie from the alignment's centre.
         let tol = GEO_TOLERANCE + GEO_TOLERANCE_SLOPE * (dx * dx + dy * dy).sqrt();
+        if nearest > tol * tol {
+            continue;
+        }
         let mut best = (tol * tol, usize::MAX);
-        let mut nearest = f32::INFINITY;
-        for ((j, r), nb) in b.iter().enumerate().zip(nearest_b.iter_mut()) {
-            let d2 = (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y);
-            nearest = nearest.min(d2);
-            *nb = nb.min(d2);
+        for (j, (&d2, r)) in g.d2.iter().zip(b).enumerate() {
             if d2 <= best.0
                 && !used.get(j).copied().unwrap_or(true)
                 && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
@@ -196,85 +226,101 @@ fn geometric_agreement(
                 best = (d2, j);
             }
         }
-        n_a += u32::from(nearest <= near2);
         if let Some(u) = used.get_mut(best.1) {
             *u = true;
             m += 1;
         }
     }
-    let n_b = nearest_b.iter().filter(|&&d2| d2 <= near2).count() as f32;
+    let n_b = g.nearest_b.iter().filter(|&&d2| d2 <= near2).count() as f32;
     let m = m as f32;
     m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m)
 }
 
-/// The alignment the chosen pairs agree on best: each pair proposes the alignment that brings
-/// its cylinders together, and the one whose consistent pairs carry the most relaxed similarity
-/// wins, refined on those pairs (mean turn, centroids).
-fn best_alignment(
-    a: &[Cylinder],
-    b: &[Cylinder],
-    chosen: &[(u16, u16, f32)],
-    lambda: &[f32],
-) -> Option<Alignment> {
-    let get = |c: &(u16, u16, f32)| Some((a.get(usize::from(c.0))?, b.get(usize::from(c.1))?));
-    let max_d2 = GEO_DISTANCE * GEO_DISTANCE;
-    let consistent = |al: &Alignment, sin: f32, cos: f32, q: &Cylinder, r: &Cylinder| {
-        let (dx, dy) = (q.x - al.ax, q.y - al.ay);
+/// Whether a chosen pair agrees with an alignment (whose sine and cosine are given): turned
+/// alike within `GEO_ANGLE`, brought within `GEO_DISTANCE`. Direction first, the cheaper test.
+#[inline]
+fn consistent(al: &Alignment, sin: f32, cos: f32, u: &PairGeometry) -> bool {
+    angle_diff(u.turn, al.theta).abs() <= GEO_ANGLE && {
+        let (dx, dy) = (u.ax - al.ax, u.ay - al.ay);
         let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
-        (r.x - x) * (r.x - x) + (r.y - y) * (r.y - y) <= max_d2
-            && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
-    };
-    let mut best: Option<(f32, Alignment)> = None;
+        (u.bx - x) * (u.bx - x) + (u.by - y) * (u.by - y) <= GEO_DISTANCE * GEO_DISTANCE
+    }
+}
+
+/// The alignment that the chosen pair `c` proposes: the one bringing its cylinders together.
+fn proposed(c: &PairGeometry) -> Alignment {
+    Alignment {
+        theta: c.turn,
+        ax: c.ax,
+        ay: c.ay,
+        bx: c.bx,
+        by: c.by,
+    }
+}
+
+/// The two alignment hypotheses of the chosen pairs. Each pair proposes the alignment that
+/// brings its cylinders together; the one whose consistent pairs carry the most relaxed
+/// similarity wins, refined on those pairs (mean turn, centroids). The second is the best
+/// proposed by a pair disagreeing with the first (`support` holds each pair's support).
+fn best_alignments(
+    chosen: &[PairGeometry],
+    lambda: &[f32],
+    support: &mut Vec<f32>,
+) -> (Option<Alignment>, Option<Alignment>) {
+    support.clear();
     for c in chosen {
-        let Some((ca, cb)) = get(c) else {
-            continue;
-        };
-        let al = Alignment {
-            theta: angle_diff(cb.angle, ca.angle),
-            ax: ca.x,
-            ay: ca.y,
-            bx: cb.x,
-            by: cb.y,
-        };
+        let al = proposed(c);
         let (sin, cos) = al.theta.sin_cos();
-        let mut support = 0.0f32;
+        let mut total = 0.0f32;
         for (u, &l) in chosen.iter().zip(lambda.iter()) {
-            if let Some((q, r)) = get(u) {
-                if consistent(&al, sin, cos, q, r) {
-                    support += l;
-                }
+            if consistent(&al, sin, cos, u) {
+                total += l;
             }
         }
-        if best.is_none_or(|(s, _)| support > s) {
-            best = Some((support, al));
-        }
+        support.push(total);
     }
-    let (_, al) = best?;
-    // Refinement on the consistent pairs.
+    // The first pair with the highest support among those `keep` admits.
+    let best = |keep: &dyn Fn(&PairGeometry) -> bool| {
+        let mut best: Option<(f32, &PairGeometry)> = None;
+        for (c, &total) in chosen.iter().zip(support.iter()) {
+            if keep(c) && best.is_none_or(|(s, _)| total > s) {
+                best = Some((total, c));
+            }
+        }
+        best.map(|(_, c)| refine(chosen, proposed(c)))
+    };
+    let first = best(&|_| true);
+    let second = first.and_then(|f| {
+        let (sin, cos) = f.theta.sin_cos();
+        best(&|c| !consistent(&f, sin, cos, c))
+    });
+    (first, second)
+}
+
+/// An alignment refined on the chosen pairs consistent with it: mean turn, centroids.
+fn refine(chosen: &[PairGeometry], al: Alignment) -> Alignment {
     let (sin, cos) = al.theta.sin_cos();
     let (mut m, mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0);
     for u in chosen {
-        if let Some((q, r)) = get(u) {
-            if consistent(&al, sin, cos, q, r) {
-                m += 1.0;
-                sum_t += angle_diff(angle_diff(r.angle, q.angle), al.theta);
-                sax += q.x;
-                say += q.y;
-                sbx += r.x;
-                sby += r.y;
-            }
+        if consistent(&al, sin, cos, u) {
+            m += 1.0;
+            sum_t += angle_diff(u.turn, al.theta);
+            sax += u.ax;
+            say += u.ay;
+            sbx += u.bx;
+            sby += u.by;
         }
     }
     if m < 2.0 {
-        return Some(al);
+        return al;
     }
-    Some(Alignment {
+    Alignment {
         theta: al.theta + sum_t / m,
         ax: sax / m,
         ay: say / m,
         bx: sbx / m,
         by: sby / m,
-    })
+    }
 }
 
 /// Scratch space reused across comparisons by one thread.
@@ -289,7 +335,59 @@ pub(crate) struct Scratch {
     lambda: Vec<f32>,
     next: Vec<f32>,
     efficiency: Vec<(f32, f32)>,
-    nearest_b: Vec<f32>,
+    sorted: Vec<u64>,
+    chosen_geometry: Vec<PairGeometry>,
+    support: Vec<f32>,
+    geometric: GeometricScratch,
+}
+
+/// Similarity buckets of the first pairing.
+const BUCKETS: usize = 64;
+
+#[inline]
+fn bucket(s: f32) -> usize {
+    ((s * (BUCKETS - 1) as f32) as usize).min(BUCKETS - 1)
+}
+
+/// The smallest non-negative similarity in bucket `k` or above.
+fn bucket_floor(k: usize) -> f32 {
+    let mut x = k as f32 / (BUCKETS - 1) as f32;
+    while bucket(x) < k {
+        x = f32::from_bits(x.to_bits() + 1);
+    }
+    while x > 0.0 && bucket(f32::from_bits(x.to_bits() - 1)) >= k {
+        x = f32::from_bits(x.to_bits() - 1);
+    }
+    x
+}
+
+/// Dot product with eight running sums (a single sum waits on every addition).
+#[inline]
+fn dot(x: &[f32], y: &[f32]) -> f32 {
+    let mut sums = [0.0f32; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: f32 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in xc.zip(yc) {
+        for ((s, p), q) in sums.iter_mut().zip(a).zip(b) {
+            *s += p * q;
+        }
+    }
+    sums.iter().sum::<f32>() + tail
+}
+
+/// One chosen pair's cylinders: positions on both sides, turn from `a` to `b`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PairGeometry {
+    ax: f32,
+    ay: f32,
+    bx: f32,
+    by: f32,
+    turn: f32,
 }
 
 /// Number of pairs averaged for templates with `n` cylinders (the smaller side).
@@ -316,12 +414,14 @@ pub(crate) fn score(
         return 0.0;
     }
     // Local similarities worth keeping, packed as (similarity bits, a, b) for a cheap sort:
-    // positive f32 bit patterns order like the numbers.
+    // positive f32 bit patterns order like the numbers. Each goes into one of 64 buckets of its
+    // similarity, so that the pairs can be taken best first by sorting only the top buckets.
     let pairs = &mut scratch.pairs;
     if pairs.len() < a.len() * b.len() + 1 {
         pairs.resize(a.len() * b.len() + 1, 0);
     }
     let mut kept = 0usize;
+    let mut histogram = [0u32; BUCKETS];
     scratch.counts.clear();
     scratch.counts.resize(b.len(), [0; 4]);
     for (i, ca) in a.iter().enumerate() {
@@ -335,47 +435,46 @@ pub(crate) fn score(
             if let Some(slot) = pairs.get_mut(kept) {
                 *slot = (u64::from(s.to_bits()) << 32) | ((i as u64) << 16) | j as u64;
             }
-            kept += usize::from(s > 0.0);
+            let positive = s > 0.0;
+            kept += usize::from(positive);
+            if let Some(h) = histogram.get_mut(bucket(s)) {
+                *h += u32::from(positive);
+            }
         }
     }
-    let pairs = pairs.get_mut(..kept).unwrap_or(&mut []);
-    // Histogram of the kept similarities (64 buckets) to find the best pairs without sorting.
-    let mut histogram = [0u32; 64];
-    for &p in pairs.iter() {
-        let s = f32::from_bits((p >> 32) as u32);
-        if let Some(h) = histogram.get_mut((s * 63.0) as usize) {
-            *h += 1;
-        }
-    }
+    let pairs = pairs.get(..kept).unwrap_or(&[]);
     let n_r = n.min(MAX_RELAXED);
-    // The best pairs: those in the top histogram buckets holding at least SHORTLIST·n_r pairs (zeros
-    // counted in bucket 0 are never kept).
-    let mut cutoff = 0.0f32;
-    let mut above = 0u32;
+    // The shortlist: the pairs of the top buckets holding at least SHORTLIST·n_r pairs (all
+    // kept pairs when there are fewer), gathered without a branch.
+    let mut above = 0usize;
+    let mut cutoff = 0usize;
     for (bucket, &count) in histogram.iter().enumerate().rev() {
-        above += count;
-        if above as usize >= SHORTLIST * n_r {
-            cutoff = bucket as f32 / 63.0;
+        above += count as usize;
+        if above >= SHORTLIST * n_r {
+            cutoff = bucket;
             break;
         }
     }
+    let threshold = u64::from(bucket_floor(cutoff).to_bits()) << 32;
+    let sorted = &mut scratch.sorted;
+    sorted.clear();
+    sorted.resize(kept, 0);
     let mut shortlist = 0usize;
-    for idx in 0..pairs.len() {
-        let s = pairs
-            .get(idx)
-            .map_or(0.0, |&p| f32::from_bits((p >> 32) as u32));
-        if s >= cutoff {
-            pairs.swap(shortlist, idx);
-            shortlist += 1;
+    for &p in pairs {
+        if let Some(slot) = sorted.get_mut(shortlist) {
+            *slot = p;
         }
+        shortlist += usize::from(p >= threshold);
     }
-    if let Some(head) = pairs.get_mut(..shortlist) {
-        head.sort_unstable_by(|x, y| y.cmp(x));
+    sorted.truncate(shortlist);
+    // Global rotation: the direction difference most supported by the best 2·n_r pairs (36 bins
+    // of 10°, each with its neighbours); pairs turned much otherwise are not taken.
+    let top = shortlist.min(2 * n_r);
+    if top > 0 && top < shortlist {
+        sorted.select_nth_unstable_by(top - 1, |x, y| y.cmp(x));
     }
-    // Global rotation: the direction difference most supported by the best pairs (36 bins of
-    // 10°, each with its neighbours); pairs turned much otherwise are not taken.
     let mut turns = [0.0f32; ROTATION_BINS];
-    for &p in pairs.get(..shortlist.min(2 * n_r)).unwrap_or(&[]) {
+    for &p in sorted.get(..top).unwrap_or(&[]) {
         let (i, j) = (((p >> 16) & 0xffff) as usize, (p & 0xffff) as usize);
         if let (Some(ca), Some(cb)) = (a.get(i), b.get(j)) {
             if let Some(t) = turns.get_mut(rotation_bin(angle_diff(cb.angle, ca.angle))) {
@@ -394,88 +493,103 @@ pub(crate) fn score(
         }
     }
     let rotation = -PI + (best_bin as f32 + 0.5) * TAU / ROTATION_BINS as f32;
+    let aligned = |p: u64| match (
+        a.get(((p >> 16) & 0xffff) as usize),
+        b.get((p & 0xffff) as usize),
+    ) {
+        (Some(ca), Some(cb)) => {
+            angle_diff(angle_diff(cb.angle, ca.angle), rotation).abs() <= MAX_ROTATION_SPREAD
+        }
+        _ => false,
+    };
     scratch.used_a.clear();
     scratch.used_a.resize(a.len(), false);
     scratch.used_b.clear();
     scratch.used_b.resize(b.len(), false);
     let chosen = &mut scratch.chosen;
     chosen.clear();
-    let mut pick = |packed: u64, chosen: &mut Vec<(u16, u16, f32)>| {
-        let i = ((packed >> 16) & 0xffff) as usize;
-        let j = (packed & 0xffff) as usize;
-        let s = f32::from_bits((packed >> 32) as u32);
-        let free_a = scratch.used_a.get(i).is_some_and(|u| !u);
-        let free_b = scratch.used_b.get(j).is_some_and(|u| !u);
-        let aligned = match (a.get(i), b.get(j)) {
-            (Some(ca), Some(cb)) => {
-                angle_diff(angle_diff(cb.angle, ca.angle), rotation).abs() <= MAX_ROTATION_SPREAD
-            }
-            _ => false,
-        };
-        if free_a && free_b && aligned {
-            if let Some(u) = scratch.used_a.get_mut(i) {
-                *u = true;
-            }
-            if let Some(u) = scratch.used_b.get_mut(j) {
-                *u = true;
-            }
-            chosen.push((i as u16, j as u16, s));
+    // Greedy one-to-one pairing, best first, among the pairs agreeing with the rotation: through
+    // the shortlist, and through the other kept pairs when it gave fewer than half the pairs
+    // wanted. Pairs turned otherwise are dropped before sorting.
+    // Compacted without a branch: about a third of the pairs stay, unpredictably.
+    let mut stay = 0usize;
+    for idx in 0..sorted.len() {
+        let p = sorted.get(idx).copied().unwrap_or(0);
+        if let Some(slot) = sorted.get_mut(stay) {
+            *slot = p;
         }
-    };
-    for &packed in pairs.get(..shortlist).unwrap_or(&[]) {
-        if chosen.len() >= n_r {
-            break;
-        }
-        pick(packed, chosen);
+        stay += usize::from(aligned(p));
     }
-    if chosen.len() < n_r / 2 && shortlist < pairs.len() {
-        let rest = pairs.get_mut(shortlist..).unwrap_or(&mut []);
-        rest.sort_unstable_by(|x, y| y.cmp(x));
-        for &packed in rest.iter() {
+    sorted.truncate(stay);
+    sorted.sort_unstable_by(|x, y| y.cmp(x));
+    let (used_a, used_b) = (&mut scratch.used_a, &mut scratch.used_b);
+    let mut pick = |list: &[u64], chosen: &mut Vec<(u16, u16, f32)>| {
+        for &packed in list {
             if chosen.len() >= n_r {
                 break;
             }
-            pick(packed, chosen);
+            let i = ((packed >> 16) & 0xffff) as usize;
+            let j = (packed & 0xffff) as usize;
+            let free_a = used_a.get(i).is_some_and(|u| !u);
+            let free_b = used_b.get(j).is_some_and(|u| !u);
+            if free_a && free_b {
+                if let Some(u) = used_a.get_mut(i) {
+                    *u = true;
+                }
+                if let Some(u) = used_b.get_mut(j) {
+                    *u = true;
+                }
+                chosen.push((i as u16, j as u16, f32::from_bits((packed >> 32) as u32)));
+            }
         }
+    };
+    pick(sorted, chosen);
+    if chosen.len() < n_r / 2 && shortlist < kept {
+        sorted.clear();
+        sorted.extend(pairs.iter().filter(|&&p| p < threshold && aligned(p)));
+        sorted.sort_unstable_by(|x, y| y.cmp(x));
+        pick(sorted, chosen);
     }
     let k = chosen.len();
     let n_p = pairs_to_average(n);
     if k == 0 {
         return 0.0;
     }
-    // Compatibility of every two chosen pairs.
+    // The chosen pairs' cylinders, side by side: positions on both sides and the turn from `a`
+    // to `b`.
+    let geo = &mut scratch.chosen_geometry;
+    geo.clear();
+    for &(i, j, _) in chosen.iter() {
+        if let (Some(ca), Some(cb)) = (a.get(usize::from(i)), b.get(usize::from(j))) {
+            geo.push(PairGeometry {
+                ax: ca.x,
+                ay: ca.y,
+                bx: cb.x,
+                by: cb.y,
+                turn: angle_diff(cb.angle, ca.angle),
+            });
+        }
+    }
+    let k = geo.len();
+    // Compatibility of every two chosen pairs: same distance, same relative direction, same
+    // radial angle on both sides (the difference of the two radial angles is the pairs' turn
+    // less the angle between the two segments). Most pairs of pairs fail on distance at once.
     let rho = &mut scratch.rho;
     rho.clear();
     rho.resize(k * k, 0.0);
-    for t in 0..k {
-        let Some(&(at, bt, _)) = chosen.get(t) else {
-            continue;
-        };
-        let (Some(pa), Some(pb)) = (a.get(at as usize), b.get(bt as usize)) else {
-            continue;
-        };
-        for u in (t + 1)..k {
-            let Some(&(au, bu, _)) = chosen.get(u) else {
-                continue;
-            };
-            let (Some(qa), Some(qb)) = (a.get(au as usize), b.get(bu as usize)) else {
-                continue;
-            };
-            let (dxa, dya) = (qa.x - pa.x, qa.y - pa.y);
-            let (dxb, dyb) = (qb.x - pb.x, qb.y - pb.y);
+    for (t, p) in geo.iter().enumerate() {
+        for (u, q) in geo.iter().enumerate().skip(t + 1) {
+            let (dxa, dya) = (q.ax - p.ax, q.ay - p.ay);
+            let (dxb, dyb) = (q.bx - p.bx, q.by - p.by);
             let da = (dxa * dxa + dya * dya).sqrt();
             let db = (dxb * dxb + dyb * dyb).sqrt();
             let d1 = tables.distance((da - db).abs());
             if d1 < 1e-3 {
                 continue;
             }
-            let d2 = tables.angle(angle_diff(
-                angle_diff(pa.angle, qa.angle),
-                angle_diff(pb.angle, qb.angle),
-            ));
-            let ra = angle_diff(pa.angle, fast_atan2(dya, dxa));
-            let rb = angle_diff(pb.angle, fast_atan2(dyb, dxb));
-            let d3 = tables.angle(angle_diff(ra, rb));
+            let d2 = tables.angle(angle_diff(p.turn, q.turn));
+            let between = angle_diff(fast_atan2(dyb, dxb), fast_atan2(dya, dxa));
+            let d3 = tables.angle(angle_diff(p.turn, between));
             let r = d1 * d2 * d3;
             if let Some(x) = rho.get_mut(t * k + u) {
                 *x = r;
@@ -494,7 +608,7 @@ pub(crate) fn score(
         next.clear();
         for t in 0..k {
             let row = rho.get(t * k..(t + 1) * k).unwrap_or(&[]);
-            let support: f32 = row.iter().zip(lambda.iter()).map(|(r, l)| r * l).sum();
+            let support = dot(row, lambda);
             let own = lambda.get(t).copied().unwrap_or(0.0);
             next.push(W_R * own + (1.0 - W_R) * support * norm);
         }
@@ -507,14 +621,32 @@ pub(crate) fn score(
         let e = if c.2 > 0.0 { l / c.2 } else { 0.0 };
         eff.push((e, l));
     }
-    eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
+    if n_p < eff.len() {
+        // Ties (pairs no other supports keep the same share) go to the higher similarity.
+        eff.select_nth_unstable_by(n_p - 1, |x, y| {
+            y.0.total_cmp(&x.0).then(y.1.total_cmp(&x.1))
+        });
+    }
     let total: f32 = eff.iter().take(n_p).map(|e| e.1).sum();
     let s = total / n_p as f32;
-    let geo = best_alignment(a, b, chosen, lambda).map_or(0.0, |al| {
-        geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.nearest_b)
-    });
-    // The relaxed similarity counts only as far as the pairs agree with one global alignment.
-    let s = s * geo;
+    // Two alignment hypotheses, the best of the chosen pairs and the best of those disagreeing
+    // with it (two small patches can hold a few pairs agreeing by chance and the true ones);
+    // the better agreement counts.
+    let mut geo = 0.0f32;
+    if s > 0.0 {
+        let (first, second) =
+            best_alignments(&scratch.chosen_geometry, lambda, &mut scratch.support);
+        for al in [first, second].into_iter().flatten() {
+            let agreement =
+                geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.geometric);
+            geo = geo.max(agreement);
+        }
+    }
+    // The relaxed similarity counts only as far as the pairs agree with one global alignment:
+    // squared, the agreement weighs more than the local similarities (tuning set, harsh seed 7:
+    // EER 5.65 % with `s · geo`, 5.46 % with `s · geo²`, and 5.43 % with the second hypothesis;
+    // seed 3: 5.78, 5.68, 5.42 %).
+    let s = s * geo * geo;
     if s.is_finite() {
         s.clamp(0.0, 1.0)
     } else {
@@ -542,6 +674,25 @@ mod tests {
         assert!((TABLES.distance(10.0) - sigmoid(10.0, 5.0, -1.6)).abs() < 1e-5);
         assert!((TABLES.angle(0.5) - sigmoid(0.5, PI / 12.0, -30.0)).abs() < 0.05);
         assert_eq!(TABLES.distance(1e9), 0.0);
+    }
+
+    #[test]
+    fn bucket_floor_is_the_first_similarity_of_its_bucket() {
+        for k in 0..BUCKETS {
+            let x = bucket_floor(k);
+            assert_eq!(bucket(x), k);
+            if x > 0.0 {
+                assert_eq!(bucket(f32::from_bits(x.to_bits() - 1)), k - 1);
+            }
+        }
+    }
+
+    #[test]
+    fn dot_adds_every_product() {
+        let x: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let y = vec![2.0f32; 19];
+        assert_eq!(dot(&x, &y), 342.0);
+        assert_eq!(dot(&[], &[]), 0.0);
     }
 
     #[test]
