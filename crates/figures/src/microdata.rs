@@ -28,9 +28,7 @@ use marsad_model::codes::{Country, Sex};
 use marsad_model::RecordKind;
 use marsad_stats::dims::{age_code, occupation_code, sex_code, UNKNOWN};
 use marsad_stats::facts::{birth_date, PersonAttrs};
-use marsad_stats::microdata::{
-    self, Microdata, MicrodataError, Policy, RecodeStep, Recoding, Report,
-};
+use marsad_stats::microdata::{self, Microdata, Policy, RecodeStep, Recoding, Report};
 use marsad_store::{LinkSelection, Store};
 
 use crate::refresh::{group, load, Loaded, RefreshReport, PAGE};
@@ -423,7 +421,7 @@ pub fn release(extract: &Extract, quasi: &[String], level: Level) -> Treated {
             let reasons = report.reasons.clone();
             (Some(data), Some(report), reasons)
         }
-        Err(e @ MicrodataError::TooFewRecords { .. }) => (None, None, vec![e.to_string()]),
+        // too few records to reach k, or a recoding that does not fit: nothing to release
         Err(e) => (None, None, vec![e.to_string()]),
     };
     let suppressed: usize = report
