@@ -60,7 +60,7 @@ const PLACEMENT_MAPPING: &str = "[[record]]\nkind = \"labour_placement\"\n[recor
 /// 40 workers placed abroad in 2023 (sex, age, destination in common patterns, a few rare
 /// ones), each a unified person; worker 0 is also known to the border police (a second record
 /// linked to the same number: still one row).
-fn population(store: &dyn Store) {
+pub(crate) fn population(store: &dyn Store) {
     store
         .ensure_institution(&marsad_store::NewInstitution {
             name: "labour-agency",
