@@ -4733,7 +4733,7 @@ fn microdata_requests_decisions_and_release(h: &Harness) {
     assert_ne!(a.id, b.id);
     assert_eq!(
         s.microdata_requests(Some("university")).unwrap(),
-        [a.clone()]
+        std::slice::from_ref(&a)
     );
     assert_eq!(s.microdata_requests(None).unwrap().len(), 2);
 

@@ -113,7 +113,7 @@ pub(crate) fn population(store: &dyn Store) {
     for i in 0..40u64 {
         let n = PersonNumber(100_000_000_000 + i);
         store.create_person(n, "test", now()).unwrap();
-        let mut records = vec![RecordKey::new(labour, "person", &format!("P{i}"))];
+        let mut records = vec![RecordKey::new(labour, "person", format!("P{i}"))];
         if i == 0 {
             records.push(RecordKey::new(border, "person", "B0"));
         }
