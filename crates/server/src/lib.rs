@@ -85,6 +85,8 @@ pub struct ServerConfig {
     pub oidc: Option<oidc::OidcConfig>,
     /// Size and count limits of dossier attachments.
     pub attachments: AttachmentLimits,
+    /// The release level of research microdata extracts.
+    pub microdata: microdata::MicrodataLevel,
 }
 
 impl ServerConfig {
@@ -97,6 +99,7 @@ impl ServerConfig {
             origins: Vec::new(),
             oidc: None,
             attachments: AttachmentLimits::default(),
+            microdata: microdata::MicrodataLevel::default(),
         }
     }
 
@@ -1264,7 +1267,8 @@ pub async fn serve(
         );
     }
     let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access)
-        .with_attachment_limits(config.attachments);
+        .with_attachment_limits(config.attachments)
+        .with_microdata_level(config.microdata);
     if let Some(v) = vault {
         state = state.with_vault(v);
     }
