@@ -57,6 +57,41 @@ pub struct FileConfig {
     pub max_attachment_bytes: Option<u64>,
     /// Most attachments per dossier (default 200).
     pub max_attachments_per_dossier: Option<u64>,
+    /// Research microdata extracts: every combination of quasi-identifiers shared by at least
+    /// this many persons (default 5).
+    pub microdata_k: Option<u32>,
+    /// Largest individual re-identification risk of a released extract (default 0.2).
+    pub microdata_max_risk: Option<f64>,
+    /// Largest share of quasi-identifier values suppressed in a released extract (default 0.25).
+    pub microdata_max_suppressed: Option<f64>,
+}
+
+impl FileConfig {
+    /// The release level of research extracts, checked.
+    pub fn microdata_level(&self) -> anyhow::Result<marsad_server::microdata::MicrodataLevel> {
+        let d = marsad_server::microdata::MicrodataLevel::default();
+        let level = marsad_server::microdata::MicrodataLevel {
+            k: self.microdata_k.unwrap_or(d.k),
+            max_risk: self.microdata_max_risk.unwrap_or(d.max_risk),
+            max_suppressed: self.microdata_max_suppressed.unwrap_or(d.max_suppressed),
+        };
+        if !(2..=100).contains(&level.k) {
+            anyhow::bail!("microdata_k = {}: it must be between 2 and 100", level.k);
+        }
+        if !(level.max_risk > 0.0 && level.max_risk <= 0.5) {
+            anyhow::bail!(
+                "microdata_max_risk = {}: it must be above 0 and at most 0.5",
+                level.max_risk
+            );
+        }
+        if !(0.0..=1.0).contains(&level.max_suppressed) {
+            anyhow::bail!(
+                "microdata_max_suppressed = {}: it must be between 0 and 1",
+                level.max_suppressed
+            );
+        }
+        Ok(level)
+    }
 }
 
 /// `vault = { ... }` in `DATA/marsad.toml`.
@@ -211,7 +246,20 @@ mod tests {
                 && config.vault_active_key.is_some()
                 && config.max_attachment_bytes.is_some()
                 && config.max_attachments_per_dossier.is_some()
+                && config.microdata_k.is_some()
+                && config.microdata_max_risk.is_some()
+                && config.microdata_max_suppressed.is_some()
         );
+        assert!(config.microdata_level().is_ok());
+        let bad = FileConfig {
+            microdata_k: Some(1),
+            ..FileConfig::default()
+        };
+        assert!(bad
+            .microdata_level()
+            .unwrap_err()
+            .to_string()
+            .contains("microdata_k"));
         assert_eq!(parse(example).unwrap(), FileConfig::default());
     }
 

@@ -609,6 +609,7 @@ fn serve(
                     .unwrap_or(d.max_per_dossier),
             }
         },
+        microdata: file.microdata_level()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -11,12 +11,16 @@
 //!   is shown; suppressed cells are flagged `C` or `D` and carry no value, never a zero.
 //! - [`publish`]: the SDMX structures (one dataflow per indicator with data) and data sets built
 //!   from protected tables, for the server's `/sdmx/2.1/` and `marsad export sdmx`.
+//! - [`microdata`]: research extracts: linked records flattened to one row per unit, keyed
+//!   pseudonyms per extract, quasi-identifiers treated by `marsad-stats`' k-anonymity (recoding,
+//!   local suppression) and released only when the risk is below the level in force.
 //! - [`settings`]: what the figures are computed with (reporting country, end of data, reference
 //!   dates of censuses and surveys, exchange rates), kept with the cube.
 //!
 //! This crate does no HTTP and no SQL (it calls the [`marsad_store::Store`] trait), and reads no
 //! clock: the date and time of a refresh are parameters.
 
+pub mod microdata;
 pub mod publish;
 pub mod refresh;
 pub mod settings;

@@ -36,7 +36,7 @@ use crate::settings::Settings;
 use crate::{FiguresError, Result};
 
 /// Records read per page in a full refresh.
-const PAGE: u32 = 5_000;
+pub(crate) const PAGE: u32 = 5_000;
 
 /// Called as work proceeds: the stage (`reading`, `computing`, `writing`), done and total (0
 /// when unknown).
@@ -88,9 +88,9 @@ pub fn refresh(
 }
 
 /// A current record with its parsed payload.
-struct Loaded {
-    link: LinkRecord,
-    rec: CanonicalRecord,
+pub(crate) struct Loaded {
+    pub(crate) link: LinkRecord,
+    pub(crate) rec: CanonicalRecord,
 }
 
 impl Loaded {
@@ -115,7 +115,7 @@ fn person_key(source: &RecordKey, person_record_id: &str) -> RecordKey {
 }
 
 /// Parses what the store gave; unreadable payloads are counted and left out.
-fn load(links: Vec<LinkRecord>, report: &mut RefreshReport) -> Vec<Loaded> {
+pub(crate) fn load(links: Vec<LinkRecord>, report: &mut RefreshReport) -> Vec<Loaded> {
     let mut out = Vec::with_capacity(links.len());
     for link in links {
         report.records += 1;
@@ -130,7 +130,7 @@ fn load(links: Vec<LinkRecord>, report: &mut RefreshReport) -> Vec<Loaded> {
 }
 
 /// Groups records into units: `persons` maps every person record key present to its unit.
-fn group(records: &[Loaded]) -> BTreeMap<String, Vec<usize>> {
+pub(crate) fn group(records: &[Loaded]) -> BTreeMap<String, Vec<usize>> {
     let mut persons: BTreeMap<&RecordKey, String> = BTreeMap::new();
     for r in records {
         if r.rec.kind() == RecordKind::Person {

@@ -626,6 +626,11 @@ impl Store for Crashing<'_> {
         complaint(&self, reference: &str) -> marsad_store::Result<marsad_store::ComplaintRow>;
         complaints(&self, handler: Option<&str>) -> marsad_store::Result<Vec<marsad_store::ComplaintRow>>;
         move_complaint(&self, reference: &str, event: &marsad_store::ComplaintEvent, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::ComplaintRow>;
+        add_microdata_request(&self, new: &marsad_store::MicrodataRequestRow, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::MicrodataRequestRow>;
+        microdata_request(&self, id: i64) -> marsad_store::Result<marsad_store::MicrodataRequestRow>;
+        microdata_requests(&self, institution: Option<&str>) -> marsad_store::Result<Vec<marsad_store::MicrodataRequestRow>>;
+        move_microdata_request(&self, id: i64, events: &[marsad_store::MicrodataEvent], extract: Option<&marsad_store::MicrodataExtract>, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::MicrodataRequestRow>;
+        microdata_extract(&self, id: i64) -> marsad_store::Result<marsad_store::MicrodataExtract>;
         add_passkey(&self, passkey: &marsad_store::PasskeyRow) -> marsad_store::Result<()>;
         passkey(&self, credential_id: &[u8]) -> marsad_store::Result<Option<marsad_store::PasskeyRow>>;
         passkeys(&self, user: marsad_store::UserId) -> marsad_store::Result<Vec<marsad_store::PasskeyRow>>;

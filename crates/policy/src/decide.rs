@@ -295,6 +295,40 @@ mod tests {
     }
 
     #[test]
+    fn researchers_request_microdata_and_only_the_dpo_decides() {
+        let p = crate::default_policy().expect("policy");
+        let md = Resource::Microdata;
+        let researcher = who("research", "university", &["researcher"]);
+        let dpo = who("observatory", "observatory", &["dpo"]);
+        let may = |w: &Principal, a: Action| p.decide(Subject::Member(w), a, md).is_allowed();
+        for a in [Action::Submit, Action::Read, Action::Export] {
+            assert!(may(&researcher, a), "researcher {a}");
+        }
+        assert!(!may(&researcher, Action::Correct), "a researcher decides");
+        assert!(may(&dpo, Action::Correct) && may(&dpo, Action::Read));
+        assert!(!may(&dpo, Action::Export), "the dpo downloads extracts");
+        // a researcher sees the requests of their own institution only
+        let g = match p.decide(Subject::Member(&researcher), Action::Read, md) {
+            Decision::Allow(g) => g,
+            Decision::Deny(d) => panic!("{d:?}"),
+        };
+        assert!(g.view(origin("university", "research"), false).is_some());
+        assert!(g
+            .view(origin("other-university", "research"), false)
+            .is_none());
+        for kind in ["border_police", "immigration", "consulate"] {
+            assert!(
+                !may(&who(kind, "x", &["researcher"]), Action::Submit),
+                "{kind}"
+            );
+        }
+        assert!(!may(
+            &who("research", "university", &["analyst"]),
+            Action::Submit
+        ));
+    }
+
+    #[test]
     fn enforcement_never_reads_referrals_or_complaints() {
         let p = crate::default_policy().expect("policy");
         for kind in ["border_police", "immigration"] {

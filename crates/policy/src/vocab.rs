@@ -92,10 +92,13 @@ pub enum Resource {
     Incident,
     /// Complaints from migrants (submit = file one; read = its content; correct = move it).
     Complaint,
+    /// Research microdata extracts (submit = request one or withdraw it; read = see requests;
+    /// correct = approve or refuse; export = download a released extract).
+    Microdata,
 }
 
 /// Resources that are not record kinds, in a stable order.
-const OTHERS: [Resource; 14] = [
+const OTHERS: [Resource; 15] = [
     Resource::Dossier,
     Resource::Biometrics,
     Resource::Quarantine,
@@ -110,6 +113,7 @@ const OTHERS: [Resource; 14] = [
     Resource::Referral,
     Resource::Incident,
     Resource::Complaint,
+    Resource::Microdata,
 ];
 
 impl Resource {
@@ -138,6 +142,7 @@ impl Resource {
             Resource::Referral => "referral",
             Resource::Incident => "incident",
             Resource::Complaint => "complaint",
+            Resource::Microdata => "microdata",
         }
     }
 
@@ -175,6 +180,7 @@ impl Resource {
             Resource::Referral => &[Submit, Read, Correct],
             Resource::Incident => &[Submit, Read, Correct],
             Resource::Complaint => &[Submit, Read, Correct],
+            Resource::Microdata => &[Submit, Read, Correct, Export],
         }
     }
 
@@ -196,7 +202,7 @@ impl fmt::Display for Resource {
 }
 
 /// The institution kinds a policy may name (an institution's `kind` in the store).
-pub const INSTITUTION_KINDS: [&str; 13] = [
+pub const INSTITUTION_KINDS: [&str; 14] = [
     "statistics",
     "border_police",
     "immigration",
@@ -210,10 +216,11 @@ pub const INSTITUTION_KINDS: [&str; 13] = [
     "civil_society",
     "observatory",
     "partner",
+    "research",
 ];
 
 /// The roles a policy may name, with what each is for (shown in `docs/access.md`).
-pub const ROLES: [(&str, &str); 10] = [
+pub const ROLES: [(&str, &str); 11] = [
     ("admin", "manages the institution's users and tokens"),
     (
         "data_officer",
@@ -242,6 +249,10 @@ pub const ROLES: [(&str, &str); 10] = [
         "data-protection officer: reads the policy and the audit trail",
     ),
     ("service", "a machine account (API token)"),
+    (
+        "researcher",
+        "accredited researcher: requests pseudonymised microdata extracts for a stated purpose",
+    ),
 ];
 
 /// Whether `role` is one of [`ROLES`].

@@ -46,6 +46,7 @@ mod fingerprints;
 pub mod gcm;
 mod jobs;
 pub mod metrics;
+pub mod microdata;
 pub mod oidc;
 pub mod openapi;
 mod passkeys;
@@ -84,6 +85,8 @@ pub struct ServerConfig {
     pub oidc: Option<oidc::OidcConfig>,
     /// Size and count limits of dossier attachments.
     pub attachments: AttachmentLimits,
+    /// The release level of research microdata extracts.
+    pub microdata: microdata::MicrodataLevel,
 }
 
 impl ServerConfig {
@@ -96,6 +99,7 @@ impl ServerConfig {
             origins: Vec::new(),
             oidc: None,
             attachments: AttachmentLimits::default(),
+            microdata: microdata::MicrodataLevel::default(),
         }
     }
 
@@ -185,6 +189,7 @@ pub struct AppState {
     biometrics: Arc<fingerprints::Biometrics>,
     thumbnails: Arc<attachments::cache::ThumbnailCache>,
     figures: Arc<statistics::Figures>,
+    microdata: microdata::MicrodataLevel,
 }
 
 impl AppState {
@@ -212,7 +217,18 @@ impl AppState {
             biometrics: Arc::new(fingerprints::Biometrics::default()),
             thumbnails: Arc::default(),
             figures: Arc::default(),
+            microdata: microdata::MicrodataLevel::default(),
         }
+    }
+
+    /// The release level of research microdata extracts.
+    pub fn with_microdata_level(mut self, level: microdata::MicrodataLevel) -> AppState {
+        self.microdata = level;
+        self
+    }
+
+    pub(crate) fn microdata_level(&self) -> microdata::MicrodataLevel {
+        self.microdata
     }
 
     /// The published statistics the server answers from.
@@ -1039,6 +1055,62 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             ),
             post(gcm::complaint_transition),
         ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/microdata/variables",
+                Allow(Submit, Fixed(R::Microdata)),
+            ),
+            get(microdata::catalogue),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/microdata/requests",
+                Allow(Submit, Fixed(R::Microdata)),
+            ),
+            post(microdata::create),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/microdata/requests",
+                Allow(Read, Object(R::Microdata)),
+            ),
+            get(microdata::list),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/microdata/requests/{id}",
+                Allow(Read, Object(R::Microdata)),
+            ),
+            get(microdata::show),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/microdata/requests/{id}/decision",
+                Allow(Correct, Object(R::Microdata)),
+            ),
+            post(microdata::decide),
+        ),
+        (
+            e(
+                Method::POST,
+                "/api/v1/microdata/requests/{id}/withdrawal",
+                Allow(Submit, Object(R::Microdata)),
+            ),
+            post(microdata::withdraw),
+        ),
+        (
+            e(
+                Method::GET,
+                "/api/v1/microdata/requests/{id}/extract",
+                Allow(Export, Object(R::Microdata)),
+            ),
+            get(microdata::download),
+        ),
     ];
     routes.extend(portal::public::routes());
     routes.extend(portal::work::routes());
@@ -1195,7 +1267,8 @@ pub async fn serve(
         );
     }
     let mut state = AppState::new(store, clock, incoming, config.max_upload_bytes, access)
-        .with_attachment_limits(config.attachments);
+        .with_attachment_limits(config.attachments)
+        .with_microdata_level(config.microdata);
     if let Some(v) = vault {
         state = state.with_vault(v);
     }

@@ -34,6 +34,7 @@ mod codec;
 mod dossiers;
 mod fingerprints;
 mod gcm;
+mod microdata;
 mod neutral;
 mod persons;
 mod pool;
@@ -50,6 +51,7 @@ pub use gcm::{
     ComplaintEvent, ComplaintRow, EvaluationRow, EvidenceRow, IncidentLink, IncidentRow,
     IndicatorRow, MeasurementRow, PlanActionRow, ReferralEvent, ReferralRow, TraffickingCase,
 };
+pub use microdata::{MicrodataEvent, MicrodataExtract, MicrodataRequestRow};
 pub use statistics::{StatCell, StatsBatch, StatsChanges, StatsMember, StatsState};
 
 /// Result of a store operation.
@@ -1374,6 +1376,36 @@ pub trait Store: Send + Sync {
         event: &crate::ComplaintEvent,
         audit: &AuditEvent,
     ) -> Result<crate::ComplaintRow>;
+
+    // Research microdata extracts (migration 0010, issue 7): requests, every change of their
+    // status, released files. Who may request and decide is the policy's; building and treating
+    // an extract is `figures`' and `stats`'. Every write appends its `audit` event in the same
+    // transaction.
+    /// Stores a new request (its `id` and `events` are ignored); the request as stored.
+    fn add_microdata_request(
+        &self,
+        new: &crate::MicrodataRequestRow,
+        audit: &AuditEvent,
+    ) -> Result<crate::MicrodataRequestRow>;
+    /// A request with every change of status. `NotFound` if unknown.
+    fn microdata_request(&self, id: i64) -> Result<crate::MicrodataRequestRow>;
+    /// The requests made from `institution` (every one for `None`), oldest first.
+    fn microdata_requests(
+        &self,
+        institution: Option<&str>,
+    ) -> Result<Vec<crate::MicrodataRequestRow>>;
+    /// Records consecutive changes of status, the first decided on the request after
+    /// `events[0].seq - 1` changes (`Invalid` when it changed meanwhile), and with a release its
+    /// file, all in one transaction with `audit`.
+    fn move_microdata_request(
+        &self,
+        id: i64,
+        events: &[crate::MicrodataEvent],
+        extract: Option<&crate::MicrodataExtract>,
+        audit: &AuditEvent,
+    ) -> Result<crate::MicrodataRequestRow>;
+    /// The released file of a request. `NotFound` when none was released.
+    fn microdata_extract(&self, id: i64) -> Result<crate::MicrodataExtract>;
 }
 
 /// Opens the store named by `url`: `postgres://...` / `postgresql://...` for PostgreSQL, anything

@@ -846,6 +846,56 @@ macro_rules! engine_neutral_methods {
                 })
             })
         }
+        fn add_microdata_request(
+            &self,
+            new: &crate::MicrodataRequestRow,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::MicrodataRequestRow> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("recording a microdata request", |d| {
+                    let id = crate::microdata::add_request(d, new)?;
+                    let mut audit = audit.clone();
+                    if let Some(o) = audit.object.as_mut() {
+                        o.id = id.to_string();
+                    }
+                    crate::access::audit_append(d, &audit)?;
+                    crate::microdata::request(d, id)
+                })
+            })
+        }
+        fn microdata_request(&self, id: i64) -> Result<crate::MicrodataRequestRow> {
+            self.read("reading a microdata request", |d| {
+                crate::microdata::request(d, id)
+            })
+        }
+        fn microdata_requests(
+            &self,
+            institution: Option<&str>,
+        ) -> Result<Vec<crate::MicrodataRequestRow>> {
+            self.read("listing microdata requests", |d| {
+                crate::microdata::requests(d, institution)
+            })
+        }
+        fn move_microdata_request(
+            &self,
+            id: i64,
+            events: &[crate::MicrodataEvent],
+            extract: Option<&crate::MicrodataExtract>,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::MicrodataRequestRow> {
+            crate::dossiers::with_audit_retry(|| {
+                self.write("changing a microdata request's status", |d| {
+                    let out = crate::microdata::move_request(d, id, events, extract)?;
+                    crate::access::audit_append(d, audit)?;
+                    Ok(out)
+                })
+            })
+        }
+        fn microdata_extract(&self, id: i64) -> Result<crate::MicrodataExtract> {
+            self.read("reading a released extract", |d| {
+                crate::microdata::extract(d, id)
+            })
+        }
     };
 }
 

@@ -60,6 +60,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_gcm",
         include_str!("../migrations/postgres/0009_gcm.sql"),
     ),
+    (
+        "0010_microdata",
+        include_str!("../migrations/postgres/0010_microdata.sql"),
+    ),
 ];
 
 /// Connections in the pool.

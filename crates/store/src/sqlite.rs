@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_gcm",
         include_str!("../migrations/sqlite/0009_gcm.sql"),
     ),
+    (
+        "0010_microdata",
+        include_str!("../migrations/sqlite/0010_microdata.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

@@ -30,6 +30,7 @@ use marsad_store::{
 };
 use marsad_store::{FingerprintId, NewFingerprint, NewTemplate};
 use marsad_store::{LinkSelection, NewReview, Numbering, RecordBlocks, RecordHandle, ReviewEffect};
+use marsad_store::{MicrodataEvent, MicrodataExtract, MicrodataRequestRow};
 use marsad_store::{StatCell, StatsBatch, StatsMember};
 
 // ---------------------------------------------------------------------------------------------
@@ -268,6 +269,8 @@ scenarios!(
     gcm_referral_moves_in_order_and_audited,
     gcm_complaints_reference_and_status_history,
     gcm_rows_refuse_update_and_delete,
+    microdata_requests_decisions_and_release,
+    microdata_rows_refuse_update_and_delete,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -4640,6 +4643,240 @@ fn gcm_rows_refuse_update_and_delete(h: &Harness) {
         ),
         format!("DELETE FROM incident_sources WHERE incident_id = {}", i.id),
         format!("UPDATE incidents SET dead = 0 WHERE id = {}", i.id),
+    ] {
+        assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Research microdata extracts
+
+fn microdata_request(institution: &str, when: i64) -> MicrodataRequestRow {
+    MicrodataRequestRow {
+        id: 0,
+        requester: "user:7".into(),
+        requester_name: "rania".into(),
+        institution: institution.into(),
+        purpose: "دراسة مسارات العمال المهاجرين".into(),
+        project: "Labour migration trajectories 2020-2024".into(),
+        kinds: vec!["labour_placement".into(), "return".into()],
+        first_year: 2020,
+        last_year: 2024,
+        variables: vec![
+            "sex".into(),
+            "age_group".into(),
+            "destination".into(),
+            "placements".into(),
+        ],
+        quasi_identifiers: vec!["sex".into(), "age_group".into(), "destination".into()],
+        k: 5,
+        max_risk: 0.2,
+        requested_at: at(when),
+        events: Vec::new(),
+    }
+}
+
+fn microdata_audit(action: &str) -> AuditEvent {
+    AuditEvent {
+        at: at(500),
+        actor: Actor::User("7".into()),
+        institution: Some("university".into()),
+        action: action.into(),
+        object: Some(AuditObject {
+            kind: "microdata_request".into(),
+            id: "new".into(),
+        }),
+        purpose: Some(Purpose::parse("دراسة مسارات العمال المهاجرين").unwrap()),
+        outcome: Outcome::Success,
+    }
+}
+
+fn microdata_event(seq: u32, from: &str, to: &str, when: i64) -> MicrodataEvent {
+    MicrodataEvent {
+        seq,
+        from: from.into(),
+        to: to.into(),
+        actor: "user:9".into(),
+        actor_name: "dpo".into(),
+        institution: Some("observatory".into()),
+        reasons: Some("risk below the level in force".into()),
+        report: Some("{\"k_after\":5}".into()),
+        file_ref: None,
+        at: at(when),
+    }
+}
+
+fn microdata_requests_decisions_and_release(h: &Harness) {
+    let s = h.store();
+    let new = microdata_request("university", 300);
+    let a = s
+        .add_microdata_request(&new, &microdata_audit("microdata.request"))
+        .unwrap();
+    assert!(a.id > 0);
+    assert_eq!(a.status(), "requested");
+    assert_eq!(MicrodataRequestRow { id: 0, ..a.clone() }, new);
+    // the audit entry names the new request and keeps the purpose
+    let logged = s
+        .audit_by_object("microdata_request", &a.id.to_string(), 10)
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        logged[0].purpose.as_deref(),
+        Some("دراسة مسارات العمال المهاجرين")
+    );
+    let b = s
+        .add_microdata_request(
+            &microdata_request("institute", 301),
+            &microdata_audit("microdata.request"),
+        )
+        .unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!(
+        s.microdata_requests(Some("university")).unwrap(),
+        std::slice::from_ref(&a)
+    );
+    assert_eq!(s.microdata_requests(None).unwrap().len(), 2);
+
+    // approval and release in one step, with the file
+    let csv = "pseudonym,sex\nab12,F\n".to_string();
+    let extract = MicrodataExtract {
+        request_id: a.id,
+        sha256: "00ff".into(),
+        rows: 1,
+        content: csv.clone(),
+        created_at: at(320),
+    };
+    let mut release = microdata_event(2, "approved", "released", 320);
+    release.file_ref = Some("sha256:00ff".into());
+    let audit = microdata_audit("microdata.release");
+    // a stale decision (from the wrong state) is refused and writes nothing
+    assert!(matches!(
+        s.move_microdata_request(
+            a.id,
+            &[microdata_event(1, "approved", "released", 310)],
+            None,
+            &audit
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.microdata_extract(a.id),
+        Err(StoreError::NotFound { .. })
+    ));
+    let moved = s
+        .move_microdata_request(
+            a.id,
+            &[microdata_event(1, "requested", "approved", 310), release],
+            Some(&extract),
+            &audit,
+        )
+        .unwrap();
+    assert_eq!(moved.status(), "released");
+    assert_eq!(moved.events.len(), 2);
+    assert_eq!(moved.events[1].file_ref.as_deref(), Some("sha256:00ff"));
+    assert_eq!(s.microdata_request(a.id).unwrap(), moved);
+    assert_eq!(s.microdata_extract(a.id).unwrap(), extract);
+    // decided once: a second decision from `requested` is stale
+    assert!(matches!(
+        s.move_microdata_request(
+            a.id,
+            &[microdata_event(1, "requested", "refused", 330)],
+            None,
+            &audit
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    // refused and withdrawn
+    let r = s
+        .move_microdata_request(
+            b.id,
+            &[microdata_event(1, "requested", "refused", 340)],
+            None,
+            &audit,
+        )
+        .unwrap();
+    assert_eq!(r.status(), "refused");
+    assert!(matches!(
+        s.move_microdata_request(
+            b.id,
+            &[microdata_event(2, "refused", "rejected", 341)],
+            None,
+            &audit
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.microdata_request(999_999),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.move_microdata_request(
+            999_999,
+            &[microdata_event(1, "requested", "withdrawn", 341)],
+            None,
+            &audit
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    // bad requests
+    for bad in [
+        MicrodataRequestRow {
+            purpose: " ".into(),
+            ..new.clone()
+        },
+        MicrodataRequestRow {
+            quasi_identifiers: vec!["citizenship".into()],
+            ..new.clone()
+        },
+        MicrodataRequestRow {
+            first_year: 2025,
+            ..new.clone()
+        },
+        MicrodataRequestRow {
+            k: 0,
+            ..new.clone()
+        },
+    ] {
+        assert!(matches!(
+            s.add_microdata_request(&bad, &microdata_audit("microdata.request")),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+    assert_eq!(s.microdata_requests(None).unwrap().len(), 2);
+}
+
+fn microdata_rows_refuse_update_and_delete(h: &Harness) {
+    let s = h.store();
+    let a = s
+        .add_microdata_request(
+            &microdata_request("university", 300),
+            &microdata_audit("microdata.request"),
+        )
+        .unwrap();
+    let extract = MicrodataExtract {
+        request_id: a.id,
+        sha256: "00ff".into(),
+        rows: 0,
+        content: "pseudonym\n".into(),
+        created_at: at(320),
+    };
+    s.move_microdata_request(
+        a.id,
+        &[
+            microdata_event(1, "requested", "approved", 310),
+            microdata_event(2, "approved", "released", 320),
+        ],
+        Some(&extract),
+        &microdata_audit("microdata.release"),
+    )
+    .unwrap();
+    for sql in [
+        "UPDATE microdata_requests SET k = 1".to_string(),
+        "DELETE FROM microdata_requests".to_string(),
+        "UPDATE microdata_events SET to_state = 'refused'".to_string(),
+        "DELETE FROM microdata_events".to_string(),
+        "UPDATE microdata_extracts SET content = ''".to_string(),
+        "DELETE FROM microdata_extracts".to_string(),
     ] {
         assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
     }

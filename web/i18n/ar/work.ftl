@@ -341,3 +341,34 @@ work-plan-author = الكاتب
 work-plan-learned = الدروس المستفادة
 work-plan-obstacles = العقبات التي صودفت (واحدة في كل سطر)
 work-plan-record-evaluation = تسجيل التقييم
+
+## البيانات الجزئية للبحث
+work-microdata = البيانات الجزئية للبحث
+work-microdata-text = مستخرجات من بيانات جزئية مربوطة ومستعارة الهوية للبحث المعتمد: سطر لكل شخص، بلا أسماء ولا وثائق ولا تواريخ، ولا تُسلَّم إلا إذا كان خطر إعادة التعرف دون المستوى المعمول به.
+work-microdata-level = المستوى المعمول به: كل تركيبة من المعرّفات شبه المباشرة يشترك فيها { $k } أشخاص على الأقل؛ ولا يُحذف أكثر من { $percent }٪ من قيمها.
+work-microdata-request = طلب مستخرج
+work-microdata-purpose = الغرض:
+work-microdata-project = مشروع البحث
+work-microdata-kinds = المجتمع: أنواع السجلات (مفصولة بفواصل)
+work-microdata-first-year = من سنة
+work-microdata-last-year = إلى سنة
+work-microdata-variables = المتغيرات (مفصولة بفواصل)
+work-microdata-k = قيمة k أكبر (اختياري)
+work-microdata-send = إرسال الطلب
+work-microdata-count = { $count ->
+    [zero] لا طلبات.
+    [one] طلب واحد.
+    [two] طلبان.
+    [few] { $count } طلبات.
+   *[other] { $count } طلبًا.
+}
+work-microdata-report = فحص الخطر على { $records } سجلًا: أصغر مجموعة { $before } قبل المعالجة، و{ $after } بعدها.
+work-microdata-download = تنزيل المستخرج (CSV)
+work-microdata-reasons = الأسباب
+work-microdata-approve = موافقة
+work-microdata-refuse = رفض
+work-microdata-status-requested = مطلوب
+work-microdata-status-approved = موافق عليه
+work-microdata-status-refused = مرفوض
+work-microdata-status-released = مُسلَّم
+work-microdata-status-withdrawn = مسحوب

@@ -333,3 +333,31 @@ work-plan-author = Author
 work-plan-learned = What was learned
 work-plan-obstacles = Obstacles met (one per line)
 work-plan-record-evaluation = Record the evaluation
+
+## Research microdata
+work-microdata = Research microdata
+work-microdata-text = Extracts of linked, pseudonymised microdata for accredited research: one row per person, no names, documents or dates, released only when the re-identification risk is below the level in force.
+work-microdata-level = Level in force: every combination of quasi-identifiers shared by at least { $k } persons; at most { $percent }% of their values suppressed.
+work-microdata-request = Request an extract
+work-microdata-purpose = Purpose:
+work-microdata-project = Research project
+work-microdata-kinds = Population: record kinds (comma-separated)
+work-microdata-first-year = From the year
+work-microdata-last-year = to the year
+work-microdata-variables = Variables (comma-separated)
+work-microdata-k = A larger k (optional)
+work-microdata-send = Send the request
+work-microdata-count = { $count ->
+    [one] One request.
+   *[other] { $count } requests.
+}
+work-microdata-report = Risk check on { $records } records: smallest group { $before } before treatment, { $after } after.
+work-microdata-download = Download the extract (CSV)
+work-microdata-reasons = Reasons
+work-microdata-approve = Approve
+work-microdata-refuse = Refuse
+work-microdata-status-requested = requested
+work-microdata-status-approved = approved
+work-microdata-status-refused = refused
+work-microdata-status-released = released
+work-microdata-status-withdrawn = withdrawn

@@ -333,3 +333,31 @@ work-plan-author = Auteur
 work-plan-learned = Enseignements
 work-plan-obstacles = Obstacles rencontrés (un par ligne)
 work-plan-record-evaluation = Enregistrer l’évaluation
+
+## Microdonnées de recherche
+work-microdata = Microdonnées de recherche
+work-microdata-text = Extraits de microdonnées reliées et pseudonymisées pour la recherche agréée : une ligne par personne, sans nom, document ni date, diffusés seulement si le risque de réidentification est sous le niveau en vigueur.
+work-microdata-level = Niveau en vigueur : chaque combinaison de quasi-identifiants partagée par au moins { $k } personnes ; au plus { $percent } % de leurs valeurs supprimées.
+work-microdata-request = Demander un extrait
+work-microdata-purpose = Finalité :
+work-microdata-project = Projet de recherche
+work-microdata-kinds = Population : types d’enregistrements (séparés par des virgules)
+work-microdata-first-year = De l’année
+work-microdata-last-year = à l’année
+work-microdata-variables = Variables (séparées par des virgules)
+work-microdata-k = Un k plus grand (facultatif)
+work-microdata-send = Envoyer la demande
+work-microdata-count = { $count ->
+    [one] Une demande.
+   *[other] { $count } demandes.
+}
+work-microdata-report = Contrôle du risque sur { $records } enregistrements : plus petit groupe { $before } avant traitement, { $after } après.
+work-microdata-download = Télécharger l’extrait (CSV)
+work-microdata-reasons = Motifs
+work-microdata-approve = Approuver
+work-microdata-refuse = Refuser
+work-microdata-status-requested = demandé
+work-microdata-status-approved = approuvé
+work-microdata-status-refused = refusé
+work-microdata-status-released = diffusé
+work-microdata-status-withdrawn = retiré

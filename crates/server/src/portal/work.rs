@@ -48,6 +48,7 @@ mod data;
 mod plan;
 mod protection;
 mod quality;
+mod research;
 mod review;
 
 /// The workspace pages' routes, added to the server's route table.
@@ -327,6 +328,30 @@ pub(crate) fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
         (
             e(
                 Method::GET,
+                "/{lang}/work/microdata/",
+                Allow(Action::Read, Object(Resource::Microdata)),
+            ),
+            get(research::page),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/microdata/",
+                Allow(Action::Submit, Fixed(Resource::Microdata)),
+            ),
+            post(research::request),
+        ),
+        (
+            e(
+                Method::POST,
+                "/{lang}/work/microdata/{id}",
+                Allow(Action::Correct, Object(Resource::Microdata)),
+            ),
+            post(research::decide),
+        ),
+        (
+            e(
+                Method::GET,
                 "/{lang}/work/quality/",
                 Allow(Action::Read, Object(Resource::Submissions)),
             ),
@@ -464,7 +489,7 @@ fn allows(state: &AppState, caller: &Caller, action: Action, resource: Resource)
     state.access().allows(caller, action, resource)
 }
 
-const PLACES: [Place; 15] = [
+const PLACES: [Place; 16] = [
     Place {
         path: "work/upload/",
         key: "work-upload",
@@ -541,6 +566,12 @@ const PLACES: [Place; 15] = [
         key: "work-complaints",
         text: "work-complaints-text",
         allowed: |s, c| allows(s, c, Action::Read, Resource::Complaint),
+    },
+    Place {
+        path: "work/microdata/",
+        key: "work-microdata",
+        text: "work-microdata-text",
+        allowed: |s, c| allows(s, c, Action::Read, Resource::Microdata),
     },
     Place {
         path: "work/admin/",

@@ -39,6 +39,7 @@ mod access;
 mod dossiers;
 mod fingerprints;
 mod gcm;
+mod microdata;
 mod oidc;
 mod passkeys;
 mod portal_gcm;

@@ -1326,3 +1326,104 @@ async fn a_data_officer_sees_the_imports_of_their_own_institution_only() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+/// The research microdata workspace in three languages: a researcher requests through the form
+/// (a mistake shown again with the field marked), the data-protection officer approves through
+/// the page, the researcher finds the download; another university's researcher sees nothing.
+#[tokio::test]
+async fn research_microdata_pages() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(|s| crate::microdata::population(s)).await;
+    let researcher = session(
+        &app,
+        "rania",
+        "university-tunis",
+        "research",
+        &["researcher"],
+    )
+    .await;
+    let dpo = session(&app, "dpo", "observatoire", "observatory", &["dpo"]).await;
+    let stranger = session(&app, "sami", "university-sfax", "research", &["researcher"]).await;
+    for lang in Lang::ALL {
+        let path = format!("/{}/work/microdata/", lang.as_str());
+        let (status, html) = page(&researcher.client(false), &app, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_page(&html, lang, "work-microdata", &path);
+        assert!(html.contains("name=\"purpose\""), "{path}: no request form");
+        let (_, home) = page(
+            &researcher.client(false),
+            &app,
+            &format!("/{}/work/", lang.as_str()),
+        )
+        .await;
+        assert!(
+            home.contains("work/microdata/"),
+            "{lang:?}: the home does not link to it"
+        );
+    }
+    let fields = |first_year: &'static str| -> Vec<(&'static str, String)> {
+        [
+            ("purpose", "trajectories of workers placed abroad"),
+            ("project", "UNI-2025-07"),
+            ("kinds", "labour_placement"),
+            ("first_year", first_year),
+            ("last_year", "2023"),
+            ("variables", "sex, age_group, destination, placements"),
+            ("k", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .chain([("csrf", researcher.csrf.clone())])
+        .collect()
+    };
+    // a mistake: the page again, the field marked
+    let r = researcher
+        .client(false)
+        .post(app.url("/fr/work/microdata/"))
+        .form_body(&fields("deux mille"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name=\"first_year\" type=\"number\" required value=\"deux mille\" aria-invalid=\"true\""), "{html}");
+    let r = researcher
+        .client(false)
+        .post(app.url("/fr/work/microdata/"))
+        .form_body(&fields("2023"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_string();
+    let id: i64 = to.rsplit("#request-").next().unwrap().parse().unwrap();
+    // the DPO approves through the page
+    let (_, html) = page(&dpo.client(false), &app, "/ar/work/microdata/").await;
+    assert!(
+        html.contains(&format!("/ar/work/microdata/{id}")),
+        "no decision form: {html}"
+    );
+    let r = dpo
+        .client(false)
+        .post(app.url(&format!("/ar/work/microdata/{id}")))
+        .form_body(&[
+            ("decision", "approve"),
+            ("reasons", ""),
+            ("csrf", dpo.csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&researcher.client(false), &app, "/en/work/microdata/").await;
+    assert!(
+        html.contains(&format!("/api/v1/microdata/requests/{id}/extract")),
+        "no download: {html}"
+    );
+    let (_, html) = page(&stranger.client(false), &app, "/en/work/microdata/").await;
+    assert!(
+        !html.contains("UNI-2025-07"),
+        "another university sees the request"
+    );
+    app.stop().await;
+}
