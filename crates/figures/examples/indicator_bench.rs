@@ -363,7 +363,14 @@ fn main() {
     // 10,000 more records, then the incremental refresh.
     import(s, src, 2, next, 10_000, None);
     let t = Instant::now();
-    let r = refresh(s, &settings, today, at, false, &mut quiet).unwrap();
+    let mut last = String::new();
+    let mut stages = |stage: &str, _: u64, _: u64| {
+        if stage != last {
+            eprintln!("{engine}:   {stage} from {:.3} s", t.elapsed().as_secs_f64());
+            last = stage.to_string();
+        }
+    };
+    let r = refresh(s, &settings, today, at, false, &mut stages).unwrap();
     let inc_s = t.elapsed().as_secs_f64();
     eprintln!(
         "{engine}: incremental refresh after a 10,000-record import: {inc_s:.3} s ({} records read, {} cells changed)",

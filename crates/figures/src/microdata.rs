@@ -167,6 +167,10 @@ pub fn pseudonym(key: &[u8; 32], unit: &str) -> String {
     bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Kinds of institution whose records are left out of every extract (the person stays in it
+/// through other institutions' records, with nothing from these).
+pub const WITHHELD_ORIGINS: [&str; 1] = ["anti_trafficking"];
+
 /// Builds the extract `spec` asks for from the current records, with pseudonyms under `key`.
 pub fn build(store: &dyn Store, spec: &ExtractSpec, key: &[u8; 32]) -> Result<Extract> {
     for v in &spec.variables {
@@ -176,13 +180,31 @@ pub fn build(store: &dyn Store, spec: &ExtractSpec, key: &[u8; 32]) -> Result<Ex
             )));
         }
     }
+    // Sources of institutions whose records never feed a research extract: that a person is
+    // known to them is itself sensitive (a victim of trafficking), even with nothing labelled.
+    let kinds: BTreeMap<String, String> = store
+        .institutions()?
+        .into_iter()
+        .map(|i| (i.name, i.kind))
+        .collect();
+    let withheld: BTreeSet<_> = store
+        .sources()?
+        .into_iter()
+        .filter(|s| {
+            s.institution
+                .as_ref()
+                .and_then(|i| kinds.get(i))
+                .is_some_and(|k| WITHHELD_ORIGINS.contains(&k.as_str()))
+        })
+        .map(|s| s.id)
+        .collect();
     let mut links = Vec::new();
     for kind in POPULATION_KINDS {
         let mut after = None;
         loop {
             let (page, next) =
                 store.link_records(kind.as_str(), LinkSelection::All, after, PAGE)?;
-            links.extend(page);
+            links.extend(page.into_iter().filter(|l| !withheld.contains(&l.key.source)));
             match next {
                 Some(n) => after = Some(n),
                 None => break,

@@ -407,6 +407,9 @@ pub(crate) fn cells(
 ) -> Result<Vec<StatCell>> {
     const CTX: &str = "reading statistics cells";
     let limit = crate::codec::page_limit(limit);
+    // A row-value comparison, so that both engines seek the primary key to the page's start
+    // (the same test spelt with ORs made SQLite scan from the first cell for every page: reading
+    // 1.5 million cells took a minute).
     let rows = match after {
         None => db.query(
             CTX,
@@ -420,8 +423,7 @@ pub(crate) fn cells(
             CTX,
             &format!(
                 "SELECT {CELL_COLUMNS} FROM stats_cells
-                 WHERE indicator > ?1 OR (indicator = ?1 AND period > ?2)
-                    OR (indicator = ?1 AND period = ?2 AND cell_key > ?3)
+                 WHERE (indicator, period, cell_key) > (?1, ?2, ?3)
                  ORDER BY indicator, period, cell_key LIMIT ?4"
             ),
             &[

@@ -59,7 +59,8 @@ const PLACEMENT_MAPPING: &str = "[[record]]\nkind = \"labour_placement\"\n[recor
 
 /// 40 workers placed abroad in 2023 (sex, age, destination in common patterns, a few rare
 /// ones), each a unified person; worker 0 is also known to the border police (a second record
-/// linked to the same number: still one row).
+/// linked to the same number: still one row); one more worker known only to the
+/// anti-trafficking authority, withheld from every extract.
 pub(crate) fn population(store: &dyn Store) {
     store
         .ensure_institution(&marsad_store::NewInstitution {
@@ -107,6 +108,37 @@ pub(crate) fn population(store: &dyn Store) {
         "border.csv",
         PERSON_MAPPING,
         format!("record_id,given_name,family_name,sex,birth_date,nationality,document_type,document_number\nB0,Amina{NAME}0,Benali{NAME},F,1990-04-10,TUN,passport,X0000000\n"),
+    );
+    // A worker known only to the anti-trafficking authority (a victim of labour exploitation):
+    // its records never feed an extract, so the extracts below still have 40 rows.
+    store
+        .ensure_institution(&marsad_store::NewInstitution {
+            name: "protection-authority",
+            title: "protection-authority",
+            kind: "anti_trafficking",
+            created_at: now(),
+        })
+        .unwrap();
+    store
+        .add_source("protection", Some("protection-authority"), now())
+        .unwrap();
+    import(
+        store,
+        "protection",
+        "victims.csv",
+        PERSON_MAPPING,
+        format!("record_id,given_name,family_name,sex,birth_date,nationality,document_type,document_number
+T99,Salma{NAME},Victim{NAME},F,1990-04-10,TUN,passport,X0000099
+"),
+    );
+    import(
+        store,
+        "protection",
+        "placements.csv",
+        PLACEMENT_MAPPING,
+        "record_id,person_record_id,destination_country,occupation,contract_start
+L99,T99,SAU,9111,2023-03-01
+".to_string(),
     );
     let labour = store.source(SOURCE).unwrap().unwrap().id;
     let border = store.source(BORDER).unwrap().unwrap().id;
