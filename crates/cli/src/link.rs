@@ -224,7 +224,7 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
     for w in &warnings {
         eprintln!("marsad: warning: {w}");
     }
-    let records: Vec<Record> = rows.iter().map(Record::from_row).collect();
+    let records = Record::from_rows(&rows, config.threads());
     let linkage = marsad_link::link(&records, &config, &phases);
     phases.phase("writing", 0);
     let ids: Vec<String> = (0..rows.len()).map(|i| linkage.person_id(i)).collect();
