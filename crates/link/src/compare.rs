@@ -746,6 +746,39 @@ mod tests {
         assert_eq!(l[Comparison::Fingerprint as usize], NULL);
     }
 
+    /// The bound on shared characters never refuses two texts the similarity calls similar.
+    #[test]
+    fn the_shared_characters_bound_refuses_only_different_texts() {
+        let texts = [
+            "12 rue de rome",
+            "12 rue de rom",
+            "21 rue de rome",
+            "شارع الحبيب بورقيبة عدد 46",
+            "شارع الحبيب بورقيبة عدد 64",
+            "حي الرياض عدد 121",
+            "sfax",
+            "sfx",
+            "tunis",
+            "",
+            "a",
+        ];
+        let mut refused = 0;
+        for a in texts {
+            for b in texts {
+                let sorted = |t: &str| {
+                    let mut c: Vec<char> = t.chars().collect();
+                    c.sort_unstable();
+                    c
+                };
+                if a != b && !could_be_similar(&sorted(a), &sorted(b)) {
+                    refused += 1;
+                    assert_eq!(text_level(a, b), 2, "{a} / {b}");
+                }
+            }
+        }
+        assert!(refused > 0);
+    }
+
     /// The comparer (name numbers, cached name levels) gives exactly what `compare` gives,
     /// on pairs that meet the cache twice.
     #[test]
@@ -768,6 +801,10 @@ mod tests {
                     family_name: f.into(),
                     father_name: father.into(),
                     birth_date: birth.into(),
+                    address: ["12 rue de Rome", "21 rue de Rome", "حي الرياض عدد 121", ""]
+                        [g.len() % 4]
+                        .into(),
+                    birth_place: ["Sfax", "صفاقس", "Tunis"][f.len() % 3].into(),
                     ..Default::default()
                 })
             })
