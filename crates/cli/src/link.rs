@@ -43,68 +43,35 @@ const REQUIRED: [&str; 5] = [
 /// Reads canonical person CSVs. Errors (one line, naming the file): unreadable file, a missing
 /// required column, no data row, a row without source or record id, a `(source, record_id)`
 /// seen twice (naming both rows). Warnings: missing optional and extra columns.
+///
+/// Files are parsed on threads (one per file); the checks across files (duplicates) run in
+/// file order, and a file's own error is reported before anything of the files after it.
 pub fn read_inputs(paths: &[PathBuf]) -> Result<(Vec<PersonRow>, Vec<String>)> {
+    let parsed: Vec<Result<(Vec<PersonRow>, Vec<String>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .iter()
+            .map(|path| s.spawn(move || read_file(path)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r,
+                // Parsing a file does not panic; if it did, the panic goes on here.
+                Err(e) => std::panic::resume_unwind(e),
+            })
+            .collect()
+    });
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     let mut seen: HashMap<(String, String), (usize, u64)> = HashMap::new();
-    for (file_index, path) in paths.iter().enumerate() {
+    for (file_index, (path, file)) in paths.iter().zip(parsed).enumerate() {
         let shown = path.display();
-        let mut reader = csv::ReaderBuilder::new()
-            .from_path(path)
-            .with_context(|| format!("cannot read {shown}"))?;
-        let header: Vec<String> = reader
-            .headers()
-            .with_context(|| format!("{shown}: cannot read the header row"))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .collect();
-        let missing: Vec<&str> = REQUIRED
-            .iter()
-            .copied()
-            .filter(|c| !header.iter().any(|h| h == c))
-            .collect();
-        if !missing.is_empty() {
-            bail!(
-                "{shown}: missing required column(s) {} (a canonical person CSV has the header {})",
-                missing.join(", "),
-                PersonRow::COLUMNS.join(",")
-            );
-        }
-        let absent: Vec<&str> = PersonRow::COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| !header.iter().any(|h| h == c))
-            .collect();
-        if !absent.is_empty() {
-            warnings.push(format!(
-                "{shown}: no column {}: treated as unknown",
-                absent.join(", ")
-            ));
-        }
-        let extra: Vec<&str> = header
-            .iter()
-            .map(String::as_str)
-            .filter(|h| !PersonRow::COLUMNS.contains(h))
-            .collect();
-        if !extra.is_empty() {
-            warnings.push(format!(
-                "{shown}: extra column(s) ignored: {}",
-                extra.join(", ")
-            ));
-        }
-        let mut count = 0u64;
-        for (n, record) in reader.records().enumerate() {
+        let (file_rows, file_warnings) = file?;
+        warnings.extend(file_warnings);
+        rows.reserve(file_rows.len());
+        seen.reserve(file_rows.len());
+        for (n, row) in file_rows.into_iter().enumerate() {
             let row_no = n as u64 + 1;
-            let record = record.with_context(|| format!("{shown}: row {row_no}"))?;
-            let mut row = PersonRow::default();
-            for (h, v) in header.iter().zip(record.iter()) {
-                if let Some(field) = row.field_mut(h) {
-                    *field = v.trim().to_string();
-                }
-            }
-            if row.source.is_empty() || row.record_id.is_empty() {
-                bail!("{shown}: row {row_no}: empty source or record_id");
-            }
             let key = (row.source.clone(), row.record_id.clone());
             if let Some((f, r)) = seen.get(&key) {
                 bail!(
@@ -117,11 +84,83 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<(Vec<PersonRow>, Vec<String>)> {
             }
             seen.insert(key, (file_index, row_no));
             rows.push(row);
-            count += 1;
         }
-        if count == 0 {
-            bail!("{shown}: no data rows (only a header, or empty)");
+    }
+    Ok((rows, warnings))
+}
+
+/// One canonical person CSV: its rows and its warnings; the checks of [`read_inputs`] that
+/// need no other file.
+fn read_file(path: &Path) -> Result<(Vec<PersonRow>, Vec<String>)> {
+    let shown = path.display();
+    let mut warnings = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(path)
+        .with_context(|| format!("cannot read {shown}"))?;
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{shown}: cannot read the header row"))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| !header.iter().any(|h| h == c))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{shown}: missing required column(s) {} (a canonical person CSV has the header {})",
+            missing.join(", "),
+            PersonRow::COLUMNS.join(",")
+        );
+    }
+    let absent: Vec<&str> = PersonRow::COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !header.iter().any(|h| h == c))
+        .collect();
+    if !absent.is_empty() {
+        warnings.push(format!(
+            "{shown}: no column {}: treated as unknown",
+            absent.join(", ")
+        ));
+    }
+    let extra: Vec<&str> = header
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !PersonRow::COLUMNS.contains(h))
+        .collect();
+    if !extra.is_empty() {
+        warnings.push(format!(
+            "{shown}: extra column(s) ignored: {}",
+            extra.join(", ")
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut row_no = 0u64;
+    loop {
+        row_no += 1;
+        let more = reader
+            .read_record(&mut record)
+            .with_context(|| format!("{shown}: row {row_no}"))?;
+        if !more {
+            break;
         }
+        let mut row = PersonRow::default();
+        for (h, v) in header.iter().zip(record.iter()) {
+            if let Some(field) = row.field_mut(h) {
+                *field = v.trim().to_string();
+            }
+        }
+        if row.source.is_empty() || row.record_id.is_empty() {
+            bail!("{shown}: row {row_no}: empty source or record_id");
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        bail!("{shown}: no data rows (only a header, or empty)");
     }
     Ok((rows, warnings))
 }
@@ -224,7 +263,7 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
     for w in &warnings {
         eprintln!("marsad: warning: {w}");
     }
-    let records: Vec<Record> = rows.iter().map(Record::from_row).collect();
+    let records = Record::from_rows(&rows, config.threads());
     let linkage = marsad_link::link(&records, &config, &phases);
     phases.phase("writing", 0);
     let ids: Vec<String> = (0..rows.len()).map(|i| linkage.person_id(i)).collect();

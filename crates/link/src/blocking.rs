@@ -247,6 +247,13 @@ pub fn incremental_pairs(
     pairs_where(records, usable, caps, oversized, first_new)
 }
 
+/// Threads blocking runs its rules on (each thread takes every other rule).
+const BLOCKING_THREADS: usize = 2;
+
+/// What one blocking thread found: the union of its rules' pairs (packed, sorted, unique)
+/// and each rule's report with the rule's position in [`BlockRule::ALL`].
+type Part = (Vec<u64>, Vec<(usize, RuleReport)>);
+
 fn pairs_where(
     records: &[Record],
     usable: &[bool],
@@ -255,68 +262,133 @@ fn pairs_where(
     first_new: usize,
 ) -> (Vec<(u32, u32)>, Vec<RuleReport>) {
     let first_new = u32::try_from(first_new).unwrap_or(u32::MAX);
+    // Each thread: the union of its rules' pairs (sorted, unique) and their reports.
+    let run = |part: usize| {
+        let mut union: Vec<u64> = Vec::new();
+        let mut reports = Vec::new();
+        for (k, rule) in BlockRule::ALL.into_iter().enumerate() {
+            if k % BLOCKING_THREADS != part {
+                continue;
+            }
+            let (pairs, report) = rule_pairs(rule, records, usable, caps, oversized, first_new);
+            union = merge_unique(&union, &pairs);
+            reports.push((k, report));
+        }
+        (union, reports)
+    };
+    let parts: Vec<Part> = std::thread::scope(|s| {
+        let run = &run;
+        let handles: Vec<_> = (1..BLOCKING_THREADS)
+            .map(|part| s.spawn(move || run(part)))
+            .collect();
+        let mut parts = vec![run(0)];
+        for h in handles {
+            match h.join() {
+                Ok(p) => parts.push(p),
+                // Blocking never panics; if it did, the panic goes on in the caller.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        parts
+    });
     let mut all: Vec<u64> = Vec::new();
-    let mut reports = Vec::new();
-    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(records.len());
-    let mut rule_pairs: Vec<u64> = Vec::new();
-    for rule in BlockRule::ALL {
-        // Each record's block (by hashed key), sorted: a block is a run of one hash, its
-        // members in record order (the new ones, if any, last).
-        keyed.clear();
-        for (i, r) in records.iter().enumerate() {
-            if !usable[i] {
-                continue;
-            }
-            if let Ok(i) = u32::try_from(i) {
-                for key in rule.keys(r) {
-                    keyed.push((block_hash(rule, &key), i));
-                }
-            }
-        }
-        keyed.sort_unstable();
-        keyed.dedup();
-        let mut report = RuleReport {
-            rule,
-            pairs: 0,
-            skipped_blocks: 0,
-            skipped_records: 0,
-        };
-        for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-            if block.len() < 2 {
-                continue;
-            }
-            let cap = if rule == BlockRule::GivenFamilyCoarse {
-                caps.names_only
-            } else {
-                caps.any
-            };
-            if block.len() > cap || oversized.contains(&block[0].0) {
-                report.skipped_blocks += 1;
-                report.skipped_records += block.len() as u64;
-                continue;
-            }
-            for (x, &(_, a)) in block.iter().enumerate() {
-                for &(_, b) in &block[x + 1..] {
-                    if b >= first_new {
-                        rule_pairs.push((u64::from(a) << 32) | u64::from(b));
-                    }
-                }
-            }
-        }
-        // A pair can meet in two blocks of one rule (two records of unknown sex).
-        rule_pairs.sort_unstable();
-        rule_pairs.dedup();
-        report.pairs = rule_pairs.len() as u64;
-        all.append(&mut rule_pairs);
-        reports.push(report);
+    let mut reports: Vec<(usize, RuleReport)> = Vec::new();
+    for (pairs, r) in parts {
+        all = merge_unique(&all, &pairs);
+        reports.extend(r);
     }
-    all.sort_unstable();
-    all.dedup();
+    reports.sort_by_key(|(k, _)| *k);
     let pairs = all
         .into_iter()
         .map(|p| ((p >> 32) as u32, (p & 0xffff_ffff) as u32))
         .collect();
-    (pairs, reports)
+    (pairs, reports.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The union of two sorted lists without repeats, sorted, without repeats.
+fn merge_unique(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// One rule's pairs (packed `a << 32 | b`, sorted, unique) and its report.
+fn rule_pairs(
+    rule: BlockRule,
+    records: &[Record],
+    usable: &[bool],
+    caps: BlockCaps,
+    oversized: &HashSet<u64>,
+    first_new: u32,
+) -> (Vec<u64>, RuleReport) {
+    // Each record's block (by hashed key), sorted: a block is a run of one hash, its
+    // members in record order (the new ones, if any, last).
+    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        if !usable[i] {
+            continue;
+        }
+        if let Ok(i) = u32::try_from(i) {
+            for key in rule.keys(r) {
+                keyed.push((block_hash(rule, &key), i));
+            }
+        }
+    }
+    keyed.sort_unstable();
+    keyed.dedup();
+    let mut report = RuleReport {
+        rule,
+        pairs: 0,
+        skipped_blocks: 0,
+        skipped_records: 0,
+    };
+    let mut rule_pairs: Vec<u64> = Vec::new();
+    let cap = if rule == BlockRule::GivenFamilyCoarse {
+        caps.names_only
+    } else {
+        caps.any
+    };
+    for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+        if block.len() < 2 {
+            continue;
+        }
+        if block.len() > cap || oversized.contains(&block[0].0) {
+            report.skipped_blocks += 1;
+            report.skipped_records += block.len() as u64;
+            continue;
+        }
+        for (x, &(_, a)) in block.iter().enumerate() {
+            for &(_, b) in &block[x + 1..] {
+                if b >= first_new {
+                    rule_pairs.push((u64::from(a) << 32) | u64::from(b));
+                }
+            }
+        }
+    }
+    // A pair can meet in two blocks of one rule (two records of unknown sex).
+    rule_pairs.sort_unstable();
+    rule_pairs.dedup();
+    report.pairs = rule_pairs.len() as u64;
+    (rule_pairs, report)
 }
 
 #[cfg(test)]

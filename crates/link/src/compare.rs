@@ -256,29 +256,44 @@ fn equal<T: PartialEq + ?Sized>(a: &T, b: &T) -> u8 {
     }
 }
 
-/// The given and family levels, with swapped names (`Lucy Fitzpatrick` / `Fitzpatrick Lucy`)
+/// The given and family levels from a name comparison `name(x, y)` of name slots (0 given,
+/// 1 family of each record), with swapped names (`Lucy Fitzpatrick` / `Fitzpatrick Lucy`)
 /// read as both "similar": not exact (an exact match should mean the names were written
 /// alike), but no disagreement either.
-fn given_family(a: &Record, b: &Record) -> (u8, u8) {
-    let g = opt(a.given.as_ref(), b.given.as_ref(), name_level);
-    let f = opt(a.family.as_ref(), b.family.as_ref(), name_level);
-    if g != NULL && f != NULL && (g > 1 || f > 1) {
-        let x = opt(a.given.as_ref(), b.family.as_ref(), name_level);
-        if x <= 1 && opt(a.family.as_ref(), b.given.as_ref(), name_level) <= 1 {
-            return (1, 1);
-        }
+fn given_family(mut name: impl FnMut(usize, usize) -> u8) -> (u8, u8) {
+    let g = name(0, 0);
+    let f = name(1, 1);
+    if g != NULL && f != NULL && (g > 1 || f > 1) && name(0, 1) <= 1 && name(1, 0) <= 1 {
+        return (1, 1);
     }
     (g, f)
 }
 
+/// The name slots of a record: given, family, father, mother.
+fn name_slots(r: &Record) -> [Option<&Name>; 4] {
+    [
+        r.given.as_ref(),
+        r.family.as_ref(),
+        r.father.as_ref(),
+        r.mother.as_ref(),
+    ]
+}
+
 /// Compares two records field by field.
 pub fn compare(a: &Record, b: &Record) -> Levels {
-    let (given, family) = given_family(a, b);
+    let (x, y) = (name_slots(a), name_slots(b));
+    let name = |i: usize, j: usize| opt(x[i], y[j], name_level);
+    let (given, family) = given_family(name);
+    levels(a, b, [given, family, name(2, 2), name(3, 3)])
+}
+
+/// The levels of two records, their four name levels given.
+fn levels(a: &Record, b: &Record, names: [u8; 4]) -> Levels {
     [
-        given,
-        family,
-        opt(a.father.as_ref(), b.father.as_ref(), name_level),
-        opt(a.mother.as_ref(), b.mother.as_ref(), name_level),
+        names[0],
+        names[1],
+        names[2],
+        names[3],
         date_level(&a.birth, &b.birth).unwrap_or(NULL),
         opt(a.sex.as_ref(), b.sex.as_ref(), equal),
         match (&a.document_type, &b.document_type) {
@@ -298,6 +313,321 @@ pub fn compare(a: &Record, b: &Record) -> Levels {
         equal(&a.source, &b.source),
         opt(a.biometric.as_ref(), b.biometric.as_ref(), equal),
     ]
+}
+
+/// No value in a slot of [`Comparer`].
+const NONE: u32 = u32::MAX;
+
+/// What [`Comparer`] keeps of a record: every text as its number (equal texts, equal
+/// numbers; [`NONE`] when unknown), in a small fixed-size value, so that comparing two
+/// records reads two nearby values instead of following a dozen strings across memory.
+#[derive(Clone, Copy)]
+struct Compact {
+    /// Given, family, father, mother.
+    names: [u32; 4],
+    birth: BirthDate,
+    sex: Option<crate::record::Sex>,
+    document: u32,
+    document_type: u32,
+    nationality: u32,
+    birth_place: u32,
+    locality: u32,
+    postcode: u32,
+    address: u32,
+    phone: u32,
+    source: u32,
+    biometric: Option<u64>,
+}
+
+/// [`compare`] over the records of one run, by index, faster on large runs: each distinct
+/// text is numbered once, so equal texts are found by their numbers without reading them,
+/// and the level of two different names or places is computed once per pair of texts (per
+/// [`LevelCache`], one per thread) instead of once per pair of records. Gives exactly the
+/// levels of [`compare`].
+pub(crate) struct Comparer<'r> {
+    compact: Vec<Compact>,
+    /// The name of each number given to a name key.
+    names: Vec<&'r Name>,
+    /// The text of each number given to another text.
+    texts: Vec<&'r str>,
+    /// The characters of each place and address text, sorted (empty for other texts), for
+    /// [`could_be_similar`].
+    sorted: Vec<Box<[char]>>,
+}
+
+/// Whether two texts could be "similar" (Jaro-Winkler ≥ 0.88, see [`text_level`]), from their
+/// sorted characters: a necessary condition, cheaper than the similarity itself. Jaro counts
+/// at most the `c` characters the two share (counted with repeats), so it is at most
+/// (c/|a| + c/|b| + 1)/3, and Jaro-Winkler at most 0.4 + 0.6·Jaro: reaching 0.88 needs Jaro
+/// ≥ 0.8.
+fn could_be_similar(a: &[char], b: &[char]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let c = common as f64;
+    let jaro_max = (c / a.len() as f64 + c / b.len() as f64 + 1.0) / 3.0;
+    // The margin keeps rounding from ever refusing a pair the similarity would accept.
+    jaro_max >= 0.8 - 1e-9
+}
+
+/// Levels of two different names or places already computed, by pair of numbers (one cache
+/// per thread).
+pub(crate) struct LevelCache {
+    names: Slots,
+    places: Slots,
+}
+
+impl Default for LevelCache {
+    fn default() -> Self {
+        LevelCache {
+            names: Slots(vec![0; SLOTS]),
+            places: Slots(vec![0; SLOTS]),
+        }
+    }
+}
+
+/// Slots of a [`LevelCache`] map: few enough to stay in the processor's cache (a larger
+/// hash map misses it on most lookups, and costs more than the comparison it saves).
+const SLOTS: usize = 1 << 16;
+
+/// Numbers this large or larger are not cached (they do not fit a slot).
+const SLOT_NUMBER_MAX: u32 = 1 << 28;
+
+/// A direct-mapped cache: each pair of numbers has one slot, holding the pair and its level
+/// plus one (0: empty); a pair that lands on a taken slot replaces its holder.
+struct Slots(Vec<u64>);
+
+impl Slots {
+    fn get(&mut self, p: u32, q: u32, f: impl FnOnce() -> u8) -> u8 {
+        if p >= SLOT_NUMBER_MAX || q >= SLOT_NUMBER_MAX {
+            return f();
+        }
+        let tag = (u64::from(p) << 36) | (u64::from(q) << 8);
+        let slot = ((tag.wrapping_mul(MULTIPLIER) >> 32) as usize) & (SLOTS - 1);
+        let held = self.0[slot];
+        if held & !0xff == tag && held & 0xff != 0 {
+            return (held & 0xff) as u8 - 1;
+        }
+        let level = f();
+        self.0[slot] = tag | u64::from(level.saturating_add(1));
+        level
+    }
+}
+
+/// Hashes the 64-bit pair keys of [`LevelCache`] and the texts [`Comparer`] numbers by
+/// multiplication (they are not chosen by an adversary; the default hasher costs more than
+/// the lookup saves).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct PairHasher;
+
+impl std::hash::BuildHasher for PairHasher {
+    type Hasher = PairHash;
+    fn build_hasher(&self) -> PairHash {
+        PairHash(0)
+    }
+}
+
+pub(crate) struct PairHash(u64);
+
+const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
+
+impl std::hash::Hasher for PairHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        let mut w = [0u8; 8];
+        w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.write_u64(u64::from_le_bytes(w));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(MULTIPLIER);
+    }
+}
+
+/// Numbers texts: equal texts get one number.
+struct Numbers<'r, T: ?Sized> {
+    ids: std::collections::HashMap<&'r str, u32, PairHasher>,
+    values: Vec<&'r T>,
+}
+
+impl<'r, T: ?Sized> Numbers<'r, T> {
+    fn new() -> Self {
+        Numbers {
+            ids: std::collections::HashMap::default(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The number of a keyed value ([`NONE`] for none).
+    fn of(&mut self, keyed: Option<(&'r str, &'r T)>) -> u32 {
+        let Some((key, value)) = keyed else {
+            return NONE;
+        };
+        *self.ids.entry(key).or_insert_with(|| {
+            self.values.push(value);
+            (self.values.len() - 1) as u32
+        })
+    }
+}
+
+impl<'r> Comparer<'r> {
+    /// Numbers the texts of `records`.
+    pub(crate) fn new(records: &'r [Record]) -> Comparer<'r> {
+        let mut names: Numbers<'r, Name> = Numbers::new();
+        let mut texts: Numbers<'r, str> = Numbers::new();
+        let mut is_place: Vec<bool> = Vec::new();
+        let compact = records
+            .iter()
+            .map(|r| {
+                // A text's number; a place's (or address's) also marked as one.
+                let mut text = |s: Option<&'r String>, place: bool| {
+                    let id = texts.of(s.map(|s| (s.as_str(), s.as_str())));
+                    if place && id != NONE {
+                        let id = id as usize;
+                        if is_place.len() <= id {
+                            is_place.resize(id + 1, false);
+                        }
+                        is_place[id] = true;
+                    }
+                    id
+                };
+                Compact {
+                    names: name_slots(r).map(|n| names.of(n.map(|n| (n.key.as_str(), n)))),
+                    birth: r.birth,
+                    sex: r.sex,
+                    document: text(r.document.as_ref(), false),
+                    document_type: text(r.document_type.as_ref(), false),
+                    nationality: text(r.nationality.as_ref(), false),
+                    birth_place: text(r.birth_place.as_ref(), true),
+                    locality: text(r.locality.as_ref(), true),
+                    postcode: text(r.postcode.as_ref(), false),
+                    address: text(r.address.as_ref(), true),
+                    phone: text(r.phone.as_ref(), false),
+                    source: text(Some(&r.source), false),
+                    biometric: r.biometric,
+                }
+            })
+            .collect();
+        let sorted = texts
+            .values
+            .iter()
+            .enumerate()
+            .map(|(id, t)| {
+                if is_place.get(id).copied().unwrap_or(false) {
+                    let mut c: Vec<char> = t.chars().collect();
+                    c.sort_unstable();
+                    c.into_boxed_slice()
+                } else {
+                    Box::default()
+                }
+            })
+            .collect();
+        Comparer {
+            compact,
+            names: names.values,
+            texts: texts.values,
+            sorted,
+        }
+    }
+
+    /// [`compare`] of records `a` and `b`.
+    pub(crate) fn compare(&self, a: u32, b: u32, cache: &mut LevelCache) -> Levels {
+        let (x, y) = (&self.compact[a as usize], &self.compact[b as usize]);
+        let names = &mut cache.names;
+        let mut name = |i: usize, j: usize| -> u8 {
+            let (p, q) = (x.names[i], y.names[j]);
+            if p == NONE || q == NONE {
+                NULL
+            } else if p == q {
+                0
+            } else {
+                names.get(p, q, || {
+                    name_level(self.names[p as usize], self.names[q as usize])
+                })
+            }
+        };
+        let (given, family) = given_family(&mut name);
+        let (father, mother) = (name(2, 2), name(3, 3));
+        let same = |p: u32, q: u32| -> u8 {
+            if p == NONE || q == NONE {
+                NULL
+            } else {
+                u8::from(p != q)
+            }
+        };
+        let places = &mut cache.places;
+        let mut place = |p: u32, q: u32| -> u8 {
+            if p == NONE || q == NONE {
+                NULL
+            } else if p == q {
+                0
+            } else {
+                places.get(p, q, || {
+                    let (p, q) = (p as usize, q as usize);
+                    if could_be_similar(&self.sorted[p], &self.sorted[q]) {
+                        text_level(self.texts[p], self.texts[q])
+                    } else {
+                        2
+                    }
+                })
+            }
+        };
+        let text = |p: u32, q: u32, f: fn(&str, &str) -> u8| -> u8 {
+            if p == NONE || q == NONE {
+                NULL
+            } else if p == q {
+                0
+            } else {
+                f(self.texts[p as usize], self.texts[q as usize])
+            }
+        };
+        [
+            given,
+            family,
+            father,
+            mother,
+            date_level(&x.birth, &y.birth).unwrap_or(NULL),
+            opt(x.sex.as_ref(), y.sex.as_ref(), equal),
+            if x.document_type != NONE
+                && y.document_type != NONE
+                && x.document_type != y.document_type
+            {
+                NULL
+            } else {
+                text(x.document, y.document, document_level)
+            },
+            same(x.nationality, y.nationality),
+            place(x.birth_place, y.birth_place),
+            place(x.locality, y.locality),
+            same(x.postcode, y.postcode),
+            place(x.address, y.address),
+            same(x.phone, y.phone),
+            u8::from(x.source != y.source),
+            opt(x.biometric.as_ref(), y.biometric.as_ref(), equal),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -414,5 +744,83 @@ mod tests {
         assert!(l[1..source].iter().all(|&x| x == NULL));
         assert_eq!(l[source], 0);
         assert_eq!(l[Comparison::Fingerprint as usize], NULL);
+    }
+
+    /// The bound on shared characters never refuses two texts the similarity calls similar.
+    #[test]
+    fn the_shared_characters_bound_refuses_only_different_texts() {
+        let texts = [
+            "12 rue de rome",
+            "12 rue de rom",
+            "21 rue de rome",
+            "شارع الحبيب بورقيبة عدد 46",
+            "شارع الحبيب بورقيبة عدد 64",
+            "حي الرياض عدد 121",
+            "sfax",
+            "sfx",
+            "tunis",
+            "",
+            "a",
+        ];
+        let mut refused = 0;
+        for a in texts {
+            for b in texts {
+                let sorted = |t: &str| {
+                    let mut c: Vec<char> = t.chars().collect();
+                    c.sort_unstable();
+                    c
+                };
+                if a != b && !could_be_similar(&sorted(a), &sorted(b)) {
+                    refused += 1;
+                    assert_eq!(text_level(a, b), 2, "{a} / {b}");
+                }
+            }
+        }
+        assert!(refused > 0);
+    }
+
+    /// The comparer (name numbers, cached name levels) gives exactly what `compare` gives,
+    /// on pairs that meet the cache twice.
+    #[test]
+    fn comparer_is_compare() {
+        let texts = [
+            ("Lucy", "Fitzpatrick", "", "1987-03-09"),
+            ("Fitzpatrick", "Lucy", "Ali", "1987-09-03"),
+            ("محمد", "الطرابلسي", "صالح", "1985"),
+            ("MOHAMED BEN SALAH", "TRABELSI", "", "1985-04-12"),
+            ("Mohamed Amine", "Trabelssi", "Salih", ""),
+            ("Mahmoud", "Trabelski", "", "1985-04-12"),
+            ("", "", "", ""),
+            ("Anna", "Lucy", "Salah", "1987"),
+        ];
+        let records: Vec<Record> = texts
+            .iter()
+            .map(|&(g, f, father, birth)| {
+                Record::from_row(&crate::PersonRow {
+                    given_name: g.into(),
+                    family_name: f.into(),
+                    father_name: father.into(),
+                    birth_date: birth.into(),
+                    address: ["12 rue de Rome", "21 rue de Rome", "حي الرياض عدد 121", ""]
+                        [g.len() % 4]
+                        .into(),
+                    birth_place: ["Sfax", "صفاقس", "Tunis"][f.len() % 3].into(),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        let comparer = Comparer::new(&records);
+        let mut cache = LevelCache::default();
+        for _ in 0..2 {
+            for a in 0..records.len() {
+                for b in 0..records.len() {
+                    assert_eq!(
+                        comparer.compare(a as u32, b as u32, &mut cache),
+                        compare(&records[a], &records[b]),
+                        "{a} / {b}"
+                    );
+                }
+            }
+        }
     }
 }

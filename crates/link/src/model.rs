@@ -4,6 +4,7 @@
 //! level's weight is log2(m/u) bits; an exact name match is adjusted by the name's frequency.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +58,13 @@ struct Frequencies {
 }
 
 impl Frequencies {
-    fn add(&mut self, key: String, counted: bool) {
-        *self.counts.entry(key).or_default() += 1;
+    fn add(&mut self, key: &str, counted: bool) {
+        match self.counts.get_mut(key) {
+            Some(c) => *c += 1,
+            None => {
+                self.counts.insert(key.to_string(), 1);
+            }
+        }
         if counted {
             self.total += 1;
         }
@@ -638,6 +644,8 @@ impl Model {
     /// records, so a name that grows frequent counts less as data arrive. Unusable records
     /// are not counted.
     pub fn add_frequencies<'r>(&mut self, records: impl IntoIterator<Item = &'r Record>) {
+        // One buffer for the composed keys (a million records make several million keys).
+        let mut key = String::new();
         for r in records {
             if !r.is_usable() {
                 continue;
@@ -647,23 +655,27 @@ impl Model {
                 .enumerate()
             {
                 if let Some(n) = name {
-                    self.tf[t].add(n.key.clone(), true);
+                    self.tf[t].add(&n.key, true);
                 }
             }
             if let Some(k) = whole_key(r, false) {
                 if let Some(year) = year_key(r) {
-                    self.name_year.add(format!("{k}|{year}"), true);
-                    self.name_year.add(k.clone(), false);
-                    self.years.add(year, true);
+                    key.clear();
+                    let _ = write!(key, "{k}|{year}");
+                    self.name_year.add(&key, true);
+                    self.name_year.add(&k, false);
+                    self.years.add(&year, true);
                 }
                 if let Some(day) = day_key(r) {
-                    self.name_day.add(format!("{k}|{day}"), true);
-                    self.name_day.add(k.clone(), false);
-                    self.days.add(day, true);
+                    key.clear();
+                    let _ = write!(key, "{k}|{day}");
+                    self.name_day.add(&key, true);
+                    self.name_day.add(&k, false);
+                    self.days.add(&day, true);
                 }
-                self.whole_name.add(k, true);
+                self.whole_name.add(&k, true);
                 if let Some(k) = whole_key(r, true) {
-                    self.whole_name.add(k, false);
+                    self.whole_name.add(&k, false);
                 }
             }
         }

@@ -1,5 +1,7 @@
 //! Records: a canonical person row and the keys the linker compares, computed once.
 
+use std::collections::HashMap;
+
 use marsad_names::{
     coarse_key, detect_script, name_key, normalize_name, recover_arabic_layout, split_chain,
     NameChain, Script,
@@ -244,6 +246,73 @@ fn key_of_chain_part(part: &Option<marsad_names::NamePart>) -> Option<Name> {
     part.as_ref().and_then(|p| Name::of_key(p.key.as_str()))
 }
 
+/// What reading rows computes once per distinct text: names repeat a lot in a register
+/// (Arabic normalisation, transliteration and chain splitting are the costly part of
+/// reading), so [`Record::from_rows`] keeps each text's result.
+#[derive(Default)]
+struct KeyCache {
+    /// `(given_name, family_name)` → (given, father from the chain, family).
+    chains: HashMap<(String, String), NameParts>,
+    names: HashMap<String, Option<Name>>,
+    places: HashMap<String, Option<String>>,
+    addresses: HashMap<String, Option<String>>,
+}
+
+/// The given name, the father's name found in a chain and the family name of a row.
+type NameParts = (Option<Name>, Option<Name>, Option<Name>);
+
+/// The cached value of `text`, computed by `f` on a miss.
+fn cached<V: Clone>(map: &mut HashMap<String, V>, text: &str, f: impl FnOnce(&str) -> V) -> V {
+    if let Some(v) = map.get(text) {
+        return v.clone();
+    }
+    let v = f(text);
+    map.insert(text.to_string(), v.clone());
+    v
+}
+
+/// The given name, chain father and family name of a row's `given_name` and `family_name`
+/// (see [`Record::from_row`]).
+fn name_parts(given_text: &str, family_text: &str) -> NameParts {
+    let chain: Option<NameChain> = if given_text.is_empty() {
+        None
+    } else {
+        let alone = split_chain(given_text);
+        if !alone.particles.is_empty() && !family_text.is_empty() {
+            Some(split_chain(&format!("{family_text}<<{given_text}")))
+        } else if family_text.is_empty() && given_text.split_whitespace().count() > 1 {
+            Some(alone)
+        } else {
+            None
+        }
+    };
+    let (given, chain_father, chain_family) = match &chain {
+        Some(c) => (
+            key_of_chain_part(&c.given),
+            key_of_chain_part(&c.father),
+            key_of_chain_part(&c.family),
+        ),
+        None => (Name::of(given_text), None, None),
+    };
+    // `Mohamed Ben Salh` alone: the trailing `ben X` is read as the father, not as a family
+    // name (the chain splitter's choice for a full name), since the row has no family name
+    // to compare it with and the father's name is what the other sources write.
+    let (chain_father, chain_family) = match (&chain, chain_father, chain_family) {
+        (Some(c), None, Some(fam)) if family_text.is_empty() => {
+            match c.family.as_ref().and_then(|p| trailing_ben(&p.text)) {
+                Some(father) => (Name::of(father), None),
+                None => (None, Some(fam)),
+            }
+        }
+        (_, father, family) => (father, family),
+    };
+    let family = Name::of(family_text).or(chain_family);
+    (given, chain_father, family)
+}
+
+/// Rows per thread below which [`Record::from_rows`] reads on one thread.
+const ROWS_PER_THREAD_MIN: usize = 20_000;
+
 impl Record {
     /// Reads a canonical row. The name chain: when `given_name` holds linking particles
     /// (`Mohamed Ben Salah`) or the family name is empty (`محمد بن صالح الطرابلسي` in one
@@ -251,45 +320,65 @@ impl Record {
     /// name field coming first when present; the father's name field, when filled, wins over a
     /// father found in the chain.
     pub fn from_row(row: &PersonRow) -> Record {
-        let given_text = row.given_name.trim();
-        let family_text = row.family_name.trim();
-        let chain: Option<NameChain> = if given_text.is_empty() {
-            None
-        } else {
-            let alone = split_chain(given_text);
-            if !alone.particles.is_empty() && !family_text.is_empty() {
-                Some(split_chain(&format!("{family_text}<<{given_text}")))
-            } else if family_text.is_empty() && given_text.split_whitespace().count() > 1 {
-                Some(alone)
-            } else {
-                None
-            }
-        };
-        let (given, chain_father, chain_family) = match &chain {
-            Some(c) => (
-                key_of_chain_part(&c.given),
-                key_of_chain_part(&c.father),
-                key_of_chain_part(&c.family),
-            ),
-            None => (Name::of(given_text), None, None),
-        };
-        // `Mohamed Ben Salh` alone: the trailing `ben X` is read as the father, not as a family
-        // name (the chain splitter's choice for a full name), since the row has no family name
-        // to compare it with and the father's name is what the other sources write.
-        let (chain_father, chain_family) = match (&chain, chain_father, chain_family) {
-            (Some(c), None, Some(fam)) if family_text.is_empty() => {
-                match c.family.as_ref().and_then(|p| trailing_ben(&p.text)) {
-                    Some(father) => (Name::of(father), None),
-                    None => (None, Some(fam)),
+        Record::from_row_cached(row, &mut KeyCache::default())
+    }
+
+    /// [`Record::from_row`] of every row, in order, on up to `threads` threads: each thread
+    /// computes the keys of a distinct name, place or address text once. The result is the
+    /// same as row by row, whatever the number of threads.
+    pub fn from_rows(rows: &[PersonRow], threads: usize) -> Vec<Record> {
+        let threads = threads.clamp(1, rows.len().div_ceil(ROWS_PER_THREAD_MIN).max(1));
+        if threads == 1 {
+            let mut cache = KeyCache::default();
+            return rows
+                .iter()
+                .map(|r| Record::from_row_cached(r, &mut cache))
+                .collect();
+        }
+        let size = rows.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = rows
+                .chunks(size)
+                .map(|c| {
+                    s.spawn(move || {
+                        let mut cache = KeyCache::default();
+                        c.iter()
+                            .map(|r| Record::from_row_cached(r, &mut cache))
+                            .collect::<Vec<Record>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(rows.len());
+            for h in handles {
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    // Reading a row never panics; if it did, the panic goes on in the caller.
+                    Err(e) => std::panic::resume_unwind(e),
                 }
             }
-            (_, father, family) => (father, family),
+            out
+        })
+    }
+
+    fn from_row_cached(row: &PersonRow, cache: &mut KeyCache) -> Record {
+        let given_text = row.given_name.trim();
+        let family_text = row.family_name.trim();
+        let (given, chain_father, family) = {
+            let key = (given_text.to_string(), family_text.to_string());
+            match cache.chains.get(&key) {
+                Some(v) => v.clone(),
+                None => {
+                    let v = name_parts(given_text, family_text);
+                    cache.chains.insert(key, v.clone());
+                    v
+                }
+            }
         };
-        let family = Name::of(family_text).or(chain_family);
-        let father = Name::of(&row.father_name).or(chain_father);
-        let sex = match row.sex.trim().to_ascii_uppercase().as_str() {
-            "M" => Some(Sex::Male),
-            "F" => Some(Sex::Female),
+        let father = cached(&mut cache.names, row.father_name.trim(), Name::of).or(chain_father);
+        let mother = cached(&mut cache.names, row.mother_name.trim(), Name::of);
+        let sex = match row.sex.trim() {
+            "M" | "m" => Some(Sex::Male),
+            "F" | "f" => Some(Sex::Female),
             _ => None,
         };
         let document = non_empty(
@@ -301,7 +390,6 @@ impl Record {
         );
         let nationality =
             non_empty(row.nationality.trim().to_ascii_uppercase()).filter(|n| n.as_str() != "XXX");
-        let place = place_key;
         let digits: String = row.phone.chars().filter(char::is_ascii_digit).collect();
         let phone = if digits.len() >= 6 {
             Some(digits[digits.len().saturating_sub(9)..].to_string())
@@ -314,21 +402,23 @@ impl Record {
             given,
             family,
             father,
-            mother: Name::of(&row.mother_name),
+            mother,
             sex,
             birth: BirthDate::parse(&row.birth_date),
             document,
             document_type: non_empty(row.document_type.trim().to_lowercase()),
             nationality,
-            birth_place: place(&row.birth_place),
-            locality: place(&row.locality),
+            birth_place: cached(&mut cache.places, row.birth_place.trim(), place_key),
+            locality: cached(&mut cache.places, row.locality.trim(), place_key),
             postcode: non_empty(
                 row.postcode
                     .chars()
                     .filter(char::is_ascii_alphanumeric)
                     .collect(),
             ),
-            address: non_empty(normalize_name(&row.address)),
+            address: cached(&mut cache.addresses, &row.address, |a| {
+                non_empty(normalize_name(a))
+            }),
             phone,
             biometric: None,
         }
@@ -376,6 +466,39 @@ mod tests {
         let e = Record::from_row(&row("Mohamed Ben Salh", "", ""));
         assert_eq!(keys(&e), ("mhmd".into(), "sla".into(), String::new()));
         assert_eq!(keys(&a).0, "mhmd");
+    }
+
+    /// Reading many rows with the per-text caches on several threads gives what reading each
+    /// row alone gives.
+    #[test]
+    fn from_rows_is_from_row_of_each_row() {
+        let texts = [
+            ("محمد", "صالح", "الطرابلسي"),
+            ("MOHAMED BEN SALAH", "", "TRABELSI"),
+            ("محمد بن صالح الطرابلسي", "", ""),
+            ("Mohamed Ben Salh", "", ""),
+            ("", "", ""),
+            ("Ali", "", "Ben Ali"),
+        ];
+        let rows: Vec<PersonRow> = (0..45_000)
+            .map(|i| {
+                let (g, f, fam) = texts[i % texts.len()];
+                PersonRow {
+                    record_id: i.to_string(),
+                    birth_place: ["Sfax", "صفاقس", "", "Le Kef"][i % 4].into(),
+                    address: ["12 rue de Rome", "", " 3 Nahj Tunis "][i % 3].into(),
+                    sex: ["m", "F", "x"][i % 3].into(),
+                    ..row(g, f, fam)
+                }
+            })
+            .collect();
+        let one_by_one: Vec<Record> = rows.iter().map(Record::from_row).collect();
+        for threads in [1, 2, 3] {
+            assert!(
+                Record::from_rows(&rows, threads) == one_by_one,
+                "{threads} threads"
+            );
+        }
     }
 
     #[test]
