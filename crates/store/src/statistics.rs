@@ -586,14 +586,24 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
                 params.push(P::Text(Some(&c.period)));
                 params.push(P::Text(Some(&c.key)));
             }
-            let rows = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(3 * i + 1, 3)))
+            // OR of keys, each term a primary-key search on both engines (a row-value `IN
+            // (VALUES …)` made SQLite and PostgreSQL scan the whole cube once per chunk: 2 s and
+            // 13 s per incremental refresh at 1.5 million cells).
+            let cond = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(indicator = ?{} AND period = ?{} AND cell_key = ?{})",
+                        3 * i + 1,
+                        3 * i + 2,
+                        3 * i + 3
+                    )
+                })
                 .collect::<Vec<_>>()
-                .join(", ");
+                .join(" OR ");
             db.exec(
                 CTX,
                 &format!(
-                    "DELETE FROM stats_cells WHERE (indicator, period, cell_key) IN (VALUES {rows})
+                    "DELETE FROM stats_cells WHERE ({cond})
                      AND value = 0 AND denominator = 0 AND units = 0 AND provisional = 0
                      AND estimated = 0"
                 ),
