@@ -186,12 +186,21 @@ pub fn block_hash(rule: BlockRule, key: &str) -> u64 {
 /// Every block key of a record (one or more per rule that gives it a key), hashed by
 /// [`block_hash`]; none for a record that is not usable (never linked on nothing).
 pub fn block_keys(r: &Record) -> Vec<u64> {
+    block_keys_by_rule(r).into_iter().map(|(_, k)| k).collect()
+}
+
+/// [`block_keys`] with the rule of each key (whose cap applies to its block).
+pub fn block_keys_by_rule(r: &Record) -> Vec<(BlockRule, u64)> {
     if !r.is_usable() {
         return Vec::new();
     }
     BlockRule::ALL
         .iter()
-        .flat_map(|&rule| rule.keys(r).into_iter().map(move |k| block_hash(rule, &k)))
+        .flat_map(|&rule| {
+            rule.keys(r)
+                .into_iter()
+                .map(move |k| (rule, block_hash(rule, &k)))
+        })
         .collect()
 }
 
@@ -211,6 +220,15 @@ impl BlockCaps {
         BlockCaps {
             any: config.max_block_size,
             names_only: config.max_name_block_size,
+        }
+    }
+
+    /// The cap of `rule`'s blocks.
+    pub fn of_rule(self, rule: BlockRule) -> usize {
+        if rule == BlockRule::GivenFamilyCoarse {
+            self.names_only
+        } else {
+            self.any
         }
     }
 
@@ -362,11 +380,7 @@ fn rule_pairs(
         skipped_records: 0,
     };
     let mut rule_pairs: Vec<u64> = Vec::new();
-    let cap = if rule == BlockRule::GivenFamilyCoarse {
-        caps.names_only
-    } else {
-        caps.any
-    };
+    let cap = caps.of_rule(rule);
     for block in keyed.chunk_by(|x, y| x.0 == y.0) {
         if block.len() < 2 {
             continue;

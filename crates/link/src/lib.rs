@@ -84,7 +84,8 @@ mod record;
 mod rng;
 
 pub use blocking::{
-    block_hash, block_keys, candidate_pairs, incremental_pairs, BlockCaps, BlockRule, RuleReport,
+    block_hash, block_keys, block_keys_by_rule, candidate_pairs, incremental_pairs, BlockCaps,
+    BlockRule, RuleReport,
 };
 pub use cluster::{cluster, cluster_constrained, Clustering, Constraints};
 pub use compare::{

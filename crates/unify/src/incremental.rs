@@ -68,20 +68,28 @@ pub(crate) fn run(
     }
 
     // The blocks of the new records: how large each is in the store, which to read.
-    let keys_of: Vec<Vec<u64>> = new.records.iter().map(marsad_link::block_keys).collect();
+    // Each rule's cap, as in a full run (the name-only rule's blocks have the smaller one).
+    let caps = marsad_link::BlockCaps::of(ctx.config);
     let mut new_count: BTreeMap<u64, u64> = BTreeMap::new();
-    for keys in &keys_of {
-        let distinct: BTreeSet<u64> = keys.iter().copied().collect();
-        for k in distinct {
+    let mut cap_of: HashMap<u64, u64> = HashMap::new();
+    for r in &new.records {
+        let distinct: BTreeMap<u64, marsad_link::BlockRule> = marsad_link::block_keys_by_rule(r)
+            .into_iter()
+            .map(|(rule, k)| (k, rule))
+            .collect();
+        for (k, rule) in distinct {
             *new_count.entry(k).or_default() += 1;
+            cap_of.insert(k, caps.of_rule(rule) as u64);
         }
     }
     let keys: Vec<u64> = new_count.keys().copied().collect();
     let stored: HashMap<u64, u64> = ctx.store.block_sizes(&keys)?.into_iter().collect();
-    let cap = ctx.config.max_block_size as u64;
     let oversized: HashSet<u64> = new_count
         .iter()
-        .filter(|(k, n)| stored.get(k).copied().unwrap_or(0) + **n > cap)
+        .filter(|(k, n)| {
+            let cap = cap_of.get(k).copied().unwrap_or(caps.any as u64);
+            stored.get(k).copied().unwrap_or(0) + **n > cap
+        })
         .map(|(k, _)| *k)
         .collect();
     let fetch: Vec<u64> = keys
