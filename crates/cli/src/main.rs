@@ -440,6 +440,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Link(args) => link::run(args),
         Command::Fingerprint(cmd) => fingerprint::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Stats(stats::StatsCommand::Refresh(args)) => stats::refresh(&args, clock.as_ref()),
+        Command::Stats(stats::StatsCommand::Input(args)) => stats::input(&args, clock.as_ref()),
+        Command::Stats(stats::StatsCommand::Inputs(args)) => stats::inputs(&args),
         Command::Export(cmd) => stats::export(cmd, clock.as_ref()),
     }
 }

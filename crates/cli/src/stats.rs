@@ -1,4 +1,6 @@
-//! `marsad stats refresh` (the cube in the store, incremental unless `--full`) and `marsad
+//! `marsad stats refresh` (the cube in the store, incremental unless `--full`), `marsad stats
+//! input CODE --period --value --source` and `marsad stats inputs` (statistical inputs not in the
+//! records, such as GDP), and `marsad
 //! export sdmx --out DIR` (the protected SDMX structures and data as files, for partners with
 //! no network link).
 
@@ -20,6 +22,41 @@ pub enum StatsCommand {
     /// Bring the statistics cube up to date with the records: only what changed since the last
     /// refresh, unless `--full` (or the settings changed).
     Refresh(RefreshArgs),
+    /// Give a statistical input the records do not hold, for one period (GDP_USD, for SDG
+    /// 17.3.2 remittances as a share of GDP); a later value replaces the earlier one, which
+    /// stays in the history. The figures over it are published again at once.
+    Input(InputArgs),
+    /// List the statistical inputs the indicators need and every value given.
+    Inputs(InputsArgs),
+}
+
+#[derive(Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The input code, e.g. GDP_USD.
+    code: String,
+    /// The period, e.g. 2024.
+    #[arg(long)]
+    period: String,
+    /// The value, e.g. 46.7e9.
+    #[arg(long, allow_hyphen_values = true)]
+    value: f64,
+    /// Where the figure comes from, e.g. "World Bank WDI NY.GDP.MKTP.CD".
+    #[arg(long)]
+    source: String,
+    /// The unit or currency of the value [default: the input's own, USD for GDP_USD].
+    #[arg(long)]
+    unit: Option<String>,
+    /// Who gives the figure [default: the user running the command].
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+}
+
+#[derive(Args)]
+pub struct InputsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Args)]
@@ -196,4 +233,78 @@ fn write_files(out: &Path, files: &[(String, String)]) -> Result<()> {
         std::fs::write(&path, body).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+pub fn input(args: &InputArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let store = args.store.open()?;
+    let by = args.by.clone().unwrap_or_else(|| {
+        std::env::var("USER")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .map_or_else(|| "command line".to_string(), |u| format!("cli:{u}"))
+    });
+    let new = marsad_figures::inputs::NewInput {
+        code: args.code.trim().to_ascii_uppercase(),
+        period: args.period.clone(),
+        value: args.value,
+        unit: args.unit.clone().unwrap_or_default(),
+        source: args.source.clone(),
+        entered_by: by,
+    };
+    let (def, period) = new.check()?;
+    let now = clock.now();
+    marsad_figures::inputs::give(store.as_ref(), &new, now.date_naive(), now)
+        .context("cannot give the input")?;
+    let indicators: Vec<&str> = def.indicators.iter().map(|i| i.as_str()).collect();
+    println!(
+        "{} {}: {} {} ({}); published again: {}",
+        def.code,
+        period.code(),
+        new.value,
+        def.unit,
+        new.source.trim(),
+        indicators.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn inputs(args: &InputsArgs) -> Result<ExitCode> {
+    let store = args.store.open()?;
+    let settings = stored_settings(store.as_ref())?;
+    for def in marsad_figures::inputs::known() {
+        let indicators: Vec<&str> = def.indicators.iter().map(|i| i.as_str()).collect();
+        println!(
+            "{} ({}, by {}) for {}",
+            def.code,
+            if def.unit.is_empty() {
+                "number"
+            } else {
+                def.unit
+            },
+            def.freq.code(),
+            indicators.join(", ")
+        );
+        let periods = settings.inputs.get(def.code);
+        if periods.is_none_or(|p| p.is_empty()) {
+            println!("  no value given");
+        }
+        for (period, history) in periods.into_iter().flatten() {
+            for (i, v) in history.iter().enumerate().rev() {
+                println!(
+                    "  {period:<8} {:>20} {} {}  {}  by {} at {}",
+                    v.value,
+                    v.unit,
+                    if i + 1 == history.len() {
+                        "in use  "
+                    } else {
+                        "replaced"
+                    },
+                    v.source,
+                    v.entered_by,
+                    v.entered_at.to_rfc3339()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

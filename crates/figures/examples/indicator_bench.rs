@@ -243,7 +243,10 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    assert!(!store.is_empty(), "--store sqlite:FILE or postgres://... is needed");
+    assert!(
+        !store.is_empty(),
+        "--store sqlite:FILE or postgres://... is needed"
+    );
     let location = store.strip_prefix("sqlite:").unwrap_or(&store);
     let s = marsad_store::open(location).unwrap();
     let s = s.as_ref();

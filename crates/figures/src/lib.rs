@@ -15,11 +15,14 @@
 //!   pseudonyms per extract, quasi-identifiers treated by `marsad-stats`' k-anonymity (recoding,
 //!   local suppression) and released only when the risk is below the level in force.
 //! - [`settings`]: what the figures are computed with (reporting country, end of data, reference
-//!   dates of censuses and surveys, exchange rates), kept with the cube.
+//!   dates of censuses and surveys, exchange rates, statistical inputs), kept with the cube.
+//! - [`inputs`]: figures not in the records that indicators are computed over (GDP for SDG
+//!   17.3.2), per input code and period with their history, checked and given.
 //!
 //! This crate does no HTTP and no SQL (it calls the [`marsad_store::Store`] trait), and reads no
 //! clock: the date and time of a refresh are parameters.
 
+pub mod inputs;
 pub mod microdata;
 pub mod publish;
 pub mod refresh;
@@ -40,6 +43,8 @@ use marsad_stats::disclosure::DisclosureError;
 pub enum FiguresError {
     #[error(transparent)]
     Store(#[from] marsad_store::StoreError),
+    #[error("{field}: {reason}")]
+    Input { field: &'static str, reason: String },
     #[error("statistics settings: {0}")]
     Settings(String),
     #[error(

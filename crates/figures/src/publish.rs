@@ -14,14 +14,15 @@
 //! order), anything not in its codelist `_U` (added to the unknowns before protection).
 //! Dimensions whose codelist has no total (`FLOW`, `RESIDENCE`: immigration and emigration are
 //! not added up) are in every table and never shown as `_T`.
-//! Indicators over an input that is not in the records (remittances as a share of GDP) are not
-//! published until the input is given.
+//! Indicators over an input that is not in the records (remittances as a share of GDP) are
+//! published for the years whose input was given ([`crate::inputs`]), protected as their
+//! numerator; the other years have no observations.
 
 use std::collections::BTreeMap;
 
 use marsad_sdmx::standard::{self, FlowSpec, Options};
 use marsad_sdmx::{ArtefactRef, Cell, Code, Dataset, Names, Structures, TimePeriod};
-use marsad_stats::catalogue::{IndicatorId, Measure};
+use marsad_stats::catalogue::IndicatorId;
 use marsad_stats::dims::{Dim, Period, TOTAL, UNKNOWN};
 use marsad_stats::disclosure::ConfStatus;
 
@@ -98,10 +99,6 @@ fn flow_spec(id: IndicatorId) -> FlowSpec {
     }
 }
 
-fn publishable(id: IndicatorId) -> bool {
-    !matches!(id.def().measure, Measure::PerInput { .. })
-}
-
 /// The SDMX structures and data sets of everything published.
 pub fn sdmx_structures(published: &Published) -> Result<Publication> {
     let govs = governorate_codes(published);
@@ -114,7 +111,7 @@ pub fn sdmx_structures(published: &Published) -> Result<Publication> {
     };
     let ids: Vec<IndicatorId> = IndicatorId::ALL
         .into_iter()
-        .filter(|&id| publishable(id) && !published.years(id).is_empty())
+        .filter(|&id| !published.years(id).is_empty())
         .collect();
     let all_specs: Vec<FlowSpec> = ids.iter().map(|&id| flow_spec(id)).collect();
     // First with every candidate, to know the codelists; then only flows with observations.

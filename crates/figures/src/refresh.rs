@@ -79,7 +79,7 @@ pub fn refresh(
     let same = stored
         .as_ref()
         .and_then(|s| Settings::from_json(&s.settings).ok())
-        .is_some_and(|s| &s == settings);
+        .is_some_and(|s| s.computes_like(settings));
     if full || !same {
         full_refresh(store, settings, &params, at, progress)
     } else {
@@ -372,6 +372,17 @@ fn incremental(
     let ch = store.stats_changes(false)?;
     let state = store.stats_state()?;
     if ch.submissions.is_empty() && ch.numbers.is_empty() && ch.event_records.is_empty() {
+        let settings_json = settings.to_json();
+        if state.as_ref().is_some_and(|s| s.settings != settings_json) {
+            // Nothing to recompute, but the inputs changed: keep them with the cube.
+            store.stats_apply(&StatsBatch {
+                person_event: ch.person_event,
+                expect_person_event: Some(state.as_ref().map_or(0, |s| s.person_event)),
+                settings: settings_json,
+                at,
+                ..StatsBatch::default()
+            })?;
+        }
         report.cells = state.map_or(0, |s| s.cells);
         return Ok(report);
     }

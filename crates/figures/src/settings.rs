@@ -1,6 +1,7 @@
 //! What the figures are computed with, kept with the cube in the store (as JSON) so that every
 //! refresh, from the command line or from the server after an import, uses the same settings;
-//! a change of settings makes the next refresh a full one.
+//! a change of settings makes the next refresh a full one (except a change of the statistical
+//! inputs, [`crate::inputs`], which only divide published figures).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,10 @@ pub struct Settings {
     /// US dollars per unit of each currency (ISO 4217).
     #[serde(default)]
     pub usd_rates: BTreeMap<String, f64>,
+    /// Statistical inputs not in the records (see [`crate::inputs`]): input code → period
+    /// (`YYYY`) → every value given, oldest first; the last one is used.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, BTreeMap<String, Vec<crate::inputs::InputValue>>>,
 }
 
 impl Default for Settings {
@@ -36,6 +41,7 @@ impl Default for Settings {
             data_end: None,
             survey_dates: BTreeMap::new(),
             usd_rates: BTreeMap::new(),
+            inputs: BTreeMap::new(),
         }
     }
 }

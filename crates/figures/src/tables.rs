@@ -11,7 +11,10 @@
 //!   suppression (status `D`: enough other cells so that no `C` cell can be recovered or
 //!   narrowed below its protection interval from the published cells and margins); an
 //!   indicator marked `sensitive` gets a protection interval as wide as its threshold;
-//! - ratios and means (not additive, so not recoverable from margins): primary suppression.
+//! - ratios and means (not additive, so not recoverable from margins): primary suppression;
+//! - shares of an input (remittances as a share of GDP): the numerator's table protected as an
+//!   amount, then divided by the input of the period ([`crate::inputs`]); a period without the
+//!   input has no cells.
 //!
 //! A suppressed cell is returned without a value and without its count, never as a zero. The
 //! dominance rule of amounts is not applied: the cube keeps sums, not each unit's contribution.
@@ -21,7 +24,7 @@
 
 use std::collections::BTreeMap;
 
-use marsad_stats::catalogue::{IndicatorId, Measure};
+use marsad_stats::catalogue::{Indicator, IndicatorId, Measure};
 use marsad_stats::cube::{CubeRow, Cubes, ObsStatus, Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Period, TOTAL};
 use marsad_stats::disclosure::{
@@ -160,7 +163,8 @@ impl Published {
         })
     }
 
-    /// The years an indicator has data for.
+    /// The years an indicator has data for (for an indicator over an input, such as
+    /// remittances as a share of GDP: the years of its numerator whose input was given).
     pub fn years(&self, id: IndicatorId) -> Vec<i32> {
         let mut y: Vec<i32> = self
             .cubes
@@ -169,6 +173,10 @@ impl Published {
             .map(|m| m.year())
             .collect();
         y.dedup();
+        if let Measure::PerInput { input, .. } = id.def().measure {
+            let given = self.settings.input_values(input);
+            y.retain(|&year| given.contains_key(&Period::Year(year)));
+        }
         y
     }
 
@@ -206,9 +214,44 @@ impl Published {
         code: &dyn Fn(Dim, &str) -> String,
     ) -> Result<Vec<ProtectedCell>> {
         let def = id.def();
+        if let Measure::PerInput {
+            numerator,
+            input,
+            scale,
+        } = def.measure
+        {
+            // The numerator's table, protected as the numerator is (an amount: a share of one
+            // input is as recoverable from its margins as the amounts), then divided by the
+            // input of the period. Without the input the cells are absent, never zero.
+            let Some(&x) = self.settings.input_values(input).get(&period) else {
+                return Ok(Vec::new());
+            };
+            let cells = self.protect(numerator, def, dims, period, code)?;
+            return Ok(cells
+                .into_iter()
+                .map(|mut c| {
+                    c.value = c.value.map(|v| f64::from(scale) * v / x);
+                    c
+                })
+                .collect());
+        }
+        self.protect(id, def, dims, period, code)
+    }
+
+    /// One period's protected table of the cube of `id`, with the disclosure settings of
+    /// `def` (the indicator published).
+    fn protect(
+        &self,
+        id: IndicatorId,
+        def: &Indicator,
+        dims: &[Dim],
+        period: Period,
+        code: &dyn Fn(Dim, &str) -> String,
+    ) -> Result<Vec<ProtectedCell>> {
         let q = Query::new(id, dims, &[period]);
         let table = self.cubes.query(&q)?;
-        let additive = matches!(def.measure, Measure::Count | Measure::Amount);
+        let additive = matches!(def.measure, Measure::Count | Measure::Amount)
+            || matches!(def.measure, Measure::PerInput { .. });
         let threshold = u64::from(def.disclosure.min_frequency);
         if !additive || dims.is_empty() {
             // Primary suppression only: ratios are not recoverable from margins, and a table
@@ -285,13 +328,13 @@ impl Published {
         let size: usize = lists.iter().map(|l| l.len() + 1).product();
         if size > MAX_CELLS {
             return Err(FiguresError::TableTooLarge {
-                indicator: id,
+                indicator: def.id,
                 cells: size,
                 max: MAX_CELLS,
             });
         }
         let disclosure_err = |source| FiguresError::Disclosure {
-            indicator: id,
+            indicator: def.id,
             source,
         };
         let dimensions = dims

@@ -6,8 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use marsad_figures::inputs::{self, NewInput};
 use marsad_figures::{refresh, Published, Settings, TableRequest};
 use marsad_model::{CanonicalRecord, RecordKind};
+use marsad_stats::catalogue::IndicatorId;
 use marsad_stats::dims::Period;
 use marsad_stats::disclosure::ConfStatus;
 use marsad_store::{
@@ -244,12 +246,108 @@ fn scenario(engine: Engine) {
     }
 }
 
+/// Remittances received in 2023 and 2024 (12 flows a year, FRA and ITA), GDP given for 2024
+/// only: SDG 17.3.2 is 100 × remittances / GDP for 2024 and absent for 2023, a later GDP
+/// replaces the earlier one (whose history stays), and the SDMX publication has the dataflow.
+fn gdp_share(engine: Engine) {
+    let Some(db) = TestDb::new(engine) else {
+        return;
+    };
+    let s = db.open();
+    let s = s.as_ref();
+    let src = source(s, "bank");
+    let flows: Vec<StagedRecord> = (0..24)
+        .map(|i| {
+            staged(
+                i + 1,
+                RecordKind::RemittanceFlow,
+                &format!(
+                    r#"{{"record_id":"RF-{i}","corridor_country":"{}","month":"{}-{:02}","amount":"{}","currency":"USD","channel":"bank","direction":"inward"}}"#,
+                    if i % 2 == 0 { "FRA" } else { "ITA" },
+                    2023 + i / 12,
+                    i % 12 + 1,
+                    1000 + i * 10
+                ),
+            )
+        })
+        .collect();
+    let sum_2024: f64 = (12..24).map(|i| 1000.0 + f64::from(i) * 10.0).sum();
+    import(s, src, "flows.csv", 10, flows);
+    let mut quiet = |_: &str, _: u64, _: u64| {};
+    refresh(s, &Settings::default(), today(), at(20), false, &mut quiet).unwrap();
+    let gdp = TableRequest::parse("REMITTANCES_GDP", &["COUNTERPART_AREA"], &[]).unwrap();
+    let p = Published::load(s).unwrap();
+    assert!(p.years(IndicatorId::RemittancesGdp).is_empty());
+    assert!(p.table(&gdp).unwrap().cells.is_empty(), "no GDP, no cells");
+    assert!(!marsad_figures::sdmx_structures(&p)
+        .unwrap()
+        .datasets
+        .iter()
+        .any(|d| d.flow.id == "REMITTANCES_GDP"));
+
+    let given = |value: f64, when: i64| {
+        let new = NewInput {
+            code: "GDP_USD".into(),
+            period: "2024".into(),
+            value,
+            unit: "USD".into(),
+            source: "national accounts".into(),
+            entered_by: "analyst".into(),
+        };
+        inputs::give(s, &new, today(), at(when)).unwrap()
+    };
+    let report = given(1.0e6, 30);
+    assert!(!report.full, "an input does not recompute the cube");
+    let p = Published::load(s).unwrap();
+    assert_eq!(p.years(IndicatorId::RemittancesGdp), vec![2024]);
+    let t = p.table(&gdp).unwrap();
+    let total = t.get(Period::Year(2024), &["_T"]).unwrap();
+    let expected = 100.0 * sum_2024 / 1.0e6;
+    assert!((total.value.unwrap() - expected).abs() < 1e-9, "{total:?}");
+    let fra = t.get(Period::Year(2024), &["FRA"]).unwrap();
+    assert_eq!(fra.conf_status, ConfStatus::Free);
+    assert!(t.cells.iter().all(|c| c.period == Period::Year(2024)));
+    let y2023 = TableRequest::parse("REMITTANCES_GDP", &[], &["2023"]).unwrap();
+    assert!(p.table(&y2023).unwrap().cells.is_empty(), "2023 has no GDP");
+    let publication = marsad_figures::sdmx_structures(&p).unwrap();
+    let ds = publication
+        .datasets
+        .iter()
+        .find(|d| d.flow.id == "REMITTANCES_GDP")
+        .unwrap();
+    let obs: Vec<_> = ds.series.iter().flat_map(|s| &s.observations).collect();
+    assert!(!obs.is_empty());
+    assert!(obs
+        .iter()
+        .any(|o| o.value.is_some_and(|v| (v - expected).abs() < 1e-9)));
+
+    // A later GDP for 2024 replaces the figure; the earlier value stays in the history.
+    given(2.0e6, 40);
+    let p = Published::load(s).unwrap();
+    let t = p.table(&gdp).unwrap();
+    let total = t.get(Period::Year(2024), &["_T"]).unwrap();
+    assert!((total.value.unwrap() - expected / 2.0).abs() < 1e-9);
+    let history = &p.settings.inputs["GDP_USD"]["2024"];
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].value, 1.0e6);
+    assert_eq!(history[1].entered_at, at(40));
+    // A later refresh keeps the inputs and stays incremental.
+    let again = refresh(s, &p.settings, today(), at(50), false, &mut quiet).unwrap();
+    assert!(!again.full);
+    assert_eq!(
+        Published::load(s).unwrap().settings.inputs,
+        p.settings.inputs
+    );
+}
+
 #[test]
 fn sqlite() {
     scenario(Engine::Sqlite);
+    gdp_share(Engine::Sqlite);
 }
 
 #[test]
 fn postgres() {
     scenario(Engine::Postgres);
+    gdp_share(Engine::Postgres);
 }

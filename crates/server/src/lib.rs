@@ -848,6 +848,22 @@ fn routes() -> Vec<(Endpoint, axum::routing::MethodRouter<AppState>)> {
             post(statistics::refresh),
         ),
         (
+            e(
+                Method::GET,
+                "/api/v1/statistics/inputs",
+                Allow(Publish, Fixed(R::Statistics)),
+            ),
+            get(statistics::inputs),
+        ),
+        (
+            e(
+                Method::PUT,
+                "/api/v1/statistics/inputs/{code}/{period}",
+                Allow(Publish, Fixed(R::Statistics)),
+            ),
+            put(statistics::put_input),
+        ),
+        (
             e(Method::GET, "/api/v1/gcm/objectives", Public),
             get(gcm::objectives),
         ),

@@ -1,6 +1,8 @@
 //! Published statistics over HTTP: SDMX 2.1 REST at `/sdmx/2.1/...`, the indicator catalogue and
-//! protected tables as JSON at `/api/v1/indicators[/{id}]`, and `POST /api/v1/statistics/refresh`
-//! for publishers.
+//! protected tables as JSON at `/api/v1/indicators[/{id}]`, `POST /api/v1/statistics/refresh`
+//! for publishers, and for them too the statistical inputs not in the records (GDP for SDG
+//! 17.3.2): `PUT /api/v1/statistics/inputs/{code}/{period}` (audited; the published cube is
+//! replaced) and `GET /api/v1/statistics/inputs`.
 //!
 //! The server keeps the published cube in memory ([`Figures`]): loaded from the store on first
 //! use, replaced after every refresh; its SDMX publication is built once per cube. After an import
@@ -20,7 +22,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use marsad_figures::{FiguresError, ProtectedTable, Publication, Published, Settings, TableRequest};
+use marsad_figures::{
+    FiguresError, ProtectedTable, Publication, Published, Settings, TableRequest,
+};
 use marsad_model::Lang;
 use marsad_stats::catalogue::{catalogue, Indicator, IndicatorId};
 use serde::{Deserialize, Serialize};
@@ -28,7 +32,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::access::Permit;
 use crate::error::{ApiError, Code, Passthrough, Problem};
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 
 /// The published cube the server answers from, and the refresh machinery.
@@ -101,6 +105,7 @@ impl From<FiguresError> for ApiError {
             | FiguresError::TableTooLarge { .. }
             | FiguresError::Settings(_)
             | FiguresError::Cube(_) => ApiError::bad_request(e.to_string()),
+            FiguresError::Input { field, reason } => ApiError::field(field, reason),
             e => ApiError::internal("computing statistics", &e),
         }
     }
@@ -543,16 +548,213 @@ pub async fn refresh(
     Ok(Json(run_refresh(&state, q.full.unwrap_or(false)).await?))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Statistical inputs
+
+/// A value of an input, as given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputValueDto {
+    pub value: f64,
+    /// The unit or currency of `value` (`USD` for `GDP_USD`).
+    pub unit: String,
+    pub source: String,
+    /// The login (or `token:<id>`) that gave it.
+    pub entered_by: String,
+    /// RFC 3339.
+    pub entered_at: String,
+}
+
+/// One input for one period: the value in use (the last given) and every value given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputDto {
+    /// The input code, e.g. `GDP_USD`.
+    pub code: String,
+    /// The period, e.g. `2024`.
+    pub period: String,
+    /// The value in use.
+    pub current: InputValueDto,
+    /// Every value given for this period, oldest first (the last is `current`).
+    pub history: Vec<InputValueDto>,
+}
+
+/// An input the catalogue's indicators need.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputDefDto {
+    pub code: String,
+    pub unit: String,
+    /// The indicators computed over it.
+    pub indicators: Vec<String>,
+    /// The shortest period a value may be given for: A (years), Q or M.
+    pub frequency: String,
+}
+
+/// The inputs known and the values given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputList {
+    pub known: Vec<InputDefDto>,
+    pub inputs: Vec<InputDto>,
+}
+
+/// A value to give. `value` is a number (or a number in a string); `unit` defaults to the
+/// input's own.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InputRequest {
+    #[schema(value_type = f64)]
+    pub value: Option<serde_json::Value>,
+    pub unit: Option<String>,
+    /// Where the figure comes from, e.g. "World Bank WDI NY.GDP.MKTP.CD" or "national accounts".
+    pub source: Option<String>,
+}
+
+fn value_dto(v: &marsad_figures::inputs::InputValue) -> InputValueDto {
+    InputValueDto {
+        value: v.value,
+        unit: v.unit.clone(),
+        source: v.source.clone(),
+        entered_by: v.entered_by.clone(),
+        entered_at: v.entered_at.to_rfc3339(),
+    }
+}
+
+fn input_dtos(settings: &Settings) -> Vec<InputDto> {
+    let mut out = Vec::new();
+    for (code, periods) in &settings.inputs {
+        for (period, history) in periods {
+            if let Some(last) = history.last() {
+                out.push(InputDto {
+                    code: code.clone(),
+                    period: period.clone(),
+                    current: value_dto(last),
+                    history: history.iter().map(value_dto).collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn input_list(settings: &Settings) -> InputList {
+    InputList {
+        known: marsad_figures::inputs::known()
+            .into_iter()
+            .map(|d| InputDefDto {
+                code: d.code.into(),
+                unit: d.unit.into(),
+                indicators: d
+                    .indicators
+                    .iter()
+                    .map(|i| i.as_str().to_string())
+                    .collect(),
+                frequency: d.freq.code().into(),
+            })
+            .collect(),
+        inputs: input_dtos(settings),
+    }
+}
+
+/// The statistical inputs: the codes the indicators need and every value given.
+#[utoipa::path(get, path = "/api/v1/statistics/inputs", tag = "statistics",
+    responses(
+        (status = 200, description = "The inputs known and the values given, with their history", body = InputList),
+        (status = 403, description = "Only publishers see the inputs", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn inputs(State(state): State<AppState>) -> Result<Json<InputList>, ApiError> {
+    let settings = state
+        .blocking(|store, _| {
+            Ok(match store.stats_state()? {
+                Some(s) => Settings::from_json(&s.settings)?,
+                None => Settings::default(),
+            })
+        })
+        .await?;
+    Ok(Json(input_list(&settings)))
+}
+
+/// Gives the value of a statistical input for a period (a later value replaces the earlier one,
+/// which stays in the history); the figures over it are published again at once.
+#[utoipa::path(put, path = "/api/v1/statistics/inputs/{code}/{period}", tag = "statistics",
+    params(
+        ("code" = String, Path, description = "The input code, e.g. GDP_USD"),
+        ("period" = String, Path, description = "A period the indicators over the input are published for, e.g. 2024"),
+    ),
+    request_body = InputRequest,
+    responses(
+        (status = 200, description = "The input for the period, with its history", body = InputDto),
+        (status = 400, description = "An unknown code, a period the indicator does not publish, a value not finite and above zero, another unit, no source (the problem's `field` names it)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only publishers give inputs", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_input(
+    State(state): State<AppState>,
+    caller: crate::caller::Caller,
+    ApiPath((code, period)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<InputRequest>,
+) -> Result<Json<InputDto>, ApiError> {
+    let value = match &body.value {
+        None | Some(serde_json::Value::Null) => {
+            return Err(ApiError::field("value", "the value is required"))
+        }
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
+    }
+    .ok_or_else(|| ApiError::field("value", "the value must be a number"))?;
+    let new = marsad_figures::inputs::NewInput {
+        code: code.clone(),
+        period,
+        value,
+        unit: body.unit.clone().unwrap_or_default(),
+        source: body.source.clone().unwrap_or_default(),
+        entered_by: caller.name.clone(),
+    };
+    let (_, period) = new.check()?;
+    let lock = state.figures().running.clone();
+    let event = marsad_auth::AuditEvent {
+        at: state.now(),
+        actor: caller.actor(),
+        institution: caller.institution().map(str::to_string),
+        action: "statistics.input".into(),
+        object: Some(marsad_auth::AuditObject {
+            kind: "statistics_input".into(),
+            id: format!("{}/{}", new.code.trim(), period.code()),
+        }),
+        purpose: None,
+        outcome: marsad_auth::Outcome::Success,
+    };
+    let published = state
+        .blocking(move |store, clock| {
+            let _guard = lock.lock().map_err(|_| {
+                ApiError::new(Code::Internal, "a statistics refresh failed earlier")
+            })?;
+            let now = clock.now();
+            marsad_figures::inputs::give(store, &new, now.date_naive(), now)?;
+            store.audit_append(&event)?;
+            Ok(Published::load(store)?)
+        })
+        .await?;
+    let dto = input_dtos(&published.settings)
+        .into_iter()
+        .find(|d| d.code == code.trim() && d.period == period.code())
+        .ok_or_else(|| ApiError::new(Code::Internal, "the input given was not kept"))?;
+    state.figures().set(Arc::new(Snapshot::new(published)));
+    tracing::info!(input = %dto.code, period = %dto.period, "statistical input given");
+    Ok(Json(dto))
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(sdmx, indicators, indicator, refresh),
+    paths(sdmx, indicators, indicator, refresh, inputs, put_input),
     components(schemas(
         Trilingual,
         IndicatorDto,
         IndicatorList,
         CellDto,
         TableDto,
-        RefreshDto
+        RefreshDto,
+        InputValueDto,
+        InputDto,
+        InputDefDto,
+        InputList,
+        InputRequest
     )),
     tags((name = "statistics", description = "Published, disclosure-protected statistics: the indicator catalogue, tables and SDMX 2.1"))
 )]

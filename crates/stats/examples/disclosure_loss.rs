@@ -67,7 +67,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--tables" {
-            tables = args.next().and_then(|n| n.parse().ok()).ok_or("--tables N")?;
+            tables = args
+                .next()
+                .and_then(|n| n.parse().ok())
+                .ok_or("--tables N")?;
         } else {
             shapes.push(
                 a.split('x')

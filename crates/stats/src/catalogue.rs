@@ -715,8 +715,9 @@ static CATALOGUE: [Indicator; 21] = [
         ),
         concept: "SDG indicator 17.3.2: volume of remittances (in US dollars) as a proportion of \
             total GDP.",
-        source: "REMITTANCES_IN; GDP in current US dollars from the national accounts, given \
-            with the query (not in the records).",
+        source: "REMITTANCES_IN; GDP in current US dollars (national accounts, or World Bank \
+            WDI NY.GDP.MKTP.CD), not in the records: given per year by the observatory \
+            (`marsad stats input GDP_USD`, `PUT /api/v1/statistics/inputs/GDP_USD/{year}`).",
         record_kinds: &[K::RemittanceFlow],
         formula: "100 × REMITTANCES_IN of the period / GDP of the period (the input `GDP_USD`); \
             not computable without GDP.",

@@ -1014,7 +1014,11 @@ fn witness_point(
             rhs.push(b);
         }
     }
-    if rows.iter().zip(&rhs).any(|(r, b)| r.is_empty() && *b != 0.0) {
+    if rows
+        .iter()
+        .zip(&rhs)
+        .any(|(r, b)| r.is_empty() && *b != 0.0)
+    {
         return Ok(None);
     }
     let mut upper = vec![f64::INFINITY; 2 * cells.len()];

@@ -837,11 +837,12 @@ both_engines!(
     backup_and_restore,
     killed_upload_leaves_nothing,
     export_sdmx_needs_a_refresh,
+    gdp_input,
     report_gcm_contract,
 );
 
 use crash::killed_upload_leaves_nothing;
-use stats::export_sdmx_needs_a_refresh;
+use stats::{export_sdmx_needs_a_refresh, gdp_input};
 
 #[test]
 fn help_lists_the_commands() {

@@ -544,8 +544,8 @@ pub async fn indicator(
     let years = snap.published.years(ind);
     let by_dim = req.dims.first().copied();
     // An indicator over an input the records do not hold (remittances as a share of GDP) is
-    // not computed until the input is given.
-    let derived = matches!(def.measure, Measure::PerInput { .. });
+    // not computed until the input is given for a year with data.
+    let derived = matches!(def.measure, Measure::PerInput { .. }) && years.is_empty();
     let table = if derived || (years.is_empty() && req.periods.is_empty()) {
         None
     } else {
@@ -931,7 +931,7 @@ fn map_section(c: &Chrome, def: &Indicator, dim: Dim, t: &ProtectedTable) -> Mar
 /// Download links: CSV and XLSX of the table shown, SDMX of the whole dataflow.
 fn downloads(c: &Chrome, id: IndicatorId, query: &str, has_data: bool) -> Markup {
     let tr = c.tr();
-    let sdmx = has_data && !matches!(id.def().measure, Measure::PerInput { .. });
+    let sdmx = has_data;
     let flow = format!("/sdmx/2.1/data/{}", id.as_str());
     html! {
         section.downloads aria-labelledby="dl-h" {
@@ -1020,10 +1020,7 @@ pub async fn explore(
     let mut ask = Ask::parse(query.as_deref());
     let with_data: Vec<IndicatorId> = IndicatorId::ALL
         .into_iter()
-        .filter(|id| {
-            !matches!(id.def().measure, Measure::PerInput { .. })
-                && !snap.published.years(*id).is_empty()
-        })
+        .filter(|id| !snap.published.years(*id).is_empty())
         .collect();
     let chosen = ask
         .indicator

@@ -627,7 +627,7 @@ async fn no_serious_accessibility_violation() {
 
 /// Stages `records` of `kind` in one submission and refreshes the figures with `settings`
 /// (the census's reference date, which the HTTP refresh cannot set).
-fn seed_and_refresh(
+pub(crate) fn seed_and_refresh(
     s: &dyn marsad_store::Store,
     kind: marsad_model::RecordKind,
     records: &[String],
@@ -749,6 +749,22 @@ async fn remittances_and_an_indicator_that_needs_an_input() {
     }
     let en = text(&app, "/en/indicators/REMITTANCES_GDP").await;
     assert!(en.contains("gross domestic product"), "{en}");
+    // Once a publisher gives the GDP of 2024, the page shows the share like the others.
+    let client = publisher(&app).await;
+    let r = client
+        .put(app.url("/api/v1/statistics/inputs/GDP_USD/2024"))
+        .json(&json!({"value": 46.7e9, "source": "national accounts"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for (lang, _) in LANGS {
+        let gdp = text(&app, &format!("/{lang}/indicators/REMITTANCES_GDP")).await;
+        assert!(gdp.contains("<table") && gdp.contains(".csv"), "{lang}");
+        assert_eq!(missing_key(&gdp), None);
+        let explore = text(&app, &format!("/{lang}/explore?indicator=REMITTANCES_GDP")).await;
+        assert!(explore.contains("value=\"REMITTANCES_GDP\""), "{lang}");
+    }
     app.stop().await;
 }
 

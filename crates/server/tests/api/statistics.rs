@@ -388,3 +388,276 @@ async fn sdmx_client_reads_what_the_server_serves() {
     }
     app.stop().await;
 }
+
+/// Remittances received in 2023 and 2024 (12 flows a year, FRA and ITA, 1000 + 10 i dollars).
+fn seed_remittances(s: &dyn Store) {
+    let records: Vec<String> = (0..24)
+        .map(|i| {
+            format!(
+                r#"{{"record_id":"RF-{i}","corridor_country":"{}","month":"{}-{:02}","amount":"{}","currency":"USD","channel":"bank","direction":"inward"}}"#,
+                if i % 2 == 0 { "FRA" } else { "ITA" },
+                2023 + i / 12,
+                i % 12 + 1,
+                1000 + i * 10
+            )
+        })
+        .collect();
+    crate::portal_public::seed_and_refresh(
+        s,
+        RecordKind::RemittanceFlow,
+        &records,
+        &marsad_figures::Settings::default(),
+    );
+}
+
+fn total(table: &Value, period: &str) -> Option<f64> {
+    table["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["period"] == period && c["codes"]["COUNTERPART_AREA"] == "_T")
+        .map(|c| c["value"].as_f64().unwrap())
+}
+
+/// SDG 17.3.2 through HTTP: publishers give GDP (`PUT /api/v1/statistics/inputs/{code}/{period}`),
+/// the share appears in the indicator endpoint and as an SDMX dataflow for that year only, a
+/// later value replaces it (history listed), bad values are refused naming the field, other
+/// callers are refused, and the change is on the audit trail.
+#[tokio::test]
+async fn gdp_input_publishes_remittances_as_a_share_of_gdp() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, SOURCE).await;
+    app.with_store(seed_remittances).await;
+    let publisher = publisher(&app).await;
+    let url =
+        |code: &str, period: &str| app.url(&format!("/api/v1/statistics/inputs/{code}/{period}"));
+
+    // Nothing published without GDP.
+    let table = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators/REMITTANCES_GDP"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(table["cells"], serde_json::json!([]), "{table}");
+    let list = json(
+        publisher
+            .get(app.url("/api/v1/statistics/inputs"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["known"][0]["code"], "GDP_USD", "{list}");
+    assert_eq!(
+        list["known"][0]["indicators"],
+        serde_json::json!(["REMITTANCES_GDP"])
+    );
+    assert_eq!(list["inputs"], serde_json::json!([]));
+
+    // Refused, naming the field.
+    for (code, period, body, field) in [
+        (
+            "GNI",
+            "2024",
+            serde_json::json!({"value": 1e9, "source": "x"}),
+            "code",
+        ),
+        (
+            "GDP_USD",
+            "2024-03",
+            serde_json::json!({"value": 1e9, "source": "x"}),
+            "period",
+        ),
+        (
+            "GDP_USD",
+            "twenty",
+            serde_json::json!({"value": 1e9, "source": "x"}),
+            "period",
+        ),
+        (
+            "GDP_USD",
+            "2024",
+            serde_json::json!({"value": -1, "source": "x"}),
+            "value",
+        ),
+        (
+            "GDP_USD",
+            "2024",
+            serde_json::json!({"value": 0, "source": "x"}),
+            "value",
+        ),
+        (
+            "GDP_USD",
+            "2024",
+            serde_json::json!({"value": "lots", "source": "x"}),
+            "value",
+        ),
+        (
+            "GDP_USD",
+            "2024",
+            serde_json::json!({"source": "x"}),
+            "value",
+        ),
+        (
+            "GDP_USD",
+            "2024",
+            serde_json::json!({"value": 1e9, "source": "x", "unit": "EUR"}),
+            "unit",
+        ),
+        (
+            "GDP_USD",
+            "2024",
+            serde_json::json!({"value": 1e9}),
+            "source",
+        ),
+    ] {
+        let r = publisher
+            .put(url(code, period))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let p = problem(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+        assert_eq!(p["field"], field, "{p}");
+    }
+    // Only publishers.
+    let body = serde_json::json!({"value": 1e6, "source": "x"});
+    let r = app
+        .anonymous
+        .put(url("GDP_USD", "2024"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    let r = app
+        .client
+        .put(url("GDP_USD", "2024"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/statistics/inputs"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // Given: the share for 2024, none for 2023.
+    let given = json(
+        publisher
+            .put(url("GDP_USD", "2024"))
+            .json(&serde_json::json!({"value": 1e6, "unit": "USD", "source": "national accounts"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(given["current"]["value"], 1e6, "{given}");
+    assert_eq!(given["current"]["entered_by"], "publisher");
+    let sum_2024: f64 = (12..24).map(|i| 1000.0 + f64::from(i) * 10.0).sum();
+    let table = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators/REMITTANCES_GDP?by=COUNTERPART_AREA"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let share = total(&table, "2024").unwrap();
+    assert!((share - 100.0 * sum_2024 / 1e6).abs() < 1e-9, "{table}");
+    assert_eq!(total(&table, "2023"), None, "no GDP for 2023: {table}");
+    assert_eq!(table["periods"], serde_json::json!(["2024"]));
+    let t2023 = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators/REMITTANCES_GDP?period=2023"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(t2023["cells"], serde_json::json!([]), "absent, never zero");
+    let list = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let gdp = list["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "REMITTANCES_GDP")
+        .unwrap();
+    assert_eq!(gdp["years"], serde_json::json!([2024]));
+    let flows = app
+        .anonymous
+        .get(app.url("/sdmx/2.1/dataflow/all/all/latest"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(flows.contains("id=\"REMITTANCES_GDP\""), "{flows}");
+    let csv = app
+        .anonymous
+        .get(app.url("/sdmx/2.1/data/REMITTANCES_GDP?format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("2024") && !csv.contains(",2023,"), "{csv}");
+
+    // A later value replaces it; the history stays.
+    json(
+        publisher
+            .put(url("GDP_USD", "2024"))
+            .json(&serde_json::json!({"value": "2e6", "source": "World Bank WDI NY.GDP.MKTP.CD"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let table = json(
+        app.anonymous
+            .get(app.url("/api/v1/indicators/REMITTANCES_GDP?by=COUNTERPART_AREA"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let share = total(&table, "2024").unwrap();
+    assert!((share - 100.0 * sum_2024 / 2e6).abs() < 1e-9, "{table}");
+    let list = json(
+        publisher
+            .get(app.url("/api/v1/statistics/inputs"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let input = &list["inputs"][0];
+    assert_eq!(input["period"], "2024");
+    assert_eq!(input["current"]["value"], 2e6);
+    assert_eq!(input["history"].as_array().unwrap().len(), 2);
+    assert_eq!(input["history"][0]["source"], "national accounts");
+    // On the audit trail.
+    let audited = app
+        .with_store(|s| {
+            s.audit_by_object("statistics_input", "GDP_USD/2024", 100)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(audited.len(), 2);
+    app.stop().await;
+}
