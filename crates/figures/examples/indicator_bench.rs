@@ -369,7 +369,10 @@ fn main() {
     let mut last = String::new();
     let mut stages = |stage: &str, _: u64, _: u64| {
         if stage != last {
-            eprintln!("{engine}:   {stage} from {:.3} s", t.elapsed().as_secs_f64());
+            eprintln!(
+                "{engine}:   {stage} from {:.3} s",
+                t.elapsed().as_secs_f64()
+            );
             last = stage.to_string();
         }
     };

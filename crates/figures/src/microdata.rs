@@ -204,7 +204,10 @@ pub fn build(store: &dyn Store, spec: &ExtractSpec, key: &[u8; 32]) -> Result<Ex
         loop {
             let (page, next) =
                 store.link_records(kind.as_str(), LinkSelection::All, after, PAGE)?;
-            links.extend(page.into_iter().filter(|l| !withheld.contains(&l.key.source)));
+            links.extend(
+                page.into_iter()
+                    .filter(|l| !withheld.contains(&l.key.source)),
+            );
             match next {
                 Some(n) => after = Some(n),
                 None => break,

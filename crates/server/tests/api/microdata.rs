@@ -138,7 +138,8 @@ T99,Salma{NAME},Victim{NAME},F,1990-04-10,TUN,passport,X0000099
         PLACEMENT_MAPPING,
         "record_id,person_record_id,destination_country,occupation,contract_start
 L99,T99,SAU,9111,2023-03-01
-".to_string(),
+"
+        .to_string(),
     );
     let labour = store.source(SOURCE).unwrap().unwrap().id;
     let border = store.source(BORDER).unwrap().unwrap().id;
