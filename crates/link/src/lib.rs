@@ -215,26 +215,7 @@ pub(crate) fn par_map<T: Sync, R: Send>(
     threads: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    if threads <= 1 || items.len() < 2 * CHUNK {
-        return items.iter().map(f).collect();
-    }
-    let size = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                // A comparison never panics; if one did, the panic goes on in the caller.
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        out
-    })
+    par_map_with(items, &mut vec![(); threads.max(1)], |_, x| f(x))
 }
 
 /// `f` over `items` on one scoped thread per state in `states` (each thread with its own
