@@ -314,6 +314,10 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
         s.reviews, config.review_threshold, config.link_threshold
     );
     eprintln!(
+        "ambiguous links  {} (of the review pairs: linking as well to another person)",
+        s.ambiguous
+    );
+    eprintln!(
         "clusters         {} (largest {})",
         s.clusters, s.largest_cluster
     );

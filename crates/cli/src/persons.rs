@@ -146,6 +146,7 @@ pub fn unify(args: &UnifyArgs, clock: &dyn Clock) -> Result<ExitCode> {
         "conflicts (sent to review, not merged)  {}",
         r.conflicting_clusters
     );
+    println!("ambiguous links (sent to review)  {}", r.ambiguous_links);
     println!("pairs added to the review queue  {}", r.reviews_added);
     println!("review decisions used  {}", r.labels);
     println!("records indexed    {}", r.indexed);

@@ -182,6 +182,9 @@ pub struct LinkStats {
     pub candidate_pairs: usize,
     pub links: usize,
     pub reviews: usize,
+    /// Of the reviews, links made reviews by their ambiguity (a record linking about as well to
+    /// two different people).
+    pub ambiguous: usize,
     pub clusters: usize,
     pub largest_cluster: usize,
     pub refused_merges: u64,
@@ -293,14 +296,15 @@ fn rare_name_pairs(
 
 /// Sets each link's ambiguity (module `ambiguity`) and turns the links it leaves below the
 /// link threshold into reviews; returns the links as `(score - ambiguity, a, b)` for
-/// clustering (the clearest first).
+/// clustering (the clearest first), and how many links became reviews.
 fn disambiguate(
     scored: &mut [ScoredPair],
     config: &LinkConfig,
     same_person: impl Fn(u32, u32) -> bool,
-) -> Vec<(f64, u32, u32)> {
+) -> (Vec<(f64, u32, u32)>, usize) {
     let ambiguity = ambiguity::ambiguity(scored, same_person);
     let mut links = Vec::new();
+    let mut ambiguous = 0;
     for (p, amb) in scored.iter_mut().zip(ambiguity) {
         p.ambiguity = amb;
         if p.outcome != Outcome::Link {
@@ -310,9 +314,10 @@ fn disambiguate(
             links.push((p.score - amb, p.a, p.b));
         } else {
             p.outcome = Outcome::Review;
+            ambiguous += 1;
         }
     }
-    links
+    (links, ambiguous)
 }
 
 /// Links the records: blocking, comparison, model estimation, scoring, clustering.
@@ -439,7 +444,7 @@ pub fn link_labelled(
     drop(levels);
     let same_set: std::collections::HashSet<(u32, u32)> = same.iter().copied().collect();
     let different_set: std::collections::HashSet<(u32, u32)> = different.iter().copied().collect();
-    let links = disambiguate(&mut scored, config, |x, y| {
+    let (links, ambiguous) = disambiguate(&mut scored, config, |x, y| {
         let key = (x.min(y), x.max(y));
         if same_set.contains(&key) {
             true
@@ -486,6 +491,7 @@ pub fn link_labelled(
         candidate_pairs: pairs.len(),
         links: links.len() + same.len(),
         reviews: scored.len() - links.len() - same.len(),
+        ambiguous,
         clusters: clustering.clusters,
         largest_cluster: clustering.largest,
         refused_merges: clustering.refused_merges,
@@ -579,7 +585,7 @@ pub fn link_incremental(
     let same_set: std::collections::HashSet<(u32, u32)> = same.iter().copied().collect();
     let different_set: std::collections::HashSet<(u32, u32)> = different.iter().copied().collect();
     let known_of = |x: u32| known.get(x as usize).copied().flatten();
-    let links = disambiguate(&mut scored, config, |x, y| {
+    let (links, ambiguous) = disambiguate(&mut scored, config, |x, y| {
         let key = (x.min(y), x.max(y));
         if same_set.contains(&key) {
             return true;
@@ -632,6 +638,7 @@ pub fn link_incremental(
         candidate_pairs: pairs.len(),
         links: links.len() + same.len(),
         reviews: scored.len() - links.len() - same.len(),
+        ambiguous,
         clusters: clustering.clusters,
         largest_cluster: clustering.largest,
         refused_merges: clustering.refused_merges,

@@ -709,6 +709,14 @@ fn namesakes_stay_apart_and_cross_script_pairs_link() {
         .filter(|p| p.outcome == Outcome::Review && p.ambiguity > 0.0)
         .count();
     assert!(reviewed > 0, "ambiguous links go to review");
+    // … and are counted as such (a review that would have been a link on its score alone).
+    let demoted = linkage
+        .pairs
+        .iter()
+        .filter(|p| p.outcome == Outcome::Review && p.score >= LinkConfig::default().link_threshold)
+        .count();
+    assert!(demoted > 0);
+    assert_eq!(linkage.stats.ambiguous, demoted);
 }
 
 /// The date of birth says less when the whole name is concentrated in a few years (the

@@ -29,6 +29,7 @@ pub(crate) fn run(
         .collect();
     let linkage = marsad_link::link_labelled(&all.records, &labels, ctx.config, ctx.progress);
     report.candidate_pairs = linkage.stats.candidate_pairs;
+    report.ambiguous_links = linkage.stats.ambiguous;
 
     let mut clusters: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, c) in linkage.cluster_of.iter().enumerate() {

@@ -140,6 +140,7 @@ pub(crate) fn run(
         ctx.progress,
     );
     report.candidate_pairs = linkage.stats.candidate_pairs;
+    report.ambiguous_links = linkage.stats.ambiguous;
 
     // Numbers: a cluster holding a known person gives its number to its new records; a
     // cluster of new records only is a new person.

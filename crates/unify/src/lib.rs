@@ -100,6 +100,9 @@ pub struct UnifyReport {
     /// Full runs: clusters that hold two or more numbers; incremental runs: new records that
     /// link to two or more known persons (both sent to review, not merged).
     pub conflicting_clusters: usize,
+    /// Links the run sent to review because the record links about as well to another
+    /// person (ambiguous links), among the review pairs.
+    pub ambiguous_links: usize,
     /// Pairs added to the review queue (a pair already in it is not counted).
     pub reviews_added: usize,
     /// Decided review pairs the run used.
@@ -121,6 +124,7 @@ impl UnifyReport {
             records_assigned: 0,
             joined_known: 0,
             conflicting_clusters: 0,
+            ambiguous_links: 0,
             reviews_added: 0,
             labels: 0,
             indexed: 0,
