@@ -34,6 +34,9 @@ pub struct UnifyArgs {
     /// records without a number, once a full run has stored a model).
     #[arg(long)]
     pub full: bool,
+    /// Free the store from a unification that died (its lock stays behind) before running.
+    #[arg(long)]
+    pub break_lock: bool,
 }
 
 #[derive(Subcommand)]
@@ -110,6 +113,16 @@ pub enum ReviewCommand {
 pub fn unify(args: &UnifyArgs, clock: &dyn Clock) -> Result<ExitCode> {
     let config = crate::link::load_config(args.config.as_deref())?;
     let s = args.store.open()?;
+    if args.break_lock {
+        match s.break_run_lock(marsad_unify::LOCK)? {
+            Some(l) => eprintln!(
+                "lock of {} (since {}) removed",
+                l.holder,
+                l.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            None => eprintln!("no unification held the store"),
+        }
+    }
     let mode = if args.full { Mode::Full } else { Mode::Auto };
     let phases = Phases::new();
     let mut random = system_random();

@@ -598,6 +598,9 @@ impl Store for Crashing<'_> {
         stats_apply(&self, batch: &marsad_store::StatsBatch) -> marsad_store::Result<()>;
         stats_cells(&self, after: Option<&(String, String, String)>, limit: u32) -> marsad_store::Result<Vec<marsad_store::StatCell>>;
         stats_clear(&self) -> marsad_store::Result<()>;
+        take_run_lock(&self, name: &str, holder: &str, at: marsad_store::Timestamp) -> marsad_store::Result<Option<marsad_store::RunLock>>;
+        release_run_lock(&self, name: &str, holder: &str) -> marsad_store::Result<()>;
+        break_run_lock(&self, name: &str) -> marsad_store::Result<Option<marsad_store::RunLock>>;
         save_plan_action(&self, row: &marsad_store::PlanActionRow) -> marsad_store::Result<()>;
         plan_action(&self, id: &str) -> marsad_store::Result<marsad_store::PlanActionRow>;
         plan_actions(&self) -> marsad_store::Result<Vec<marsad_store::PlanActionRow>>;

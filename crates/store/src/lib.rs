@@ -34,6 +34,7 @@ mod codec;
 mod dossiers;
 mod fingerprints;
 mod gcm;
+mod locks;
 mod microdata;
 mod neutral;
 mod persons;
@@ -51,6 +52,7 @@ pub use gcm::{
     ComplaintEvent, ComplaintRow, EvaluationRow, EvidenceRow, IncidentLink, IncidentRow,
     IndicatorRow, MeasurementRow, PlanActionRow, ReferralEvent, ReferralRow, TraffickingCase,
 };
+pub use locks::RunLock;
 pub use microdata::{MicrodataEvent, MicrodataExtract, MicrodataRequestRow};
 pub use statistics::{StatCell, StatsBatch, StatsChanges, StatsMember, StatsState};
 
@@ -1268,6 +1270,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<StatCell>>;
     /// Forgets the cube, its units and its watermark (the next refresh is a full one).
     fn stats_clear(&self) -> Result<()>;
+
+    // Run locks (migration 0011): a long job that must not run twice at once over one store.
+    /// Takes the lock `name` for `holder` (a text naming the run, unique to it); `Some` with
+    /// who holds it since when if another run has it.
+    fn take_run_lock(&self, name: &str, holder: &str, at: Timestamp) -> Result<Option<RunLock>>;
+    /// Gives the lock back if `holder` has it (nothing otherwise).
+    fn release_run_lock(&self, name: &str, holder: &str) -> Result<()>;
+    /// Removes the lock whoever holds it (a run that died); what it was.
+    fn break_run_lock(&self, name: &str) -> Result<Option<RunLock>>;
 
     // GCM monitoring (migration 0009, issue 9): the plan, the missing-migrant register, the
     // referral mechanism and complaints. The rules are `marsad-gcm`'s; the store keeps rows and

@@ -672,6 +672,24 @@ macro_rules! engine_neutral_methods {
         fn stats_clear(&self) -> Result<()> {
             self.write("clearing statistics", crate::statistics::clear)
         }
+        fn take_run_lock(
+            &self,
+            name: &str,
+            holder: &str,
+            at: Timestamp,
+        ) -> Result<Option<crate::RunLock>> {
+            self.write("taking a run lock", |d| {
+                crate::locks::take(d, name, holder, at)
+            })
+        }
+        fn release_run_lock(&self, name: &str, holder: &str) -> Result<()> {
+            self.write("releasing a run lock", |d| {
+                crate::locks::release(d, name, holder)
+            })
+        }
+        fn break_run_lock(&self, name: &str) -> Result<Option<crate::RunLock>> {
+            self.write("breaking a run lock", |d| crate::locks::break_lock(d, name))
+        }
         fn save_plan_action(&self, row: &crate::PlanActionRow) -> Result<()> {
             self.write("saving a plan action", |d| {
                 crate::gcm::save_plan_action(d, row)

@@ -64,6 +64,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_microdata",
         include_str!("../migrations/postgres/0010_microdata.sql"),
     ),
+    (
+        "0011_run_locks",
+        include_str!("../migrations/postgres/0011_run_locks.sql"),
+    ),
 ];
 
 /// Connections in the pool.

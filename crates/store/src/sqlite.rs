@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_microdata",
         include_str!("../migrations/sqlite/0010_microdata.sql"),
     ),
+    (
+        "0011_run_locks",
+        include_str!("../migrations/sqlite/0011_run_locks.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

@@ -271,6 +271,7 @@ scenarios!(
     gcm_rows_refuse_update_and_delete,
     microdata_requests_decisions_and_release,
     microdata_rows_refuse_update_and_delete,
+    run_locks_one_holder_at_a_time,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -4880,4 +4881,28 @@ fn microdata_rows_refuse_update_and_delete(h: &Harness) {
     ] {
         assert!(h.try_execute(&sql).is_err(), "{sql} was allowed");
     }
+}
+
+/// A run lock has one holder at a time: a second taker learns who and since when; giving it back
+/// frees it, and only its holder can; breaking it frees it whoever holds it.
+fn run_locks_one_holder_at_a_time(h: &Harness) {
+    let s = h.store();
+    assert_eq!(s.take_run_lock("unify", "run A", at(10)).unwrap(), None);
+    // Taking it again as its holder is not a conflict.
+    assert_eq!(s.take_run_lock("unify", "run A", at(11)).unwrap(), None);
+    let held = s.take_run_lock("unify", "run B", at(12)).unwrap().unwrap();
+    assert_eq!(held.holder, "run A");
+    assert_eq!(held.since, at(10));
+    // Another lock's name is another lock.
+    assert_eq!(s.take_run_lock("other", "run B", at(12)).unwrap(), None);
+    // Only the holder gives it back.
+    s.release_run_lock("unify", "run B").unwrap();
+    assert!(s.take_run_lock("unify", "run C", at(13)).unwrap().is_some());
+    s.release_run_lock("unify", "run A").unwrap();
+    assert_eq!(s.take_run_lock("unify", "run C", at(14)).unwrap(), None);
+    // A run that died: its lock is broken by hand.
+    let broken = s.break_run_lock("unify").unwrap().unwrap();
+    assert_eq!((broken.holder.as_str(), broken.since), ("run C", at(14)));
+    assert_eq!(s.break_run_lock("unify").unwrap(), None);
+    assert_eq!(s.take_run_lock("unify", "run D", at(15)).unwrap(), None);
 }

@@ -144,7 +144,15 @@ pub enum UnifyError {
     Model(String),
     #[error("no linkage model is stored yet; run `marsad unify --full` first")]
     NoModel,
+    #[error(
+        "another unification is running on this store: {holder}, since {since}; if that run \
+         is gone, `marsad unify --break-lock` frees the store"
+    )]
+    Busy { holder: String, since: String },
 }
+
+/// The run lock a unification holds in the store while it runs.
+pub const LOCK: &str = "unify";
 
 /// Links the store's person records ([`Mode::Auto`], no progress); see the crate docs.
 pub fn unify(
@@ -168,6 +176,35 @@ pub fn unify(
 /// Links the store's person records in `mode`, reporting phases to `progress` (the linkage
 /// engine's phases, and `loading`, `numbering`, `reviewing`, `indexing`).
 pub fn unify_with(
+    store: &dyn Store,
+    config: &LinkConfig,
+    mode: Mode,
+    actor: &str,
+    clock: &dyn Clock,
+    random: &mut dyn FnMut() -> u64,
+    progress: &dyn Progress,
+) -> Result<UnifyReport, UnifyError> {
+    // One run at a time per store: two would number the same new records twice.
+    let started = clock.now();
+    let holder = format!(
+        "{actor}, process {} at {}",
+        std::process::id(),
+        started.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+    );
+    if let Some(held) = store.take_run_lock(LOCK, &holder, started)? {
+        return Err(UnifyError::Busy {
+            holder: held.holder,
+            since: held.since.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        });
+    }
+    let result = unify_locked(store, config, mode, actor, clock, random, progress);
+    let released = store.release_run_lock(LOCK, &holder);
+    let report = result?;
+    released?;
+    Ok(report)
+}
+
+fn unify_locked(
     store: &dyn Store,
     config: &LinkConfig,
     mode: Mode,

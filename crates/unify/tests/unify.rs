@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{TimeZone, Utc};
-use marsad_model::FixedClock;
+use marsad_model::{Clock as _, FixedClock};
 use marsad_store::{
     LinkSelection, PersonAction, PersonNumber, PersonStatus, RecordKey, ReviewStatus, Store,
 };
@@ -155,8 +155,45 @@ fn numbered(db: TestDb) {
         import(store, &f.source, &f.path);
     }
     let mut random = rng(99);
+    // Another unification holds the store: this one refuses, naming it, and numbers nothing.
+    let since = clock().now();
+    assert_eq!(
+        store
+            .take_run_lock(marsad_unify::LOCK, "another run", since)
+            .unwrap(),
+        None
+    );
+    let busy = marsad_unify::unify_with(
+        store,
+        &marsad_link::LinkConfig::default(),
+        Mode::Auto,
+        "test",
+        &clock(),
+        &mut random,
+        &marsad_link::NoProgress,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&busy, marsad_unify::UnifyError::Busy { holder, .. } if holder == "another run"),
+        "{busy}"
+    );
+    assert!(busy.to_string().contains("--break-lock"), "{busy}");
+    assert!(numbers(store).values().all(Option::is_none));
+    store
+        .release_run_lock(marsad_unify::LOCK, "another run")
+        .unwrap();
     let report = run(store, Mode::Auto, &mut random);
     assert_eq!(report.mode, Mode::Full, "no model yet: {report:?}");
+    // The run gave its lock back.
+    assert_eq!(
+        store
+            .take_run_lock(marsad_unify::LOCK, "a later run", since)
+            .unwrap(),
+        None
+    );
+    store
+        .release_run_lock(marsad_unify::LOCK, "a later run")
+        .unwrap();
     assert!(report.records > 500, "{report:?}");
     assert_eq!(
         report.records_assigned, report.records,

@@ -91,6 +91,21 @@ fn persons_and_reviews(cli: &Cli) {
     assert_eq!(count(&inc, "new persons"), 1, "{inc}");
     let again = cli.ok(&["unify"]);
     assert_eq!(count(&again, "records numbered"), 0, "{again}");
+    // A run that died holding the store: the next one says so; --break-lock frees it.
+    cli.store()
+        .take_run_lock(
+            marsad_unify::LOCK,
+            "cli, process 1 at 2025-01-01",
+            chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        )
+        .unwrap();
+    let busy = cli.fails(&["unify"]);
+    assert!(
+        busy.contains("another unification is running") && busy.contains("--break-lock"),
+        "{busy}"
+    );
+    let freed = cli.ok(&["unify", "--break-lock"]);
+    assert_eq!(count(&freed, "records numbered"), 0, "{freed}");
 
     let store = cli.store();
     let census = store.source("census").unwrap().unwrap().id;
