@@ -50,6 +50,10 @@ pub(crate) trait Sql {
     /// Runs a statement; a unique-constraint violation is `Conflict { what: ctx }`.
     fn exec(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<u64>;
     fn query(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<Vec<Vec<Val>>>;
+    /// After a bulk write: gathers the planner's statistics of `tables` where the engine needs
+    /// them to choose its indexes (PostgreSQL: without them, `col IN (…500 values…)` on a
+    /// freshly filled table is planned as a scan of the whole table); nothing on SQLite.
+    fn analyze(&mut self, ctx: &'static str, tables: &[&str]) -> Result<()>;
 }
 
 const USER_LIMIT_MAX: u32 = 10_000;

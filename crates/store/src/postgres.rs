@@ -264,6 +264,11 @@ impl Sql for Pg<'_, '_> {
         " FOR UPDATE"
     }
 
+    fn analyze(&mut self, ctx: &'static str, tables: &[&str]) -> Result<()> {
+        self.exec(ctx, &format!("ANALYZE {}", tables.join(", ")), &[])
+            .map(|_| ())
+    }
+
     fn exec(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<u64> {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         match self.0.execute(pg_placeholders(sql).as_str(), &refs) {

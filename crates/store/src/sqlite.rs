@@ -228,6 +228,10 @@ impl Sql for Lite<'_> {
         ""
     }
 
+    fn analyze(&mut self, _ctx: &'static str, _tables: &[&str]) -> Result<()> {
+        Ok(())
+    }
+
     fn exec(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<u64> {
         let mut st = self.0.prepare_cached(sql).map_err(db(ctx))?;
         match st.execute(rusqlite::params_from_iter(params)) {

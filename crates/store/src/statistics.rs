@@ -620,6 +620,12 @@ pub(crate) fn apply(db: &mut dyn Sql, batch: &StatsBatch) -> Result<()> {
             &[P::Int(s.0)],
         )?;
     }
+    if batch.full {
+        // The next incremental refresh looks units and members up by lists of keys; measured at
+        // 10,000,000 records on PostgreSQL, before autovacuum had analysed the refilled tables
+        // those lookups were planned as whole-table scans (0.85 s each, 13 s per refresh).
+        db.analyze(CTX, &["stats_cells", "stats_units", "stats_members"])?;
+    }
     db.exec(CTX, "DELETE FROM stats_state", &[])?;
     db.exec(
         CTX,
