@@ -5,7 +5,10 @@
 # computing the same table from the same records exported to Parquet; the two answers are
 # checked equal cell by cell, and the ratios printed.
 #
-#   bench/stats/run.sh [--records 10000000] [--postgres URL] [--out DIR] [--repeat 5]
+#   bench/stats/run.sh [--records 10000000] [--postgres URL] [--out DIR] [--repeat 5] [--increments 3]
+#
+# The incremental refresh (10,000 more records, then the refresh) is repeated --increments times
+# on each engine and its median reported.
 #
 # Without --postgres a throw-away PostgreSQL cluster is started (Debian's packages, as
 # scripts/test.sh does) and removed at the end. The SQLite file and the PostgreSQL database are
@@ -14,13 +17,14 @@
 # bench/link/requirements.txt). Results: DIR/results.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-RECORDS=10000000 PG_URL="" OUT="" REPEAT=5
+RECORDS=10000000 PG_URL="" OUT="" REPEAT=5 INCREMENTS=3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) RECORDS=$2; shift 2 ;;
     --postgres) PG_URL=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
+    --increments) INCREMENTS=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -60,13 +64,13 @@ RESULTS=$OUT/results.txt
 : > "$RESULTS"
 echo "==> SQLite: $RECORDS records"
 rm -f "$OUT/bench.sqlite"*
-"$BIN" --records "$RECORDS" --store "sqlite:$OUT/bench.sqlite" --csv "$OUT" --repeat "$REPEAT" | tee -a "$RESULTS"
+"$BIN" --records "$RECORDS" --store "sqlite:$OUT/bench.sqlite" --csv "$OUT" --repeat "$REPEAT" --increments "$INCREMENTS" | tee -a "$RESULTS"
 du -sb "$OUT"/bench.sqlite* | awk '{s+=$1} END {print "RESULT sqlite.bytes=" s}' | tee -a "$RESULTS"
 rm -f "$OUT/bench.sqlite"*
 
 echo "==> PostgreSQL: $RECORDS records"
 psql "$PG_URL" -q -c "CREATE DATABASE $BENCH_DB" >/dev/null
-"$BIN" --records "$RECORDS" --store "$PG_BENCH_URL" --repeat "$REPEAT" | tee -a "$RESULTS"
+"$BIN" --records "$RECORDS" --store "$PG_BENCH_URL" --repeat "$REPEAT" --increments "$INCREMENTS" | tee -a "$RESULTS"
 psql "$PG_URL" -At -c "SELECT 'RESULT postgres.bytes=' || pg_database_size('$BENCH_DB')" | tee -a "$RESULTS"
 psql "$PG_URL" -q -c "DROP DATABASE $BENCH_DB" >/dev/null
 

@@ -145,7 +145,7 @@ pub fn run(
     }
     crate::stats::run_refresh(
         store.as_ref(),
-        &demo_statistics(&config),
+        &demo_statistics(&config, clock.now())?,
         false,
         clock.as_ref(),
     )?;
@@ -217,8 +217,12 @@ fn accounts(
 
 /// The statistics settings of the demo: Tunisia, data up to the generator's `today`, the census
 /// and the migration survey on census day, and approximate 2024 average US dollar rates of the
-/// currencies its files use.
-fn demo_statistics(config: &marsad_demo::DemoConfig) -> marsad_figures::Settings {
+/// currencies its files use, and the country's GDP by year (rounded, of the order the World Bank
+/// publishes for Tunisia) so that SDG 17.3.2, remittances as a share of GDP, has figures.
+fn demo_statistics(
+    config: &marsad_demo::DemoConfig,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<marsad_figures::Settings> {
     let mut s = marsad_figures::Settings {
         data_end: Some(config.today),
         ..marsad_figures::Settings::default()
@@ -242,5 +246,34 @@ fn demo_statistics(config: &marsad_demo::DemoConfig) -> marsad_figures::Settings
     ] {
         s.usd_rates.insert(code.into(), rate);
     }
-    s
+    for (year, billions) in [
+        (2015, 43.2),
+        (2016, 42.1),
+        (2017, 40.1),
+        (2018, 39.8),
+        (2019, 38.8),
+        (2020, 42.5),
+        (2021, 46.7),
+        (2022, 46.3),
+        (2023, 48.5),
+        (2024, 51.3),
+        (2025, 53.0),
+    ] {
+        if !(config.first_year..=config.last_year).contains(&year) {
+            continue;
+        }
+        s.add_input(
+            &marsad_figures::inputs::NewInput {
+                code: "GDP_USD".into(),
+                period: year.to_string(),
+                value: billions * 1e9,
+                unit: String::new(),
+                source: "demo: rounded, of the order of the World Bank's NY.GDP.MKTP.CD".into(),
+                entered_by: "demo".into(),
+            },
+            at,
+        )
+        .context("the demo's GDP inputs")?;
+    }
+    Ok(s)
 }

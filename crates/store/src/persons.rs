@@ -54,6 +54,15 @@ pub(crate) trait Sql {
     /// them to choose its indexes (PostgreSQL: without them, `col IN (…500 values…)` on a
     /// freshly filled table is planned as a scan of the whole table); nothing on SQLite.
     fn analyze(&mut self, ctx: &'static str, tables: &[&str]) -> Result<()>;
+    /// A `FROM` item `x` whose rows are the objects of the JSON array given as parameter
+    /// `?{param}`, with the columns `columns` (`name type, …`), where the engine turns one
+    /// parameter into many rows for less than many-row `VALUES` cost (PostgreSQL plans and
+    /// binds each statement anew: 60 small statements took 1.7 s of a 2.15 s refresh at
+    /// 10,000,000 records); `None` where many-row `VALUES` are as cheap (SQLite).
+    fn json_rows(&self, param: usize, columns: &str) -> Option<String> {
+        let _ = (param, columns);
+        None
+    }
 }
 
 const USER_LIMIT_MAX: u32 = 10_000;

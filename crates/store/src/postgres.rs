@@ -68,6 +68,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_run_locks",
         include_str!("../migrations/postgres/0011_run_locks.sql"),
     ),
+    (
+        "0012_stats_cell_count",
+        include_str!("../migrations/postgres/0012_stats_cell_count.sql"),
+    ),
 ];
 
 /// Connections in the pool.
@@ -267,6 +271,12 @@ impl Sql for Pg<'_, '_> {
     fn analyze(&mut self, ctx: &'static str, tables: &[&str]) -> Result<()> {
         self.exec(ctx, &format!("ANALYZE {}", tables.join(", ")), &[])
             .map(|_| ())
+    }
+
+    fn json_rows(&self, param: usize, columns: &str) -> Option<String> {
+        Some(format!(
+            "json_to_recordset(CAST(CAST(?{param} AS text) AS json)) AS x({columns})"
+        ))
     }
 
     fn exec(&mut self, ctx: &'static str, sql: &str, params: &[P<'_>]) -> Result<u64> {

@@ -67,6 +67,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_run_locks",
         include_str!("../migrations/sqlite/0011_run_locks.sql"),
     ),
+    (
+        "0012_stats_cell_count",
+        include_str!("../migrations/sqlite/0012_stats_cell_count.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

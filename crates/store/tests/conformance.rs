@@ -4093,6 +4093,7 @@ fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
     sorted
         .sort_by(|a, b| (&a.indicator, &a.period, &a.key).cmp(&(&b.indicator, &b.period, &b.key)));
     assert_eq!(all, sorted);
+    assert_eq!(s.stats_state().unwrap().unwrap().cells, 131, "the count kept after a full refresh");
     // A delta adds; one that brings a cell back to zero deletes it; negative sums are kept.
     batch.full = false;
     batch.deltas = vec![
@@ -4117,6 +4118,23 @@ fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
     let all = s.stats_cells(None, 1000).unwrap();
     assert_eq!(all.len(), 131, "nothing of the stale batch was kept");
     assert_eq!(all.last().unwrap(), &stat_cell("C", "2024-01", "", -3, -1));
+    assert_eq!(
+        s.stats_state().unwrap().unwrap().cells,
+        131,
+        "the count kept by an incremental refresh: one cell deleted, one added"
+    );
+    // Two new cells and two brought to zero in one batch.
+    batch.deltas = vec![
+        stat_cell("B", "2024-02", "SEX=F;AGE=Y001", -20_000, -1),
+        stat_cell("B", "2024-03", "SEX=F;AGE=Y002", -30_000, -1),
+        stat_cell("D", "2024-01", "", 1, 1),
+        stat_cell("D", "2024-02", "", 1, 1),
+    ];
+    s.stats_apply(&batch).unwrap();
+    let all = s.stats_cells(None, 1000).unwrap();
+    assert_eq!(all.len(), 131);
+    assert_eq!(s.stats_state().unwrap().unwrap().cells, 131);
+    assert!(!all.iter().any(|c| c.key == "SEX=F;AGE=Y001"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,11 @@ pub fn statistics_after_unify(cli: &Cli, demo_stdout: &str) {
     }
     let csv = std::fs::read_to_string(dir.join("data/WORKERS_PLACED.csv")).unwrap();
     assert!(csv.lines().count() > 10, "{csv}");
+    // The demo gives GDP by year, so SDG 17.3.2 (remittances as a share of GDP) has figures.
+    let listing = cli.ok(&["stats", "inputs"]);
+    assert!(listing.contains("GDP_USD") && listing.contains("World Bank"), "{listing}");
+    let gdp = std::fs::read_to_string(dir.join("data/REMITTANCES_GDP.csv")).unwrap();
+    assert!(gdp.lines().count() > 1, "{gdp}");
     // Suppressed observations are flagged and carry no value, never a zero.
     let structure = std::fs::read_to_string(dir.join("structure.xml")).unwrap();
     assert!(structure.contains("CL_CONF_STATUS"));
