@@ -24,6 +24,7 @@ use marsad_figures::microdata::{
 };
 use marsad_model::RecordKind;
 use marsad_store::{MicrodataEvent, MicrodataExtract, MicrodataRequestRow, StoreError};
+use marsad_vault::{BlobId, PutOptions};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
@@ -609,9 +610,11 @@ pub(crate) async fn decision(
         Some(r) => Some(text_field("reasons", r)?),
     };
     let level = state.microdata_level();
-    let (st, caller, permit) = (state.clone(), caller.clone(), permit.clone());
-    state
+    let (st, who, permit, why) = (state.clone(), caller.clone(), permit.clone(), reasons.clone());
+    // 1. Checked, then refused, or built and treated (in memory).
+    let built = state
         .blocking(move |store, _| {
+            let caller = who;
             let row = admitted(store, &permit, id)?;
             if row.requester == actor_text(&caller) {
                 return Err(ApiError::new(
@@ -625,26 +628,14 @@ pub(crate) async fn decision(
                     format!("microdata request {id} is already {}", row.status()),
                 ));
             }
-            let now = st.now();
-            let event = |seq: u32, from: &str, to: &str| MicrodataEvent {
-                seq,
-                from: from.into(),
-                to: to.into(),
-                actor: actor_text(&caller),
-                actor_name: caller.name.clone(),
-                institution: caller.institution().map(str::to_string),
-                reasons: reasons.clone(),
-                report: None,
-                file_ref: None,
-                at: now,
-            };
             let seq = u32::try_from(row.events.len()).unwrap_or(u32::MAX);
             if !approve {
+                let event = decision_event(&st, &caller, seq + 1, "requested", "refused", &why);
                 let a = audit(&st, &caller, "microdata.refuse", id, &row.purpose);
                 let moved = store
-                    .move_microdata_request(id, &[event(seq + 1, "requested", "refused")], None, &a)
+                    .move_microdata_request(id, &[event], None, &a)
                     .map_err(not_found(id))?;
-                return Ok(dto(&moved));
+                return Ok(Err(dto(&moved)));
             }
             let spec = ExtractSpec {
                 kinds: row
@@ -680,8 +671,34 @@ pub(crate) async fn decision(
                     max_suppressed: level.max_suppressed,
                 },
             );
+            Ok(Ok((row, seq, treated)))
+        })
+        .await?;
+    let (row, seq, treated) = match built {
+        Ok(b) => b,
+        Err(refused) => return Ok(refused),
+    };
+    // 2. A released file is sealed in the vault, where the server has one, like every file.
+    let blob_id = match (&state.vault, treated.release) {
+        (Some(vault), true) => Some(
+            vault
+                .put_stream(treated.csv.as_bytes(), &PutOptions::limit(u64::MAX))
+                .await
+                .map_err(|e| ApiError::internal("writing the extract to the vault", &e))?
+                .id
+                .to_string(),
+        ),
+        _ => None,
+    };
+    // 3. The decision, the risk check's outcome and the file's reference, in one transaction
+    // (a decision taken meanwhile by someone else makes this one a conflict; a sealed blob left
+    // behind then is removed by the vault's orphan cleanup).
+    let (st, caller) = (state.clone(), caller.clone());
+    state
+        .blocking(move |store, _| {
+            let now = st.now();
             let report = Some(treated.report_json.to_string());
-            let approved = event(seq + 1, "requested", "approved");
+            let approved = decision_event(&st, &caller, seq + 1, "requested", "approved", &reasons);
             let moved = if treated.release {
                 let sha: String = Sha256::digest(treated.csv.as_bytes())
                     .iter()
@@ -701,7 +718,12 @@ pub(crate) async fn decision(
                     request_id: id,
                     sha256: sha,
                     rows: u64::try_from(treated.rows).unwrap_or(u64::MAX),
-                    content: treated.csv,
+                    content: if blob_id.is_some() {
+                        String::new()
+                    } else {
+                        treated.csv
+                    },
+                    blob_id,
                     created_at: now,
                 };
                 let a = audit(&st, &caller, "microdata.release", id, &row.purpose);
@@ -732,6 +754,29 @@ pub(crate) async fn decision(
             Ok(dto(&moved))
         })
         .await
+}
+
+/// An event of a data-protection officer's decision.
+fn decision_event(
+    state: &AppState,
+    caller: &Caller,
+    seq: u32,
+    from: &str,
+    to: &str,
+    reasons: &Option<String>,
+) -> MicrodataEvent {
+    MicrodataEvent {
+        seq,
+        from: from.into(),
+        to: to.into(),
+        actor: actor_text(caller),
+        actor_name: caller.name.clone(),
+        institution: caller.institution().map(str::to_string),
+        reasons: reasons.clone(),
+        report: None,
+        file_ref: None,
+        at: state.now(),
+    }
 }
 
 /// The requester withdraws a request not decided yet.
@@ -819,7 +864,7 @@ pub(crate) async fn file(
     id: i64,
 ) -> Result<(String, String), ApiError> {
     let (st, caller, permit) = (state.clone(), caller.clone(), permit.clone());
-    state
+    let x = state
         .blocking(move |store, _| {
             let row = admitted(store, &permit, id)?;
             if row.requester != actor_text(&caller) {
@@ -839,7 +884,25 @@ pub(crate) async fn file(
                 store,
                 &[audit(&st, &caller, "microdata.download", id, &row.purpose)],
             )?;
-            Ok((format!("marsad-extract-{id}.csv"), x.content))
+            Ok(x)
         })
+        .await?;
+    let name = format!("marsad-extract-{id}.csv");
+    let Some(blob) = x.blob_id else {
+        return Ok((name, x.content));
+    };
+    let blob = BlobId::parse(&blob).ok_or_else(|| {
+        ApiError::new(Code::Internal, "the extract's vault reference is unreadable")
+    })?;
+    let bytes = state
+        .vault()?
+        .get_stream(&blob)
         .await
+        .map_err(|e| ApiError::internal("reading the extract from the vault", &e))?
+        .to_vec()
+        .await
+        .map_err(|e| ApiError::internal("reading the extract from the vault", &e))?;
+    let csv = String::from_utf8(bytes)
+        .map_err(|e| ApiError::internal("reading the extract from the vault", &e))?;
+    Ok((name, csv))
 }

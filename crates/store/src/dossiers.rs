@@ -845,6 +845,7 @@ pub(crate) fn attachment_blob_ids(db: &mut dyn Sql) -> Result<Vec<String>> {
         "SELECT blob_id FROM dossier_attachments
          UNION SELECT original_blob FROM fingerprints
          UNION SELECT template_blob FROM fingerprint_templates
+         UNION SELECT blob_id FROM microdata_extracts WHERE blob_id IS NOT NULL
          ORDER BY 1",
         &[],
     )?
@@ -860,6 +861,7 @@ pub(crate) fn blob_referenced(db: &mut dyn Sql, blob_id: &str) -> Result<bool> {
         "SELECT 1 FROM dossier_attachments WHERE blob_id = ?1
          UNION ALL SELECT 1 FROM fingerprints WHERE original_blob = ?1
          UNION ALL SELECT 1 FROM fingerprint_templates WHERE template_blob = ?1
+         UNION ALL SELECT 1 FROM microdata_extracts WHERE blob_id = ?1
          LIMIT 1",
         &[P::Text(Some(blob_id))],
     )?;

@@ -1195,10 +1195,10 @@ pub trait Store: Send + Sync {
         at: Timestamp,
         audit: &AuditEvent,
     ) -> Result<Attachment>;
-    /// Every blob id an attachment or a fingerprint refers to, ascending (the vault's orphan
-    /// cleanup keeps these).
+    /// Every blob id an attachment, a fingerprint or a released microdata extract refers to,
+    /// ascending (the vault's orphan cleanup keeps these).
     fn attachment_blob_ids(&self) -> Result<Vec<String>>;
-    /// Whether any attachment or fingerprint refers to the blob.
+    /// Whether any attachment, fingerprint or microdata extract refers to the blob.
     fn blob_referenced(&self, blob_id: &str) -> Result<bool>;
 
     // Fingerprints (migration 0007): captures never deleted (withdrawn at most), templates by

@@ -78,8 +78,10 @@ pub struct MicrodataExtract {
     /// SHA-256 of `content`, hex.
     pub sha256: String,
     pub rows: u64,
-    /// The CSV file.
+    /// The CSV file, where it is not in the vault (empty where it is).
     pub content: String,
+    /// The vault's id of the encrypted CSV (hex), where the server keeps files in a vault.
+    pub blob_id: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -327,14 +329,15 @@ pub(crate) fn move_request(
         }
         db.exec(
             "the released extract of this request",
-            "INSERT INTO microdata_extracts (request_id, sha256, rows, content, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO microdata_extracts (request_id, sha256, rows, content, created_at, blob_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             &[
                 P::Int(id),
                 P::Text(Some(&x.sha256)),
                 P::Int(i64::try_from(x.rows).unwrap_or(i64::MAX)),
                 P::Text(Some(&x.content)),
                 P::Ts(x.created_at),
+                P::Text(x.blob_id.as_deref()),
             ],
         )?;
     }
@@ -346,7 +349,7 @@ pub(crate) fn extract(db: &mut dyn Sql, id: i64) -> Result<MicrodataExtract> {
     const CTX: &str = "reading a released extract";
     let rows = db.query(
         CTX,
-        "SELECT request_id, sha256, rows, content, created_at FROM microdata_extracts
+        "SELECT request_id, sha256, rows, content, created_at, blob_id FROM microdata_extracts
          WHERE request_id = ?1",
         &[P::Int(id)],
     )?;
@@ -359,5 +362,9 @@ pub(crate) fn extract(db: &mut dyn Sql, id: i64) -> Result<MicrodataExtract> {
         rows: u64::try_from(int(r, 2, CTX)?).map_err(|_| bad(CTX, "a count"))?,
         content: text(r, 3, CTX)?,
         created_at: ts(r, 4, CTX)?,
+        blob_id: match r.get(5) {
+            Some(Val::Text(b)) => Some(b.clone()),
+            _ => None,
+        },
     })
 }

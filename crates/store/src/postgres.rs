@@ -72,6 +72,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_stats_cell_count",
         include_str!("../migrations/postgres/0012_stats_cell_count.sql"),
     ),
+    (
+        "0013_microdata_vault",
+        include_str!("../migrations/postgres/0013_microdata_vault.sql"),
+    ),
 ];
 
 /// Connections in the pool.

@@ -71,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_stats_cell_count",
         include_str!("../migrations/sqlite/0012_stats_cell_count.sql"),
     ),
+    (
+        "0013_microdata_vault",
+        include_str!("../migrations/sqlite/0013_microdata_vault.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

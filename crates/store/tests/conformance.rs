@@ -4763,6 +4763,7 @@ fn microdata_requests_decisions_and_release(h: &Harness) {
         sha256: "00ff".into(),
         rows: 1,
         content: csv.clone(),
+        blob_id: None,
         created_at: at(320),
     };
     let mut release = microdata_event(2, "approved", "released", 320);
@@ -4876,7 +4877,9 @@ fn microdata_rows_refuse_update_and_delete(h: &Harness) {
         request_id: a.id,
         sha256: "00ff".into(),
         rows: 0,
-        content: "pseudonym\n".into(),
+        // kept encrypted in the vault: the store holds its id only
+        content: String::new(),
+        blob_id: Some("ab".repeat(32)),
         created_at: at(320),
     };
     s.move_microdata_request(
@@ -4889,6 +4892,10 @@ fn microdata_rows_refuse_update_and_delete(h: &Harness) {
         &microdata_audit("microdata.release"),
     )
     .unwrap();
+    assert_eq!(s.microdata_extract(a.id).unwrap(), extract);
+    // the vault's orphan cleanup keeps the extract's blob
+    assert!(s.blob_referenced(&"ab".repeat(32)).unwrap());
+    assert!(s.attachment_blob_ids().unwrap().contains(&"ab".repeat(32)));
     for sql in [
         "UPDATE microdata_requests SET k = 1".to_string(),
         "DELETE FROM microdata_requests".to_string(),

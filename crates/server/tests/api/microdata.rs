@@ -195,6 +195,20 @@ fn assert_k_anonymous(csv: &str, quasi: &[&str], k: usize) {
     }
 }
 
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn pseudonyms(csv: &str) -> BTreeSet<String> {
     csv.lines()
         .skip(1)
@@ -394,6 +408,20 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
         .await
         .unwrap();
     assert_eq!(again, csv, "the released file is frozen");
+    // kept encrypted in the vault, not in the database
+    let stored = app.with_store(move |s| s.microdata_extract(id).unwrap()).await;
+    assert!(stored.content.is_empty(), "the CSV is not in the database");
+    let blob = stored.blob_id.expect("the extract is in the vault");
+    let blob = marsad_vault::BlobId::parse(&blob).unwrap();
+    assert!(app.vault.exists(&blob).await.unwrap());
+    for entry in walk(app.dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(20).any(|w| w == &csv.as_bytes()[..20]),
+            "{} holds the extract in clear",
+            entry.display()
+        );
+    }
 
     // a second extract of the same people: pseudonyms cannot be joined
     let (_, second) = send(researcher.post(&url).json(&body(2022, None))).await;
