@@ -278,7 +278,7 @@ fn main() {
         None => s.add_source("labour", Some("labour"), at).unwrap().id,
     };
     let settings = Settings::default();
-    if keep && Published::load(s).unwrap().refreshed_at.is_some() {
+    if keep && s.stats_state().unwrap().is_some() {
         eprintln!("{engine}: --keep: the store already holds a refreshed cube");
         // Worker indexes far above any earlier run's, one range per second.
         let secs = std::time::SystemTime::now()
