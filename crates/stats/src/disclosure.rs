@@ -247,8 +247,11 @@ pub struct Table {
     equations: Vec<(usize, Vec<usize>, usize)>,
     /// A linked table ([`Table::linked`]) holds only some combinations of codes: each cell's
     /// coordinates, and the cell of each coordinate list. `None`: every combination, by stride.
-    explicit: Option<(Vec<Vec<usize>>, HashMap<Vec<usize>, usize>)>,
+    explicit: Option<Explicit>,
 }
+
+/// The cells of a linked table: each cell's coordinates, and the cell of each coordinate list.
+type Explicit = (Vec<Vec<usize>>, HashMap<Vec<usize>, usize>);
 
 impl Table {
     /// Builds a table from all its cells (margins included), checking completeness and additivity
