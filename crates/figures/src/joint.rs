@@ -37,7 +37,7 @@ use crate::{FiguresError, Result};
 
 /// The largest linked system (cells of all the parts of one indicator and year, months
 /// included) given to the disclosure module at once.
-pub const MAX_JOINT_CELLS: usize = 3 * MAX_CELLS;
+pub const MAX_JOINT_CELLS: usize = 2 * MAX_CELLS;
 
 /// The id of the time dimension in the linked system (the months, under the year `_T`).
 const TIME: &str = "TIME_PERIOD";
