@@ -16,7 +16,8 @@ csv module: sdmx1 reads only SDMX-CSV 2), and checks that
 
 - sdmx1 parses every message;
 - every code of every series key and observation (and every coded attribute) is in the
-  codelist of its component, and every TIME_PERIOD is an SDMX period;
+  codelist of its component, and every TIME_PERIOD is an SDMX period of the series' FREQ
+  (annual 2025, monthly 2025-01);
 - a suppressed observation (CONF_STATUS other than F) carries no value;
 - the four formats hold the same observations (key, period, value);
 - against a server, also the flat messages (dimensionAtObservation=AllDimensions), and what
@@ -41,6 +42,12 @@ except ImportError:  # pragma: no cover
 
 PERIOD = re.compile(r"^\d{4}(-(Q[1-4]|S[12]|(0[1-9]|1[0-2])(-\d{2})?))?$")
 TIME = "TIME_PERIOD"
+# The period a series of each frequency has: annual 2025, quarterly 2025-Q1, monthly 2025-01.
+FREQ_PERIOD = {
+    "A": re.compile(r"^\d{4}$"),
+    "Q": re.compile(r"^\d{4}-Q[1-4]$"),
+    "M": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"),
+}
 MEDIA = {
     "ss": "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
     "generic": "application/vnd.sdmx.genericdata+xml;version=2.1",
@@ -169,6 +176,9 @@ def observations_sdmx1(problems, where, msg, lists):
                     key[kv.id] = str(kv.value)
             for comp_id, value in key.items():
                 check_value(problems, where, comp_id, value, lists)
+            freq, period = key.get("FREQ"), key.get(TIME)
+            if freq in FREQ_PERIOD and period is not None and not FREQ_PERIOD[freq].match(period):
+                problems.add(where, f"FREQ={freq} but TIME_PERIOD '{period}'")
             attrs = {}
             for source in (obs.attached_attribute or {}, getattr(obs.series_key, "attrib", {}) or {}):
                 for a_id, av in source.items():

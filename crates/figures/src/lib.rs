@@ -23,6 +23,7 @@
 //! clock: the date and time of a refresh are parameters.
 
 pub mod inputs;
+pub mod joint;
 pub mod microdata;
 pub mod publish;
 pub mod refresh;

@@ -4,10 +4,17 @@
 //! One dataflow per indicator that has data (a dataflow without observations would be an empty
 //! promise to a partner's client), with the standard dimensions of `marsad-sdmx` (`FREQ`,
 //! `REF_AREA`, then the indicator's disaggregations in the standard key order). Each indicator is
-//! published by year at its allowed disaggregations one at a time with the total (the series
-//! `A.TUN.F._T._T`, `A.TUN._T.Y25T29._T`, …): every such table is protected on its own, then
-//! the tables are **protected jointly** for the cells they share (the grand total): a cell
-//! suppressed in one table is suppressed in all, so no table reveals what another hides.
+//! published, for each year with data, by year (`FREQ` `A`) and, when it is computed by month and
+//! its months add up to the year (flows), by month too (`FREQ` `M`, periods `2025-01` …): the
+//! total, each allowed disaggregation alone (the series `A.TUN.F._T._T`, `A.TUN._T.Y25T29._T`,
+//! `M.TUN.F._T._T`, …) and the two-way cross-classifications of [`crate::joint::pairs`] (sex ×
+//! age, sex × citizenship, sex × destination, …: `A.TUN.F.Y25T29._T`). All these tables of an
+//! indicator and year are **protected jointly** as one linked system ([`crate::joint`]): a cell
+//! shared by several tables (a margin, a year's total of months) has one status, and no
+//! suppressed cell can be recovered or narrowed below its protection from all the published
+//! tables together. Tables too large for the disclosure solver are left out (by month first,
+//! two-way before one-way; the one-way tables by year are always there), never published
+//! unprotected; `docs/sdmx.md` says which.
 //!
 //! Codes become SDMX codes: route, cause and exploitation codes upper-cased, governorates given
 //! codes from their names (`GOV_` + the name in capitals when it is ASCII, else `GOV_n` in
@@ -23,10 +30,10 @@ use std::collections::BTreeMap;
 use marsad_sdmx::standard::{self, FlowSpec, Options};
 use marsad_sdmx::{ArtefactRef, Cell, Code, Dataset, Names, Structures, TimePeriod};
 use marsad_stats::catalogue::IndicatorId;
-use marsad_stats::dims::{Dim, Period, TOTAL, UNKNOWN};
-use marsad_stats::disclosure::ConfStatus;
+use marsad_stats::dims::{Dim, Month, Period, TOTAL, UNKNOWN};
 
-use crate::tables::{ProtectedCell, Published};
+use crate::joint;
+use crate::tables::Published;
 use crate::Result;
 
 /// The SDMX structures and one data set per published dataflow.
@@ -170,16 +177,9 @@ fn without_total(structures: &Structures, opts: &Options, dim: Dim) -> bool {
         .is_none_or(|cl| cl.code(TOTAL).is_none())
 }
 
-fn rank(c: ConfStatus) -> u8 {
-    match c {
-        ConfStatus::Free => 0,
-        ConfStatus::Secondary => 1,
-        ConfStatus::Primary => 2,
-    }
-}
-
-/// Every observation of one indicator: by year, each allowed dimension alone and the total,
-/// protected per table and then jointly.
+/// Every observation of one indicator: for each year, the parts of [`crate::joint`] (the
+/// total, each allowed dimension alone, the two-way tables, by year and, for flows, by month),
+/// protected jointly.
 fn indicator_cells(
     published: &Published,
     structures: &Structures,
@@ -190,72 +190,154 @@ fn indicator_cells(
     let def = id.def();
     let ref_area = published.settings.ref_area.clone();
     let map = |d: Dim, c: &str| sdmx_code(structures, opts, govs, d, c);
-    // (year, full key in catalogue dimension order) → cell.
-    let mut merged: BTreeMap<(i32, Vec<String>), ProtectedCell> = BTreeMap::new();
+    let fixed: Vec<Dim> = def
+        .dims
+        .iter()
+        .copied()
+        .filter(|&d| without_total(structures, opts, d))
+        .collect();
+    let mut out = Vec::new();
     for year in published.years(id) {
-        let period = Period::Year(year);
-        let fixed: Vec<Dim> = def
-            .dims
-            .iter()
-            .copied()
-            .filter(|&d| without_total(structures, opts, d))
-            .collect();
-        let mut tables: Vec<Vec<Dim>> = vec![fixed.clone()];
-        for &d in def.dims.iter().filter(|d| !fixed.contains(d)) {
-            let mut t = fixed.clone();
-            t.push(d);
-            tables.push(t);
-        }
-        for dims in tables {
-            for cell in published.period_table(id, &dims, period, &map)? {
-                let hidden_margin = cell
-                    .codes
-                    .iter()
-                    .zip(&dims)
-                    .any(|(c, d)| c.is_empty() || (c == TOTAL && fixed.contains(d)));
-                if hidden_margin {
-                    continue;
-                }
-                let key: Vec<String> = def
-                    .dims
-                    .iter()
-                    .map(|d| {
-                        dims.iter()
-                            .position(|x| x == d)
-                            .and_then(|i| cell.codes.get(i).cloned())
-                            .unwrap_or_else(|| TOTAL.to_string())
-                    })
-                    .collect();
-                match merged.entry((year, key)) {
-                    std::collections::btree_map::Entry::Vacant(v) => {
-                        v.insert(cell);
-                    }
-                    std::collections::btree_map::Entry::Occupied(mut o) => {
-                        let held = o.get_mut();
-                        if rank(cell.conf_status) > rank(held.conf_status) {
-                            held.conf_status = cell.conf_status;
-                            held.value = None;
-                            held.units = None;
-                        }
-                    }
-                }
+        let joint = joint::protect_year(published, id, year, &fixed, &map)?;
+        for cell in joint.cells {
+            let (freq, time) = match cell.period {
+                Period::Month(m) => ("M", TimePeriod::Month(m.year(), month_number(m))),
+                _ => ("A", TimePeriod::Year(year)),
+            };
+            let mut c = Cell::new(time, cell.value)
+                .dim("FREQ", freq)
+                .dim("REF_AREA", ref_area.as_str());
+            for (d, code) in def.dims.iter().zip(cell.key) {
+                c = c.dim(d.id(), code);
             }
+            c = c
+                .attr("UNIT_MEASURE", def.unit.code())
+                .attr("UNIT_MULT", def.unit_mult.to_string())
+                .attr("OBS_STATUS", cell.obs_status.code())
+                .attr("CONF_STATUS", cell.conf_status.code());
+            out.push(c);
         }
-    }
-    let mut out = Vec::with_capacity(merged.len());
-    for ((year, key), cell) in merged {
-        let mut c = Cell::new(TimePeriod::Year(year), cell.value)
-            .dim("FREQ", "A")
-            .dim("REF_AREA", ref_area.as_str());
-        for (d, code) in def.dims.iter().zip(key) {
-            c = c.dim(d.id(), code);
-        }
-        c = c
-            .attr("UNIT_MEASURE", def.unit.code())
-            .attr("UNIT_MULT", def.unit_mult.to_string())
-            .attr("OBS_STATUS", cell.obs_status.code())
-            .attr("CONF_STATUS", cell.conf_status.code());
-        out.push(c);
     }
     Ok(out)
+}
+
+/// The month of the year, 1 to 12.
+fn month_number(m: Month) -> u8 {
+    u8::try_from(m.month()).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marsad_sdmx::{respond, Header, Service};
+
+    fn get(publication: &Publication, path: &str, params: &[(&str, &str)]) -> (u16, String) {
+        let header = Header {
+            id: "TEST".into(),
+            test: true,
+            prepared: chrono::DateTime::UNIX_EPOCH,
+            sender: "MARSAD".into(),
+        };
+        let svc = Service {
+            structures: &publication.structures,
+            datasets: &publication.datasets,
+            header: &header,
+            lang: marsad_model::Lang::En,
+        };
+        let r = respond(&svc, path, params, None);
+        (r.status, r.body)
+    }
+
+    /// SDMX-CSV rows as `KEY PERIOD VALUE CONF_STATUS`.
+    fn rows(csv: &str) -> Vec<Vec<String>> {
+        let mut lines = csv.lines();
+        let head: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+        let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+        let (freq, sex, time, value, conf) = (
+            col("FREQ"),
+            col("SEX"),
+            col("TIME_PERIOD"),
+            col("OBS_VALUE"),
+            col("CONF_STATUS"),
+        );
+        lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                [freq, sex, time, value, conf]
+                    .iter()
+                    .map(|&i| f[i].to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn monthly_series_are_selected_by_key_and_period() {
+        let p = crate::joint::tests::published(30);
+        let publication = sdmx_structures(&p).unwrap();
+        // FREQ.REF_AREA.SEX.AGE.CITIZENSHIP
+        let (status, csv) = get(
+            &publication,
+            "data/RESIDENCE_PERMITS/M.TUN.F..",
+            &[("format", "csv")],
+        );
+        assert_eq!(status, 200, "{csv}");
+        let monthly = rows(&csv);
+        assert!(monthly.len() > 12, "{csv}");
+        assert!(monthly.iter().all(|r| r[0] == "M" && r[1] == "F"), "{csv}");
+        assert!(monthly.iter().any(|r| r[2] == "2025-01"));
+        assert!(monthly.iter().any(|r| r[2] == "2025-12"));
+        // Withheld cells are there, without a value.
+        assert!(
+            monthly.iter().any(|r| r[3].is_empty() && r[4] == "C"),
+            "{csv}"
+        );
+        assert!(monthly.iter().all(|r| r[3].is_empty() == (r[4] != "F")));
+        // The annual series are still there, under their keys.
+        let (status, csv) = get(
+            &publication,
+            "data/RESIDENCE_PERMITS/A.TUN.F._T._T",
+            &[("format", "csv")],
+        );
+        assert_eq!(status, 200, "{csv}");
+        let annual = rows(&csv);
+        assert_eq!(annual.len(), 1, "{csv}");
+        assert_eq!(annual[0][..3], ["A", "F", "2025"]);
+        // Months by period, an annual startPeriod included (periods select by overlap).
+        let (_, csv) = get(
+            &publication,
+            "data/RESIDENCE_PERMITS/M.TUN.._T._T",
+            &[("startPeriod", "2025-11"), ("format", "csv")],
+        );
+        let periods: Vec<String> = rows(&csv).into_iter().map(|r| r[2].clone()).collect();
+        assert!(!periods.is_empty(), "{csv}");
+        assert!(
+            periods.iter().all(|p| p == "2025-11" || p == "2025-12"),
+            "{periods:?}"
+        );
+        let (status, csv) = get(
+            &publication,
+            "data/RESIDENCE_PERMITS/M.TUN._T._T._T",
+            &[
+                ("startPeriod", "2025"),
+                ("endPeriod", "2025"),
+                ("format", "csv"),
+            ],
+        );
+        assert_eq!(status, 200, "{csv}");
+        assert_eq!(rows(&csv).len(), 12, "{csv}");
+        // Availability reports both frequencies.
+        let (status, xml) = get(&publication, "availableconstraint/RESIDENCE_PERMITS", &[]);
+        assert_eq!(status, 200, "{xml}");
+        let freq = xml
+            .split("id=\"FREQ\"")
+            .nth(1)
+            .and_then(|s| s.split("</").next())
+            .unwrap_or_default()
+            .to_string();
+        assert!(xml.contains(">M<") && xml.contains(">A<"), "{freq}\n{xml}");
+        // Stocks stay annual.
+        let (status, body) = get(&publication, "data/IMMIGRANT_STOCK/M......", &[]);
+        assert_eq!(status, 404, "{body}");
+    }
 }

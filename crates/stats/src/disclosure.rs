@@ -7,6 +7,11 @@
 //! dimension is flat (every code under the total `_T`) or hierarchical (e.g. regions above
 //! governorates, years above quarters above months); every parent equals the sum of its children
 //! along every dimension, which is what an attacker knows, together with non-negativity.
+//! Tables published together that share cells (a table by sex and one by sex and age; a year's
+//! table and its months' tables, the months a dimension whose total is the year) are protected
+//! as one **linked** table ([`Table::linked`]): the union of their cells, a shared cell once,
+//! and every table's equations, so a suppressed cell is protected against an attacker reading
+//! all of them together.
 //!
 //! **Primary suppression** ([`Rules`]): a cell whose count of contributors is below the frequency
 //! threshold, or whose largest contributions dominate its value ((n,k) dominance or the p% rule), is
@@ -117,6 +122,14 @@ pub enum DisclosureError {
     KeysLength { expected: usize, found: usize },
     #[error("perturbation table: row for count {value}: {reason}")]
     PTable { value: u64, reason: String },
+    #[error("linked tables: dimension `{dimension}` has other codes or another hierarchy in another table")]
+    LinkedDimension { dimension: String },
+    #[error("linked tables: cell {key} is {first} in one table and {second} in another")]
+    LinkedCell {
+        key: String,
+        first: String,
+        second: String,
+    },
     #[error("the linear program for cell {key} did not solve ({outcome})")]
     Lp { key: String, outcome: String },
 }
@@ -232,7 +245,13 @@ pub struct Table {
     tops: Vec<Vec<f64>>,
     /// Additivity equations: `(parent cell, children cells, dimension)`.
     equations: Vec<(usize, Vec<usize>, usize)>,
+    /// A linked table ([`Table::linked`]) holds only some combinations of codes: each cell's
+    /// coordinates, and the cell of each coordinate list. `None`: every combination, by stride.
+    explicit: Option<Explicit>,
 }
+
+/// The cells of a linked table: each cell's coordinates, and the cell of each coordinate list.
+type Explicit = (Vec<Vec<usize>>, HashMap<Vec<usize>, usize>);
 
 impl Table {
     /// Builds a table from all its cells (margins included), checking completeness and additivity
@@ -332,9 +351,131 @@ impl Table {
         Ok(table)
     }
 
+    /// The **linked** table of several complete tables of one data set that share cells (the
+    /// one-way tables and the two-way tables of an indicator and their margins; a year's table and
+    /// its months' tables): one system whose dimensions are every dimension of the parts (by id),
+    /// whose cells are the union of the parts' cells (a part without a dimension sits at its
+    /// total `_T`, so the cell `SEX=F` of a table by sex is the cell `SEX=F, AGE=_T` of a table by
+    /// sex and age) and whose equations are every part's. Protecting it protects the tables
+    /// jointly: a shared cell has one status, and no cell can be recovered from all the tables
+    /// together ([`attacker_ranges`] audits the whole system). A dimension must be the same
+    /// (codes and hierarchy) in every part that has it, and a shared cell must have the same
+    /// value and count in every part.
+    pub fn linked(parts: &[Table]) -> Result<Table, DisclosureError> {
+        let mut dims: Vec<Dimension> = Vec::new();
+        for part in parts {
+            for dim in &part.dims {
+                match dims.iter().find(|d| d.id == dim.id) {
+                    Some(known) if known != dim => {
+                        return Err(DisclosureError::LinkedDimension {
+                            dimension: dim.id.clone(),
+                        })
+                    }
+                    Some(_) => {}
+                    None => dims.push(dim.clone()),
+                }
+            }
+        }
+        if dims.is_empty() {
+            return Err(DisclosureError::NoDimensions);
+        }
+        let mut table = Table {
+            dims,
+            strides: Vec::new(),
+            values: Vec::new(),
+            counts: Vec::new(),
+            tops: Vec::new(),
+            equations: Vec::new(),
+            explicit: Some((Vec::new(), HashMap::new())),
+        };
+        let mut coords_of: Vec<Vec<usize>> = Vec::new();
+        let mut lookup: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut seen_equations: std::collections::HashSet<(usize, Vec<usize>)> =
+            std::collections::HashSet::new();
+        for part in parts {
+            // The position of each of the part's dimensions in the linked table.
+            let at: Vec<usize> = part
+                .dims
+                .iter()
+                .filter_map(|d| table.dims.iter().position(|x| x.id == d.id))
+                .collect();
+            let mut index = Vec::with_capacity(part.len());
+            for i in 0..part.len() {
+                let mut coords = vec![0usize; table.dims.len()];
+                for (&u, k) in at.iter().zip(part.coords(i)) {
+                    coords[u] = k;
+                }
+                let (v, n) = (part.values[i], part.counts[i]);
+                let j = match lookup.get(&coords) {
+                    Some(&j) => {
+                        let scale = v.abs().max(table.values[j].abs()).max(1.0);
+                        if (v - table.values[j]).abs() > 1e-9 * scale || n != table.counts[j] {
+                            table.explicit = Some((coords_of.clone(), lookup.clone()));
+                            return Err(DisclosureError::LinkedCell {
+                                key: table.key_text(j),
+                                first: format!("{} ({} units)", table.values[j], table.counts[j]),
+                                second: format!("{v} ({n} units)"),
+                            });
+                        }
+                        j
+                    }
+                    None => {
+                        let j = coords_of.len();
+                        lookup.insert(coords.clone(), j);
+                        coords_of.push(coords);
+                        table.values.push(v);
+                        table.counts.push(n);
+                        table.tops.push(part.tops[i].clone());
+                        j
+                    }
+                };
+                index.push(j);
+            }
+            for (p, kids, d) in &part.equations {
+                let parent = index[*p];
+                let children: Vec<usize> = kids.iter().map(|&k| index[k]).collect();
+                if seen_equations.insert((parent, children.clone())) {
+                    table
+                        .equations
+                        .push((parent, children, at.get(*d).copied().unwrap_or(0)));
+                }
+            }
+        }
+        table.explicit = Some((coords_of, lookup));
+        Ok(table)
+    }
+
     /// Every cell whose codes are, in each dimension, the code of cell `leaf` or one of its
     /// ancestors: the cells `leaf` adds up into (itself included).
     pub(crate) fn containing(&self, leaf: usize) -> Vec<usize> {
+        if let Some((_, lookup)) = &self.explicit {
+            // Every combination of the leaf's codes and their ancestors that the linked table
+            // holds.
+            let mut targets: Vec<Vec<usize>> = vec![Vec::new()];
+            for (d, &k) in self.coords(leaf).iter().enumerate() {
+                let dim = &self.dims[d];
+                let mut chain = vec![k];
+                let mut at = k;
+                while let Some(p) = dim.children.iter().position(|ch| ch.contains(&at)) {
+                    chain.push(p);
+                    at = p;
+                }
+                targets = targets
+                    .iter()
+                    .flat_map(|t| {
+                        chain.iter().map(move |&a| {
+                            let mut t = t.clone();
+                            t.push(a);
+                            t
+                        })
+                    })
+                    .collect();
+            }
+            return targets
+                .iter()
+                .filter_map(|c| lookup.get(c).copied())
+                .collect();
+        }
         let mut targets = vec![0usize];
         for (d, &k) in self.coords(leaf).iter().enumerate() {
             let dim = &self.dims[d];
@@ -368,6 +509,7 @@ impl Table {
             counts: vec![0; size],
             tops: vec![Vec::new(); size],
             equations: Vec::new(),
+            explicit: None,
         };
         let mut equations = Vec::new();
         for i in 0..size {
@@ -431,6 +573,9 @@ impl Table {
     }
 
     fn coords(&self, mut i: usize) -> Vec<usize> {
+        if let Some((coords, _)) = &self.explicit {
+            return coords.get(i).cloned().unwrap_or_default();
+        }
         self.strides
             .iter()
             .map(|&stride| {
@@ -469,6 +614,14 @@ impl Table {
     pub fn index<S: AsRef<str>>(&self, key: &[S]) -> Option<usize> {
         if key.len() != self.dims.len() {
             return None;
+        }
+        if let Some((_, lookup)) = &self.explicit {
+            let coords = key
+                .iter()
+                .zip(&self.dims)
+                .map(|(code, dim)| dim.codes.iter().position(|x| x == code.as_ref()))
+                .collect::<Option<Vec<usize>>>()?;
+            return lookup.get(&coords).copied();
         }
         let mut i = 0;
         for (d, code) in key.iter().enumerate() {

@@ -342,6 +342,25 @@ async fn sdmx_client_reads_what_the_server_serves() {
     assert_eq!(status, StatusCode::OK, "{csv}");
     assert!(csv.lines().count() > 2, "{csv}");
     assert!(csv.lines().skip(1).all(|l| l.contains(",F,")), "{csv}");
+    // Flows by month too: FREQ M, periods YYYY-MM; an annual startPeriod selects the months.
+    let r = app
+        .anonymous
+        .get(app.url(
+            "/sdmx/2.1/data/WORKERS_PLACED/M.TUN..F..?format=csv&startPeriod=2024&endPeriod=2024",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let csv = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(csv.lines().count() > 2, "{csv}");
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(",M,TUN,") && l.contains(",F,") && l.contains(",2024-")),
+        "{csv}"
+    );
     let r = app
         .anonymous
         .get(app.url("/sdmx/2.1/data/WORKERS_PLACED"))

@@ -747,3 +747,120 @@ fn cleanup_never_loses_more_than_the_plain_lp_pass() {
     }
     eprintln!("4x4 tables: {with} secondary cells with clean-up, {without} without");
 }
+
+/// Tables of one data set (a table by sex and month, one by age and month, one by sex and age for
+/// the year) built from the same random persons, each complete with its margins.
+fn linked_parts(rng: &mut ChaCha8Rng) -> Vec<Table> {
+    let sexes = ["F", "M"];
+    let ages = codes("A", 4);
+    let months = codes("M", 6);
+    // persons[s][a][m]
+    let mut persons = vec![vec![vec![0u64; months.len()]; ages.len()]; sexes.len()];
+    for plane in persons.iter_mut() {
+        for row in plane.iter_mut() {
+            for v in row.iter_mut() {
+                *v = if rng.gen_bool(0.3) {
+                    rng.gen_range(1..4)
+                } else {
+                    rng.gen_range(0..30)
+                };
+            }
+        }
+    }
+    let cell = |key: Vec<String>, v: u64| Cell {
+        key,
+        value: v as f64,
+        count: v,
+        top: vec![],
+    };
+    let sex = Dimension::flat("SEX", &sexes).unwrap();
+    let age = Dimension::flat("AGE", &ages).unwrap();
+    let time = Dimension::flat("TIME", &months).unwrap();
+    let mut by_sex = Vec::new();
+    for (s, code) in sexes.iter().enumerate() {
+        for (m, month) in months.iter().enumerate() {
+            let v = (0..ages.len()).map(|a| persons[s][a][m]).sum();
+            by_sex.push(cell(vec![code.to_string(), month.clone()], v));
+        }
+    }
+    let mut by_age = Vec::new();
+    for (a, code) in ages.iter().enumerate() {
+        for (m, month) in months.iter().enumerate() {
+            let v = (0..sexes.len()).map(|s| persons[s][a][m]).sum();
+            by_age.push(cell(vec![code.clone(), month.clone()], v));
+        }
+    }
+    let mut by_both = Vec::new();
+    for (s, scode) in sexes.iter().enumerate() {
+        for (a, acode) in ages.iter().enumerate() {
+            let v = persons[s][a].iter().sum();
+            by_both.push(cell(vec![scode.to_string(), acode.clone()], v));
+        }
+    }
+    vec![
+        Table::from_leaves(vec![sex.clone(), time.clone()], by_sex).unwrap(),
+        Table::from_leaves(vec![age.clone(), time], by_age).unwrap(),
+        Table::from_leaves(vec![sex, age], by_both).unwrap(),
+    ]
+}
+
+#[test]
+fn linked_tables_share_their_common_cells() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let parts = linked_parts(&mut rng);
+    let linked = Table::linked(&parts).unwrap();
+    // SEX × TIME (3 × 7) + AGE × TIME (5 × 7) + SEX × AGE (3 × 5), less the shared cells: the
+    // 7 totals by month (TIME margin of both), then SEX=_T/AGE=_T/TIME=_T once more and the
+    // sex and age margins of the year (2 + 4).
+    assert_eq!(linked.len(), 21 + 35 + 15 - 7 - 1 - 2 - 4);
+    assert_eq!(
+        linked
+            .dimensions()
+            .iter()
+            .map(|d| d.id())
+            .collect::<Vec<_>>(),
+        ["SEX", "TIME", "AGE"]
+    );
+    let f_year = linked.index(&["F", "_T", "_T"]).unwrap();
+    let f = parts[0].index(&["F", "_T"]).unwrap();
+    assert_eq!(linked.value(f_year), parts[0].value(f));
+    assert_eq!(linked.index(&["F", "M1", "A1"]), None);
+    // A cell that differs between two parts is refused, naming it.
+    let other = linked_parts(&mut rng);
+    let err = Table::linked(&[parts[0].clone(), other[1].clone()]).unwrap_err();
+    assert!(matches!(err, DisclosureError::LinkedCell { .. }), "{err}");
+    let wider = Table::from_leaves(
+        vec![Dimension::flat("SEX", &["F", "M", "X"]).unwrap()],
+        vec![],
+    )
+    .unwrap();
+    assert!(matches!(
+        Table::linked(&[parts[0].clone(), wider]),
+        Err(DisclosureError::LinkedDimension { .. })
+    ));
+}
+
+#[test]
+fn linked_tables_protected_jointly_resist_the_attacker_on_all_of_them() {
+    let rules = freq(5, 3.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for round in 0..12 {
+        let parts = linked_parts(&mut rng);
+        let linked = Table::linked(&parts).unwrap();
+        let out = protect(&linked, &rules).unwrap();
+        assert!(out.report.primary > 0, "round {round}: nothing to protect");
+        let bad = broken(&linked, &out);
+        assert!(bad.is_empty(), "round {round}: {bad:?}");
+        let ours = attacker_ranges(&linked, &out.status).unwrap();
+        for (i, (a, b)) in ours.iter().zip(attack(&linked, &out.status)).enumerate() {
+            if let (Some(a), Some(b)) = (a, b) {
+                let close = |x: f64, y: f64| (x == y) || (x - y).abs() < 1e-6 * x.abs().max(1.0);
+                assert!(
+                    close(a.0, b.0) && close(a.1, b.1),
+                    "round {round} cell {}: ours {a:?}, microlp {b:?}",
+                    linked.key_text(i)
+                );
+            }
+        }
+    }
+}
