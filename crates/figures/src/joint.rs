@@ -26,13 +26,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use marsad_stats::catalogue::{IndicatorId, Measure, TimeAggregation};
-use marsad_stats::cube::{ObsStatus, Query, Sums, SCALE};
+use marsad_stats::cube::{Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Freq, Month, Period, TOTAL};
 use marsad_stats::disclosure::{
     self, ConfStatus, Cost, Dimension, FrequencyRule, Rules, ZeroPolicy,
 };
 
-use crate::tables::{Published, MAX_CELLS};
+use crate::tables::{ProtectedCell, Published, MAX_CELLS};
 use crate::{FiguresError, Result};
 
 /// The largest linked system (cells of all the parts of one indicator and year, months
@@ -83,20 +83,9 @@ impl Part {
     }
 }
 
-/// One published cell of an indicator's year.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JointCell {
-    /// The year, or a month of it.
-    pub period: Period,
-    /// One code per dimension of the indicator (catalogue order), `_T` for a margin.
-    pub key: Vec<String>,
-    /// `None` when suppressed (or when a ratio's denominator is zero).
-    pub value: Option<f64>,
-    /// Contributing units; `None` when suppressed.
-    pub units: Option<u64>,
-    pub obs_status: ObsStatus,
-    pub conf_status: ConfStatus,
-}
+/// One published cell of an indicator's year: its `codes` are one per dimension of the indicator
+/// (catalogue order), `_T` for a margin; its period the year or a month of it.
+pub type JointCell = ProtectedCell;
 
 /// What [`protect_year`] publishes, and what it left out for size.
 #[derive(Debug, Clone, Default)]
@@ -529,7 +518,7 @@ pub fn protect_year(
         let value = s.value as f64 / SCALE as f64;
         joint.cells.push(JointCell {
             period,
-            key: out_key,
+            codes: out_key,
             value: free.then(|| match input {
                 Some((scale, x)) => scale * value / x,
                 None => value,
@@ -553,7 +542,7 @@ fn single_cell(
     for c in published.period_table(id, &[], Period::Year(year), code)? {
         joint.cells.push(JointCell {
             period: c.period,
-            key: Vec::new(),
+            codes: Vec::new(),
             value: c.value,
             units: c.units,
             obs_status: c.obs_status,
@@ -609,7 +598,7 @@ fn ratio_cells(
                     .collect();
                 let new = JointCell {
                     period,
-                    key: key.clone(),
+                    codes: key.clone(),
                     value: cell.value,
                     units: cell.units,
                     obs_status: cell.obs_status,
@@ -728,15 +717,15 @@ pub(crate) mod tests {
             .filter(|c| c.period == Period::Year(2025))
         {
             let months: Vec<&&JointCell> =
-                monthly.iter().filter(|c| c.key == year_cell.key).collect();
-            assert_eq!(months.len(), 12, "{:?}", year_cell.key);
+                monthly.iter().filter(|c| c.codes == year_cell.codes).collect();
+            assert_eq!(months.len(), 12, "{:?}", year_cell.codes);
             if let (Some(year), true) = (year_cell.value, months.iter().all(|c| c.value.is_some()))
             {
                 let sum: f64 = months.iter().filter_map(|c| c.value).sum();
                 assert!(
                     (sum - year).abs() < 1e-9,
                     "{:?}: {sum} vs {year}",
-                    year_cell.key
+                    year_cell.codes
                 );
                 checked += 1;
             }
@@ -774,7 +763,7 @@ pub(crate) mod tests {
                             .dims
                             .iter()
                             .position(|x| x.id() == *d)
-                            .map_or(TOTAL.to_string(), |i| cell.key[i].clone())
+                            .map_or(TOTAL.to_string(), |i| cell.codes[i].clone())
                     }
                 })
                 .collect();
@@ -866,11 +855,11 @@ pub(crate) mod tests {
         assert!(!joint
             .cells
             .iter()
-            .any(|c| matches!(c.period, Period::Month(_)) && c.key[cit] != TOTAL));
+            .any(|c| matches!(c.period, Period::Month(_)) && c.codes[cit] != TOTAL));
         assert!(joint
             .cells
             .iter()
-            .any(|c| c.period == Period::Year(2025) && c.key[cit] == "C000"));
+            .any(|c| c.period == Period::Year(2025) && c.codes[cit] == "C000"));
         assert_eq!(
             pairs(&[Dim::Sex, Dim::Age, Dim::Citizenship]),
             [(Dim::Sex, Dim::Age), (Dim::Sex, Dim::Citizenship)]

@@ -207,7 +207,7 @@ fn indicator_cells(
             let mut c = Cell::new(time, cell.value)
                 .dim("FREQ", freq)
                 .dim("REF_AREA", ref_area.as_str());
-            for (d, code) in def.dims.iter().zip(cell.key) {
+            for (d, code) in def.dims.iter().zip(cell.codes) {
                 c = c.dim(d.id(), code);
             }
             c = c

@@ -558,6 +558,10 @@ const UPSERT_CELLS: &str = "ON CONFLICT (indicator, period, cell_key) DO UPDATE 
 const UPSERT_MEMBERS: &str = "ON CONFLICT (source_id, kind, record_id) DO UPDATE SET
        unit = excluded.unit, person_ref = excluded.person_ref";
 
+/// The columns of a cell row read from JSON, and the select list writing them to `stats_cells`.
+const CELL_ROW: &str = "i text, p text, c text, v bigint, d bigint, n bigint, o bigint, e bigint";
+const CELL_ROW_SELECT: &str = "x.i, x.p, x.c, x.v, x.d, x.n, x.o, x.e";
+
 const ALL_ZERO: &str =
     "value = 0 AND denominator = 0 AND units = 0 AND provisional = 0 AND estimated = 0";
 
@@ -679,12 +683,12 @@ fn write_json(db: &mut dyn Sql, batch: &StatsBatch) -> Result<CellChange> {
         exec_json(
             db,
             CTX,
-            &format!("{CELL}, v bigint, d bigint, n bigint, o bigint, e bigint"),
+            CELL_ROW,
             &cells,
             |x| {
                 format!(
                     "INSERT INTO stats_cells ({CELL_COLUMNS})
-                     SELECT x.i, x.p, x.c, x.v, x.d, x.n, x.o, x.e FROM {x}
+                     SELECT {CELL_ROW_SELECT} FROM {x}
                      WHERE NOT (x.v = 0 AND x.d = 0 AND x.n = 0 AND x.o = 0 AND x.e = 0)"
                 )
             },
@@ -694,12 +698,12 @@ fn write_json(db: &mut dyn Sql, batch: &StatsBatch) -> Result<CellChange> {
     let written = query_json(
         db,
         CTX,
-        &format!("{CELL}, v bigint, d bigint, n bigint, o bigint, e bigint"),
+        CELL_ROW,
         &cells,
         |x| {
             format!(
                 "INSERT INTO stats_cells ({CELL_COLUMNS})
-                 SELECT x.i, x.p, x.c, x.v, x.d, x.n, x.o, x.e FROM {x} {UPSERT_CELLS}
+                 SELECT {CELL_ROW_SELECT} FROM {x} {UPSERT_CELLS}
                  RETURNING {CELL_COLUMNS}"
             )
         },
