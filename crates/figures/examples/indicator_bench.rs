@@ -273,7 +273,12 @@ fn main() {
         created_at: at,
     })
     .unwrap();
-    let src = match s.sources().unwrap().into_iter().find(|x| x.name == "labour") {
+    let src = match s
+        .sources()
+        .unwrap()
+        .into_iter()
+        .find(|x| x.name == "labour")
+    {
         Some(x) => x.id,
         None => s.add_source("labour", Some("labour"), at).unwrap().id,
     };
@@ -285,7 +290,15 @@ fn main() {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        increment(s, src, engine, &settings, secs * 1_000_000, secs as u32, increments);
+        increment(
+            s,
+            src,
+            engine,
+            &settings,
+            secs * 1_000_000,
+            secs as u32,
+            increments,
+        );
         return;
     }
 
@@ -404,7 +417,14 @@ fn increment(
     let today = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap();
     let mut took = Vec::new();
     for n in 0..times {
-        from = import(s, src, submission.wrapping_add(n as u32), from, 10_000, None);
+        from = import(
+            s,
+            src,
+            submission.wrapping_add(n as u32),
+            from,
+            10_000,
+            None,
+        );
         let t = Instant::now();
         let mut last = String::new();
         let mut stages = |stage: &str, _: u64, _: u64| {

@@ -716,8 +716,10 @@ pub(crate) mod tests {
             .iter()
             .filter(|c| c.period == Period::Year(2025))
         {
-            let months: Vec<&&JointCell> =
-                monthly.iter().filter(|c| c.codes == year_cell.codes).collect();
+            let months: Vec<&&JointCell> = monthly
+                .iter()
+                .filter(|c| c.codes == year_cell.codes)
+                .collect();
             assert_eq!(months.len(), 12, "{:?}", year_cell.codes);
             if let (Some(year), true) = (year_cell.value, months.iter().all(|c| c.value.is_some()))
             {

@@ -610,7 +610,12 @@ pub(crate) async fn decision(
         Some(r) => Some(text_field("reasons", r)?),
     };
     let level = state.microdata_level();
-    let (st, who, permit, why) = (state.clone(), caller.clone(), permit.clone(), reasons.clone());
+    let (st, who, permit, why) = (
+        state.clone(),
+        caller.clone(),
+        permit.clone(),
+        reasons.clone(),
+    );
     // 1. Checked, then refused, or built and treated (in memory).
     let built = state
         .blocking(move |store, _| {
@@ -892,7 +897,10 @@ pub(crate) async fn file(
         return Ok((name, x.content));
     };
     let blob = BlobId::parse(&blob).ok_or_else(|| {
-        ApiError::new(Code::Internal, "the extract's vault reference is unreadable")
+        ApiError::new(
+            Code::Internal,
+            "the extract's vault reference is unreadable",
+        )
     })?;
     let bytes = state
         .vault()?

@@ -680,34 +680,22 @@ fn write_json(db: &mut dyn Sql, batch: &StatsBatch) -> Result<CellChange> {
         })
         .collect();
     if batch.full {
-        exec_json(
-            db,
-            CTX,
-            CELL_ROW,
-            &cells,
-            |x| {
-                format!(
-                    "INSERT INTO stats_cells ({CELL_COLUMNS})
-                     SELECT {CELL_ROW_SELECT} FROM {x}
-                     WHERE NOT (x.v = 0 AND x.d = 0 AND x.n = 0 AND x.o = 0 AND x.e = 0)"
-                )
-            },
-        )?;
-        return Ok(change);
-    }
-    let written = query_json(
-        db,
-        CTX,
-        CELL_ROW,
-        &cells,
-        |x| {
+        exec_json(db, CTX, CELL_ROW, &cells, |x| {
             format!(
                 "INSERT INTO stats_cells ({CELL_COLUMNS})
+                     SELECT {CELL_ROW_SELECT} FROM {x}
+                     WHERE NOT (x.v = 0 AND x.d = 0 AND x.n = 0 AND x.o = 0 AND x.e = 0)"
+            )
+        })?;
+        return Ok(change);
+    }
+    let written = query_json(db, CTX, CELL_ROW, &cells, |x| {
+        format!(
+            "INSERT INTO stats_cells ({CELL_COLUMNS})
                  SELECT {CELL_ROW_SELECT} FROM {x} {UPSERT_CELLS}
                  RETURNING {CELL_COLUMNS}"
-            )
-        },
-    )?;
+        )
+    })?;
     let (added, zeros) = tally(&batch.deltas, &written)?;
     change.added = added;
     let zeros: Vec<String> = zeros
@@ -841,7 +829,8 @@ fn write_values(db: &mut dyn Sql, batch: &StatsBatch) -> Result<CellChange> {
             params
                 .extend([c.value, c.denominator, c.units, c.provisional, c.estimated].map(P::Int));
         }
-        let sql = format!("INSERT INTO stats_cells ({CELL_COLUMNS}) VALUES {values} {UPSERT_CELLS}");
+        let sql =
+            format!("INSERT INTO stats_cells ({CELL_COLUMNS}) VALUES {values} {UPSERT_CELLS}");
         if batch.full {
             db.exec(CTX, &sql, &params)?;
         } else {

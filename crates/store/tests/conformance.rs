@@ -4093,7 +4093,11 @@ fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
     sorted
         .sort_by(|a, b| (&a.indicator, &a.period, &a.key).cmp(&(&b.indicator, &b.period, &b.key)));
     assert_eq!(all, sorted);
-    assert_eq!(s.stats_state().unwrap().unwrap().cells, 131, "the count kept after a full refresh");
+    assert_eq!(
+        s.stats_state().unwrap().unwrap().cells,
+        131,
+        "the count kept after a full refresh"
+    );
     // A delta adds; one that brings a cell back to zero deletes it; negative sums are kept.
     batch.full = false;
     batch.deltas = vec![

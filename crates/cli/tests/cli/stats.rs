@@ -57,7 +57,10 @@ pub fn statistics_after_unify(cli: &Cli, demo_stdout: &str) {
     assert!(csv.lines().count() > 10, "{csv}");
     // The demo gives GDP by year, so SDG 17.3.2 (remittances as a share of GDP) has figures.
     let listing = cli.ok(&["stats", "inputs"]);
-    assert!(listing.contains("GDP_USD") && listing.contains("World Bank"), "{listing}");
+    assert!(
+        listing.contains("GDP_USD") && listing.contains("World Bank"),
+        "{listing}"
+    );
     let gdp = std::fs::read_to_string(dir.join("data/REMITTANCES_GDP.csv")).unwrap();
     assert!(gdp.lines().count() > 1, "{gdp}");
     // Suppressed observations are flagged and carry no value, never a zero.

@@ -409,7 +409,9 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
         .unwrap();
     assert_eq!(again, csv, "the released file is frozen");
     // kept encrypted in the vault, not in the database
-    let stored = app.with_store(move |s| s.microdata_extract(id).unwrap()).await;
+    let stored = app
+        .with_store(move |s| s.microdata_extract(id).unwrap())
+        .await;
     assert!(stored.content.is_empty(), "the CSV is not in the database");
     let blob = stored.blob_id.expect("the extract is in the vault");
     let blob = marsad_vault::BlobId::parse(&blob).unwrap();
