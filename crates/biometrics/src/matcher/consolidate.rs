@@ -323,6 +323,102 @@ fn refine(chosen: &[PairGeometry], al: Alignment) -> Alignment {
     }
 }
 
+/// Scratch space of [`compatibilities`]: the chosen pairs' positions side by side, one pair's
+/// distance differences to the others, and which of those may be compatible.
+#[derive(Default)]
+pub(crate) struct CompatibilityScratch {
+    ax: Vec<f32>,
+    ay: Vec<f32>,
+    bx: Vec<f32>,
+    by: Vec<f32>,
+    gap: Vec<f32>,
+    near: Vec<usize>,
+}
+
+/// The largest distance difference (pixels) whose compatibility reaches `RHO_FLOOR`: pairs of
+/// pairs further apart are incompatible. The table decreases, and a difference `d` reads entry
+/// `⌊8d⌋`, so `d < LIMIT` exactly when the entry read is at least the floor.
+const RHO_FLOOR: f32 = 1e-3;
+const DISTANCE_LIMIT: f32 = {
+    let mut i = 0;
+    while i < TABLES.distance.len() && TABLES.distance[i] >= RHO_FLOOR {
+        i += 1;
+    }
+    i as f32 / DISTANCE_STEP
+};
+
+/// Compatibility of every two chosen pairs (`k × k`, symmetric, zero on the diagonal): same
+/// distance, same relative direction, same radial angle on both sides (the difference of the two
+/// radial angles is the pairs' turn less the angle between the two segments). Most pairs of
+/// pairs fail on distance: the distance differences of one pair to all later ones are computed in
+/// a loop the compiler vectorises, the few within reach are gathered without a branch, and only
+/// those get the angles.
+fn compatibilities(
+    geo: &[PairGeometry],
+    tables: &Tables,
+    rho: &mut Vec<f32>,
+    c: &mut CompatibilityScratch,
+) {
+    let k = geo.len();
+    rho.clear();
+    rho.resize(k * k, 0.0);
+    c.ax.clear();
+    c.ax.extend(geo.iter().map(|g| g.ax));
+    c.ay.clear();
+    c.ay.extend(geo.iter().map(|g| g.ay));
+    c.bx.clear();
+    c.bx.extend(geo.iter().map(|g| g.bx));
+    c.by.clear();
+    c.by.extend(geo.iter().map(|g| g.by));
+    for (t, p) in geo.iter().enumerate() {
+        let rest = t + 1..k;
+        let (Some(ax), Some(ay), Some(bx), Some(by)) = (
+            c.ax.get(rest.clone()),
+            c.ay.get(rest.clone()),
+            c.bx.get(rest.clone()),
+            c.by.get(rest),
+        ) else {
+            continue;
+        };
+        c.gap.clear();
+        c.gap.resize(ax.len(), 0.0);
+        for ((((gap, &qax), &qay), &qbx), &qby) in c.gap.iter_mut().zip(ax).zip(ay).zip(bx).zip(by)
+        {
+            let (dxa, dya) = (qax - p.ax, qay - p.ay);
+            let (dxb, dyb) = (qbx - p.bx, qby - p.by);
+            *gap = ((dxa * dxa + dya * dya).sqrt() - (dxb * dxb + dyb * dyb).sqrt()).abs();
+        }
+        c.near.clear();
+        c.near.resize(c.gap.len(), 0);
+        let mut within = 0usize;
+        for (idx, &gap) in c.gap.iter().enumerate() {
+            if let Some(slot) = c.near.get_mut(within) {
+                *slot = idx;
+            }
+            within += usize::from(gap < DISTANCE_LIMIT);
+        }
+        for &idx in c.near.get(..within).unwrap_or(&[]) {
+            let u = t + 1 + idx;
+            let (Some(q), Some(&gap)) = (geo.get(u), c.gap.get(idx)) else {
+                continue;
+            };
+            let (dxa, dya) = (q.ax - p.ax, q.ay - p.ay);
+            let (dxb, dyb) = (q.bx - p.bx, q.by - p.by);
+            let d1 = tables.distance(gap);
+            let d2 = tables.angle(angle_diff(p.turn, q.turn));
+            let between = angle_diff(fast_atan2(dyb, dxb), fast_atan2(dya, dxa));
+            let d3 = tables.angle(angle_diff(p.turn, between));
+            let r = d1 * d2 * d3;
+            if let Some(x) = rho.get_mut(t * k + u) {
+                *x = r;
+            }
+            if let Some(x) = rho.get_mut(u * k + t) {
+                *x = r;
+            }
+        }
+    }
+}
+
 /// Scratch space reused across comparisons by one thread.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -337,6 +433,7 @@ pub(crate) struct Scratch {
     efficiency: Vec<(f32, f32)>,
     sorted: Vec<u64>,
     chosen_geometry: Vec<PairGeometry>,
+    compatibility: CompatibilityScratch,
     support: Vec<f32>,
     geometric: GeometricScratch,
 }
@@ -571,34 +668,8 @@ pub(crate) fn score(
         }
     }
     let k = geo.len();
-    // Compatibility of every two chosen pairs: same distance, same relative direction, same
-    // radial angle on both sides (the difference of the two radial angles is the pairs' turn
-    // less the angle between the two segments). Most pairs of pairs fail on distance at once.
-    let rho = &mut scratch.rho;
-    rho.clear();
-    rho.resize(k * k, 0.0);
-    for (t, p) in geo.iter().enumerate() {
-        for (u, q) in geo.iter().enumerate().skip(t + 1) {
-            let (dxa, dya) = (q.ax - p.ax, q.ay - p.ay);
-            let (dxb, dyb) = (q.bx - p.bx, q.by - p.by);
-            let da = (dxa * dxa + dya * dya).sqrt();
-            let db = (dxb * dxb + dyb * dyb).sqrt();
-            let d1 = tables.distance((da - db).abs());
-            if d1 < 1e-3 {
-                continue;
-            }
-            let d2 = tables.angle(angle_diff(p.turn, q.turn));
-            let between = angle_diff(fast_atan2(dyb, dxb), fast_atan2(dya, dxa));
-            let d3 = tables.angle(angle_diff(p.turn, between));
-            let r = d1 * d2 * d3;
-            if let Some(x) = rho.get_mut(t * k + u) {
-                *x = r;
-            }
-            if let Some(x) = rho.get_mut(u * k + t) {
-                *x = r;
-            }
-        }
-    }
+    compatibilities(geo, tables, &mut scratch.rho, &mut scratch.compatibility);
+    let rho = &scratch.rho;
     let lambda = &mut scratch.lambda;
     lambda.clear();
     lambda.extend(chosen.iter().map(|c| c.2));
@@ -674,6 +745,15 @@ mod tests {
         assert!((TABLES.distance(10.0) - sigmoid(10.0, 5.0, -1.6)).abs() < 1e-5);
         assert!((TABLES.angle(0.5) - sigmoid(0.5, PI / 12.0, -30.0)).abs() < 0.05);
         assert_eq!(TABLES.distance(1e9), 0.0);
+    }
+
+    #[test]
+    fn distance_limit_is_where_compatibility_falls_below_the_floor() {
+        assert!(DISTANCE_LIMIT > 5.0 && DISTANCE_LIMIT < 31.0);
+        for i in 0..40_000 {
+            let d = i as f32 / 1000.0;
+            assert_eq!(TABLES.distance(d) >= RHO_FLOOR, d < DISTANCE_LIMIT, "{d}");
+        }
     }
 
     #[test]
