@@ -263,21 +263,35 @@ fn proposed(c: &PairGeometry) -> Alignment {
 /// brings its cylinders together; the one whose consistent pairs carry the most relaxed
 /// similarity wins, refined on those pairs (mean turn, centroids). The second is the best
 /// proposed by a pair disagreeing with the first (`support` holds each pair's support).
+///
+/// The supports are the costly part (`k²` tests): each proposal tests all pairs, side by side
+/// (`columns`, filled by [`compatibilities`]) in a loop the compiler vectorises, and then adds
+/// the similarities of those consistent in order, as [`consistent`] one by one would.
 fn best_alignments(
     chosen: &[PairGeometry],
     lambda: &[f32],
     support: &mut Vec<f32>,
+    columns: &mut CompatibilityScratch,
 ) -> (Option<Alignment>, Option<Alignment>) {
     support.clear();
-    for c in chosen {
-        let al = proposed(c);
+    let c = columns;
+    for p in chosen {
+        let al = proposed(p);
         let (sin, cos) = al.theta.sin_cos();
-        let mut total = 0.0f32;
-        for (u, &l) in chosen.iter().zip(lambda.iter()) {
-            // Adding zero leaves the sum as it was: the same sums as with a branch.
-            total += if consistent(&al, sin, cos, u) { l } else { 0.0 };
+        c.gap.clear();
+        c.gap.resize(lambda.len(), 0.0);
+        let pairs = c.ax.iter().zip(&c.ay).zip(&c.bx).zip(&c.by).zip(&c.turn);
+        for ((w, &l), ((((&ax, &ay), &bx), &by), &turn)) in c.gap.iter_mut().zip(lambda).zip(pairs)
+        {
+            // `consistent`, written out on the columns.
+            let turned = angle_diff(turn, al.theta).abs() <= GEO_ANGLE;
+            let (dx, dy) = (ax - al.ax, ay - al.ay);
+            let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+            let placed = (bx - x) * (bx - x) + (by - y) * (by - y) <= GEO_DISTANCE * GEO_DISTANCE;
+            *w = if turned & placed { l } else { 0.0 };
         }
-        support.push(total);
+        // Adding zero leaves the sum as it was: the same sums as with a branch.
+        support.push(c.gap.iter().fold(0.0f32, |total, &w| total + w));
     }
     // The first pair with the highest support among those `keep` admits.
     let best = |keep: &dyn Fn(&PairGeometry) -> bool| {
@@ -323,14 +337,16 @@ fn refine(chosen: &[PairGeometry], al: Alignment) -> Alignment {
     }
 }
 
-/// Scratch space of [`compatibilities`]: the chosen pairs' positions side by side, one pair's
-/// distance differences to the others, and which of those may be compatible.
+/// The chosen pairs' geometry side by side (filled by [`compatibilities`], read again by
+/// [`best_alignments`]), one pair's distance differences to the others, and which of those may
+/// be compatible.
 #[derive(Default)]
 pub(crate) struct CompatibilityScratch {
     ax: Vec<f32>,
     ay: Vec<f32>,
     bx: Vec<f32>,
     by: Vec<f32>,
+    turn: Vec<f32>,
     gap: Vec<f32>,
     near: Vec<usize>,
 }
@@ -370,6 +386,8 @@ fn compatibilities(
     c.bx.extend(geo.iter().map(|g| g.bx));
     c.by.clear();
     c.by.extend(geo.iter().map(|g| g.by));
+    c.turn.clear();
+    c.turn.extend(geo.iter().map(|g| g.turn));
     for (t, p) in geo.iter().enumerate() {
         let rest = t + 1..k;
         let (Some(ax), Some(ay), Some(bx), Some(by)) = (
@@ -706,7 +724,12 @@ pub(crate) fn score(
     let mut geo = 0.0f32;
     if s > 0.0 {
         let (first, second) =
-            best_alignments(&scratch.chosen_geometry, lambda, &mut scratch.support);
+            best_alignments(
+                &scratch.chosen_geometry,
+                lambda,
+                &mut scratch.support,
+                &mut scratch.compatibility,
+            );
         for al in [first, second].into_iter().flatten() {
             let agreement =
                 geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.geometric);
