@@ -316,14 +316,14 @@ fn refine(chosen: &[PairGeometry], al: Alignment) -> Alignment {
     let (sin, cos) = al.theta.sin_cos();
     let (mut m, mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0);
     for u in chosen {
-        if consistent(&al, sin, cos, u) {
-            m += 1.0;
-            sum_t += angle_diff(u.turn, al.theta);
-            sax += u.ax;
-            say += u.ay;
-            sbx += u.bx;
-            sby += u.by;
-        }
+        // Zeros added for the others, without a branch: the same sums.
+        let w = if consistent(&al, sin, cos, u) { 1.0 } else { 0.0 };
+        m += w;
+        sum_t += w * angle_diff(u.turn, al.theta);
+        sax += w * u.ax;
+        say += w * u.ay;
+        sbx += w * u.bx;
+        sby += w * u.by;
     }
     if m < 2.0 {
         return al;
