@@ -161,79 +161,158 @@ struct Alignment {
     by: f32,
 }
 
-/// Scratch space of [`geometric_agreement`]: `b`'s positions side by side, the squared distances
-/// of one aligned cylinder of `a` to them, and each one's nearest aligned cylinder of `a`.
+/// Scratch space of [`geometric_agreement`]: `b`'s positions and directions side by side (padded
+/// to whole chunks of [`LANES`]), whether each is still free, the squared distances of one aligned
+/// cylinder of `a` to them, those that may pair with it, and each one's nearest aligned cylinder
+/// of `a`.
 #[derive(Default)]
 pub(crate) struct GeometricScratch {
+    len: usize,
     bx: Vec<f32>,
     by: Vec<f32>,
+    angle: Vec<f32>,
+    free: Vec<bool>,
     d2: Vec<f32>,
+    candidate: Vec<f32>,
     nearest_b: Vec<f32>,
 }
 
+/// Lanes of the geometric check's loops (one SSE register of `f32`).
+const LANES: usize = 4;
+/// A coordinate (pixels) no cylinder comes near; its squared distances stay finite.
+const FAR: f32 = 1e15;
+
+impl GeometricScratch {
+    /// Loads `b`, padded with far points that are never near and never free.
+    fn load(&mut self, b: &[Cylinder]) {
+        let padded = b.len().div_ceil(LANES) * LANES;
+        self.len = b.len();
+        for (column, field, pad) in [
+            (&mut self.bx, 0, FAR),
+            (&mut self.by, 1, FAR),
+            (&mut self.angle, 2, 0.0),
+        ] {
+            column.clear();
+            column.extend(b.iter().map(|r| [r.x, r.y, r.angle][field]));
+            column.resize(padded, pad);
+        }
+    }
+}
+
 /// Global geometric agreement of two sets under one alignment: each aligned cylinder of `a` is
-/// paired with the nearest free cylinder of `b` close enough in place and direction. The score is
-/// `m² / (n_a · n_b)` where `m` is the number of pairs and `n_a`, `n_b` the cylinders of each side
-/// lying in the common area (near some cylinder of the other side), so a small overlap is not
-/// penalised. One pass over all `a × b` distances gives the pairs and both common areas; the
-/// distances of one aligned cylinder to all of `b` are computed in a loop the compiler vectorises.
-fn geometric_agreement(
-    a: &[Cylinder],
-    b: &[Cylinder],
-    al: Alignment,
-    used: &mut [bool],
-    g: &mut GeometricScratch,
-) -> f32 {
+/// paired with the nearest free cylinder of `b` (loaded in `g`) close enough in place and
+/// direction. The score is `m² / (n_a · n_b)` where `m` is the number of pairs and `n_a`, `n_b`
+/// the cylinders of each side lying in the common area (near some cylinder of the other side), so
+/// a small overlap is not penalised. One pass over all `a × b` distances gives the pairs and both
+/// common areas. The loops over `b` run in chunks of [`LANES`] without branches, which the
+/// compiler vectorises; distances are never NaN, so `<` chooses as `min` would.
+fn geometric_agreement(a: &[Cylinder], al: Alignment, g: &mut GeometricScratch) -> f32 {
     let (sin, cos) = al.theta.sin_cos();
-    used.iter_mut().for_each(|u| *u = false);
-    g.bx.clear();
-    g.bx.extend(b.iter().map(|r| r.x));
-    g.by.clear();
-    g.by.extend(b.iter().map(|r| r.y));
+    let padded = g.bx.len();
+    g.free.clear();
+    g.free.resize(g.len, true);
+    g.free.resize(padded, false);
     g.d2.clear();
-    g.d2.resize(b.len(), 0.0);
+    g.d2.resize(padded, 0.0);
+    g.candidate.clear();
+    g.candidate.resize(padded, f32::INFINITY);
     g.nearest_b.clear();
-    g.nearest_b.resize(b.len(), f32::INFINITY);
+    g.nearest_b.resize(padded, f32::INFINITY);
     let near2 = GEO_NEAR * GEO_NEAR;
     let (mut m, mut n_a) = (0u32, 0u32);
     for q in a {
         let (dx, dy) = (q.x - al.ax, q.y - al.ay);
         let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
-        for ((d2, &rx), &ry) in g.d2.iter_mut().zip(&g.bx).zip(&g.by) {
-            *d2 = (rx - x) * (rx - x) + (ry - y) * (ry - y);
-        }
-        // Eight running minima, so that the loop vectorises.
-        let mut lanes = [f32::INFINITY; 8];
-        for (nb, d2) in g.nearest_b.chunks_mut(8).zip(g.d2.chunks(8)) {
-            for ((lane, nb), &d2) in lanes.iter_mut().zip(nb).zip(d2) {
-                *lane = lane.min(d2);
-                *nb = nb.min(d2);
-            }
+        let mut lanes = [f32::INFINITY; LANES];
+        let (bxs, _) = g.bx.as_chunks::<LANES>();
+        let (bys, _) = g.by.as_chunks::<LANES>();
+        let (d2s, _) = g.d2.as_chunks_mut::<LANES>();
+        let (nbs, _) = g.nearest_b.as_chunks_mut::<LANES>();
+        for (((d2, nb), bx), by) in d2s.iter_mut().zip(nbs).zip(bxs).zip(bys) {
+            distances(bx, by, (x, y), d2, nb, &mut lanes);
         }
         let nearest = lanes.iter().fold(f32::INFINITY, |x, &y| x.min(y));
         n_a += u32::from(nearest <= near2);
         // Distortion moves minutiae further the further they lie from the alignment's centre.
         let tol = GEO_TOLERANCE + GEO_TOLERANCE_SLOPE * (dx * dx + dy * dy).sqrt();
-        if nearest > tol * tol {
+        let tol2 = tol * tol;
+        if nearest > tol2 {
             continue;
         }
-        let mut best = (tol * tol, usize::MAX);
-        for (j, (&d2, r)) in g.d2.iter().zip(b).enumerate() {
-            if d2 <= best.0
-                && !used.get(j).copied().unwrap_or(true)
-                && angle_diff(angle_diff(r.angle, q.angle), al.theta).abs() <= GEO_ANGLE
-            {
-                best = (d2, j);
-            }
+        // The free cylinders within the tolerance turned alike may pair; the nearest does, the
+        // last of equals (as a scan keeping any not further than the best so far would).
+        let mut lanes = [f32::INFINITY; LANES];
+        let (angles, _) = g.angle.as_chunks::<LANES>();
+        let (frees, _) = g.free.as_chunks::<LANES>();
+        let (d2s, _) = g.d2.as_chunks::<LANES>();
+        let (candidates, _) = g.candidate.as_chunks_mut::<LANES>();
+        let turn = (q.angle, al.theta);
+        for (((candidate, d2), free), angle) in
+            candidates.iter_mut().zip(d2s).zip(frees).zip(angles)
+        {
+            candidates_within(d2, free, angle, turn, tol2, candidate, &mut lanes);
         }
-        if let Some(u) = used.get_mut(best.1) {
-            *u = true;
+        let best = lanes.iter().fold(f32::INFINITY, |x, &y| x.min(y));
+        if best > tol2 {
+            continue;
+        }
+        let mut pick = usize::MAX;
+        for (j, &c) in g.candidate.iter().enumerate() {
+            pick = if c == best { j } else { pick };
+        }
+        if let Some(free) = g.free.get_mut(pick) {
+            *free = false;
             m += 1;
         }
     }
     let n_b = g.nearest_b.iter().filter(|&&d2| d2 <= near2).count() as f32;
     let m = m as f32;
     m * m / (n_a as f32).max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m)
+}
+
+/// One chunk of [`geometric_agreement`]'s distances from the aligned point `(x, y)`: stored in
+/// `d2`, and kept in `nearest` and `lanes` where smaller. A function of its own so that the
+/// compiler knows the chunks apart (references passed in do not alias) and vectorises it.
+#[inline(always)]
+fn distances(
+    bx: &[f32; LANES],
+    by: &[f32; LANES],
+    (x, y): (f32, f32),
+    d2: &mut [f32; LANES],
+    nearest: &mut [f32; LANES],
+    lanes: &mut [f32; LANES],
+) {
+    for l in 0..LANES {
+        let d = (bx[l] - x) * (bx[l] - x) + (by[l] - y) * (by[l] - y);
+        d2[l] = d;
+        lanes[l] = if d < lanes[l] { d } else { lanes[l] };
+        nearest[l] = if d < nearest[l] { d } else { nearest[l] };
+    }
+}
+
+/// One chunk of the cylinders that may pair with an aligned one of direction `turn.0` under the
+/// alignment's turn `turn.1`: free, within `tol2`, turned alike. Their distances go to
+/// `candidate` (infinity for the others) and the smallest to `lanes`.
+#[inline(always)]
+fn candidates_within(
+    d2: &[f32; LANES],
+    free: &[bool; LANES],
+    angle: &[f32; LANES],
+    turn: (f32, f32),
+    tol2: f32,
+    candidate: &mut [f32; LANES],
+    lanes: &mut [f32; LANES],
+) {
+    for l in 0..LANES {
+        let turned = angle_diff(angle_diff(angle[l], turn.0), turn.1).abs() <= GEO_ANGLE;
+        let c = if (d2[l] <= tol2) & free[l] & turned {
+            d2[l]
+        } else {
+            f32::INFINITY
+        };
+        candidate[l] = c;
+        lanes[l] = if c < lanes[l] { c } else { lanes[l] };
+    }
 }
 
 /// Whether a chosen pair agrees with an alignment (whose sine and cosine are given): turned
@@ -317,7 +396,11 @@ fn refine(chosen: &[PairGeometry], al: Alignment) -> Alignment {
     let (mut m, mut sum_t, mut sax, mut say, mut sbx, mut sby) = (0.0f32, 0.0, 0.0, 0.0, 0.0, 0.0);
     for u in chosen {
         // Zeros added for the others, without a branch: the same sums.
-        let w = if consistent(&al, sin, cos, u) { 1.0 } else { 0.0 };
+        let w = if consistent(&al, sin, cos, u) {
+            1.0
+        } else {
+            0.0
+        };
         m += w;
         sum_t += w * angle_diff(u.turn, al.theta);
         sax += w * u.ax;
@@ -723,17 +806,15 @@ pub(crate) fn score(
     // the better agreement counts.
     let mut geo = 0.0f32;
     if s > 0.0 {
-        let (first, second) =
-            best_alignments(
-                &scratch.chosen_geometry,
-                lambda,
-                &mut scratch.support,
-                &mut scratch.compatibility,
-            );
+        let (first, second) = best_alignments(
+            &scratch.chosen_geometry,
+            lambda,
+            &mut scratch.support,
+            &mut scratch.compatibility,
+        );
+        scratch.geometric.load(b);
         for al in [first, second].into_iter().flatten() {
-            let agreement =
-                geometric_agreement(a, b, al, &mut scratch.used_b, &mut scratch.geometric);
-            geo = geo.max(agreement);
+            geo = geo.max(geometric_agreement(a, al, &mut scratch.geometric));
         }
     }
     // The relaxed similarity counts only as far as the pairs agree with one global alignment:
