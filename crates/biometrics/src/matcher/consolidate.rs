@@ -315,6 +315,38 @@ fn candidates_within(
     }
 }
 
+/// The similarities `lambda` of the chosen pairs consistent with `al` (as [`consistent`]), zero
+/// for the others, into `weights`; the pairs given by their columns `ax, ay, bx, by, turn`. A
+/// function of its own so that the compiler knows the slices apart and vectorises the loop.
+#[inline(always)]
+fn consistent_weights(
+    al: &Alignment,
+    (sin, cos): (f32, f32),
+    [ax, ay, bx, by, turn]: [&[f32]; 5],
+    lambda: &[f32],
+    weights: &mut [f32],
+) {
+    let pairs = ax.iter().zip(ay).zip(bx).zip(by).zip(turn);
+    for ((w, &l), ((((&ax, &ay), &bx), &by), &turn)) in weights.iter_mut().zip(lambda).zip(pairs) {
+        let turned = angle_diff(turn, al.theta).abs() <= GEO_ANGLE;
+        let (dx, dy) = (ax - al.ax, ay - al.ay);
+        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
+        let placed = (bx - x) * (bx - x) + (by - y) * (by - y) <= GEO_DISTANCE * GEO_DISTANCE;
+        *w = if turned & placed { l } else { 0.0 };
+    }
+}
+
+/// How much the distance between pair `p`'s cylinders and those of each pair given by its
+/// columns `ax, ay, bx, by` differs from `a` to `b`, into `gaps` (vectorised, as above).
+#[inline(always)]
+fn distance_gaps(p: &PairGeometry, [ax, ay, bx, by]: [&[f32]; 4], gaps: &mut [f32]) {
+    for ((((gap, &qax), &qay), &qbx), &qby) in gaps.iter_mut().zip(ax).zip(ay).zip(bx).zip(by) {
+        let (dxa, dya) = (qax - p.ax, qay - p.ay);
+        let (dxb, dyb) = (qbx - p.bx, qby - p.by);
+        *gap = ((dxa * dxa + dya * dya).sqrt() - (dxb * dxb + dyb * dyb).sqrt()).abs();
+    }
+}
+
 /// Whether a chosen pair agrees with an alignment (whose sine and cosine are given): turned
 /// alike within `GEO_ANGLE`, brought within `GEO_DISTANCE`. Direction first, the cheaper test.
 /// Both tests are computed, without a branch: about half the pairs pass, unpredictably.
@@ -359,16 +391,8 @@ fn best_alignments(
         let (sin, cos) = al.theta.sin_cos();
         c.gap.clear();
         c.gap.resize(lambda.len(), 0.0);
-        let pairs = c.ax.iter().zip(&c.ay).zip(&c.bx).zip(&c.by).zip(&c.turn);
-        for ((w, &l), ((((&ax, &ay), &bx), &by), &turn)) in c.gap.iter_mut().zip(lambda).zip(pairs)
-        {
-            // `consistent`, written out on the columns.
-            let turned = angle_diff(turn, al.theta).abs() <= GEO_ANGLE;
-            let (dx, dy) = (ax - al.ax, ay - al.ay);
-            let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
-            let placed = (bx - x) * (bx - x) + (by - y) * (by - y) <= GEO_DISTANCE * GEO_DISTANCE;
-            *w = if turned & placed { l } else { 0.0 };
-        }
+        let columns = [&c.ax[..], &c.ay, &c.bx, &c.by, &c.turn];
+        consistent_weights(&al, (sin, cos), columns, lambda, &mut c.gap);
         // Adding zero leaves the sum as it was: the same sums as with a branch.
         support.push(c.gap.iter().fold(0.0f32, |total, &w| total + w));
     }
@@ -483,12 +507,7 @@ fn compatibilities(
         };
         c.gap.clear();
         c.gap.resize(ax.len(), 0.0);
-        for ((((gap, &qax), &qay), &qbx), &qby) in c.gap.iter_mut().zip(ax).zip(ay).zip(bx).zip(by)
-        {
-            let (dxa, dya) = (qax - p.ax, qay - p.ay);
-            let (dxb, dyb) = (qbx - p.bx, qby - p.by);
-            *gap = ((dxa * dxa + dya * dya).sqrt() - (dxb * dxb + dyb * dyb).sqrt()).abs();
-        }
+        distance_gaps(p, [ax, ay, bx, by], &mut c.gap);
         c.near.clear();
         c.near.resize(c.gap.len(), 0);
         let mut within = 0usize;
