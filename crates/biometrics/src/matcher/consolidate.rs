@@ -315,24 +315,34 @@ fn candidates_within(
     }
 }
 
-/// The similarities `lambda` of the chosen pairs consistent with `al` (as [`consistent`]), zero
-/// for the others, into `weights`; the pairs given by their columns `ax, ay, bx, by, turn`. A
-/// function of its own so that the compiler knows the slices apart and vectorises the loop.
+/// Adds `l` to the support of each proposed alignment (given by the columns of the pairs
+/// proposing them: `ax, ay, bx, by, turn` and the turn's sine and cosine) that pair `u` is
+/// consistent with (as [`consistent`]), zero to the others. A function of its own so that the
+/// compiler knows the slices apart and vectorises the loop.
 #[inline(always)]
-fn consistent_weights(
-    al: &Alignment,
-    (sin, cos): (f32, f32),
-    [ax, ay, bx, by, turn]: [&[f32]; 5],
-    lambda: &[f32],
-    weights: &mut [f32],
+fn add_if_consistent(
+    u: &PairGeometry,
+    l: f32,
+    [ax, ay, bx, by, theta, sin, cos]: [&[f32]; 7],
+    support: &mut [f32],
 ) {
-    let pairs = ax.iter().zip(ay).zip(bx).zip(by).zip(turn);
-    for ((w, &l), ((((&ax, &ay), &bx), &by), &turn)) in weights.iter_mut().zip(lambda).zip(pairs) {
-        let turned = angle_diff(turn, al.theta).abs() <= GEO_ANGLE;
-        let (dx, dy) = (ax - al.ax, ay - al.ay);
-        let (x, y) = (al.bx + dx * cos - dy * sin, al.by + dx * sin + dy * cos);
-        let placed = (bx - x) * (bx - x) + (by - y) * (by - y) <= GEO_DISTANCE * GEO_DISTANCE;
-        *w = if turned & placed { l } else { 0.0 };
+    let proposals = ax
+        .iter()
+        .zip(ay)
+        .zip(bx)
+        .zip(by)
+        .zip(theta)
+        .zip(sin.iter().zip(cos));
+    for (total, (((((&ax, &ay), &bx), &by), &theta), (&sin, &cos))) in
+        support.iter_mut().zip(proposals)
+    {
+        let turned = angle_diff(u.turn, theta).abs() <= GEO_ANGLE;
+        let (dx, dy) = (u.ax - ax, u.ay - ay);
+        let (x, y) = (bx + dx * cos - dy * sin, by + dx * sin + dy * cos);
+        let placed =
+            (u.bx - x) * (u.bx - x) + (u.by - y) * (u.by - y) <= GEO_DISTANCE * GEO_DISTANCE;
+        // Adding zero leaves the sum as it was: the same sums as with a branch.
+        *total += if turned & placed { l } else { 0.0 };
     }
 }
 
@@ -375,26 +385,29 @@ fn proposed(c: &PairGeometry) -> Alignment {
 /// similarity wins, refined on those pairs (mean turn, centroids). The second is the best
 /// proposed by a pair disagreeing with the first (`support` holds each pair's support).
 ///
-/// The supports are the costly part (`k²` tests): each proposal tests all pairs, side by side
-/// (`columns`, filled by [`compatibilities`]) in a loop the compiler vectorises, and then adds
-/// the similarities of those consistent in order, as [`consistent`] one by one would.
+/// The supports are the costly part (`k²` tests): each pair is tested against all proposals side
+/// by side (`columns`, filled by [`compatibilities`]) in a loop the compiler vectorises.
 fn best_alignments(
     chosen: &[PairGeometry],
     lambda: &[f32],
     support: &mut Vec<f32>,
     columns: &mut CompatibilityScratch,
 ) -> (Option<Alignment>, Option<Alignment>) {
-    support.clear();
     let c = columns;
-    for p in chosen {
-        let al = proposed(p);
-        let (sin, cos) = al.theta.sin_cos();
-        c.gap.clear();
-        c.gap.resize(lambda.len(), 0.0);
-        let columns = [&c.ax[..], &c.ay, &c.bx, &c.by, &c.turn];
-        consistent_weights(&al, (sin, cos), columns, lambda, &mut c.gap);
-        // Adding zero leaves the sum as it was: the same sums as with a branch.
-        support.push(c.gap.iter().fold(0.0f32, |total, &w| total + w));
+    c.sin.clear();
+    c.cos.clear();
+    for &turn in &c.turn {
+        let (sin, cos) = turn.sin_cos();
+        c.sin.push(sin);
+        c.cos.push(cos);
+    }
+    support.clear();
+    support.resize(chosen.len(), 0.0);
+    // Pair by pair, its similarity added to the support of every proposal it is consistent
+    // with: each support adds the same terms in the same order as one proposal at a time would.
+    let proposals = [&c.ax[..], &c.ay, &c.bx, &c.by, &c.turn, &c.sin, &c.cos];
+    for (u, &l) in chosen.iter().zip(lambda) {
+        add_if_consistent(u, l, proposals, support);
     }
     // The first pair with the highest support among those `keep` admits.
     let best = |keep: &dyn Fn(&PairGeometry) -> bool| {
@@ -454,6 +467,8 @@ pub(crate) struct CompatibilityScratch {
     bx: Vec<f32>,
     by: Vec<f32>,
     turn: Vec<f32>,
+    sin: Vec<f32>,
+    cos: Vec<f32>,
     gap: Vec<f32>,
     near: Vec<usize>,
 }
