@@ -573,6 +573,9 @@ pub(crate) struct Scratch {
     geometric: GeometricScratch,
 }
 
+/// The smallest packed pair of positive similarity (similarity bits 1, the rest 0).
+const POSITIVE: u64 = 1 << 32;
+
 /// Similarity buckets of the first pairing.
 const BUCKETS: usize = 64;
 
@@ -648,25 +651,24 @@ pub(crate) fn score(
     // Local similarities worth keeping, packed as (similarity bits, a, b) for a cheap sort:
     // positive f32 bit patterns order like the numbers. Each goes into one of 64 buckets of its
     // similarity, so that the pairs can be taken best first by sorting only the top buckets.
+    // All pairs are written in place, row by row (`b` is not empty here); those of similarity
+    // zero (below `POSITIVE`)
+    // are left out by every later pass.
     let pairs = &mut scratch.pairs;
-    if pairs.len() < a.len() * b.len() + 1 {
-        pairs.resize(a.len() * b.len() + 1, 0);
-    }
+    pairs.clear();
+    pairs.resize(a.len() * b.len(), 0);
     let mut kept = 0usize;
     let mut histogram = [0u32; BUCKETS];
     scratch.counts.clear();
     scratch.counts.resize(b.len(), [0; 4]);
-    for (i, ca) in a.iter().enumerate() {
+    for ((i, ca), row) in a.iter().enumerate().zip(pairs.chunks_exact_mut(b.len())) {
         // Bit counts first, in a loop without branches, then the similarities.
         for (cb, out) in b.iter().zip(scratch.counts.iter_mut()) {
             *out = masked_counts(ca, cb);
         }
-        for (j, c) in scratch.counts.iter().enumerate() {
+        for ((j, c), slot) in scratch.counts.iter().enumerate().zip(row) {
             let s = similarity_from_counts(*c, min_common);
-            // Written unconditionally, kept only when positive: no unpredictable branch.
-            if let Some(slot) = pairs.get_mut(kept) {
-                *slot = (u64::from(s.to_bits()) << 32) | ((i as u64) << 16) | j as u64;
-            }
+            *slot = (u64::from(s.to_bits()) << 32) | ((i as u64) << 16) | j as u64;
             let positive = s > 0.0;
             kept += usize::from(positive);
             if let Some(h) = histogram.get_mut(bucket(s)) {
@@ -674,7 +676,7 @@ pub(crate) fn score(
             }
         }
     }
-    let pairs = pairs.get(..kept).unwrap_or(&[]);
+    let pairs = pairs.as_slice();
     let n_r = n.min(MAX_RELAXED);
     // The shortlist: the pairs of the top buckets holding at least SHORTLIST·n_r pairs (all
     // kept pairs when there are fewer), gathered without a branch.
@@ -687,10 +689,10 @@ pub(crate) fn score(
             break;
         }
     }
-    let threshold = u64::from(bucket_floor(cutoff).to_bits()) << 32;
+    let threshold = (u64::from(bucket_floor(cutoff).to_bits()) << 32).max(POSITIVE);
     let sorted = &mut scratch.sorted;
     sorted.clear();
-    sorted.resize(kept, 0);
+    sorted.resize(pairs.len(), 0);
     let mut shortlist = 0usize;
     for &p in pairs {
         if let Some(slot) = sorted.get_mut(shortlist) {
@@ -778,7 +780,11 @@ pub(crate) fn score(
     pick(sorted, chosen);
     if chosen.len() < n_r / 2 && shortlist < kept {
         sorted.clear();
-        sorted.extend(pairs.iter().filter(|&&p| p < threshold && aligned(p)));
+        sorted.extend(
+            pairs
+                .iter()
+                .filter(|&&p| (POSITIVE..threshold).contains(&p) && aligned(p)),
+        );
         sorted.sort_unstable_by(|x, y| y.cmp(x));
         pick(sorted, chosen);
     }
