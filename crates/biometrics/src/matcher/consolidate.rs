@@ -652,8 +652,7 @@ pub(crate) fn score(
     // positive f32 bit patterns order like the numbers. Each goes into one of 64 buckets of its
     // similarity, so that the pairs can be taken best first by sorting only the top buckets.
     // All pairs are written in place, row by row (`b` is not empty here); those of similarity
-    // zero (below `POSITIVE`)
-    // are left out by every later pass.
+    // zero (below `POSITIVE`) are left out by every later pass.
     let pairs = &mut scratch.pairs;
     pairs.clear();
     pairs.resize(a.len() * b.len(), 0);
