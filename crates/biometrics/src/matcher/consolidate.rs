@@ -29,8 +29,11 @@ fn rotation_bin(turn: f32) -> usize {
 }
 
 /// Pairs taken into relaxation at most (the paper uses min(nA, nB); capping keeps the quadratic
-/// relaxation cheap while the true pairs are almost always among the best ones).
-const MAX_RELAXED: usize = 24;
+/// relaxation and the alignment supports cheap while the true pairs are almost always among the
+/// best ones). 12 rather than 24 is a fifth faster and no less accurate on the tuning sets of
+/// harsh images (EER seed 7: 5.43 % with 24, 5.14 % with 20, 5.11 % with 16 and 12; seed 3:
+/// 5.42 % with 24, 5.57 % with 16, 5.32 % with 12).
+const MAX_RELAXED: usize = 12;
 /// Relaxation rounds and the weight of a pair's own previous similarity.
 const ROUNDS: usize = 5;
 const W_R: f32 = 0.3;
