@@ -895,7 +895,7 @@ mod tests {
 
     #[test]
     fn distance_limit_is_where_compatibility_falls_below_the_floor() {
-        assert!(DISTANCE_LIMIT > 5.0 && DISTANCE_LIMIT < 31.0);
+        const { assert!(DISTANCE_LIMIT > 5.0 && DISTANCE_LIMIT < 31.0) };
         for i in 0..40_000 {
             let d = i as f32 / 1000.0;
             assert_eq!(TABLES.distance(d) >= RHO_FLOOR, d < DISTANCE_LIMIT, "{d}");
