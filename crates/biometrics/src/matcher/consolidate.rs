@@ -18,8 +18,10 @@ use std::f32::consts::{FRAC_PI_2, PI, TAU};
 
 use super::cylinder::{angle_diff, masked_counts, similarity_from_counts, Cylinder};
 
-/// Pairs in the first, sorted shortlist: this many times the number relaxed.
-const SHORTLIST: usize = 6;
+/// Pairs in the first, sorted shortlist: this many times the number relaxed (4 rather than 6,
+/// and 3 relaxation rounds rather than 5: a twentieth faster, tuning sets EER 5.11 → 5.07 % on
+/// seed 7 and 5.32 → 5.14 % on seed 3).
+const SHORTLIST: usize = 4;
 /// Bins of the global rotation estimate, and how far a pair's own rotation may depart from it.
 const ROTATION_BINS: usize = 36;
 const MAX_ROTATION_SPREAD: f32 = PI / 4.0;
@@ -35,7 +37,7 @@ fn rotation_bin(turn: f32) -> usize {
 /// 5.42 % with 24, 5.57 % with 16, 5.32 % with 12).
 const MAX_RELAXED: usize = 12;
 /// Relaxation rounds and the weight of a pair's own previous similarity.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 3;
 const W_R: f32 = 0.3;
 /// Number of pairs averaged: `MIN_NP + Z(min(nA, nB)) · (MAX_NP − MIN_NP)`.
 const MIN_NP: usize = 4;
