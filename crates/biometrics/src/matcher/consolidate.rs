@@ -217,9 +217,8 @@ fn geometric_agreement(a: &[Cylinder], al: Alignment, g: &mut GeometricScratch) 
     g.free.clear();
     g.free.resize(g.len, true);
     g.free.resize(padded, false);
-    g.d2.clear();
+    // Written whole before they are read: sized only (no clearing, no filling).
     g.d2.resize(padded, 0.0);
-    g.candidate.clear();
     g.candidate.resize(padded, f32::INFINITY);
     g.nearest_b.clear();
     g.nearest_b.resize(padded, f32::INFINITY);
@@ -525,10 +524,10 @@ fn compatibilities(
         ) else {
             continue;
         };
-        c.gap.clear();
+        // Sized only: written whole before it is read (the gathered `near` likewise up to
+        // `within`).
         c.gap.resize(ax.len(), 0.0);
         distance_gaps(p, [ax, ay, bx, by], &mut c.gap);
-        c.near.clear();
         c.near.resize(c.gap.len(), 0);
         let mut within = 0usize;
         for (idx, &gap) in c.gap.iter().enumerate() {
@@ -659,11 +658,11 @@ pub(crate) fn score(
     // All pairs are written in place, row by row (`b` is not empty here); those of similarity
     // zero (below `POSITIVE`) are left out by every later pass.
     let pairs = &mut scratch.pairs;
-    pairs.clear();
+    // Sized only, not cleared: every slot is written below (and `counts`, `sorted` up to what
+    // is read, likewise).
     pairs.resize(a.len() * b.len(), 0);
     let mut kept = 0usize;
     let mut histogram = [0u32; BUCKETS];
-    scratch.counts.clear();
     scratch.counts.resize(b.len(), [0; 4]);
     for ((i, ca), row) in a.iter().enumerate().zip(pairs.chunks_exact_mut(b.len())) {
         // Bit counts first, in a loop without branches, then the similarities.
@@ -695,7 +694,6 @@ pub(crate) fn score(
     }
     let threshold = (u64::from(bucket_floor(cutoff).to_bits()) << 32).max(POSITIVE);
     let sorted = &mut scratch.sorted;
-    sorted.clear();
     sorted.resize(pairs.len(), 0);
     let mut shortlist = 0usize;
     for &p in pairs {
