@@ -139,7 +139,11 @@ fn main() {
         if dump.is_some() {
             for c in &found {
                 let raw = c.fingers.first().map_or(f32::NAN, |s| s.raw);
-                dumped.push_str(&format!("{f} {} {raw}\n", u8::from(c.reference_id == mate)));
+                dumped.push_str(&format!(
+                    "{f} {} {raw} {}\n",
+                    u8::from(c.reference_id == mate),
+                    c.reference_id
+                ));
             }
         }
         rank1 += usize::from(
