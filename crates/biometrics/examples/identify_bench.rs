@@ -3,7 +3,11 @@
 //! memory per enrolled finger, the pre-selection's penetration and hit rate, and rank-1
 //! identification.
 //!
-//! `cargo run --release -p marsad-biometrics --example identify_bench [gallery] [probes] [penetration]`
+//! `cargo run --release -p marsad-biometrics --example identify_bench [gallery] [probes] [penetration] [target FPIR]`
+//!
+//! Every probe has its mate enrolled, so a returned candidate other than the mate is a false
+//! positive: the observed FPIR is the share of searches that return one (the mate itself left
+//! out), to be compared with the target (default 1 %).
 
 use std::time::Instant;
 
@@ -17,6 +21,7 @@ fn main() {
     let gallery_size: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let probes: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(200);
     let penetration: f64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(0.01);
+    let target_fpir: f64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(0.01);
     let probes = probes.min(gallery_size);
     let variation = Variation::default();
     let threads = 2;
@@ -109,12 +114,16 @@ fn main() {
 
     let mut rank1 = 0usize;
     let mut returned = 0usize;
+    let mut wrong = 0usize;
+    let mut searches_wrong = 0usize;
+    let dump = std::env::var("IDENTIFY_BENCH_DUMP").ok();
+    let mut dumped = String::new();
     let mut worst = 0.0f64;
     let start = Instant::now();
     let cpu0 = process_cpu_seconds();
     for (f, probe) in probe_templates.iter().enumerate() {
         let t = Instant::now();
-        let found = match gallery.identify(std::slice::from_ref(probe), 10, 0.01) {
+        let found = match gallery.identify(std::slice::from_ref(probe), 10, target_fpir) {
             Ok(found) => found,
             Err(e) => {
                 eprintln!("search failed: {e}");
@@ -123,6 +132,20 @@ fn main() {
         };
         worst = worst.max(t.elapsed().as_secs_f64());
         returned += found.len();
+        let mate = format!("r{f}");
+        let others = found.iter().filter(|c| c.reference_id != mate).count();
+        wrong += others;
+        searches_wrong += usize::from(others > 0);
+        if dump.is_some() {
+            for c in &found {
+                let raw = c.fingers.first().map_or(f32::NAN, |s| s.raw);
+                dumped.push_str(&format!(
+                    "{f} {} {raw} {}\n",
+                    u8::from(c.reference_id == mate),
+                    c.reference_id
+                ));
+            }
+        }
         rank1 += usize::from(
             found
                 .first()
@@ -132,7 +155,8 @@ fn main() {
     let wall = start.elapsed().as_secs_f64() / n;
     let cpu = process_cpu_seconds().zip(cpu0).map(|(b, a)| (b - a) / n);
     println!(
-        "identify (target FPIR 1 %, {threads} threads): {:.1} ms wall per search (worst {:.1} ms){}",
+        "identify (target FPIR {} %, {threads} threads): {:.1} ms wall per search (worst {:.1} ms){}",
+        100.0 * target_fpir,
         wall * 1e3,
         worst * 1e3,
         cpu.map_or(String::new(), |c| format!(
@@ -146,6 +170,17 @@ fn main() {
         100.0 * rank1 as f64 / n,
         returned as f64 / n
     );
+    println!(
+        "false positives: {wrong} candidates other than the mate in {} searches ({returned} returned); observed FPIR {:.2} % ({searches_wrong} searches with one) against {} % asked",
+        probe_templates.len(),
+        100.0 * searches_wrong as f64 / n,
+        100.0 * target_fpir
+    );
+    if let Some(path) = dump {
+        if let Err(e) = std::fs::write(&path, dumped) {
+            eprintln!("{path}: {e}");
+        }
+    }
 }
 
 /// CPU time of this process (Linux: /proc/self/stat, clock ticks of 1/100 s), so the figures do

@@ -36,18 +36,22 @@ fn main() {
     );
     let mut matcher = Matcher::new();
     let mut checksum = 0.0f64;
+    // Any change of any score changes this (scores' bit patterns, combined in order).
+    let mut bits = 0u64;
     let mut count = 0u64;
     let start = Instant::now();
     let cpu_start = thread_cpu_seconds();
     for a in &features {
         for b in &features {
-            checksum += f64::from(matcher.compare(a, b));
+            let score = matcher.compare(a, b);
+            checksum += f64::from(score);
+            bits = bits.rotate_left(5) ^ u64::from(score.to_bits());
             count += 1;
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
     println!(
-        "comparisons: {count} in {:.2} s wall = {:.0} per second (checksum {checksum:.3})",
+        "comparisons: {count} in {:.2} s wall = {:.0} per second (checksum {checksum:.3}, bits {bits:016x})",
         elapsed,
         count as f64 / elapsed
     );
