@@ -249,7 +249,11 @@ mod tests {
         let scores: Vec<f32> = (0..n)
             .map(|i| {
                 let q = -((i as f64 + 0.5) / n as f64).log10();
-                (if q <= 3.0 { q / 10.0 } else { 0.3 + (q - 3.0) / 5.0 }) as f32
+                (if q <= 3.0 {
+                    q / 10.0
+                } else {
+                    0.3 + (q - 3.0) / 5.0
+                }) as f32
             })
             .collect();
         let c = Calibration::fit(&scores);
