@@ -220,6 +220,18 @@ pub fn export(cmd: ExportCommand, clock: &dyn Clock) -> Result<ExitCode> {
         publication.datasets.len(),
         observations
     );
+    if !publication.omitted.is_empty() {
+        println!(
+            "left out for size ({} tables, never published unprotected; see docs/sdmx.md):",
+            publication.omitted.len()
+        );
+        for table in publication.omitted.iter().take(20) {
+            println!("  {table}");
+        }
+        if publication.omitted.len() > 20 {
+            println!("  … and {} more", publication.omitted.len() - 20);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

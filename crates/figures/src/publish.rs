@@ -41,6 +41,10 @@ use crate::Result;
 pub struct Publication {
     pub structures: Structures,
     pub datasets: Vec<Dataset>,
+    /// The tables left out because their indicator's linked system would have been larger than
+    /// the disclosure solver is given (never published unprotected), e.g. `WORKERS_PLACED 2024:
+    /// SEX × CITIZENSHIP by month`.
+    pub omitted: Vec<String>,
 }
 
 /// Governorate names (as the records give them) → SDMX codes.
@@ -125,8 +129,9 @@ pub fn sdmx_structures(published: &Published) -> Result<Publication> {
     let candidate = standard::structures(&opts, &all_specs)?;
     let mut kept = Vec::new();
     let mut cells_of = Vec::new();
+    let mut omitted = Vec::new();
     for &id in &ids {
-        let cells = indicator_cells(published, &candidate, &opts, &govs, id)?;
+        let cells = indicator_cells(published, &candidate, &opts, &govs, id, &mut omitted)?;
         if !cells.is_empty() {
             kept.push(flow_spec(id));
             cells_of.push((id, cells));
@@ -141,6 +146,7 @@ pub fn sdmx_structures(published: &Published) -> Result<Publication> {
     Ok(Publication {
         structures,
         datasets,
+        omitted,
     })
 }
 
@@ -179,13 +185,14 @@ fn without_total(structures: &Structures, opts: &Options, dim: Dim) -> bool {
 
 /// Every observation of one indicator: for each year, the parts of [`crate::joint`] (the
 /// total, each allowed dimension alone, the two-way tables, by year and, for flows, by month),
-/// protected jointly.
+/// protected jointly; the parts left out for size are added to `omitted`.
 fn indicator_cells(
     published: &Published,
     structures: &Structures,
     opts: &Options,
     govs: &BTreeMap<String, String>,
     id: IndicatorId,
+    omitted: &mut Vec<String>,
 ) -> Result<Vec<Cell>> {
     let def = id.def();
     let ref_area = published.settings.ref_area.clone();
@@ -199,6 +206,12 @@ fn indicator_cells(
     let mut out = Vec::new();
     for year in published.years(id) {
         let joint = joint::protect_year(published, id, year, &fixed, &map)?;
+        omitted.extend(
+            joint
+                .omitted
+                .iter()
+                .map(|p| format!("{} {year}: {}", id.as_str(), p.describe())),
+        );
         for cell in joint.cells {
             let (freq, time) = match cell.period {
                 Period::Month(m) => ("M", TimePeriod::Month(m.year(), month_number(m))),
