@@ -28,9 +28,7 @@ use std::collections::{BTreeMap, HashMap};
 use marsad_stats::catalogue::{IndicatorId, Measure, TimeAggregation};
 use marsad_stats::cube::{Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Freq, Month, Period, TOTAL};
-use marsad_stats::disclosure::{
-    self, ConfStatus, Cost, Dimension, FrequencyRule, Rules, ZeroPolicy,
-};
+use marsad_stats::disclosure::{self, ConfStatus, Dimension, Rules};
 
 use crate::tables::{ProtectedCell, Published, MAX_CELLS};
 use crate::{FiguresError, Result};
@@ -420,24 +418,7 @@ fn build(
 
 /// The rules an indicator's cells are protected by (as `tables` protects a table).
 pub fn rules(id: IndicatorId) -> Rules {
-    let def = id.def();
-    let threshold = u64::from(def.disclosure.min_frequency);
-    Rules {
-        frequency: (threshold > 1).then_some(FrequencyRule {
-            threshold,
-            protection: if def.disclosure.sensitive {
-                threshold as f64
-            } else {
-                3.0f64.min(threshold as f64)
-            },
-            protection_percent: 0.0,
-        }),
-        dominance: None,
-        p_percent: None,
-        zeros: ZeroPolicy::Publish,
-        cost: Cost::Value,
-        cleanup: true,
-    }
+    crate::tables::rules_of(id.def())
 }
 
 /// The linked system of one additive indicator and year (every published part, months

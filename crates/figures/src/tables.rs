@@ -359,22 +359,7 @@ impl Published {
             })
             .collect();
         let dtable = disclosure::Table::from_leaves(dimensions, dcells).map_err(disclosure_err)?;
-        let rules = Rules {
-            frequency: (threshold > 1).then_some(FrequencyRule {
-                threshold,
-                protection: if def.disclosure.sensitive {
-                    threshold as f64
-                } else {
-                    3.0f64.min(threshold as f64)
-                },
-                protection_percent: 0.0,
-            }),
-            dominance: None,
-            p_percent: None,
-            zeros: ZeroPolicy::Publish,
-            cost: Cost::Value,
-            cleanup: true,
-        };
+        let rules = rules_of(def);
         let protected = disclosure::protect(&dtable, &rules).map_err(disclosure_err)?;
         let published = protected.publish(&dtable);
         Ok(published
@@ -396,5 +381,28 @@ impl Published {
                 }
             })
             .collect())
+    }
+}
+
+/// The rules an indicator's additive tables are protected by: primary suppression below its
+/// minimum frequency (a protection interval as wide as the threshold when it is sensitive, else
+/// up to 3), secondary suppression by value with clean-up; zeros published.
+pub(crate) fn rules_of(def: &Indicator) -> Rules {
+    let threshold = u64::from(def.disclosure.min_frequency);
+    Rules {
+        frequency: (threshold > 1).then_some(FrequencyRule {
+            threshold,
+            protection: if def.disclosure.sensitive {
+                threshold as f64
+            } else {
+                3.0f64.min(threshold as f64)
+            },
+            protection_percent: 0.0,
+        }),
+        dominance: None,
+        p_percent: None,
+        zeros: ZeroPolicy::Publish,
+        cost: Cost::Value,
+        cleanup: true,
     }
 }
