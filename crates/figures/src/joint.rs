@@ -507,6 +507,7 @@ pub fn protect_year(
             units: free.then(|| u64::try_from(s.units).unwrap_or(0)),
             obs_status: s.status(),
             conf_status: status,
+            perturbed: false,
         });
     }
     Ok(joint)
@@ -528,6 +529,7 @@ fn single_cell(
             units: c.units,
             obs_status: c.obs_status,
             conf_status: c.conf_status,
+            perturbed: false,
         });
     }
     joint.parts.push(Part {
@@ -584,6 +586,7 @@ fn ratio_cells(
                     units: cell.units,
                     obs_status: cell.obs_status,
                     conf_status: cell.conf_status,
+                    perturbed: false,
                 };
                 match merged.entry((period, key)) {
                     std::collections::btree_map::Entry::Vacant(v) => {

@@ -32,6 +32,9 @@ use marsad_store::{
     Timestamp,
 };
 
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use sha2::Sha256;
+
 use crate::settings::Settings;
 use crate::{FiguresError, Result};
 
@@ -75,16 +78,44 @@ pub fn refresh(
     progress: Progress<'_>,
 ) -> Result<RefreshReport> {
     let params = settings.params(today)?;
-    let stored = store.stats_state()?;
-    let same = stored
-        .as_ref()
-        .and_then(|s| Settings::from_json(&s.settings).ok())
-        .is_some_and(|s| s.computes_like(settings));
-    if full || !same {
-        full_refresh(store, settings, &params, at, progress)
-    } else {
-        incremental(store, settings, &params, at, progress)
+    let stored = store
+        .stats_state()?
+        .and_then(|s| Settings::from_json(&s.settings).ok());
+    // The record-key secret is the cube's, not the caller's: kept from the stored settings,
+    // drawn when there is none (a cube refreshed before cell keys: a full refresh fills them).
+    let mut settings = settings.clone();
+    if settings.record_key_secret.is_none() {
+        settings.record_key_secret = Some(
+            stored
+                .as_ref()
+                .and_then(|s| s.record_key_secret.clone())
+                .unwrap_or_else(new_secret),
+        );
     }
+    let same = stored.is_some_and(|s| s.computes_like(&settings));
+    if full || !same {
+        full_refresh(store, &settings, &params, at, progress)
+    } else {
+        incremental(store, &settings, &params, at, progress)
+    }
+}
+
+/// 256 random bits, hex.
+fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The record key of a unit: the first 32 bits of HMAC-SHA-256 of its name under the cube's
+/// secret (the same unit always has the same key; without the secret nobody can compute it).
+pub(crate) fn unit_key(settings: &Settings, unit: &str) -> u32 {
+    let secret = settings.record_key_secret.as_deref().unwrap_or_default();
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return 0;
+    };
+    mac.update(unit.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
 
 /// A current record with its parsed payload.
@@ -168,10 +199,12 @@ fn skipped_reason(e: &FactError) -> String {
     }
 }
 
-/// The facts of one unit (its records given by index into `records`).
+/// The facts of one unit (its records given by index into `records`), keyed with the unit's
+/// record key.
 fn facts_of<'r>(
     params: &Params,
     settings: &Settings,
+    unit: &str,
     records: &'r [Loaded],
     members: &[usize],
     report: &mut RefreshReport,
@@ -207,7 +240,12 @@ fn facts_of<'r>(
     for e in &out.skipped {
         *report.skipped.entry(skipped_reason(e)).or_default() += 1;
     }
-    out.facts
+    let key = unit_key(settings, unit);
+    let mut facts = out.facts;
+    for f in &mut facts {
+        f.sums = f.sums.keyed(key);
+    }
+    facts
 }
 
 /// A unit's facts as stored: one line per fact, `INDICATOR\tPERIOD\tKEY\tv,d,u,p,e`.
@@ -234,7 +272,9 @@ fn facts_text(facts: &[Fact<'_>]) -> String {
     out
 }
 
-fn parse_facts(unit: &str, text: &str) -> Result<Vec<CubeRow>> {
+/// A unit's stored facts, keyed with the unit's record key (not stored: derived from the
+/// unit's name).
+fn parse_facts(unit: &str, unit_key: u32, text: &str) -> Result<Vec<CubeRow>> {
     let bad = |reason: &str| FiguresError::StoredFacts {
         unit: unit.to_string(),
         reason: reason.to_string(),
@@ -269,7 +309,9 @@ fn parse_facts(unit: &str, text: &str) -> Result<Vec<CubeRow>> {
                 units,
                 provisional,
                 estimated,
-            },
+                key: 0,
+            }
+            .keyed(unit_key),
         });
     }
     Ok(out)
@@ -285,6 +327,7 @@ fn stat_cell(r: CubeRow) -> StatCell {
         units: r.sums.units,
         provisional: r.sums.provisional,
         estimated: r.sums.estimated,
+        ckey: i64::from(r.sums.key),
     }
 }
 
@@ -337,7 +380,7 @@ fn full_refresh(
     };
     let n_units = units.len() as u64;
     for (done, (unit, members)) in units.into_iter().enumerate() {
-        let facts = facts_of(params, settings, &records, &members, &mut report);
+        let facts = facts_of(params, settings, &unit, &records, &members, &mut report);
         cubes.apply(&facts, &[])?;
         report.facts_added += facts.len() as u64;
         report.units += 1;
@@ -479,7 +522,7 @@ fn incremental(
     let old_facts = store.stats_unit_facts(&unit_list)?;
     let mut old_rows: Vec<CubeRow> = Vec::new();
     for (unit, text) in &old_facts {
-        old_rows.extend(parse_facts(unit, text)?);
+        old_rows.extend(parse_facts(unit, unit_key(settings, unit), text)?);
     }
     let removed = old_rows
         .iter()
@@ -503,7 +546,7 @@ fn incremental(
             batch.units.push((unit.clone(), None));
             continue;
         }
-        let facts = facts_of(params, settings, &records, members, &mut report);
+        let facts = facts_of(params, settings, unit, &records, members, &mut report);
         for &i in members {
             if let Some(r) = records.get(i) {
                 batch.members.push(member(r, unit));
@@ -542,17 +585,19 @@ mod tests {
         use marsad_stats::dims::{Dim, Month};
         let m = Month::new(2024, 3).unwrap();
         let facts = vec![
-            Fact::new(IndicatorId::WorkersPlaced, m, Sums::count(1))
+            Fact::new(IndicatorId::WorkersPlaced, m, Sums::count(1).keyed(7))
                 .with(Dim::Sex, "F")
                 .with(Dim::CounterpartArea, "FRA"),
-            Fact::new(IndicatorId::RemittancesIn, m, Sums::fixed(-12_345)),
+            Fact::new(IndicatorId::RemittancesIn, m, Sums::fixed(-12_345).keyed(7)),
         ];
         let text = facts_text(&facts);
-        let rows = parse_facts("u", &text).unwrap();
+        let rows = parse_facts("u", 7, &text).unwrap();
         let back: Vec<Fact> = rows.iter().map(|r| r.to_fact().unwrap()).collect();
         assert_eq!(back, facts);
-        assert!(parse_facts("u", "A\tB\tC").is_err());
-        assert!(parse_facts("u", "A\tB\tC\t1,2,3").is_err());
-        assert!(parse_facts("u", "").unwrap().is_empty());
+        // The key is the unit's, not stored: another unit's key gives other cell keys.
+        assert_ne!(parse_facts("u", 8, &text).unwrap(), rows);
+        assert!(parse_facts("u", 7, "A\tB\tC").is_err());
+        assert!(parse_facts("u", 7, "A\tB\tC\t1,2,3").is_err());
+        assert!(parse_facts("u", 7, "").unwrap().is_empty());
     }
 }

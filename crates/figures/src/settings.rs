@@ -32,6 +32,12 @@ pub struct Settings {
     /// (`YYYY`) → every value given, oldest first; the last one is used.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub inputs: BTreeMap<String, BTreeMap<String, Vec<crate::inputs::InputValue>>>,
+    /// The secret each unit's record key is derived from (hex), for the cell key method of
+    /// [`crate::tables`]: drawn by the first refresh and kept by every later one, so the same
+    /// persons always get the same perturbation (a new secret would let an attacker average
+    /// two perturbations of one cell). Never published; `None` until the first refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_key_secret: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +48,7 @@ impl Default for Settings {
             survey_dates: BTreeMap::new(),
             usd_rates: BTreeMap::new(),
             inputs: BTreeMap::new(),
+            record_key_secret: None,
         }
     }
 }

@@ -2,31 +2,43 @@
 //!
 //! [`Published::load`] reads the cube the store keeps. [`Published::table`] aggregates an
 //! indicator to the requested dimensions for each requested period (with every `_T` margin)
-//! and protects each period's table with the disclosure module of `marsad-stats` before
-//! anything is returned:
+//! and protects each period's table before anything is returned. These are the tables asked
+//! for freely (JSON API, explorer, portal, downloads): any combination of dimensions, in any
+//! order of requests, so they must stay safe *together* — suppression decided one request at a
+//! time cannot be (a cell hidden in one table could be recovered from another that overlaps
+//! it), so they are protected as statistical offices' table builders protect theirs:
 //!
-//! - counts and amounts: the complete table (every combination of the codes present, margins
+//! - counts: the **cell key method** ([`marsad_stats::disclosure::cellkey`]). Every unit of
+//!   the cube has a secret record key (see [`crate::refresh`]), every cell keeps the sum of
+//!   its contributions' keys, and a cell's published count is its count perturbed by the
+//!   indicator's table ([`ptable_of`]: nothing between 1 and the minimum frequency, up to
+//!   `±perturbation` above it, unbiased) chosen by that key. The same persons always give the
+//!   same figure, whichever table and request they appear in, so asking again or asking an
+//!   overlapping table gives nothing new; margins are perturbed from their own keys, so a
+//!   table does not add up exactly (flagged `perturbed`). Counts of survey estimates keep the
+//!   frequency rule on their unweighted units; an indicator with no frequency rule and no
+//!   perturbation (public aggregates) is published as counted;
+//! - amounts (`Amount`, and shares of an input such as remittances over GDP, whose numerator
+//!   is an amount): the complete table (every combination of the codes present, margins
 //!   included, zeros where there is no data) goes through primary suppression (fewer
 //!   contributing units than the indicator's `min_frequency`: status `C`) and secondary
 //!   suppression (status `D`: enough other cells so that no `C` cell can be recovered or
-//!   narrowed below its protection interval from the published cells and margins); an
-//!   indicator marked `sensitive` gets a protection interval as wide as its threshold;
-//! - ratios and means (not additive, so not recoverable from margins): primary suppression;
-//! - shares of an input (remittances as a share of GDP): the numerator's table protected as an
-//!   amount, then divided by the input of the period ([`crate::inputs`]); a period without the
-//!   input has no cells.
+//!   narrowed below its protection interval from the published cells and margins) — one
+//!   request at a time; the shares are then divided by the input of the period
+//!   ([`crate::inputs`]), a period without the input having no cells;
+//! - ratios and means (not additive, so not recoverable from margins): primary suppression.
 //!
 //! A suppressed cell is returned without a value and without its count, never as a zero. The
 //! dominance rule of amounts is not applied: the cube keeps sums, not each unit's contribution.
-//!
-//! Each request is protected on its own: two overlapping tables (by sex, then by sex and age)
-//! are not protected jointly (the SDMX publication is: see [`crate::publish`]).
+//! The SDMX publication ([`crate::publish`]) is a fixed set of tables and is protected by
+//! suppression, all its tables of an indicator and year jointly.
 
 use std::collections::BTreeMap;
 
 use marsad_stats::catalogue::{Indicator, IndicatorId, Measure};
 use marsad_stats::cube::{CubeRow, Cubes, ObsStatus, Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Period, TOTAL};
+use marsad_stats::disclosure::cellkey::{self, PTable};
 use marsad_stats::disclosure::{
     self, ConfStatus, Cost, Dimension, FrequencyRule, Rules, ZeroPolicy,
 };
@@ -106,6 +118,8 @@ pub struct ProtectedCell {
     pub units: Option<u64>,
     pub obs_status: ObsStatus,
     pub conf_status: ConfStatus,
+    /// The value was perturbed by the cell key method (counts of tables asked freely).
+    pub perturbed: bool,
 }
 
 /// A protected table.
@@ -152,6 +166,8 @@ impl Published {
                     units: c.units,
                     provisional: c.provisional,
                     estimated: c.estimated,
+                    // Kept in 0..2³² by the store.
+                    key: c.ckey as u32,
                 },
             }));
         }
@@ -253,6 +269,9 @@ impl Published {
         let additive = matches!(def.measure, Measure::Count | Measure::Amount)
             || matches!(def.measure, Measure::PerInput { .. });
         let threshold = u64::from(def.disclosure.min_frequency);
+        if def.measure == Measure::Count && !dims.is_empty() {
+            return Ok(perturbed(def, &table.cells, dims, period, code));
+        }
         if !additive || dims.is_empty() {
             // Primary suppression only: ratios are not recoverable from margins, and a table
             // without dimensions is one cell.
@@ -284,6 +303,7 @@ impl Published {
                         } else {
                             ConfStatus::Free
                         },
+                        perturbed: false,
                     }
                 })
                 .collect());
@@ -378,10 +398,122 @@ impl Published {
                     codes: p.key,
                     obs_status: sums.status(),
                     conf_status: p.conf_status,
+                    perturbed: false,
                 }
             })
             .collect())
     }
+}
+
+/// The largest complete table (every combination of the codes present) a perturbed table is
+/// filled out to with its zeros; beyond it only the cells with data are listed.
+const MAX_FILLED: usize = 20_000;
+
+/// A count table by the cell key method (the module docs): every cell, margins included,
+/// perturbed by the indicator's table ([`ptable_of`]) from its own cell key, so the same
+/// persons always give the same figure whatever table they are asked in; the units are not
+/// shown (they are the count). Cells whose contributions are survey estimates (weighted: a
+/// perturbation of a few units means nothing to them) are published under the frequency rule
+/// on their unweighted units instead.
+fn perturbed(
+    def: &Indicator,
+    cube_cells: &[marsad_stats::cube::Cell<'_>],
+    dims: &[Dim],
+    period: Period,
+    code: &dyn Fn(Dim, &str) -> String,
+) -> Vec<ProtectedCell> {
+    let ptable = ptable_of(def);
+    let exact = def.disclosure.perturbation == 0 && def.disclosure.min_frequency <= 1;
+    let threshold = u64::from(def.disclosure.min_frequency);
+    let mut sums: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
+    for c in cube_cells {
+        let codes: Vec<String> = c
+            .codes
+            .iter()
+            .zip(dims)
+            .map(|(x, d)| {
+                if *x == TOTAL {
+                    TOTAL.to_string()
+                } else {
+                    code(*d, x)
+                }
+            })
+            .collect();
+        if !codes.iter().any(String::is_empty) {
+            sums.entry(codes).or_default().add(&c.sums, 1);
+        }
+    }
+    let mut lists: Vec<Vec<String>> = vec![Vec::new(); dims.len()];
+    for key in sums.keys() {
+        for (list, c) in lists.iter_mut().zip(key) {
+            if !list.contains(c) {
+                list.push(c.clone());
+            }
+        }
+    }
+    let complete: usize = lists.iter().map(Vec::len).product();
+    if complete <= MAX_FILLED {
+        let mut keys: Vec<Vec<String>> = vec![Vec::new()];
+        for list in &lists {
+            keys = keys
+                .into_iter()
+                .flat_map(|k| {
+                    list.iter().map(move |c| {
+                        let mut k = k.clone();
+                        k.push(c.clone());
+                        k
+                    })
+                })
+                .collect();
+        }
+        for k in keys {
+            sums.entry(k).or_default();
+        }
+    }
+    let scale = SCALE as f64;
+    sums.into_iter()
+        .map(|(codes, s)| {
+            let units = u64::try_from(s.units).unwrap_or(0);
+            let base = ProtectedCell {
+                period,
+                codes,
+                value: None,
+                units: None,
+                obs_status: s.status(),
+                conf_status: ConfStatus::Free,
+                perturbed: false,
+            };
+            if s.estimated > 0 || exact {
+                let hidden = units > 0 && units < threshold;
+                return ProtectedCell {
+                    value: (!hidden).then_some(s.value as f64 / scale),
+                    units: (!hidden).then_some(units),
+                    conf_status: if hidden {
+                        ConfStatus::Primary
+                    } else {
+                        ConfStatus::Free
+                    },
+                    ..base
+                };
+            }
+            let n = u64::try_from(s.value / SCALE).unwrap_or(0);
+            let d = ptable.perturbation(n, cellkey::key_fraction(s.key));
+            ProtectedCell {
+                value: Some(n.saturating_add_signed(d) as f64),
+                perturbed: true,
+                ..base
+            }
+        })
+        .collect()
+}
+
+/// The perturbation table of an indicator's counts: nothing published between 1 and its
+/// minimum frequency, perturbations up to its `perturbation` ([`PTable::thresholded`]).
+pub fn ptable_of(def: &Indicator) -> PTable {
+    PTable::thresholded(
+        u64::from(def.disclosure.min_frequency),
+        u64::from(def.disclosure.perturbation),
+    )
 }
 
 /// The rules an indicator's additive tables are protected by: primary suppression below its

@@ -208,12 +208,17 @@ pub struct Disclosure {
     /// Built from a sensitive record kind (trafficking): never below the threshold, and
     /// secondary suppression even of totals that would reveal a suppressed cell.
     pub sensitive: bool,
+    /// The cell key method's largest perturbation of a count, in the tables asked for freely
+    /// (API, explorer, portal: see `marsad-figures`' tables); 0 publishes counts unperturbed
+    /// (with no frequency rule: public aggregates such as IOM's dead and missing).
+    pub perturbation: u32,
 }
 
 const PERSONS: Disclosure = Disclosure {
     min_frequency: 5,
     dominance: None,
     sensitive: false,
+    perturbation: 2,
 };
 
 /// One indicator's documented definition.
@@ -604,6 +609,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 5,
             dominance: None,
             sensitive: false,
+            perturbation: 2,
         },
     },
     Indicator {
@@ -636,6 +642,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 3,
             dominance: Some(Dominance { n: 2, k_percent: 85 }),
             sensitive: false,
+            perturbation: 0,
         },
     },
     Indicator {
@@ -666,6 +673,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 3,
             dominance: Some(Dominance { n: 2, k_percent: 85 }),
             sensitive: false,
+            perturbation: 0,
         },
     },
     Indicator {
@@ -699,6 +707,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 1,
             dominance: None,
             sensitive: false,
+            perturbation: 0,
         },
     },
     Indicator {
@@ -737,6 +746,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 3,
             dominance: Some(Dominance { n: 2, k_percent: 85 }),
             sensitive: false,
+            perturbation: 0,
         },
     },
     Indicator {
@@ -771,6 +781,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 10,
             dominance: None,
             sensitive: true,
+            perturbation: 5,
         },
     },
     Indicator {
@@ -803,6 +814,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 1,
             dominance: None,
             sensitive: false,
+            perturbation: 0,
         },
     },
     Indicator {
@@ -834,6 +846,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 1,
             dominance: None,
             sensitive: false,
+            perturbation: 0,
         },
     },
     Indicator {
@@ -953,6 +966,7 @@ static CATALOGUE: [Indicator; 21] = [
             min_frequency: 5,
             dominance: None,
             sensitive: true,
+            perturbation: 5,
         },
     },
 ];
@@ -1001,6 +1015,12 @@ pub fn markdown() -> String {
         }
         if d.sensitive {
             disclosure.push_str("; sensitive");
+        }
+        if d.perturbation > 0 {
+            disclosure.push_str(&format!(
+                "; counts of tables asked freely perturbed by the cell key method, up to ±{}",
+                d.perturbation
+            ));
         }
         let rows = [
             ("concept", one_line(ind.concept)),

@@ -59,6 +59,9 @@ pub struct Sums {
     pub provisional: i64,
     /// Contributions that are sample estimates (survey weights).
     pub estimated: i64,
+    /// The cell key: the sum, modulo 2³², of the record keys of the contributions (see
+    /// [`crate::disclosure::cellkey`]); the caller sets each fact's from its unit's key.
+    pub key: u32,
 }
 
 impl Sums {
@@ -117,6 +120,15 @@ impl Sums {
         self.estimated = self
             .estimated
             .wrapping_add(other.estimated.wrapping_mul(sign));
+        // Modulo 2³²: `sign as u32` is 2³² − 1 for −1, so subtracting a key adds its opposite.
+        self.key = self.key.wrapping_add(other.key.wrapping_mul(sign as u32));
+    }
+
+    /// The contributions' record keys: `unit_key` once per unit counted (a unit counted twice
+    /// in a cell adds its key twice; the cell key stays a function of who is in the cell).
+    pub fn keyed(mut self, unit_key: u32) -> Sums {
+        self.key = unit_key.wrapping_mul(self.units as u32);
+        self
     }
 
     /// SDMX `OBS_STATUS`: provisional wins over estimated, else normal.
@@ -254,6 +266,7 @@ impl Ord for Sums {
             self.units,
             self.provisional,
             self.estimated,
+            self.key,
         )
             .cmp(&(
                 other.value,
@@ -261,6 +274,7 @@ impl Ord for Sums {
                 other.units,
                 other.provisional,
                 other.estimated,
+                other.key,
             ))
     }
 }

@@ -76,6 +76,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_microdata_vault",
         include_str!("../migrations/postgres/0013_microdata_vault.sql"),
     ),
+    (
+        "0014_cell_keys",
+        include_str!("../migrations/postgres/0014_cell_keys.sql"),
+    ),
 ];
 
 /// Connections in the pool.

@@ -75,6 +75,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_microdata_vault",
         include_str!("../migrations/sqlite/0013_microdata_vault.sql"),
     ),
+    (
+        "0014_cell_keys",
+        include_str!("../migrations/sqlite/0014_cell_keys.sql"),
+    ),
 ];
 
 /// Connections in the pool (one writer at a time; the others read).

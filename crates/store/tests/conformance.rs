@@ -3862,6 +3862,10 @@ fn stat_cell(indicator: &str, period: &str, key: &str, value: i64, units: i64) -
         units,
         provisional: 0,
         estimated: 0,
+        // A cell key that wraps: 3·10⁹ per unit modulo 2³² (two units' keys overflow 2³², a
+        // removed unit's is its opposite modulo 2³²), so the store's modular addition is tested
+        // by every upsert below, zero deletion included.
+        ckey: (units * 3_000_000_000).rem_euclid(1 << 32),
     }
 }
 

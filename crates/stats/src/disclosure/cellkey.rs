@@ -76,6 +76,34 @@ impl PTable {
         PTable { rows }
     }
 
+    /// A table that never publishes a count below `threshold` other than 0 and perturbs the
+    /// others by up to `d`, unbiased: a count `n` in `1..threshold` becomes `threshold` with
+    /// probability `n / threshold`, else 0 (what the frequency rule protects stays protected:
+    /// a published `threshold` may stand for any count from 1 up); a count from `threshold` on
+    /// moves uniformly within `±min(d, n − threshold)` (never below the threshold); zeros stay
+    /// zero. `threshold` 1 and `d` 0 publish counts unchanged.
+    pub fn thresholded(threshold: u64, d: u64) -> PTable {
+        let t = threshold.max(1);
+        let rows = (0..=t + d)
+            .map(|n| {
+                if n == 0 {
+                    return vec![(0, 1.0)];
+                }
+                if n < t {
+                    let up = n as f64 / t as f64;
+                    return vec![(-(n as i64), 1.0 - up), ((t - n) as i64, 1.0)];
+                }
+                let m = d.min(n - t) as i64;
+                let p = 1.0 / (2 * m + 1) as f64;
+                (-m..=m)
+                    .enumerate()
+                    .map(|(k, x)| (x, if x == m { 1.0 } else { (k + 1) as f64 * p }))
+                    .collect()
+            })
+            .collect();
+        PTable { rows }
+    }
+
     /// The perturbation of a cell of count `n` with cell key `key` (in [0, 1)).
     pub fn perturbation(&self, n: u64, key: f64) -> i64 {
         let row = &self.rows[(n as usize).min(self.rows.len() - 1)];
@@ -227,5 +255,36 @@ mod tests {
             ),
             (-1, 0, 1)
         );
+    }
+
+    #[test]
+    fn thresholded_tables_hide_small_counts_and_are_unbiased() {
+        let t = PTable::thresholded(5, 2);
+        for n in 0..40u64 {
+            let row = &t.rows[(n as usize).min(t.rows.len() - 1)];
+            let mut mean = 0.0;
+            let mut last = 0.0;
+            for &(d, cumulative) in row {
+                let published = n as i64 + d;
+                assert!(
+                    published == 0 || published >= 5,
+                    "{n} published as {published}"
+                );
+                assert!(d.abs() <= 5);
+                mean += d as f64 * (cumulative - last);
+                last = cumulative;
+            }
+            assert!((last - 1.0).abs() < 1e-12, "row {n} adds up to {last}");
+            assert!(mean.abs() < 1e-9, "row {n} biased by {mean}");
+        }
+        // A count of 2 becomes 5 for two fifths of the keys, else 0; zeros stay zero.
+        let up = (0..1000)
+            .filter(|k| t.perturbation(2, f64::from(*k) / 1000.0) == 3)
+            .count();
+        assert_eq!(up, 400);
+        assert_eq!(t.perturbation(0, 0.99), 0);
+        // No rule, no perturbation.
+        let none = PTable::thresholded(1, 0);
+        assert!((0..50).all(|n| none.perturbation(n, 0.37) == 0));
     }
 }
