@@ -7,7 +7,8 @@ DIR holds persons.csv, placements.csv and marsad_table.csv written by the `indic
 example. The CSV files become Parquet first (not timed); then DuckDB computes workers placed by
 year and sex x destination x occupation with every margin (GROUP BY year, CUBE(...)), joining
 each placement to its worker, `--repeat` times; the median is printed as `RESULT duckdb.*` lines.
-Every cell marsad published (not suppressed) must equal DuckDB's; the script exits 1 otherwise.
+Every cell of marsad's aggregation (the cube's exact counts for the cells of its table, which the
+table publishes perturbed by the cell key method) must equal DuckDB's; the script exits 1 otherwise.
 """
 
 import argparse

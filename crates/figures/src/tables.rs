@@ -15,9 +15,10 @@
 //!   `±perturbation` above it, unbiased) chosen by that key. The same persons always give the
 //!   same figure, whichever table and request they appear in, so asking again or asking an
 //!   overlapping table gives nothing new; margins are perturbed from their own keys, so a
-//!   table does not add up exactly (flagged `perturbed`). Counts of survey estimates keep the
-//!   frequency rule on their unweighted units; an indicator with no frequency rule and no
-//!   perturbation (public aggregates) is published as counted;
+//!   table does not add up exactly (flagged `perturbed`). The perturbation is drawn for a
+//!   cell's unweighted contributions; a survey estimate (or a count of several events per
+//!   unit) moves in proportion. An indicator with no frequency rule and no perturbation
+//!   (public aggregates) is published as counted;
 //! - amounts (`Amount`, and shares of an input such as remittances over GDP, whose numerator
 //!   is an amount): the complete table (every combination of the codes present, margins
 //!   included, zeros where there is no data) goes through primary suppression (fewer
@@ -412,9 +413,8 @@ const MAX_FILLED: usize = 20_000;
 /// A count table by the cell key method (the module docs): every cell, margins included,
 /// perturbed by the indicator's table ([`ptable_of`]) from its own cell key, so the same
 /// persons always give the same figure whatever table they are asked in; the units are not
-/// shown (they are the count). Cells whose contributions are survey estimates (weighted: a
-/// perturbation of a few units means nothing to them) are published under the frequency rule
-/// on their unweighted units instead.
+/// shown (they are the count). An indicator with no frequency rule and no perturbation is
+/// published as counted.
 fn perturbed(
     def: &Indicator,
     cube_cells: &[marsad_stats::cube::Cell<'_>],
@@ -424,7 +424,6 @@ fn perturbed(
 ) -> Vec<ProtectedCell> {
     let ptable = ptable_of(def);
     let exact = def.disclosure.perturbation == 0 && def.disclosure.min_frequency <= 1;
-    let threshold = u64::from(def.disclosure.min_frequency);
     let mut sums: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
     for c in cube_cells {
         let codes: Vec<String> = c
@@ -473,36 +472,36 @@ fn perturbed(
     let scale = SCALE as f64;
     sums.into_iter()
         .map(|(codes, s)| {
+            let value = s.value as f64 / scale;
             let units = u64::try_from(s.units).unwrap_or(0);
-            let base = ProtectedCell {
+            let mut cell = ProtectedCell {
                 period,
                 codes,
-                value: None,
-                units: None,
+                value: Some(value),
+                units: Some(units),
                 obs_status: s.status(),
                 conf_status: ConfStatus::Free,
                 perturbed: false,
             };
-            if s.estimated > 0 || exact {
-                let hidden = units > 0 && units < threshold;
-                return ProtectedCell {
-                    value: (!hidden).then_some(s.value as f64 / scale),
-                    units: (!hidden).then_some(units),
-                    conf_status: if hidden {
-                        ConfStatus::Primary
-                    } else {
-                        ConfStatus::Free
-                    },
-                    ..base
-                };
+            if exact || units == 0 {
+                return cell;
             }
-            let n = u64::try_from(s.value / SCALE).unwrap_or(0);
-            let d = ptable.perturbation(n, cellkey::key_fraction(s.key));
-            ProtectedCell {
-                value: Some(n.saturating_add_signed(d) as f64),
-                perturbed: true,
-                ..base
-            }
+            // The perturbation is drawn for the unweighted count of contributions; a count
+            // whose contributions are not one each (survey weights, several events of a
+            // person) moves in proportion, so nothing is shown for fewer contributions than
+            // the threshold whatever the weights.
+            let d = ptable.perturbation(units, cellkey::key_fraction(s.key));
+            let moved = units.saturating_add_signed(d);
+            let v = if value == units as f64 {
+                moved as f64
+            } else {
+                let v = value * moved as f64 / units as f64;
+                if s.estimated > 0 { v } else { v.round() }
+            };
+            cell.value = Some(v);
+            cell.units = None;
+            cell.perturbed = true;
+            cell
         })
         .collect()
 }

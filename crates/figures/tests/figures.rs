@@ -194,9 +194,11 @@ fn scenario(engine: Engine) {
         .unwrap();
     let mut moved = 0;
     for c in &t.cells {
-        assert!(c.perturbed && c.conf_status == ConfStatus::Free, "{c:?}");
-        assert_eq!(c.units, None, "{c:?}");
         let v = c.value.unwrap();
+        // Zeros stay zeros (nothing to protect); every other cell is perturbed.
+        assert_eq!(c.perturbed, c.units != Some(0), "{c:?}");
+        assert!(c.conf_status == ConfStatus::Free, "{c:?}");
+        assert!(c.units.is_none() || v == 0.0, "{c:?}");
         assert!(v == 0.0 || v >= 5.0, "{c:?}");
         let codes: Vec<&str> = c.codes.iter().map(String::as_str).collect();
         let n = truth.get(y, &codes).and_then(|x| x.value).unwrap_or(0.0);

@@ -350,6 +350,9 @@ pub struct IndicatorDto {
     /// Cells resting on fewer contributing units are suppressed.
     pub min_frequency: u32,
     pub sensitive: bool,
+    /// Counts of the tables asked here are perturbed by the cell key method by up to this
+    /// much (never published between 1 and `min_frequency`); 0: published as counted.
+    pub perturbation: u32,
     /// Years with data in the published cube.
     pub years: Vec<i32>,
 }
@@ -393,6 +396,7 @@ fn indicator_dto(def: &Indicator, lang: Lang, published: &Published) -> Indicato
         gcm_objectives: def.gcm.to_vec(),
         min_frequency: def.disclosure.min_frequency,
         sensitive: def.disclosure.sensitive,
+        perturbation: def.disclosure.perturbation,
         years: published.years(def.id),
     }
 }
@@ -442,12 +446,16 @@ pub struct CellDto {
     pub codes: BTreeMap<String, String>,
     /// Absent when the cell is suppressed (never a zero in its place).
     pub value: Option<f64>,
-    /// Contributing units; absent when suppressed.
+    /// Contributing units; absent when suppressed or perturbed (a count's units are the count).
     pub units: Option<u64>,
     /// SDMX OBS_STATUS: A normal, P provisional, E estimated.
     pub obs_status: String,
     /// SDMX CONF_STATUS: F free, C primary suppression, D secondary suppression.
     pub conf_status: String,
+    /// The value is a count perturbed by the cell key method (a few units off, never between 1
+    /// and the indicator's minimum frequency; the same cell always has the same value, in every
+    /// table); margins are perturbed on their own, so they need not equal the sum of their parts.
+    pub perturbed: bool,
 }
 
 /// A protected table.
@@ -462,6 +470,8 @@ pub struct TableDto {
     /// Cells suppressed: primary (C) and secondary (D).
     pub suppressed_primary: usize,
     pub suppressed_secondary: usize,
+    /// Cells whose counts are perturbed by the cell key method.
+    pub perturbed: usize,
     pub refreshed_at: Option<String>,
 }
 
@@ -479,7 +489,7 @@ fn split(s: Option<&str>) -> Vec<&str> {
 #[utoipa::path(get, path = "/api/v1/indicators/{id}", tag = "statistics",
     params(("id" = String, Path, description = "Indicator id, e.g. WORKERS_PLACED"), TableQuery),
     responses(
-        (status = 200, description = "The table, suppressed cells flagged and without value", body = TableDto),
+        (status = 200, description = "The table: counts perturbed by the cell key method (flagged), amounts' suppressed cells flagged and without value", body = TableDto),
         (status = 400, description = "A dimension the indicator does not have, a bad period, a table too large to protect", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -511,6 +521,7 @@ pub async fn indicator(
         periods: table.periods.iter().map(|p| p.code()).collect(),
         suppressed_primary: count(marsad_stats::disclosure::ConfStatus::Primary),
         suppressed_secondary: count(marsad_stats::disclosure::ConfStatus::Secondary),
+        perturbed: table.cells.iter().filter(|c| c.perturbed).count(),
         cells: table
             .cells
             .iter()
@@ -521,6 +532,7 @@ pub async fn indicator(
                 units: c.units,
                 obs_status: c.obs_status.code().into(),
                 conf_status: c.conf_status.code().into(),
+                perturbed: c.perturbed,
             })
             .collect(),
         dimensions: dims,

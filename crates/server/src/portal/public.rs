@@ -644,6 +644,7 @@ fn figure_and_table(c: &Chrome, def: &Indicator, t: &ProtectedTable, id: &str) -
         ),
     };
     let flagged = t.cells.iter().any(|x| x.conf_status != ConfStatus::Free);
+    let perturbed = t.cells.iter().any(|x| x.perturbed);
     html! {
         figure {
             (chart::render(&Chart { id, kind, title: &title, data: &data, locale, places: places(def), small: false }))
@@ -653,10 +654,15 @@ fn figure_and_table(c: &Chrome, def: &Indicator, t: &ProtectedTable, id: &str) -
             }
         }
         (full_table(c, def, t, &title))
-        @if flagged {
+        @if flagged || perturbed {
             div.notes {
-                p { span.flag { (tr.t("flag-c")) } " " (tr.t("flag-c-text")) }
-                p { span.flag { (tr.t("flag-d")) } " " (tr.t("flag-d-text")) }
+                @if flagged {
+                    p { span.flag { (tr.t("flag-c")) } " " (tr.t("flag-c-text")) }
+                    p { span.flag { (tr.t("flag-d")) } " " (tr.t("flag-d-text")) }
+                }
+                @if perturbed {
+                    p.perturbed { (tr.t("perturbed-text")) }
+                }
             }
         }
     }

@@ -184,59 +184,51 @@ async fn indicators_tables_protected_and_refreshed() {
             .find(|c| c["codes"]["SEX"] == sex && c["codes"]["COUNTERPART_AREA"] == dest)
             .unwrap_or_else(|| panic!("no cell {sex} {dest} in {t}"))
     };
-    // 40 placements in 2024; the women in Qatar are fewer than 5: suppressed, flagged C, no value.
-    assert_eq!(cell("_T", "_T")["value"], 40.0);
-    assert_eq!(cell("_T", "_T")["conf_status"], "F");
+    // 40 placements in 2024; the women in Qatar are fewer than 5. Counts asked freely are
+    // perturbed by the cell key method: every cell has a value, flagged, a few units off at
+    // most, never between 1 and 4, without its units (they are the count).
+    let total = cell("_T", "_T")["value"].as_f64().unwrap();
+    assert!((total - 40.0).abs() <= 2.0, "{total}");
     let qatar = cell("F", "QAT");
-    assert_eq!(qatar["conf_status"], "C", "{qatar}");
-    assert!(qatar.get("value").is_none_or(Value::is_null), "{qatar}");
-    assert!(qatar.get("units").is_none_or(Value::is_null));
-    assert!(t["suppressed_primary"].as_u64().unwrap() >= 1);
-    assert!(t["suppressed_secondary"].as_u64().unwrap() >= 1, "{t}");
-    assert!(cells.iter().any(|c| c["conf_status"] == "D"));
+    let q = qatar["value"].as_f64().unwrap();
+    assert!(q == 0.0 || q == 5.0, "{qatar}");
+    assert_eq!(t["suppressed_primary"], 0);
+    let mut perturbed = 0;
     for c in cells {
-        let free = c["conf_status"] == "F";
-        assert_eq!(free, c["value"].is_number(), "{c}");
-        if free && c["value"].as_f64().unwrap() > 0.0 {
-            assert!(c["units"].as_u64().unwrap() >= 5, "{c}");
+        assert_eq!(c["conf_status"], "F", "{c}");
+        let v = c["value"].as_f64().unwrap();
+        assert!(v == 0.0 || v >= 5.0, "{c}");
+        if c["perturbed"] == true {
+            perturbed += 1;
+            assert!(c.get("units").is_none_or(Value::is_null), "{c}");
+        } else {
+            // Only zeros are left as they are (nothing to protect).
+            assert_eq!((v, c["units"].as_u64()), (0.0, Some(0)), "{c}");
         }
     }
-    // Margins add up over every published line, and no line has exactly one suppressed cell
-    // with its total published (that cell would be recovered by subtraction).
-    let sexes = ["F", "M"];
-    let dests: Vec<String> = cells
-        .iter()
-        .map(|c| c["codes"]["COUNTERPART_AREA"].as_str().unwrap().to_string())
-        .filter(|d| d != "_T")
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut lines: Vec<(Vec<&Value>, &Value)> = Vec::new();
-    for sex in sexes.iter().chain(["_T"].iter()) {
-        lines.push((
-            dests.iter().map(|d| cell(sex, d)).collect(),
-            cell(sex, "_T"),
-        ));
-    }
-    for d in dests.iter().map(String::as_str).chain(["_T"]) {
-        lines.push((sexes.iter().map(|s| cell(s, d)).collect(), cell("_T", d)));
-    }
-    for (parts, total) in &lines {
-        let hidden = parts.iter().filter(|c| c["conf_status"] != "F").count();
-        if total["conf_status"] == "F" {
-            assert_ne!(
-                hidden, 1,
-                "a suppressed cell is recoverable: {parts:?} = {total}"
-            );
-            if hidden == 0 {
-                let sum: f64 = parts.iter().map(|c| c["value"].as_f64().unwrap()).sum();
-                assert_eq!(sum, total["value"].as_f64().unwrap(), "{parts:?} = {total}");
-            }
-        } else {
-            assert_ne!(
-                hidden, 0,
-                "a suppressed total is the sum of its published parts: {total}"
-            );
+    assert_eq!(t["perturbed"], perturbed);
+    assert!(perturbed > 0);
+    // Overlapping requests: the same persons, the same figure in every table, so asking
+    // the one-way tables (or the same table again) tells nothing the first did not.
+    for (by, key) in [("SEX", "SEX"), ("COUNTERPART_AREA", "COUNTERPART_AREA")] {
+        let one = json(
+            app.anonymous
+                .get(app.url(&format!(
+                    "/api/v1/indicators/workers_placed?by={by}&period=2024"
+                )))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        for c in one["cells"].as_array().unwrap() {
+            let code = c["codes"][key].as_str().unwrap();
+            let two = if key == "SEX" {
+                cell(code, "_T")
+            } else {
+                cell("_T", code)
+            };
+            assert_eq!(c["value"], two["value"], "{by} {code}: {c} vs {two}");
         }
     }
     // Errors as problem+json.

@@ -92,6 +92,7 @@ fn sheet(table: &ProtectedTable, locale: Locale, snap: &Snapshot) -> Sheet {
             ConfStatus::Primary => Field::Text(tr.t("download-flag-c")),
             ConfStatus::Secondary => Field::Text(tr.t("download-flag-d")),
             ConfStatus::Free if cell.value.is_none() => Field::Text(tr.t("chart-no-data")),
+            ConfStatus::Free if cell.perturbed => Field::Text(tr.t("download-flag-perturbed")),
             ConfStatus::Free => Field::Empty,
         });
         rows.push(row);
