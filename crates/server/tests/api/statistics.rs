@@ -401,7 +401,7 @@ async fn sdmx_client_reads_what_the_server_serves() {
 }
 
 /// Remittances received in 2023 and 2024 (12 flows a year, FRA and ITA, 1000 + 10 i dollars).
-fn seed_remittances(s: &dyn Store) {
+pub(crate) fn seed_remittances(s: &dyn Store) {
     let records: Vec<String> = (0..24)
         .map(|i| {
             format!(

@@ -46,6 +46,9 @@ fn sheet(table: &ProtectedTable, locale: Locale, snap: &Snapshot) -> Sheet {
         "download-protection",
         &[("count", Arg::Num(i64::from(def.disclosure.min_frequency)))],
     )];
+    if table.cells.iter().any(|c| c.perturbed) {
+        notes.push(tr.t("perturbed-text"));
+    }
     let mut source = format!("{} ({})", def.label.get(lang), table.indicator.as_str());
     if let Some(t) = snap.published.refreshed_at {
         source.push_str(" · ");
