@@ -70,6 +70,12 @@ pub enum FiguresError {
         cells: usize,
         max: usize,
     },
+    #[error("{indicator}: {period} is not published: {reason}")]
+    NotPublished {
+        indicator: IndicatorId,
+        period: String,
+        reason: String,
+    },
     #[error("{indicator}: disclosure control failed: {source}")]
     Disclosure {
         indicator: IndicatorId,

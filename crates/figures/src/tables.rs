@@ -20,12 +20,12 @@
 //!   unit) moves in proportion. An indicator with no frequency rule and no perturbation
 //!   (public aggregates) is published as counted;
 //! - amounts (`Amount`, and shares of an input such as remittances over GDP, whose numerator
-//!   is an amount): the complete table (every combination of the codes present, margins
-//!   included, zeros where there is no data) goes through primary suppression (fewer
-//!   contributing units than the indicator's `min_frequency`: status `C`) and secondary
-//!   suppression (status `D`: enough other cells so that no `C` cell can be recovered or
-//!   narrowed below its protection interval from the published cells and margins) — one
-//!   request at a time; the shares are then divided by the input of the period
+//!   is an amount): the cells of the SDMX publication's tables ([`crate::joint`]): every table
+//!   of the indicator and year, by year and by month, suppressed jointly (primary suppression
+//!   below the minimum frequency, status `C`; secondary, status `D`, so that no `C` cell can
+//!   be recovered or narrowed below its protection from all of them together), so any set of
+//!   requests shows only what the publication shows; quarters and tables left out of the
+//!   publication for size are refused. A share's cells are divided by the input of the period
 //!   ([`crate::inputs`]), a period without the input having no cells;
 //! - ratios and means (not additive, so not recoverable from margins): primary suppression.
 //!
@@ -207,11 +207,16 @@ impl Published {
         } else {
             req.periods.clone()
         };
+        let def = req.indicator.def();
         let mut cells = Vec::new();
-        for &period in &periods {
-            cells.extend(
-                self.period_table(req.indicator, &req.dims, period, &|_, c| c.to_string())?,
-            );
+        if matches!(def.measure, Measure::Amount | Measure::PerInput { .. }) {
+            cells = self.joint_cells(req.indicator, &req.dims, &periods)?;
+        } else {
+            for &period in &periods {
+                cells.extend(
+                    self.period_table(req.indicator, &req.dims, period, &|_, c| c.to_string())?,
+                );
+            }
         }
         Ok(ProtectedTable {
             indicator: req.indicator,
@@ -219,6 +224,83 @@ impl Published {
             periods,
             cells,
         })
+    }
+
+    /// The cells of an amount's tables as the SDMX publication protects them: every table of
+    /// an indicator and year (by year and by month, each disaggregation) suppressed jointly
+    /// ([`crate::joint`]), so no request, nor any set of requests, can recover a cell another
+    /// hides, and the figures are the publication's. Periods other than years and months (a
+    /// quarter is one more table linked to the months) are refused, as are tables the joint
+    /// protection left out for size.
+    fn joint_cells(
+        &self,
+        id: IndicatorId,
+        dims: &[Dim],
+        periods: &[Period],
+    ) -> Result<Vec<ProtectedCell>> {
+        let def = id.def();
+        let at: Vec<Option<usize>> = def
+            .dims
+            .iter()
+            .map(|d| dims.iter().position(|x| x == d))
+            .collect();
+        let mut years: BTreeMap<i32, crate::joint::Joint> = BTreeMap::new();
+        let mut out = Vec::new();
+        for &period in periods {
+            let year = match period {
+                Period::Year(y) => y,
+                Period::Month(m) => m.year(),
+                Period::Quarter(..) => {
+                    return Err(FiguresError::NotPublished {
+                        indicator: id,
+                        period: period.code(),
+                        reason: "amounts are published by year and by month".into(),
+                    })
+                }
+            };
+            if !years.contains_key(&year) {
+                let joint = crate::joint::protect_year(self, id, year, &[], &|_, c| c.to_string())?;
+                years.insert(year, joint);
+            }
+            let joint = &years[&year];
+            let part = crate::joint::Part {
+                dims: def
+                    .dims
+                    .iter()
+                    .copied()
+                    .filter(|d| dims.contains(d))
+                    .collect(),
+                monthly: matches!(period, Period::Month(_)),
+            };
+            if joint.omitted.contains(&part) {
+                return Err(FiguresError::NotPublished {
+                    indicator: id,
+                    period: period.code(),
+                    reason: format!(
+                        "the table {} is too large to protect jointly with the others",
+                        part.describe()
+                    ),
+                });
+            }
+            for c in joint.cells.iter().filter(|c| c.period == period) {
+                // The cells of this table: a code for each dimension asked, `_T` for the others.
+                if at
+                    .iter()
+                    .zip(&c.codes)
+                    .any(|(k, code)| k.is_none() && code != TOTAL)
+                {
+                    continue;
+                }
+                let mut codes = vec![String::new(); dims.len()];
+                for (k, code) in at.iter().zip(&c.codes) {
+                    if let Some(k) = k {
+                        codes[*k] = code.clone();
+                    }
+                }
+                out.push(ProtectedCell { codes, ..c.clone() });
+            }
+        }
+        Ok(out)
     }
 
     /// One period's protected table; `code` maps each cube code (by dimension) to the code
@@ -694,5 +776,106 @@ mod tests {
             recovered * 4 < small,
             "differencing gave {recovered} of {small} small cells exactly"
         );
+    }
+
+    /// Remittances received in 2025 from four corridors, one flow a month each, a fifth
+    /// corridor in two months only: small cells by month.
+    fn remittances() -> Published {
+        let mut facts = Vec::new();
+        for month in 1..=12 {
+            let m = Month::new(2025, month).unwrap();
+            let mut corridors = vec!["FRA", "ITA", "DEU", "SAU"];
+            if month <= 2 {
+                corridors.push("QAT");
+            }
+            for (k, c) in corridors.into_iter().enumerate() {
+                for flow in 0..(1 + (month as usize + k) % 4) {
+                    facts.push(
+                        Fact::new(
+                            IndicatorId::RemittancesIn,
+                            m,
+                            Sums::fixed(10_000 * (1_000 + 37 * flow as i64 + k as i64)),
+                        )
+                        .with(Dim::CounterpartArea, c),
+                    );
+                }
+            }
+        }
+        let mut cubes = Cubes::new();
+        cubes.apply(&facts, &[]).unwrap();
+        Published {
+            cubes,
+            ..Published::default()
+        }
+    }
+
+    /// Amounts asked freely are the publication's jointly protected cells: asking the year and
+    /// then each month never lets a suppressed month be worked out from the year and the other
+    /// months, and every figure is the SDMX publication's.
+    #[test]
+    fn amounts_by_year_and_by_month_are_protected_together() {
+        let p = remittances();
+        let ask = |period: &str| {
+            let req =
+                TableRequest::parse("REMITTANCES_IN", &["COUNTERPART_AREA"], &[period]).unwrap();
+            p.table(&req).unwrap()
+        };
+        let year = ask("2025");
+        let months: Vec<ProtectedTable> = (1..=12).map(|m| ask(&format!("2025-{m:02}"))).collect();
+        let joint =
+            crate::joint::protect_year(&p, IndicatorId::RemittancesIn, 2025, &[], &|_, c| {
+                c.to_string()
+            })
+            .unwrap();
+        let mut suppressed = 0;
+        for t in std::iter::once(&year).chain(&months) {
+            for c in &t.cells {
+                let same = joint
+                    .cells
+                    .iter()
+                    .find(|j| j.period == c.period && j.codes == c.codes)
+                    .unwrap_or_else(|| panic!("{c:?} is not in the publication"));
+                assert_eq!(same, c);
+                suppressed += usize::from(c.value.is_none());
+            }
+        }
+        assert!(suppressed > 0, "the small months are suppressed");
+        // No line — a corridor's months under its year, a month's corridors under its total —
+        // with exactly one suppressed cell and its total published.
+        let value = |t: &ProtectedTable, code: &str| {
+            t.cells
+                .iter()
+                .find(|c| c.codes[0] == code)
+                .and_then(|c| c.value)
+        };
+        for corridor in ["FRA", "ITA", "DEU", "SAU", "QAT", "_T"] {
+            let hidden = months
+                .iter()
+                .filter(|m| {
+                    m.cells.iter().any(|c| c.codes[0] == corridor) && value(m, corridor).is_none()
+                })
+                .count();
+            if value(&year, corridor).is_some() {
+                assert_ne!(hidden, 1, "{corridor}: one month hidden, the year shown");
+            }
+        }
+        for m in &months {
+            let hidden = m
+                .cells
+                .iter()
+                .filter(|c| c.codes[0] != "_T" && c.value.is_none())
+                .count();
+            if value(m, "_T").is_some() {
+                assert_ne!(
+                    hidden, 1,
+                    "{:?}: one corridor hidden, the total shown",
+                    m.periods
+                );
+            }
+        }
+        // Quarters are not published for amounts: refused, naming why.
+        let q = TableRequest::parse("REMITTANCES_IN", &["COUNTERPART_AREA"], &["2025-Q1"]).unwrap();
+        let e = p.table(&q).unwrap_err().to_string();
+        assert!(e.contains("2025-Q1") && e.contains("by month"), "{e}");
     }
 }

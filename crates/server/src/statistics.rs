@@ -103,6 +103,7 @@ impl From<FiguresError> for ApiError {
             FiguresError::UnknownDimension { .. }
             | FiguresError::BadPeriod(_)
             | FiguresError::TableTooLarge { .. }
+            | FiguresError::NotPublished { .. }
             | FiguresError::Settings(_)
             | FiguresError::Cube(_) => ApiError::bad_request(e.to_string()),
             FiguresError::Input { field, reason } => ApiError::field(field, reason),
