@@ -258,11 +258,14 @@ impl Published {
                     })
                 }
             };
-            if !years.contains_key(&year) {
-                let joint = crate::joint::protect_year(self, id, year, &[], &|_, c| c.to_string())?;
-                years.insert(year, joint);
-            }
-            let joint = &years[&year];
+            let joint = match years.entry(year) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(crate::joint::protect_year(self, id, year, &[], &|_, c| {
+                        c.to_string()
+                    })?)
+                }
+            };
             let part = crate::joint::Part {
                 dims: def
                     .dims
@@ -749,7 +752,9 @@ mod tests {
                 }
                 let exact = truth(&req.dims, req.periods[0]);
                 let k = req.dims.len() - 1;
-                let mut lines: BTreeMap<Vec<String>, (f64, Vec<(f64, f64)>)> = BTreeMap::new();
+                // Per line: the margin's published value, and each part's published and true.
+                type Line = (f64, Vec<(f64, f64)>);
+                let mut lines: BTreeMap<Vec<String>, Line> = BTreeMap::new();
                 for c in &t.cells {
                     let v = c.value.unwrap();
                     let n = exact.get(&c.codes).copied().unwrap_or(0.0);
