@@ -1011,7 +1011,11 @@ pub fn markdown() -> String {
         let d = ind.disclosure;
         let mut disclosure = format!("at least {} contributing units per cell", d.min_frequency);
         if let Some(dom) = d.dominance {
-            disclosure.push_str(&format!("; dominance ({}, {}%)", dom.n, dom.k_percent));
+            disclosure.push_str(&format!(
+                "; dominance ({}, {}%) declared, not applied yet (the cube keeps sums, not \
+                 each contribution)",
+                dom.n, dom.k_percent
+            ));
         }
         if d.sensitive {
             disclosure.push_str("; sensitive");
