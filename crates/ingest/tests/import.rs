@@ -587,6 +587,7 @@ impl Store for Crashing<'_> {
         active_fingerprints(&self, after: marsad_store::FingerprintId, limit: u32) -> marsad_store::Result<Vec<marsad_store::Fingerprint>>;
         withdraw_fingerprint(&self, id: marsad_store::FingerprintId, actor: &str, reason: Option<&str>, at: marsad_store::Timestamp, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::Fingerprint>;
         fingerprint_counts(&self) -> marsad_store::Result<(u64, u64)>;
+        fingerprint_state(&self) -> marsad_store::Result<marsad_store::FingerprintState>;
         fingerprinted_persons(&self) -> marsad_store::Result<Vec<marsad_store::PersonNumber>>;
         stats_state(&self) -> marsad_store::Result<Option<marsad_store::StatsState>>;
         stats_changes(&self, full: bool) -> marsad_store::Result<marsad_store::StatsChanges>;

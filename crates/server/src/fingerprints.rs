@@ -37,7 +37,8 @@ use marsad_biometrics::index::{Abis, Candidate, Gallery, IndexParams};
 use marsad_biometrics::matcher::Calibration;
 use marsad_biometrics::template::{FingerPosition, Template};
 use marsad_store::{
-    Fingerprint, FingerprintId, NewFingerprint, NewTemplate, PersonNumber, Store, StoreError,
+    Fingerprint, FingerprintId, FingerprintState, NewFingerprint, NewTemplate, PersonNumber, Store,
+    StoreError,
 };
 use marsad_vault::{BlobId, PutOptions, Vault};
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,10 @@ struct Loaded {
     gallery: Gallery,
     /// The templates of each gallery reference (`{number}@{institution}`), with their capture.
     references: HashMap<String, Vec<(FingerprintId, Template)>>,
+    /// The template blob each held capture was read from (a re-extraction changes it).
+    blobs: HashMap<FingerprintId, String>,
+    /// The store's state the gallery was last brought up to date with ([`loaded`]).
+    synced: FingerprintState,
 }
 
 impl Loaded {
@@ -168,43 +173,164 @@ async fn stored_template(vault: &Vault, f: &Fingerprint) -> Result<Template, Api
     Ok(template)
 }
 
-/// The gallery, loaded from the store and the vault the first time it is needed.
-async fn loaded(state: &AppState) -> Result<&Biometrics, ApiError> {
-    let bio = state.biometrics();
-    if bio.state.read().await.is_some() {
-        return Ok(bio);
-    }
-    let _once = bio.load.lock().await;
-    if bio.state.read().await.is_some() {
-        return Ok(bio);
-    }
-    let vault = state.vault()?.clone();
-    let mut references: HashMap<String, Vec<(FingerprintId, Template)>> = HashMap::new();
-    let mut after = FingerprintId(0);
+/// The active captures with an id above `after`, every page.
+async fn active_after(
+    state: &AppState,
+    after: FingerprintId,
+) -> Result<Vec<Fingerprint>, ApiError> {
+    let mut out: Vec<Fingerprint> = Vec::new();
+    let mut after = after;
     loop {
         let page = state
             .blocking(move |store, _| Ok(store.active_fingerprints(after, 1_000)?))
             .await?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        for f in &page {
-            let template = stored_template(&vault, f).await?;
-            references
-                .entry(reference(f.person, &f.institution))
-                .or_default()
-                .push((f.id, template));
+        out.extend(page);
+    }
+    Ok(out)
+}
+
+/// The gallery, current with the store. Loaded from the store and the vault the first time it
+/// is needed; then, before each use, the store's [`FingerprintState`] (one small query) tells
+/// whether captures were added, withdrawn, re-extracted or their persons merged since — by this
+/// server or by another one sharing the store and the vault, as a national deployment runs
+/// several. New captures alone are read and added; anything else re-reads the captures' rows
+/// and re-indexes the references that changed, reading from the vault only the templates not
+/// held yet.
+async fn loaded(state: &AppState) -> Result<&Biometrics, ApiError> {
+    let bio = state.biometrics();
+    let read_state = || state.blocking(|store, _| Ok(store.fingerprint_state()?));
+    let now = read_state().await?;
+    if bio
+        .state
+        .read()
+        .await
+        .as_ref()
+        .is_some_and(|l| l.synced == now)
+    {
+        return Ok(bio);
+    }
+    let _one = bio.load.lock().await;
+    // Read before the captures: what changes meanwhile is caught by the next use.
+    let now = read_state().await?;
+    let held = bio.state.read().await.as_ref().map(|l| l.synced);
+    if held == Some(now) {
+        return Ok(bio);
+    }
+    let vault = state.vault()?.clone();
+    if let Some(h) = held.filter(|h| {
+        h.withdrawn == now.withdrawn && h.merged == now.merged && now.last_id >= h.last_id
+    }) {
+        let fresh = active_after(state, FingerprintId(h.last_id)).await?;
+        // Each new capture has one template: more versions mean a re-extraction (below).
+        if now.templates.checked_sub(h.templates) == Some(fresh.len() as u64) {
+            let new: Vec<&Fingerprint> = {
+                let guard = bio.state.read().await;
+                let l = gallery_of(&guard)?;
+                fresh
+                    .iter()
+                    .filter(|f| !l.blobs.contains_key(&f.id))
+                    .collect()
+            };
+            let mut read = Vec::with_capacity(new.len());
+            for f in new {
+                read.push((f, stored_template(&vault, f).await?));
+            }
+            let mut guard = bio.state.write().await;
+            let l = guard.as_mut().ok_or_else(|| {
+                ApiError::internal("the fingerprint gallery", &Inconsistent("not loaded"))
+            })?;
+            let mut keys = Vec::new();
+            for (f, template) in read {
+                if l.blobs.contains_key(&f.id) {
+                    continue;
+                }
+                let key = reference(f.person, &f.institution);
+                l.blobs.insert(f.id, f.template.blob_id.clone());
+                l.references
+                    .entry(key.clone())
+                    .or_default()
+                    .push((f.id, template));
+                keys.push(key);
+            }
+            for key in &keys {
+                l.reindex(key)?;
+            }
+            l.synced = now;
+            tracing::info!(added = keys.len(), "fingerprint gallery caught up");
+            return Ok(bio);
         }
     }
-    let keys: Vec<String> = references.keys().cloned().collect();
-    let mut loaded = Loaded {
-        gallery: gallery(),
-        references,
+    // Everything again: the rows are cheap; templates come from the vault only when not held.
+    let rows = active_after(state, FingerprintId(0)).await?;
+    let missing: Vec<&Fingerprint> = {
+        let guard = bio.state.read().await;
+        rows.iter()
+            .filter(|f| {
+                guard
+                    .as_ref()
+                    .is_none_or(|l| l.blobs.get(&f.id) != Some(&f.template.blob_id))
+            })
+            .collect()
     };
-    for key in &keys {
-        loaded.reindex(key)?;
+    let mut read: HashMap<FingerprintId, Template> = HashMap::with_capacity(missing.len());
+    for f in missing {
+        read.insert(f.id, stored_template(&vault, f).await?);
     }
-    tracing::info!(references = keys.len(), "fingerprint gallery loaded");
-    *bio.state.write().await = Some(loaded);
+    let mut guard = bio.state.write().await;
+    let mut l = guard.take().unwrap_or_else(|| Loaded {
+        gallery: gallery(),
+        references: HashMap::new(),
+        blobs: HashMap::new(),
+        synced: FingerprintState::default(),
+    });
+    let before: HashMap<String, Vec<FingerprintId>> = l
+        .references
+        .iter()
+        .map(|(k, v)| (k.clone(), v.iter().map(|(id, _)| *id).collect()))
+        .collect();
+    let mut templates: HashMap<FingerprintId, Template> =
+        l.references.drain().flat_map(|(_, v)| v).collect();
+    let mut references: HashMap<String, Vec<(FingerprintId, Template)>> = HashMap::new();
+    let mut changed: Vec<String> = Vec::new();
+    l.blobs.clear();
+    for f in &rows {
+        let key = reference(f.person, &f.institution);
+        let template = match read.remove(&f.id) {
+            Some(t) => {
+                changed.push(key.clone());
+                t
+            }
+            None => templates.remove(&f.id).ok_or_else(|| {
+                ApiError::internal("the fingerprint gallery", &Inconsistent("a template lost"))
+            })?,
+        };
+        l.blobs.insert(f.id, f.template.blob_id.clone());
+        references.entry(key).or_default().push((f.id, template));
+    }
+    for (key, fingers) in &references {
+        let ids: Vec<FingerprintId> = fingers.iter().map(|(id, _)| *id).collect();
+        if before.get(key) != Some(&ids) {
+            changed.push(key.clone());
+        }
+    }
+    for key in before.keys().filter(|k| !references.contains_key(*k)) {
+        changed.push(key.clone());
+    }
+    changed.sort();
+    changed.dedup();
+    l.references = references;
+    for key in &changed {
+        l.reindex(key)?;
+    }
+    l.synced = now;
+    tracing::info!(
+        references = l.references.len(),
+        reindexed = changed.len(),
+        "fingerprint gallery loaded"
+    );
+    *guard = Some(l);
     Ok(bio)
 }
 
@@ -588,6 +714,10 @@ pub async fn enrol(
         let mut guard = bio.state.write().await;
         if let Some(loaded) = guard.as_mut() {
             let key = reference(fingerprint.person, &fingerprint.institution);
+            // Held now: the next catch-up skips it (and counts its template as expected).
+            loaded
+                .blobs
+                .insert(fingerprint.id, fingerprint.template.blob_id.clone());
             loaded
                 .references
                 .entry(key.clone())
@@ -912,6 +1042,10 @@ pub async fn withdraw(
             fingers.retain(|(fid, _)| *fid != f.id);
         }
         loaded.reindex(&key)?;
+        if loaded.blobs.remove(&f.id).is_some() {
+            // This withdrawal is held: another server's would still differ from the store's.
+            loaded.synced.withdrawn += 1;
+        }
     }
     Ok(Json(FingerprintDto::from(&f)))
 }

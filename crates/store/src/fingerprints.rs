@@ -381,6 +381,40 @@ pub(crate) fn withdraw_fingerprint(
     fingerprint(db, id)
 }
 
+/// What a matcher's in-memory gallery was loaded from, cheap to read: when it is unchanged the
+/// gallery is current; when only `last_id` grew, the new captures are all there is to add.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FingerprintState {
+    /// The highest capture id (captures are never deleted).
+    pub last_id: i64,
+    /// Captures withdrawn.
+    pub withdrawn: u64,
+    /// Template versions (a capture has one at enrolment; a re-extraction adds one).
+    pub templates: u64,
+    /// Numbers merged into another (a merge changes whose fingers a capture is; a count over
+    /// the partial index of merged numbers, where the person events would be a scan).
+    pub merged: u64,
+}
+
+pub(crate) fn fingerprint_state(db: &mut dyn Sql) -> Result<FingerprintState> {
+    const CTX: &str = "reading the fingerprints' state";
+    let rows = db.query(
+        CTX,
+        "SELECT (SELECT coalesce(max(id), 0) FROM fingerprints),
+                (SELECT count(*) FROM fingerprints WHERE withdrawn_at IS NOT NULL),
+                (SELECT count(*) FROM fingerprint_templates),
+                (SELECT count(*) FROM persons WHERE merged_into IS NOT NULL)",
+        &[],
+    )?;
+    let row = rows.first().ok_or_else(|| bad(CTX, "state"))?;
+    Ok(FingerprintState {
+        last_id: int(row, 0, CTX)?,
+        withdrawn: to_u64(int(row, 1, CTX)?),
+        templates: to_u64(int(row, 2, CTX)?),
+        merged: to_u64(int(row, 3, CTX)?),
+    })
+}
+
 /// Counts of captures that are not withdrawn, and of persons they belong to.
 pub(crate) fn fingerprint_counts(db: &mut dyn Sql) -> Result<(u64, u64)> {
     const CTX: &str = "counting fingerprints";

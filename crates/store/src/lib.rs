@@ -47,7 +47,9 @@ pub use dossiers::{
     Attachment, AttachmentId, Dossier, DossierChange, DossierId, DossierStatus, EntryChange,
     EntryId, EntryKind, EntryVersion, NewAttachment, NewDossier, NewEntry, Withdrawal,
 };
-pub use fingerprints::{Fingerprint, FingerprintId, NewFingerprint, NewTemplate, TemplateVersion};
+pub use fingerprints::{
+    Fingerprint, FingerprintId, FingerprintState, NewFingerprint, NewTemplate, TemplateVersion,
+};
 pub use gcm::{
     ComplaintEvent, ComplaintRow, EvaluationRow, EvidenceRow, IncidentLink, IncidentRow,
     IndicatorRow, MeasurementRow, PlanActionRow, ReferralEvent, ReferralRow, TraffickingCase,
@@ -1238,6 +1240,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Fingerprint>;
     /// Captures not withdrawn, and the persons they belong to.
     fn fingerprint_counts(&self) -> Result<(u64, u64)>;
+    /// The highest capture id, withdrawals, template versions and merged numbers: what
+    /// tells a matcher's gallery (one per server process) whether it is still current.
+    fn fingerprint_state(&self) -> Result<FingerprintState>;
     /// The persons (active numbers) with a capture that is not withdrawn, ascending.
     fn fingerprinted_persons(&self) -> Result<Vec<PersonNumber>>;
 

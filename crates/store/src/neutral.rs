@@ -607,6 +607,12 @@ macro_rules! engine_neutral_methods {
                 })
             })
         }
+        fn fingerprint_state(&self) -> Result<crate::FingerprintState> {
+            self.read(
+                "reading the fingerprints' state",
+                crate::fingerprints::fingerprint_state,
+            )
+        }
         fn fingerprint_counts(&self) -> Result<(u64, u64)> {
             self.read(
                 "counting fingerprints",

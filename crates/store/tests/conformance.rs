@@ -3729,6 +3729,11 @@ fn fingerprints_enrol_reextract_withdraw(h: &Harness) {
     assert_eq!(f.template.quality, 71);
     assert_eq!(f.template.blob_id, blob(101));
     let g = enrol(s, N2, "shelter", 7, 2).unwrap();
+    let state = s.fingerprint_state().unwrap();
+    assert_eq!(
+        (state.last_id, state.withdrawn, state.templates),
+        (g.id.0, 0, 2)
+    );
     // Both blobs of every capture are known to the vault's orphan cleanup.
     let known = s.attachment_blob_ids().unwrap();
     for b in [blob(1), blob(101), blob(2), blob(102)] {
@@ -3756,9 +3761,16 @@ fn fingerprints_enrol_reextract_withdraw(h: &Harness) {
     let versions = s.fingerprint_templates(f.id).unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0].blob_id, blob(101));
-    // A merge: the capture follows the survivor.
+    let reextracted = s.fingerprint_state().unwrap();
+    assert_eq!(reextracted.templates, 3);
+    assert_eq!(reextracted.last_id, g.id.0);
+    // A merge: the capture follows the survivor (and the state says a person changed).
     s.merge_persons(N2, N1, "clerk", "same fingers", at(80))
         .unwrap();
+    assert_eq!(
+        s.fingerprint_state().unwrap().merged,
+        reextracted.merged + 1
+    );
     let of_n2 = s.person_fingerprints(N2).unwrap();
     assert_eq!(of_n2.len(), 2);
     assert!(of_n2.iter().all(|f| f.person == N2));
@@ -3780,6 +3792,7 @@ fn fingerprints_enrol_reextract_withdraw(h: &Harness) {
         )
         .unwrap();
     assert_eq!(w.withdrawn.as_ref().unwrap().by, "lead");
+    assert_eq!(s.fingerprint_state().unwrap().withdrawn, 1);
     assert_eq!(
         s.active_fingerprints(FingerprintId(0), 10).unwrap().len(),
         1

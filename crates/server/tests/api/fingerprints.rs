@@ -287,3 +287,126 @@ async fn anonymous_callers_are_refused() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
+
+/// Two servers on one store and one vault, as a national deployment runs them: what one
+/// enrols, the other's 1:N finds at once; what one withdraws, the other stops finding; a merge
+/// made anywhere moves the fingers to the surviving number in both galleries.
+#[tokio::test]
+async fn servers_sharing_a_store_see_each_others_captures() {
+    let a = TestApp::start(None, 1 << 20, "border-crossings").await;
+    let b = a.start_beside("consulate-records").await;
+    let prints = impressions();
+    let (p1, p2) = a.with_store(|s| (person(s, 11), person(s, 12))).await;
+    let border_a = a
+        .login_as("bp", "border-police", "border_police", &["officer"])
+        .await;
+    let border_b = b
+        .login_as("bp", "border-police", "border_police", &["officer"])
+        .await;
+    let identify = "/api/v1/fingerprints/identification";
+    let found = |v: &Value| {
+        let mut p = persons_of(v, "candidates");
+        p.sort();
+        p
+    };
+    // Each gallery loaded (empty) before anything is enrolled.
+    for (client, app) in [(&border_a, &a), (&border_b, &b)] {
+        let v: Value = post(client, app, identify, prints[0][2].clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(found(&v).is_empty(), "{v}");
+    }
+    // Enrolled on A: B's search finds it; enrolled on B: A's enrolment search reports it.
+    let r = post(
+        &border_a,
+        &a,
+        &format!("/api/v1/persons/{p1}/fingerprints?finger=right_index"),
+        prints[0][0].clone(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = post(&border_b, &b, identify, prints[0][2].clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found(&v), vec![p1.clone()], "B finds what A enrolled: {v}");
+    let r = post(
+        &border_b,
+        &b,
+        &format!("/api/v1/persons/{p2}/fingerprints?finger=right_index"),
+        prints[0][1].clone(),
+    )
+    .await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(persons_of(&v, "matches"), vec![p1.clone()], "{v}");
+    let v: Value = post(&border_a, &a, identify, prints[0][2].clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut both = vec![p1.clone(), p2.clone()];
+    both.sort();
+    assert_eq!(found(&v), both, "A finds what B enrolled: {v}");
+    // Withdrawn on A: B stops finding it.
+    let list: Value = border_a
+        .get(a.url(&format!("/api/v1/persons/{p2}/fingerprints")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list[0]["id"].as_i64().unwrap();
+    let admin = a
+        .login_as("bp-admin", "border-police", "border_police", &["admin"])
+        .await;
+    let r = admin
+        .post(a.url(&format!("/api/v1/fingerprints/{id}/withdrawal")))
+        .json(&serde_json::json!({"reason": "wrong person"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for (client, app) in [(&border_a, &a), (&border_b, &b)] {
+        let v: Value = post(client, app, identify, prints[0][2].clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found(&v), vec![p1.clone()], "{v}");
+    }
+    // A merge (p1 into a new survivor) made in the store: both galleries answer the survivor,
+    // and verifying against the survivor's number matches.
+    let survivor = a.with_store(|s| person(s, 13)).await;
+    let (from, into) = (p1.clone(), survivor.clone());
+    a.with_store(move |s| {
+        let n = |d: &str| PersonNumber(UnifiedNumber::parse(d).unwrap().as_u64());
+        s.merge_persons(n(&into), n(&from), "clerk", "same person", now())
+            .unwrap();
+    })
+    .await;
+    for (client, app) in [(&border_a, &a), (&border_b, &b)] {
+        let v: Value = post(client, app, identify, prints[0][2].clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found(&v), vec![survivor.clone()], "{v}");
+        let v: Value = post(
+            client,
+            app,
+            &format!("/api/v1/persons/{survivor}/fingerprints/verification"),
+            prints[0][2].clone(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(v["matched"], true, "{v}");
+    }
+    b.stop().await;
+    a.stop().await;
+}

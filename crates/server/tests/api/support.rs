@@ -93,6 +93,39 @@ impl TestApp {
         oidc: Option<marsad_server::oidc::OidcConfig>,
         attachment_limits: marsad_server::AttachmentLimits,
     ) -> TestApp {
+        TestApp::start_inner(
+            store,
+            max_upload_bytes,
+            source,
+            oidc,
+            attachment_limits,
+            None,
+        )
+        .await
+    }
+
+    /// A second server beside this one, as a national deployment runs several: the same
+    /// store and the same vault, its own process state (caches, the fingerprint gallery).
+    pub async fn start_beside(&self, source: &str) -> TestApp {
+        TestApp::start_inner(
+            self.store.clone(),
+            marsad_server::DEFAULT_MAX_UPLOAD_BYTES,
+            source,
+            None,
+            marsad_server::AttachmentLimits::default(),
+            Some(self.dir.path().join("vault")),
+        )
+        .await
+    }
+
+    async fn start_inner(
+        store: Option<Arc<dyn Store>>,
+        max_upload_bytes: u64,
+        source: &str,
+        oidc: Option<marsad_server::oidc::OidcConfig>,
+        attachment_limits: marsad_server::AttachmentLimits,
+        vault_root: Option<std::path::PathBuf>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = match store {
             Some(s) => s,
@@ -139,7 +172,7 @@ impl TestApp {
             marsad_vault::Vault::open(
                 &marsad_vault::VaultConfig {
                     backend: marsad_vault::Backend::Local(marsad_vault::LocalConfig {
-                        root: dir.path().join("vault"),
+                        root: vault_root.unwrap_or_else(|| dir.path().join("vault")),
                         // Throw-away test data.
                         fsync: false,
                     }),
