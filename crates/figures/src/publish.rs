@@ -137,7 +137,16 @@ pub fn sdmx_structures(published: &Published) -> Result<Publication> {
             cells_of.push((id, cells));
         }
     }
-    let structures = standard::structures(&opts, &kept)?;
+    let mut structures = standard::structures(&opts, &kept)?;
+    // Each dataflow says which of its tables were left out (an SDMX annotation).
+    for flow in &mut structures.dataflows {
+        let prefix = format!("{} ", flow.artefact.id);
+        flow.omitted = omitted
+            .iter()
+            .filter_map(|o| o.strip_prefix(&prefix))
+            .map(String::from)
+            .collect();
+    }
     let mut datasets = Vec::new();
     for (id, cells) in cells_of {
         let flow = ArtefactRef::new(&opts.agency, id.as_str(), &opts.version);

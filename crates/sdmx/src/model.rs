@@ -283,7 +283,14 @@ pub struct Dataflow {
     pub artefact: ArtefactRef,
     pub names: Names,
     pub structure: ArtefactRef,
+    /// Tables the publisher left out of this dataflow's data (e.g. too large to protect
+    /// jointly), one line each; written as the annotation [`OMITTED_ANNOTATION`] so a partner's
+    /// client can tell an absent series from a zero.
+    pub omitted: Vec<String>,
 }
+
+/// The `AnnotationType` of a dataflow's list of tables left out of its data.
+pub const OMITTED_ANNOTATION: &str = "MARSAD_OMITTED_TABLES";
 
 /// An actual content constraint: which codes of each dimension have data, the time range and
 /// the number of observations (as the `obs_count` annotation).

@@ -181,6 +181,7 @@ pub fn structures(opts: &Options, flows: &[FlowSpec]) -> Result<Structures, Buil
             artefact: opts.artefact(&flow.id),
             names: flow.names.clone(),
             structure: dsd.artefact.clone(),
+            omitted: Vec::new(),
         });
         out.data_structures.push(dsd);
     }

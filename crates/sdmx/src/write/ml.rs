@@ -45,6 +45,21 @@ fn start_maintainable(
     stub: bool,
     extra: &[(&str, Option<&str>)],
 ) {
+    start_annotated(w, name, r, class, names, stub, extra, &[]);
+}
+
+/// [`start_maintainable`] with a list of tables left out (a dataflow's), when not a stub.
+#[allow(clippy::too_many_arguments)]
+fn start_annotated(
+    w: &mut XmlWriter,
+    name: &'static str,
+    r: &ArtefactRef,
+    class: Class,
+    names: &Names,
+    stub: bool,
+    extra: &[(&str, Option<&str>)],
+    omitted: &[String],
+) {
     let urn = r.urn(class);
     let mut attrs: Vec<(&str, Option<&str>)> = vec![
         ("id", Some(&r.id)),
@@ -58,7 +73,30 @@ fn start_maintainable(
     }
     attrs.extend_from_slice(extra);
     w.start(name, &attrs);
+    if !stub && !omitted.is_empty() {
+        omitted_annotation(w, omitted);
+    }
     w.names("com:Name", names);
+}
+
+/// A dataflow's tables left out of its data, as one annotation (before its names, as the
+/// schema orders them).
+fn omitted_annotation(w: &mut XmlWriter, omitted: &[String]) {
+    w.start("com:Annotations", &[]);
+    w.start("com:Annotation", &[("id", Some("omitted_tables"))]);
+    w.text_element(
+        "com:AnnotationTitle",
+        &[],
+        &format!("{} tables left out of the data", omitted.len()),
+    );
+    w.text_element("com:AnnotationType", &[], crate::model::OMITTED_ANNOTATION);
+    w.text_element(
+        "com:AnnotationText",
+        &[("xml:lang", Some("en"))],
+        &omitted.join("; "),
+    );
+    w.end();
+    w.end();
 }
 
 fn concept_identity(w: &mut XmlWriter, scheme: &ArtefactRef, concept: &str) {
@@ -113,7 +151,7 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
         w.start("str:Dataflows", &[]);
         for f in &s.dataflows {
             let stub = sel.is_stub(Class::Dataflow, &f.artefact);
-            start_maintainable(
+            start_annotated(
                 &mut w,
                 "str:Dataflow",
                 &f.artefact,
@@ -121,6 +159,7 @@ pub fn write_structure(h: &Header, sel: &StructureSelection) -> String {
                 &f.names,
                 stub,
                 &[],
+                &f.omitted,
             );
             if !stub {
                 w.start("str:Structure", &[]);

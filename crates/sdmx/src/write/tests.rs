@@ -36,6 +36,11 @@ fn structure_message() {
     let (mut s, data) = small();
     // Only the first flow's structures, and its availability.
     s.dataflows.truncate(1);
+    // A table left out of the data is said in an annotation, before the names.
+    s.dataflows[0].omitted = vec![
+        "2024: SEX × CITIZENSHIP by month".into(),
+        "2025: SEX × CITIZENSHIP by month".into(),
+    ];
     s.data_structures.truncate(1);
     s.codelists
         .retain(|c| !["CL_GOVERNORATE", "CL_AGE"].contains(&c.artefact.id.as_str()));
