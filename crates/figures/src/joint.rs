@@ -618,7 +618,7 @@ pub(crate) mod tests {
         with_citizenships(n, &["DZA", "FRA", "LBY", "SEN"])
     }
 
-    fn with_citizenships(n: u32, citizenships: &[&str]) -> Published {
+    pub(crate) fn with_citizenships(n: u32, citizenships: &[&str]) -> Published {
         const SEXES: [&str; 2] = ["F", "M"];
         const AGES: [&str; 3] = ["Y20T24", "Y25T29", "Y30T34"];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;

@@ -293,6 +293,39 @@ mod tests {
             .collect()
     }
 
+    /// A partner's client learns from the structures which tables were left out for size.
+    #[test]
+    fn dataflows_name_the_tables_left_out() {
+        let area = standard::codelist(&Options::default(), "CL_AREA").unwrap();
+        let codes: Vec<&str> = area
+            .codes
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|c| c.len() == 3 && *c != "TUN")
+            .take(120)
+            .collect();
+        assert_eq!(codes.len(), 120);
+        let p = crate::joint::tests::with_citizenships(40, &codes);
+        let publication = sdmx_structures(&p).unwrap();
+        let flow = publication
+            .structures
+            .dataflows
+            .iter()
+            .find(|f| f.artefact.id == "RESIDENCE_PERMITS")
+            .unwrap();
+        assert!(
+            flow.omitted
+                .iter()
+                .any(|o| o == "2025: CITIZENSHIP by month"),
+            "{:?}",
+            flow.omitted
+        );
+        assert!(publication
+            .omitted
+            .iter()
+            .any(|o| o == "RESIDENCE_PERMITS 2025: CITIZENSHIP by month"));
+    }
+
     #[test]
     fn monthly_series_are_selected_by_key_and_period() {
         let p = crate::joint::tests::published(30);
