@@ -20,6 +20,11 @@
 //! the linked system stays within [`MAX_JOINT_CELLS`]; a part that does not fit is left out of
 //! the publication (never published unprotected) and listed in [`Joint::omitted`].
 //!
+//! Amounts with a dominance rule carry, in each cell, their largest contributions
+//! ([`Published::contributions`]), and the rule is applied with the frequency rule (when a cell
+//! with an amount has no known contribution, the rule is not applied to the indicator's year
+//! rather than to some cells only).
+//!
 //! Ratios and means are not additive (not recoverable from margins): every part is protected by
 //! primary suppression alone, period by period, as `tables` does.
 
@@ -28,7 +33,7 @@ use std::collections::{BTreeMap, HashMap};
 use marsad_stats::catalogue::{IndicatorId, Measure, TimeAggregation};
 use marsad_stats::cube::{Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Freq, Month, Period, TOTAL};
-use marsad_stats::disclosure::{self, ConfStatus, Dimension, Rules};
+use marsad_stats::disclosure::{self, ConfStatus, Dimension, DominanceRule, Rules};
 
 use crate::tables::{ProtectedCell, Published, MAX_CELLS};
 use crate::{FiguresError, Result};
@@ -127,6 +132,9 @@ enum Built {
         system: Box<disclosure::Table>,
         sums: HashMap<Vec<String>, Sums>,
         input: Option<(f64, f64)>,
+        /// The dominance rule of the amounts, when their contributions are known (the cells
+        /// then carry their largest ones).
+        dominance: Option<DominanceRule>,
     },
 }
 
@@ -235,6 +243,45 @@ fn build(
         indicator: id,
         source,
     };
+    // The dominance rule reads each cell's largest contributions (records of aggregates).
+    let contributions = published.contributions.get(&cube);
+    let dominance = def
+        .disclosure
+        .dominance
+        .filter(|_| contributions.is_some())
+        .map(|d| DominanceRule {
+            n: usize::from(d.n),
+            k: f64::from(d.k_percent),
+        });
+    let tops_of = |part: &Part| -> HashMap<Vec<String>, Vec<f64>> {
+        let mut out: HashMap<Vec<String>, Vec<f64>> = HashMap::new();
+        let (Some(list), Some(rule)) = (contributions, dominance) else {
+            return out;
+        };
+        let cube_def = cube.def();
+        'contribution: for c in list.iter().filter(|c| c.month.year() == year) {
+            let mut key = Vec::with_capacity(part.dims.len() + 1);
+            for d in &part.dims {
+                let Some(x) = cube_def.position(*d).and_then(|i| c.codes.get(i)) else {
+                    continue 'contribution;
+                };
+                let k = code(*d, x);
+                if k.is_empty() {
+                    continue 'contribution;
+                }
+                key.push(k);
+            }
+            if part.monthly {
+                key.push(Period::Month(c.month).code());
+            }
+            out.entry(key).or_default().push(c.value);
+        }
+        for v in out.values_mut() {
+            v.sort_by(|a, b| b.total_cmp(a));
+            v.truncate(rule.n);
+        }
+        out
+    };
 
     // The leaves of a part: codes as published (then the month), sums added up.
     let leaves_of = |part: &Part| -> Result<BTreeMap<Vec<String>, Sums>> {
@@ -310,6 +357,9 @@ fn build(
     let mut tables: Vec<disclosure::Table> = Vec::new();
     let mut part_leaves: Vec<BTreeMap<Vec<String>, Sums>> = Vec::new();
     let mut linked: Option<disclosure::Table> = None;
+    // Whether every cell with an amount has its contributions (else no dominance rule: it
+    // would be applied to some cells and not others).
+    let mut complete = true;
     for (part, required) in candidates {
         let cells = size(&part);
         if cells > MAX_CELLS {
@@ -333,6 +383,11 @@ fn build(
             continue;
         }
         let leaves = leaves_of(&part)?;
+        let tops = tops_of(&part);
+        complete &= dominance.is_none()
+            || leaves
+                .iter()
+                .all(|(k, s)| s.value <= 0 || tops.contains_key(k));
         let mut dimensions = Vec::new();
         for d in &part.dims {
             let list = lists.get(d).cloned().unwrap_or_default();
@@ -347,7 +402,7 @@ fn build(
                 key: key.clone(),
                 value: (s.value as f64 / SCALE as f64).max(0.0),
                 count: u64::try_from(s.units).unwrap_or(0),
-                top: Vec::new(),
+                top: tops.get(key).cloned().unwrap_or_default(),
             })
             .collect();
         let table = disclosure::Table::from_leaves(dimensions, dcells).map_err(disclosure_err)?;
@@ -413,6 +468,7 @@ fn build(
         system: Box::new(system),
         sums,
         input,
+        dominance: dominance.filter(|_| complete),
     })
 }
 
@@ -447,14 +503,16 @@ pub fn protect_year(
     fixed: &[Dim],
     code: &dyn Fn(Dim, &str) -> String,
 ) -> Result<Joint> {
-    let (mut joint, system, sums, input) = match build(published, id, year, fixed, code)? {
+    let (mut joint, system, sums, input, dominance) = match build(published, id, year, fixed, code)?
+    {
         Built::Done(joint) => return Ok(joint),
         Built::System {
             joint,
             system,
             sums,
             input,
-        } => (joint, system, sums, input),
+            dominance,
+        } => (joint, system, sums, input, dominance),
     };
     let def = id.def();
     let disclosure_err = |source| FiguresError::Disclosure {
@@ -466,7 +524,11 @@ pub fn protect_year(
         .iter()
         .map(|d| d.id().to_string())
         .collect();
-    let protected = disclosure::protect(&system, &rules(id)).map_err(disclosure_err)?;
+    let rules = Rules {
+        dominance,
+        ..rules(id)
+    };
+    let protected = disclosure::protect(&system, &rules).map_err(disclosure_err)?;
     let time_at = sys_dims.iter().position(|d| d == TIME);
     for i in 0..system.len() {
         let key: Vec<String> = system.key(i).iter().map(|c| (*c).to_string()).collect();

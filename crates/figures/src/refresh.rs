@@ -274,7 +274,7 @@ fn facts_text(facts: &[Fact<'_>]) -> String {
 
 /// A unit's stored facts, keyed with the unit's record key (not stored: derived from the
 /// unit's name).
-fn parse_facts(unit: &str, unit_key: u32, text: &str) -> Result<Vec<CubeRow>> {
+pub(crate) fn parse_facts(unit: &str, unit_key: u32, text: &str) -> Result<Vec<CubeRow>> {
     let bad = |reason: &str| FiguresError::StoredFacts {
         unit: unit.to_string(),
         reason: reason.to_string(),

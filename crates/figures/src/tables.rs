@@ -29,8 +29,10 @@
 //!   ([`crate::inputs`]), a period without the input having no cells;
 //! - ratios and means (not additive, so not recoverable from margins): primary suppression.
 //!
-//! A suppressed cell is returned without a value and without its count, never as a zero. The
-//! dominance rule of amounts is not applied: the cube keeps sums, not each unit's contribution.
+//! A suppressed cell is returned without a value and without its count, never as a zero. An
+//! amount with a dominance rule (remittances: a cell is sensitive when its two largest flows
+//! make more than 85 % of it) is protected with each cell's largest contributions, read from
+//! the units of its records (aggregates, each a unit of its own: [`Published::contributions`]).
 //! The SDMX publication ([`crate::publish`]) is a fixed set of tables and is protected by
 //! suppression, all its tables of an indicator and year jointly.
 
@@ -40,9 +42,7 @@ use marsad_stats::catalogue::{Indicator, IndicatorId, Measure};
 use marsad_stats::cube::{CubeRow, Cubes, ObsStatus, Query, Sums, SCALE};
 use marsad_stats::dims::{Dim, Period, TOTAL};
 use marsad_stats::disclosure::cellkey::{self, PTable};
-use marsad_stats::disclosure::{
-    self, ConfStatus, Cost, Dimension, FrequencyRule, Rules, ZeroPolicy,
-};
+use marsad_stats::disclosure::{ConfStatus, Cost, FrequencyRule, Rules, ZeroPolicy};
 use marsad_store::{Store, Timestamp};
 
 use crate::settings::Settings;
@@ -58,6 +58,19 @@ pub struct Published {
     pub settings: Settings,
     pub refreshed_at: Option<Timestamp>,
     pub cells: u64,
+    /// Each contribution to the indicators whose amounts have a dominance rule (their records
+    /// are aggregates, each a unit of its own: remittance flows), for the rule to read the
+    /// largest contributions of every cell; an indicator absent here is protected without it.
+    pub contributions: BTreeMap<IndicatorId, Vec<Contribution>>,
+}
+
+/// One record's contribution to an amount: its month, its code for each of the indicator's
+/// dimensions (catalogue order) and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    pub month: marsad_stats::dims::Month,
+    pub codes: Vec<String>,
+    pub value: f64,
 }
 
 /// A table asked for: an indicator, dimensions (each with its `_T` margin) and periods (none:
@@ -177,6 +190,7 @@ impl Published {
             settings: Settings::from_json(&state.settings)?,
             refreshed_at: Some(state.refreshed_at),
             cells: state.cells,
+            contributions: contributions(store)?,
         })
     }
 
@@ -394,101 +408,53 @@ impl Published {
                 })
                 .collect());
         }
-        // Leaves (no `_T`), with codes as published, added up.
-        let mut leaves: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
-        let mut margins: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
-        for c in &table.cells {
-            let codes: Vec<String> = c
-                .codes
-                .iter()
-                .zip(dims)
-                .map(|(x, d)| {
-                    if *x == TOTAL {
-                        TOTAL.to_string()
-                    } else {
-                        code(*d, x)
-                    }
-                })
-                .collect();
-            if codes.iter().any(String::is_empty) {
-                // A code the publication has no place for (see `publish`).
-                continue;
-            }
-            if c.codes.iter().all(|x| *x != TOTAL) {
-                leaves.entry(codes).or_default().add(&c.sums, 1);
-            } else {
-                margins.entry(codes).or_default().add(&c.sums, 1);
-            }
-        }
-        if leaves.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut lists: Vec<Vec<String>> = vec![Vec::new(); dims.len()];
-        for key in leaves.keys() {
-            for (list, c) in lists.iter_mut().zip(key) {
-                if !list.contains(c) {
-                    list.push(c.clone());
-                }
-            }
-        }
-        let size: usize = lists.iter().map(|l| l.len() + 1).product();
-        if size > MAX_CELLS {
-            return Err(FiguresError::TableTooLarge {
-                indicator: def.id,
-                cells: size,
-                max: MAX_CELLS,
-            });
-        }
-        let disclosure_err = |source| FiguresError::Disclosure {
+        // Amounts by a dimension are the publication's cells (`joint_cells`), never
+        // protected table by table: one request's suppression would not hold against another.
+        Err(FiguresError::NotPublished {
             indicator: def.id,
-            source,
-        };
-        let dimensions = dims
-            .iter()
-            .zip(&lists)
-            .map(|(d, list)| {
-                let mut list = list.clone();
-                list.sort();
-                Dimension::flat(d.id(), &list)
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(disclosure_err)?;
-        let scale = SCALE as f64;
-        let value_of = |s: &Sums| (s.value as f64 / scale).max(0.0);
-        let dcells = leaves
-            .iter()
-            .map(|(key, s)| disclosure::Cell {
-                key: key.clone(),
-                value: value_of(s),
-                count: u64::try_from(s.units).unwrap_or(0),
-                top: Vec::new(),
-            })
-            .collect();
-        let dtable = disclosure::Table::from_leaves(dimensions, dcells).map_err(disclosure_err)?;
-        let rules = rules_of(def);
-        let protected = disclosure::protect(&dtable, &rules).map_err(disclosure_err)?;
-        let published = protected.publish(&dtable);
-        Ok(published
-            .into_iter()
-            .map(|p| {
-                let sums = leaves
-                    .get(&p.key)
-                    .or_else(|| margins.get(&p.key))
-                    .copied()
-                    .unwrap_or_default();
-                let free = !p.conf_status.is_suppressed();
-                ProtectedCell {
-                    period,
-                    value: free.then(|| sums.value as f64 / scale),
-                    units: free.then(|| u64::try_from(sums.units).unwrap_or(0)),
-                    codes: p.key,
-                    obs_status: sums.status(),
-                    conf_status: p.conf_status,
-                    perturbed: false,
-                }
-            })
-            .collect())
+            period: period.code(),
+            reason: "amounts are published as the joint protection of their tables".into(),
+        })
     }
+}
+
+/// The contributions of every indicator with a dominance rule, read from the units of the
+/// record kinds it is computed from (each record a unit of its own).
+fn contributions(store: &dyn Store) -> Result<BTreeMap<IndicatorId, Vec<Contribution>>> {
+    let mut out: BTreeMap<IndicatorId, Vec<Contribution>> = BTreeMap::new();
+    let wanted: Vec<IndicatorId> = IndicatorId::ALL
+        .into_iter()
+        .filter(|id| id.def().disclosure.dominance.is_some() && id.def().cube_of() == *id)
+        .collect();
+    let mut kinds: Vec<&str> = wanted
+        .iter()
+        .flat_map(|id| id.def().record_kinds.iter().map(|k| k.as_str()))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for id in &wanted {
+        out.insert(*id, Vec::new());
+    }
+    for kind in kinds {
+        for (unit, text) in store.stats_record_units(kind)? {
+            for row in crate::refresh::parse_facts(&unit, 0, &text)? {
+                let fact = row.to_fact()?;
+                let Some(list) = out.get_mut(&fact.indicator) else {
+                    continue;
+                };
+                let def = fact.indicator.def();
+                list.push(Contribution {
+                    month: fact.month,
+                    codes: fact.codes[..def.dims.len()]
+                        .iter()
+                        .map(|c| (*c).to_string())
+                        .collect(),
+                    value: (fact.sums.value as f64 / SCALE as f64).abs(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The largest complete table (every combination of the codes present) a perturbed table is
@@ -783,10 +749,19 @@ mod tests {
         );
     }
 
-    /// Remittances received in 2025 from four corridors, one flow a month each, a fifth
-    /// corridor in two months only: small cells by month.
+    /// Remittances received in 2025 from four corridors, one to four flows a month each, a
+    /// fifth corridor in two months only (small cells by month), and in April one flow from
+    /// Germany that dwarfs the three others (a dominated cell); with the contributions.
     fn remittances() -> Published {
         let mut facts = Vec::new();
+        facts.push(
+            Fact::new(
+                IndicatorId::RemittancesIn,
+                Month::new(2025, 4).unwrap(),
+                Sums::fixed(10_000 * 100_000),
+            )
+            .with(Dim::CounterpartArea, "DEU"),
+        );
         for month in 1..=12 {
             let m = Month::new(2025, month).unwrap();
             let mut corridors = vec!["FRA", "ITA", "DEU", "SAU"];
@@ -808,10 +783,51 @@ mod tests {
         }
         let mut cubes = Cubes::new();
         cubes.apply(&facts, &[]).unwrap();
+        let contributions = facts
+            .iter()
+            .map(|f| super::Contribution {
+                month: f.month,
+                codes: vec![f.codes[0].to_string()],
+                value: f.sums.value as f64 / 10_000.0,
+            })
+            .collect();
         Published {
             cubes,
+            contributions: [(IndicatorId::RemittancesIn, contributions)].into(),
             ..Published::default()
         }
+    }
+
+    /// The dominance rule (2, 85 %) of remittances: a cell where two flows make most of the
+    /// amount is withheld although it has enough flows, and only when the contributions are
+    /// known.
+    #[test]
+    fn a_dominated_amount_is_withheld() {
+        let p = remittances();
+        let ask = |p: &Published| {
+            let req =
+                TableRequest::parse("REMITTANCES_IN", &["COUNTERPART_AREA"], &["2025-04"]).unwrap();
+            p.table(&req).unwrap()
+        };
+        let april = ask(&p);
+        let deu = april
+            .get(Period::Month(Month::new(2025, 4).unwrap()), &["DEU"])
+            .unwrap();
+        assert_eq!(deu.value, None, "{deu:?}");
+        assert_eq!(
+            deu.conf_status,
+            marsad_stats::disclosure::ConfStatus::Primary
+        );
+        // Four flows: the frequency rule alone publishes it.
+        let without = Published {
+            contributions: Default::default(),
+            ..p.clone()
+        };
+        let deu = ask(&without)
+            .get(Period::Month(Month::new(2025, 4).unwrap()), &["DEU"])
+            .cloned()
+            .unwrap();
+        assert!(deu.value.is_some(), "{deu:?}");
     }
 
     /// Amounts asked freely are the publication's jointly protected cells: asking the year and

@@ -596,6 +596,7 @@ impl Store for Crashing<'_> {
         stats_members_of_units(&self, units: &[String]) -> marsad_store::Result<Vec<marsad_store::StatsMember>>;
         stats_members_referring(&self, persons: &[marsad_store::RecordKey]) -> marsad_store::Result<Vec<marsad_store::StatsMember>>;
         stats_unit_facts(&self, units: &[String]) -> marsad_store::Result<Vec<(String, String)>>;
+        stats_record_units(&self, kind: &str) -> marsad_store::Result<Vec<(String, String)>>;
         stats_apply(&self, batch: &marsad_store::StatsBatch) -> marsad_store::Result<()>;
         stats_cells(&self, after: Option<&(String, String, String)>, limit: u32) -> marsad_store::Result<Vec<marsad_store::StatCell>>;
         stats_clear(&self) -> marsad_store::Result<()>;

@@ -1012,9 +1012,9 @@ pub fn markdown() -> String {
         let mut disclosure = format!("at least {} contributing units per cell", d.min_frequency);
         if let Some(dom) = d.dominance {
             disclosure.push_str(&format!(
-                "; dominance ({}, {}%) declared, not applied yet (the cube keeps sums, not \
-                 each contribution)",
-                dom.n, dom.k_percent
+                "; dominance ({}, {}%): a cell whose {} largest records make more than {}% of it \
+                 is withheld",
+                dom.n, dom.k_percent, dom.n, dom.k_percent
             ));
         }
         if d.sensitive {

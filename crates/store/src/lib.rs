@@ -1265,6 +1265,10 @@ pub trait Store: Send + Sync {
     fn stats_members_referring(&self, persons: &[RecordKey]) -> Result<Vec<StatsMember>>;
     /// The facts these units hold, as `(unit, facts)`, by unit.
     fn stats_unit_facts(&self, units: &[String]) -> Result<Vec<(String, String)>>;
+    /// The units that are single records of `kind` (aggregates such as remittance flows: each
+    /// its own unit, `r:SOURCE:KIND:ID`), with their facts: the contributions the dominance
+    /// rule of amounts reads.
+    fn stats_record_units(&self, kind: &str) -> Result<Vec<(String, String)>>;
     /// Applies one refresh in one transaction (see [`StatsBatch`]).
     fn stats_apply(&self, batch: &StatsBatch) -> Result<()>;
     /// Cells ordered by (indicator, period, key), after `after`, at most `limit`.

@@ -656,6 +656,11 @@ macro_rules! engine_neutral_methods {
                 crate::statistics::members_referring(d, persons)
             })
         }
+        fn stats_record_units(&self, kind: &str) -> Result<Vec<(String, String)>> {
+            self.read("reading statistics units of a kind", |d| {
+                crate::statistics::record_units(d, kind)
+            })
+        }
         fn stats_unit_facts(&self, units: &[String]) -> Result<Vec<(String, String)>> {
             self.read("reading statistics units", |d| {
                 crate::statistics::unit_facts(d, units)

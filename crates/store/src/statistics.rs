@@ -419,6 +419,27 @@ pub(crate) fn unit_facts(db: &mut dyn Sql, units: &[String]) -> Result<Vec<(Stri
     Ok(out)
 }
 
+/// The units that are one record of `kind` each (`r:SOURCE:KIND:ID`: aggregates such as
+/// remittance flows), with their facts: one primary-key range per source.
+pub(crate) fn record_units(db: &mut dyn Sql, kind: &str) -> Result<Vec<(String, String)>> {
+    const CTX: &str = "reading statistics units of a kind";
+    let sources = db.query(CTX, "SELECT id FROM sources ORDER BY id", &[])?;
+    let mut out = Vec::new();
+    for s in &sources {
+        let from = format!("r:{}:{kind}:", int(s, 0, CTX)?);
+        // ';' follows ':': every unit name that starts with `from`, and no other.
+        let to = format!("{};", &from[..from.len() - 1]);
+        for r in &db.query(
+            CTX,
+            "SELECT unit, facts FROM stats_units WHERE unit >= ?1 AND unit < ?2 ORDER BY unit",
+            &[P::Text(Some(&from)), P::Text(Some(&to))],
+        )? {
+            out.push((text(r, 0, CTX)?, text(r, 1, CTX)?));
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn cells(
     db: &mut dyn Sql,
     after: Option<&(String, String, String)>,

@@ -264,6 +264,7 @@ scenarios!(
     fingerprint_rows_refuse_update_and_delete,
     statistics_changes_apply_and_watermark,
     statistics_cells_upsert_zero_delete_and_page,
+    statistics_record_units_by_kind,
     gcm_plan_versions_indicators_evaluations_evidence,
     gcm_incidents_sources_links_persons,
     gcm_referral_moves_in_order_and_audited,
@@ -4066,6 +4067,42 @@ fn statistics_changes_apply_and_watermark(h: &Harness) {
     s.stats_clear().unwrap();
     assert_eq!(s.stats_state().unwrap(), None);
     assert_eq!(s.stats_changes(false).unwrap().submissions.len(), 2);
+}
+
+fn statistics_record_units_by_kind(h: &Harness) {
+    let s = h.store();
+    let src = people(s, 1);
+    let other = s.add_source("bank", None, at(5)).unwrap().id;
+    let unit = |source: SourceId, kind: &str, id: &str| format!("r:{}:{kind}:{id}", source.0);
+    let units = vec![
+        (unit(src, "remittance_flow", "RF1"), Some("F1".to_string())),
+        (
+            unit(other, "remittance_flow", "RF2"),
+            Some("F2".to_string()),
+        ),
+        // Not of the kind: a kind whose name only starts the same, a person, a unified person.
+        (unit(src, "remittance_flows", "Z"), Some("F3".to_string())),
+        (unit(src, "person", "P1"), Some("F4".to_string())),
+        ("p:123456789012".to_string(), Some("F5".to_string())),
+    ];
+    s.stats_apply(&StatsBatch {
+        full: true,
+        units,
+        settings: "{}".into(),
+        at: at(10),
+        ..StatsBatch::default()
+    })
+    .unwrap();
+    let mut got = s.stats_record_units("remittance_flow").unwrap();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (unit(src, "remittance_flow", "RF1"), "F1".to_string()),
+            (unit(other, "remittance_flow", "RF2"), "F2".to_string()),
+        ]
+    );
+    assert!(s.stats_record_units("incident").unwrap().is_empty());
 }
 
 fn statistics_cells_upsert_zero_delete_and_page(h: &Harness) {
