@@ -244,7 +244,8 @@ fn geometric_agreement(a: &[Cylinder], al: Alignment, g: &mut GeometricScratch) 
             distances(bx, by, (x, y), d2, nb, &mut lanes);
         }
         let nearest = lanes.iter().fold(f32::INFINITY, |x, &y| x.min(y));
-        n_a += if nearest <= near2 { q.weight } else { 0.0 };
+        // Weight times 0 or 1 rather than a choice, which the compiler may make a branch.
+        n_a += q.weight * f32::from(u8::from(nearest <= near2));
         // Distortion moves minutiae further the further they lie from the alignment's centre.
         let tol = GEO_TOLERANCE + GEO_TOLERANCE_SLOPE * (dx * dx + dy * dy).sqrt();
         let tol2 = tol * tol;
@@ -277,12 +278,16 @@ fn geometric_agreement(a: &[Cylinder], al: Alignment, g: &mut GeometricScratch) 
             m += 1;
         }
     }
-    let n_b: f32 = g
-        .nearest_b
-        .iter()
-        .zip(&g.weight)
-        .map(|(&d2, &w)| if d2 <= near2 { w } else { 0.0 })
-        .sum();
+    // Summed lane by lane, which the compiler vectorises (padding weighs nothing).
+    let mut sums = [0.0f32; LANES];
+    let (nbs, _) = g.nearest_b.as_chunks::<LANES>();
+    let (weights, _) = g.weight.as_chunks::<LANES>();
+    for (nb, w) in nbs.iter().zip(weights) {
+        for l in 0..LANES {
+            sums[l] += if nb[l] <= near2 { w[l] } else { 0.0 };
+        }
+    }
+    let n_b: f32 = sums.iter().sum();
     let m = m as f32;
     m * m / n_a.max(GEO_MIN_COUNT).max(m) / n_b.max(GEO_MIN_COUNT).max(m)
 }
