@@ -159,8 +159,8 @@ impl GalleryEntry {
             let mut sets = Vec::with_capacity(count);
             for _ in 0..count {
                 let rest = bytes.get(r.at..).ok_or(EntryError::Truncated)?;
-                let (fs, used) =
-                    FeatureSet::read_from(rest).ok_or(EntryError::Invalid("feature set"))?;
+                let (fs, used) = FeatureSet::read_version(rest, version)
+                    .ok_or(EntryError::Invalid("feature set"))?;
                 r.at += used;
                 sets.push(fs);
             }

@@ -60,6 +60,9 @@ pub struct Cylinder {
     pub(crate) planes: [u64; 3],
     /// One word per directional layer, restricted to `mask`.
     pub(crate) layers: [u64; ND],
+    /// How much the minutia counts in the common area of the geometric check, in `[0, 1]`: its
+    /// quality / 100 (1 when the quality is unknown). Fills the struct's padding.
+    pub(crate) weight: f32,
 }
 
 impl Cylinder {
@@ -83,7 +86,19 @@ impl Cylinder {
             mask,
             planes,
             layers,
+            weight: 1.0,
         }
+    }
+
+    /// The same cylinder with the given weight (see [`Cylinder::weight`]), brought into
+    /// `[0, 1]` (1 when not finite).
+    pub fn with_weight(mut self, weight: f32) -> Self {
+        self.weight = if weight.is_finite() {
+            weight.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        self
     }
 
     /// Position of the central minutia (pixels, y up).
@@ -104,6 +119,13 @@ impl Cylinder {
     /// The directional layers.
     pub fn layers(&self) -> &[u64; ND] {
         &self.layers
+    }
+
+    /// How much the minutia counts in the common area of the geometric check: an unmatched
+    /// minutia of low quality (likely spurious, or where a missed one should be) costs less
+    /// than a clear one.
+    pub fn weight(&self) -> f32 {
+        self.weight
     }
 }
 
@@ -169,6 +191,8 @@ pub(crate) struct Point {
     pub x: f32,
     pub y: f32,
     pub angle: f32,
+    /// The minutia's quality / 100, 1 when unknown (0): the cylinder's weight.
+    pub weight: f32,
 }
 
 /// The usable minutiae of a template, in the y-up frame at 500 ppi: finite, deduplicated, at most
@@ -201,6 +225,11 @@ pub(crate) fn points(template: &Template) -> Vec<Point> {
             x: f32::from(m.x) * scale,
             y: -f32::from(m.y) * scale,
             angle,
+            weight: if m.quality == 0 {
+                1.0
+            } else {
+                f32::from(m.quality.min(100)) / 100.0
+            },
         };
         // Duplicates (same place within 2 px, same direction within ~10°) add nothing but noise.
         let duplicate = out.iter().any(|q| {
@@ -359,7 +388,7 @@ pub(crate) fn cylinders(points: &[Point]) -> Vec<Cylinder> {
                 }
             }
         }
-        out.push(Cylinder::from_layers(m.x, m.y, m.angle, mask, layers));
+        out.push(Cylinder::from_layers(m.x, m.y, m.angle, mask, layers).with_weight(m.weight));
     }
     out
 }
@@ -472,7 +501,12 @@ mod tests {
     fn hull_contains_its_inside_and_margin_only() {
         let pts: Vec<Point> = [(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0)]
             .iter()
-            .map(|&(x, y)| Point { x, y, angle: 0.0 })
+            .map(|&(x, y)| Point {
+                x,
+                y,
+                angle: 0.0,
+                weight: 1.0,
+            })
             .collect();
         let hull = convex_hull(&pts);
         assert_eq!(hull.len(), 4);
@@ -488,6 +522,7 @@ mod tests {
                 x: (i * 37 % 200) as f32,
                 y: (i * 53 % 220) as f32,
                 angle: i as f32 * 0.5,
+                weight: 1.0,
             })
             .collect();
         let cyl = cylinders(&pts);

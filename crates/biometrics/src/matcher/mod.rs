@@ -69,15 +69,17 @@ impl FeatureSet {
 }
 
 /// Version of the cylinder parameters: stored feature sets with another version are recomputed
-/// from their templates. Bump it whenever a constant in [`cylinder`] changes.
-pub const FEATURE_VERSION: u16 = 2;
+/// from their templates. Bump it whenever a constant in [`cylinder`] changes. Version 3 added
+/// the cylinders' weights (minutia quality), after the cylinders.
+pub const FEATURE_VERSION: u16 = 3;
 
 /// Bytes of one stored cylinder.
 const CYLINDER_BYTES: usize = 12 + 8 * (1 + cylinder::ND);
 
 impl FeatureSet {
     /// Appends the set: position, cylinder count (u16), then per cylinder x, y, angle (f32),
-    /// mask and layers (u64), little-endian. A set has at most `MAX_MINUTIAE` cylinders.
+    /// mask and layers (u64), little-endian, then per cylinder its weight in hundredths (u8).
+    /// A set has at most `MAX_MINUTIAE` cylinders.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         let count = self.cylinders.len().min(cylinder::MAX_MINUTIAE);
         out.push(self.position.code());
@@ -91,11 +93,20 @@ impl FeatureSet {
                 out.extend_from_slice(&l.to_le_bytes());
             }
         }
+        for c in self.cylinders.iter().take(count) {
+            out.push((c.weight * 100.0).round().clamp(0.0, 100.0) as u8);
+        }
     }
 
     /// Reads a set written by [`FeatureSet::write_to`]; returns it and the bytes used, or `None`
     /// when the bytes are truncated or hold impossible values.
     pub fn read_from(bytes: &[u8]) -> Option<(Self, usize)> {
+        Self::read_version(bytes, FEATURE_VERSION)
+    }
+
+    /// Reads a set written by [`FeatureSet::write_to`] of feature version `version`: before
+    /// version 3 the sets held no weights (read as 1).
+    pub fn read_version(bytes: &[u8], version: u16) -> Option<(Self, usize)> {
         let position = FingerPosition::from_code(*bytes.first()?)?;
         let count = usize::from(u16::from_le_bytes(bytes.get(1..3)?.try_into().ok()?));
         if count > cylinder::MAX_MINUTIAE {
@@ -121,6 +132,16 @@ impl FeatureSet {
             }
             cylinders.push(Cylinder::from_layers(x, y, angle, mask, layers));
             at += CYLINDER_BYTES;
+        }
+        if version >= 3 {
+            for c in cylinders.iter_mut() {
+                let w = *bytes.get(at)?;
+                if w > 100 {
+                    return None;
+                }
+                *c = c.with_weight(f32::from(w) / 100.0);
+                at += 1;
+            }
         }
         cylinders.sort_by(|p, q| p.angle.total_cmp(&q.angle));
         Some((

@@ -132,7 +132,25 @@ fn feature_sets_do_not_depend_on_minutia_order() {
     assert_eq!(a, FeatureSet::new(&t));
     let mut bytes = Vec::new();
     a.write_to(&mut bytes);
-    assert_eq!(FeatureSet::read_from(&bytes), Some((a, bytes.len())));
+    assert_eq!(
+        FeatureSet::read_from(&bytes),
+        Some((a.clone(), bytes.len()))
+    );
+    // The weights are the minutiae's qualities (1 when unknown), kept by the bytes; sets of
+    // version 2 had none and read as weighing 1.
+    assert!(a
+        .cylinders()
+        .iter()
+        .all(|c| (0.0..=1.0).contains(&c.weight())));
+    assert!(a.cylinders().iter().any(|c| c.weight() < 1.0));
+    let n = a.cylinders().len();
+    let old = bytes.get(..bytes.len() - n).unwrap_or_default();
+    let (v2, used) = FeatureSet::read_version(old, 2).unwrap_or_else(|| panic!("version 2"));
+    assert_eq!(used, old.len());
+    assert!(v2.cylinders().iter().all(|c| c.weight() == 1.0));
+    t.minutiae.iter_mut().for_each(|m| m.quality = 0);
+    let unknown = FeatureSet::new(&t);
+    assert!(unknown.cylinders().iter().all(|c| c.weight() == 1.0));
 }
 
 #[test]
