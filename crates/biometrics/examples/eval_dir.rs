@@ -6,9 +6,10 @@
 //! --impressions 8 [--out scores.csv] [--cache DIR] [--worst N]`
 //!
 //! - `--out`: writes `probe,candidate,score` for `eval_fvc report` (and `run.sh --marsad-scores`);
-//! - `--cache DIR`: keeps the extracted templates (ISO/IEC 19794-2:2005) in DIR and reuses them, so
-//!   that matcher changes are evaluated without extracting again (clear DIR when extraction
-//!   changes);
+//! - `--cache DIR`: keeps the extracted templates in DIR as the server stores them (ISO/IEC
+//!   19794-2:2005 with marsad's precise angles, `formats::write_template_exact`) and reuses them,
+//!   so that matcher changes are evaluated without extracting again (clear DIR when extraction
+//!   changes; a cache written before the precise angles holds quantised ones);
 //! - `--worst N`: lists the N genuine pairs with the lowest scores and their minutia counts.
 
 use std::error::Error;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use marsad_biometrics::extract::{extract, ExtractOptions};
-use marsad_biometrics::formats::{self, Format};
+use marsad_biometrics::formats;
 use marsad_biometrics::index::{Abis, Gallery, IndexParams};
 use marsad_biometrics::matcher::{Calibration, FeatureSet};
 use marsad_biometrics::synth::eval::{figures, fvc_pairs, Scores};
@@ -226,7 +227,7 @@ fn template_of(dir: &std::path::Path, cache: Option<&PathBuf>, id: SampleId) -> 
     let image = formats::decode_image(&bytes).ok()?;
     let template = extract(&image, &ExtractOptions::default()).ok()?.template;
     if let Some(p) = cached {
-        let _ = std::fs::write(p, formats::write_template(&template, Format::Iso2005));
+        let _ = std::fs::write(p, formats::write_template_exact(&template));
     }
     Some(template)
 }

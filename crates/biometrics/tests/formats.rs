@@ -732,3 +732,53 @@ fn every_fuzz_corpus_file_goes_through_every_reader() {
     }
     assert!(files >= 10, "only {files} corpus files under {root}");
 }
+
+/// What marsad stores for itself keeps each direction to 1/65,536 of a turn (a vendor extended
+/// data area), writes the standard fields exactly as `write_template` does, reads back stable,
+/// and is ignored when it does not agree with the standard fields.
+#[test]
+fn precise_angles_survive_storage_and_other_readers_see_the_standard_record() {
+    let mut rng = ChaCha8Rng::seed_from_u64(65_536);
+    for i in 0..200 {
+        let mut t = random_template(&mut rng, 256);
+        t.minutiae.truncate(200);
+        for m in &mut t.minutiae {
+            m.angle = rng.gen_range(0.0..std::f32::consts::TAU);
+        }
+        let exact = formats::write_template_exact(&t);
+        let (format, back) = formats::read_template(&exact).unwrap();
+        assert_eq!(format, Format::Iso2005);
+        for (got, want) in back[0].minutiae.iter().zip(&t.minutiae) {
+            let d = (got.angle - want.angle).abs();
+            let d = d.min(std::f32::consts::TAU - d);
+            assert!(d < 1e-4, "case {i}: {} vs {}", got.angle, want.angle);
+        }
+        assert_eq!(formats::write_template_exact(&back[0]), exact, "case {i}");
+        // The same record without the area is the standard one, byte for byte.
+        let mut record = fmr::Record::parse(&exact).unwrap();
+        assert_eq!(record.views[0].extended.len(), 4 + 2 * t.minutiae.len());
+        record.views[0].extended.clear();
+        assert_eq!(
+            record.to_bytes(),
+            formats::write_template(&back[0], Format::Iso2005),
+            "case {i}"
+        );
+        // An area that disagrees with the standard fields is not believed.
+        let mut record = fmr::Record::parse(&exact).unwrap();
+        if let Some(m) = record.views[0].minutiae.first_mut() {
+            m.angle = m.angle.wrapping_add(64);
+            let quantised = record.to_templates();
+            let standard = fmr::Record::parse(&formats::write_template(&back[0], Format::Iso2005))
+                .unwrap()
+                .to_templates();
+            assert_ne!(quantised[0].minutiae[0].angle, t.minutiae[0].angle);
+            assert!(
+                quantised[0].minutiae[1..]
+                    .iter()
+                    .zip(&standard[0].minutiae[1..])
+                    .all(|(a, b)| a.angle == b.angle),
+                "case {i}: the standard fields are used"
+            );
+        }
+    }
+}

@@ -7,7 +7,7 @@
 
 use anyhow::{Context as _, Result};
 use marsad_biometrics::extract::{extract, ExtractOptions};
-use marsad_biometrics::formats::{self, png, Format};
+use marsad_biometrics::formats::{self, png};
 use marsad_biometrics::index::{Abis, Gallery, IndexParams};
 use marsad_biometrics::matcher::Calibration;
 use marsad_biometrics::synth::{Dataset, ImpressionSettings, SampleId};
@@ -159,7 +159,7 @@ pub fn create(
                 .context("extracting a demo fingerprint")?;
             let mut template = extraction.template;
             template.position = FingerPosition::RIGHT_INDEX;
-            let template_bytes = formats::write_template(&template, Format::Iso2005);
+            let template_bytes = formats::write_template_exact(&template);
             let (original, stored) = runtime.block_on(async {
                 let o = vault.put_stream(&png_bytes[..], &options).await?;
                 let t = vault.put_stream(&template_bytes[..], &options).await?;

@@ -655,7 +655,7 @@ pub async fn enrol(
         .put_stream(&body[..], &options)
         .await
         .map_err(vault_error)?;
-    let template_bytes = formats::write_template(&capture.template, Format::Iso2005);
+    let template_bytes = formats::write_template_exact(&capture.template);
     let stored_template = vault
         .put_stream(&template_bytes[..], &options)
         .await

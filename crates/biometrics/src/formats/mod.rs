@@ -157,6 +157,13 @@ pub fn write_template(template: &Template, format: Format) -> Vec<u8> {
     }
 }
 
+/// ISO/IEC 19794-2:2005 with marsad's precise angles in a vendor extended data area (what
+/// marsad stores for itself: read back, the template scores as the one extracted; any reader
+/// of the standard reads the same record without them). See [`fmr`].
+pub fn write_template_exact(template: &Template) -> Vec<u8> {
+    fmr::Record::from_template_precise(template).to_bytes()
+}
+
 /// Decodes a PNG, WSQ or ISO/IEC 19794-4 image (its first finger view) to a 500 ppi grey image.
 ///
 /// An image that declares another resolution between 250 and 1000 ppi is resampled to 500 ppi
