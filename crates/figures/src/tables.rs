@@ -383,18 +383,7 @@ impl Published {
                     let hidden = units > 0 && units < threshold;
                     ProtectedCell {
                         period,
-                        codes: c
-                            .codes
-                            .iter()
-                            .zip(dims)
-                            .map(|(x, d)| {
-                                if *x == TOTAL {
-                                    TOTAL.to_string()
-                                } else {
-                                    code(*d, x)
-                                }
-                            })
-                            .collect(),
+                        codes: published_codes(&c.codes, dims, code),
                         value: if hidden { None } else { c.value },
                         units: (!hidden).then_some(units),
                         obs_status: c.status,
@@ -416,6 +405,25 @@ impl Published {
             reason: "amounts are published as the joint protection of their tables".into(),
         })
     }
+}
+
+/// A cube cell's codes as published: `_T` kept, the others through `code`.
+fn published_codes(
+    codes: &[&str],
+    dims: &[Dim],
+    code: &dyn Fn(Dim, &str) -> String,
+) -> Vec<String> {
+    codes
+        .iter()
+        .zip(dims)
+        .map(|(x, d)| {
+            if *x == TOTAL {
+                TOTAL.to_string()
+            } else {
+                code(*d, x)
+            }
+        })
+        .collect()
 }
 
 /// The contributions of every indicator with a dominance rule, read from the units of the
@@ -477,18 +485,7 @@ fn perturbed(
     let exact = def.disclosure.perturbation == 0 && def.disclosure.min_frequency <= 1;
     let mut sums: BTreeMap<Vec<String>, Sums> = BTreeMap::new();
     for c in cube_cells {
-        let codes: Vec<String> = c
-            .codes
-            .iter()
-            .zip(dims)
-            .map(|(x, d)| {
-                if *x == TOTAL {
-                    TOTAL.to_string()
-                } else {
-                    code(*d, x)
-                }
-            })
-            .collect();
+        let codes = published_codes(&c.codes, dims, code);
         if !codes.iter().any(String::is_empty) {
             sums.entry(codes).or_default().add(&c.sums, 1);
         }

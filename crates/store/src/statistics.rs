@@ -38,6 +38,21 @@ pub struct StatCell {
     pub ckey: i64,
 }
 
+impl StatCell {
+    /// The sums in the order of the columns: value, denominator, units, provisional,
+    /// estimated, cell key.
+    fn sums(&self) -> [i64; 6] {
+        [
+            self.value,
+            self.denominator,
+            self.units,
+            self.provisional,
+            self.estimated,
+            self.ckey,
+        ]
+    }
+}
+
 /// The unit a current record is counted in, and the person record it refers to in its own
 /// source (an event record's `person_record_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -604,14 +619,7 @@ fn tally(deltas: &[StatCell], written: &[Vec<Val>]) -> Result<(i64, Vec<[String;
         .map(|c| {
             (
                 (c.indicator.as_str(), c.period.as_str(), c.key.as_str()),
-                [
-                    c.value,
-                    c.denominator,
-                    c.units,
-                    c.provisional,
-                    c.estimated,
-                    c.ckey,
-                ],
+                c.sums(),
             )
         })
         .collect();
@@ -862,17 +870,7 @@ fn write_values(db: &mut dyn Sql, batch: &StatsBatch) -> Result<CellChange> {
             params.push(P::Text(Some(&c.indicator)));
             params.push(P::Text(Some(&c.period)));
             params.push(P::Text(Some(&c.key)));
-            params.extend(
-                [
-                    c.value,
-                    c.denominator,
-                    c.units,
-                    c.provisional,
-                    c.estimated,
-                    c.ckey,
-                ]
-                .map(P::Int),
-            );
+            params.extend(c.sums().map(P::Int));
         }
         let sql =
             format!("INSERT INTO stats_cells ({CELL_COLUMNS}) VALUES {values} {UPSERT_CELLS}");

@@ -288,6 +288,23 @@ async fn anonymous_callers_are_refused() {
     app.stop().await;
 }
 
+/// The persons a 1:N search of `image` answers, sorted.
+async fn search(client: &reqwest::Client, app: &TestApp, image: &[u8]) -> Vec<String> {
+    let v: Value = post(
+        client,
+        app,
+        "/api/v1/fingerprints/identification",
+        image.to_vec(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let mut found = persons_of(&v, "candidates");
+    found.sort();
+    found
+}
+
 /// Two servers on one store and one vault, as a national deployment runs them: what one
 /// enrols, the other's 1:N finds at once; what one withdraws, the other stops finding; a merge
 /// made anywhere moves the fingers to the surviving number in both galleries.
@@ -303,20 +320,9 @@ async fn servers_sharing_a_store_see_each_others_captures() {
     let border_b = b
         .login_as("bp", "border-police", "border_police", &["officer"])
         .await;
-    let identify = "/api/v1/fingerprints/identification";
-    let found = |v: &Value| {
-        let mut p = persons_of(v, "candidates");
-        p.sort();
-        p
-    };
     // Each gallery loaded (empty) before anything is enrolled.
     for (client, app) in [(&border_a, &a), (&border_b, &b)] {
-        let v: Value = post(client, app, identify, prints[0][2].clone())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert!(found(&v).is_empty(), "{v}");
+        assert!(search(client, app, &prints[0][2]).await.is_empty());
     }
     // Enrolled on A: B's search finds it; enrolled on B: A's enrolment search reports it.
     let r = post(
@@ -327,12 +333,11 @@ async fn servers_sharing_a_store_see_each_others_captures() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let v: Value = post(&border_b, &b, identify, prints[0][2].clone())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(found(&v), vec![p1.clone()], "B finds what A enrolled: {v}");
+    assert_eq!(
+        search(&border_b, &b, &prints[0][2]).await,
+        vec![p1.clone()],
+        "B finds what A enrolled"
+    );
     let r = post(
         &border_b,
         &b,
@@ -342,14 +347,13 @@ async fn servers_sharing_a_store_see_each_others_captures() {
     .await;
     let v: Value = r.json().await.unwrap();
     assert_eq!(persons_of(&v, "matches"), vec![p1.clone()], "{v}");
-    let v: Value = post(&border_a, &a, identify, prints[0][2].clone())
-        .await
-        .json()
-        .await
-        .unwrap();
     let mut both = vec![p1.clone(), p2.clone()];
     both.sort();
-    assert_eq!(found(&v), both, "A finds what B enrolled: {v}");
+    assert_eq!(
+        search(&border_a, &a, &prints[0][2]).await,
+        both,
+        "A finds what B enrolled"
+    );
     // Withdrawn on A: B stops finding it.
     let list: Value = border_a
         .get(a.url(&format!("/api/v1/persons/{p2}/fingerprints")))
@@ -371,12 +375,7 @@ async fn servers_sharing_a_store_see_each_others_captures() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     for (client, app) in [(&border_a, &a), (&border_b, &b)] {
-        let v: Value = post(client, app, identify, prints[0][2].clone())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(found(&v), vec![p1.clone()], "{v}");
+        assert_eq!(search(client, app, &prints[0][2]).await, vec![p1.clone()]);
     }
     // A merge (p1 into a new survivor) made in the store: both galleries answer the survivor,
     // and verifying against the survivor's number matches.
@@ -389,12 +388,10 @@ async fn servers_sharing_a_store_see_each_others_captures() {
     })
     .await;
     for (client, app) in [(&border_a, &a), (&border_b, &b)] {
-        let v: Value = post(client, app, identify, prints[0][2].clone())
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(found(&v), vec![survivor.clone()], "{v}");
+        assert_eq!(
+            search(client, app, &prints[0][2]).await,
+            vec![survivor.clone()]
+        );
         let v: Value = post(
             client,
             app,

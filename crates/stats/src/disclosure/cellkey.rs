@@ -63,16 +63,7 @@ impl PTable {
     /// Uniform perturbation on `-min(n, d)..=min(n, d)` for count `n`: unbiased, never negative,
     /// zeros stay zero.
     pub fn symmetric(d: u64) -> PTable {
-        let rows = (0..=d)
-            .map(|n| {
-                let m = n.min(d) as i64;
-                let p = 1.0 / (2 * m + 1) as f64;
-                (-m..=m)
-                    .enumerate()
-                    .map(|(k, x)| (x, if x == m { 1.0 } else { (k + 1) as f64 * p }))
-                    .collect()
-            })
-            .collect();
+        let rows = (0..=d).map(|n| uniform(n.min(d) as i64)).collect();
         PTable { rows }
     }
 
@@ -93,12 +84,7 @@ impl PTable {
                     let up = n as f64 / t as f64;
                     return vec![(-(n as i64), 1.0 - up), ((t - n) as i64, 1.0)];
                 }
-                let m = d.min(n - t) as i64;
-                let p = 1.0 / (2 * m + 1) as f64;
-                (-m..=m)
-                    .enumerate()
-                    .map(|(k, x)| (x, if x == m { 1.0 } else { (k + 1) as f64 * p }))
-                    .collect()
+                uniform(d.min(n - t) as i64)
             })
             .collect();
         PTable { rows }
@@ -112,6 +98,15 @@ impl PTable {
             .or(row.last())
             .map_or(0, |e| e.0)
     }
+}
+
+/// A row uniform on `-m..=m`, cumulative (the last exactly 1).
+fn uniform(m: i64) -> Vec<(i64, f64)> {
+    let p = 1.0 / (2 * m + 1) as f64;
+    (-m..=m)
+        .enumerate()
+        .map(|(k, x)| (x, if x == m { 1.0 } else { (k + 1) as f64 * p }))
+        .collect()
 }
 
 /// The cell key of a set of record keys: their sum modulo 2³², as a number in [0, 1).
