@@ -1415,6 +1415,13 @@ async fn research_microdata_pages() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // approved at once, built in the background
+    let done = crate::microdata::settled(
+        &researcher.client(false),
+        &app.url(&format!("/api/v1/microdata/requests/{id}")),
+    )
+    .await;
+    assert_eq!(done["status"], "released", "{done}");
     let (_, html) = page(&researcher.client(false), &app, "/en/work/microdata/").await;
     assert!(
         html.contains(&format!("/api/v1/microdata/requests/{id}/extract")),
