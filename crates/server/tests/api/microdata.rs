@@ -711,7 +711,7 @@ async fn an_approved_request_is_built_after_a_restart() {
 }
 
 /// A build that fails records nothing: the request stays approved, its job shows the error (in
-/// the API), and approving it again builds it again.
+/// the API and the portal), and approving it again builds it again.
 #[tokio::test]
 async fn a_failed_build_leaves_the_request_approved_and_visible() {
     let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
@@ -774,6 +774,20 @@ async fn a_failed_build_leaves_the_request_approved_and_visible() {
     );
     let (_, seen) = send(researcher.get(&one)).await;
     assert_eq!(seen["job"]["phase"], "failed", "the researcher sees it too");
+    // the portal shows it, with a button to build again for the decider
+    let html = dpo
+        .get(restarted.url("/en/work/microdata/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("could not be built") && html.contains("retired_variable"),
+        "{html}"
+    );
+    assert!(html.contains("Build again"), "{html}");
     // approving again builds it again (and fails again, recording nothing)
     let (st, again) = send(
         dpo.post(format!("{one}/decision"))
