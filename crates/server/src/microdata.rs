@@ -760,14 +760,7 @@ pub(crate) fn resume(state: &AppState) {
     let st = state.clone();
     tokio::spawn(async move {
         let approved = st
-            .blocking(|store, _| {
-                Ok(store
-                    .microdata_requests(None)?
-                    .into_iter()
-                    .filter(|r| r.status() == "approved")
-                    .map(|r| r.id)
-                    .collect::<Vec<_>>())
-            })
+            .blocking(|store, _| Ok(store.approved_microdata_requests()?))
             .await;
         match approved {
             Ok(ids) => {
