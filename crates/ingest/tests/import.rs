@@ -634,6 +634,7 @@ impl Store for Crashing<'_> {
         add_microdata_request(&self, new: &marsad_store::MicrodataRequestRow, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::MicrodataRequestRow>;
         microdata_request(&self, id: i64) -> marsad_store::Result<marsad_store::MicrodataRequestRow>;
         microdata_requests(&self, institution: Option<&str>) -> marsad_store::Result<Vec<marsad_store::MicrodataRequestRow>>;
+        approved_microdata_requests(&self) -> marsad_store::Result<Vec<i64>>;
         move_microdata_request(&self, id: i64, events: &[marsad_store::MicrodataEvent], extract: Option<&marsad_store::MicrodataExtract>, audit: &marsad_store::AuditEvent) -> marsad_store::Result<marsad_store::MicrodataRequestRow>;
         microdata_extract(&self, id: i64) -> marsad_store::Result<marsad_store::MicrodataExtract>;
         add_passkey(&self, passkey: &marsad_store::PasskeyRow) -> marsad_store::Result<()>;

@@ -182,6 +182,7 @@ pub struct AppState {
     max_upload_bytes: u64,
     metrics: Arc<Metrics>,
     jobs: Arc<jobs::Jobs>,
+    extract_jobs: Arc<jobs::ExtractJobs>,
     access: Arc<Access>,
     oidc_cache: Arc<oidc::ProviderCache>,
     vault: Option<Arc<marsad_vault::Vault>>,
@@ -210,6 +211,7 @@ impl AppState {
             max_upload_bytes,
             metrics: Arc::new(Metrics::new()),
             jobs: Arc::new(jobs::Jobs::default()),
+            extract_jobs: Arc::default(),
             access,
             oidc_cache: Arc::new(oidc::ProviderCache::default()),
             vault: None,
@@ -307,6 +309,11 @@ impl AppState {
     /// Imports running or recently finished.
     pub(crate) fn jobs(&self) -> &jobs::Jobs {
         &self.jobs
+    }
+
+    /// Research extracts being built after their approval.
+    pub(crate) fn extract_jobs(&self) -> &Arc<jobs::ExtractJobs> {
+        &self.extract_jobs
     }
 
     /// Runs a store or ingest call on the blocking pool (the store is synchronous).
@@ -1227,6 +1234,9 @@ pub async fn serve_on(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(address = %addr, "marsad is listening");
     }
+    // Extracts approved but not built when the server last stopped are built again (in the
+    // background: serving does not wait for it).
+    microdata::resume(&state);
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -7,6 +7,12 @@
 //! when the treated extract's risk is below the level in force — otherwise the request is
 //! refused with the risk report saying why. The researcher who asked downloads it as CSV.
 //!
+//! The approval is recorded at once (`202 Accepted`); the extract is built, treated, sealed and
+//! its outcome recorded by a background task whose progress (`crate::jobs::ExtractJobs`) the
+//! request shows while it runs. The store is the truth: a request left `approved` without
+//! outcome (the server stopped, the build failed) is built again when a server starts
+//! ([`resume`]) or when it is approved again; a failed build records nothing.
+//!
 //! The permissions are the policy's (resource `microdata`: submit = request or withdraw, read =
 //! see requests, correct = decide, export = download); object routes admit the request's
 //! institution through the permit. Two workflow rules are this module's: nobody decides on a
@@ -18,7 +24,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use marsad_auth::{AuditEvent, AuditObject, Outcome, Purpose};
+use std::sync::Arc;
+
+use marsad_auth::{Actor, AuditEvent, AuditObject, Outcome, Purpose};
 use marsad_figures::microdata::{
     self as extracts, ExtractSpec, Level, POPULATION_KINDS, VARIABLES,
 };
@@ -34,6 +42,7 @@ use crate::caller::Caller;
 use crate::dossiers::time;
 use crate::error::{ApiError, Code, Problem};
 use crate::extract::{ApiJson, ApiPath};
+use crate::jobs::ExtractJob;
 use crate::records::Institutions;
 use crate::AppState;
 
@@ -145,6 +154,23 @@ pub struct MicrodataRequestDto {
     pub report: Option<serde_json::Value>,
     /// Where the released file is downloaded.
     pub extract: Option<String>,
+    /// While an approved request's extract is built (or after its build failed): the job.
+    pub job: Option<MicrodataJobDto>,
+}
+
+/// The build of an approved extract, as this server sees it (jobs live in memory; the request's
+/// status is the store's).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MicrodataJobDto {
+    /// `queued`, `building`, `checking risk`, `sealing`, `recording`, or `failed` (the request
+    /// stays approved; approve it again to build it again).
+    pub phase: String,
+    /// Rows of the extract, once built.
+    pub rows: Option<u64>,
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// Why the build failed.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -257,7 +283,21 @@ fn dto(r: &MicrodataRequestRow) -> MicrodataRequestDto {
                 at: time(e.at),
             })
             .collect(),
+        job: None,
     }
+}
+
+/// `d` with the build job of this server, while the request is approved.
+fn with_job(state: &AppState, mut d: MicrodataRequestDto) -> MicrodataRequestDto {
+    if d.status == "approved" {
+        d.job = state.extract_jobs().get(d.id).map(|j| MicrodataJobDto {
+            phase: j.phase_name().to_string(),
+            rows: j.rows(),
+            started_at: time(j.started_at),
+            error: j.error(),
+        });
+    }
+    d
 }
 
 fn not_found(id: i64) -> impl Fn(StoreError) -> ApiError {
@@ -535,6 +575,14 @@ pub(crate) async fn requests(
             })
         })
         .await
+        .map(|mut list| {
+            list.requests = list
+                .requests
+                .into_iter()
+                .map(|d| with_job(state, d))
+                .collect();
+            list
+        })
 }
 
 /// One request with its history and risk report.
@@ -560,28 +608,42 @@ pub(crate) async fn one(
     state
         .blocking(move |store, _| Ok(dto(&admitted(store, &permit, id)?)))
         .await
+        .map(|d| with_job(state, d))
 }
 
 /// Approves or refuses a request (the data-protection side, never on a request of their own).
-/// An approved extract is built, treated and released only when its risk is below the level in
-/// force; otherwise the request ends refused by the risk check, with the report saying why.
+/// A refusal answers `200` with the request refused. An approval is recorded at once and answers
+/// `202 Accepted` with the request `approved` and its build job: the extract is then built,
+/// treated and released in the background only when its risk is below the level in force,
+/// otherwise the request ends refused by the risk check, with the report saying why. Follow it
+/// with `GET /api/v1/microdata/requests/{id}` (its `job` shows the phase). Approving again a
+/// request left `approved` by a failed build starts the build again.
 #[utoipa::path(post, path = "/api/v1/microdata/requests/{id}/decision", tag = "microdata",
     params(("id" = i64, Path)), request_body = MicrodataDecisionBody,
-    responses((status = 200, body = MicrodataRequestDto),
+    responses((status = 200, description = "Refused", body = MicrodataRequestDto),
+        (status = 202, description = "Approved: the extract is being built (see `job`)", body = MicrodataRequestDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or withdrawn", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Already decided, withdrawn or being built", body = Problem, content_type = "application/problem+json")))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
     permit: Permit,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MicrodataDecisionBody>,
-) -> Result<Json<MicrodataRequestDto>, ApiError> {
-    Ok(Json(decision(&state, &caller, &permit, id, &body).await?))
+) -> Result<Response, ApiError> {
+    let out = decision(&state, &caller, &permit, id, &body).await?;
+    let status = if out.status == "approved" {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(out)).into_response())
 }
 
+/// Records a decision; an approval starts the build of the extract (the API's and the portal's
+/// path).
 pub(crate) async fn decision(
     state: &AppState,
     caller: &Caller,
@@ -609,15 +671,8 @@ pub(crate) async fn decision(
         None | Some("") => None,
         Some(r) => Some(text_field("reasons", r)?),
     };
-    let level = state.microdata_level();
-    let (st, who, permit, why) = (
-        state.clone(),
-        caller.clone(),
-        permit.clone(),
-        reasons.clone(),
-    );
-    // 1. Checked, then refused, or built and treated (in memory).
-    let built = state
+    let (st, who, permit) = (state.clone(), caller.clone(), permit.clone());
+    let moved = state
         .blocking(move |store, _| {
             let caller = who;
             let row = admitted(store, &permit, id)?;
@@ -627,21 +682,117 @@ pub(crate) async fn decision(
                     "nobody decides on a request they made: another data-protection officer must",
                 ));
             }
-            if row.status() != "requested" {
+            let building = st.extract_jobs().get(id).is_some_and(|j| j.is_running());
+            match row.status() {
+                // a build that failed (or was lost) is started again by approving once more
+                "approved" if approve && !building => {
+                    AppState::audit_all(
+                        store,
+                        &[audit(&st, &caller, "microdata.rebuild", id, &row.purpose)],
+                    )?;
+                    return Ok(dto(&row));
+                }
+                "approved" if building => {
+                    return Err(ApiError::new(
+                        Code::Conflict,
+                        format!(
+                            "microdata request {id} is approved and its extract is being built"
+                        ),
+                    ))
+                }
+                "requested" => {}
+                other => {
+                    return Err(ApiError::new(
+                        Code::Conflict,
+                        format!("microdata request {id} is already {other}"),
+                    ))
+                }
+            }
+            let seq = u32::try_from(row.events.len()).unwrap_or(u32::MAX);
+            let (to, action) = if approve {
+                ("approved", "microdata.approve")
+            } else {
+                ("refused", "microdata.refuse")
+            };
+            let event = decision_event(&st, &caller, seq + 1, "requested", to, &reasons);
+            let a = audit(&st, &caller, action, id, &row.purpose);
+            let moved = store
+                .move_microdata_request(id, &[event], None, &a)
+                .map_err(not_found(id))?;
+            Ok(dto(&moved))
+        })
+        .await?;
+    if moved.status == "approved" {
+        start_build(state, id);
+    }
+    Ok(with_job(state, moved))
+}
+
+/// Starts building the extract of approved request `id` in the background, unless it is being
+/// built already.
+fn start_build(state: &AppState, id: i64) {
+    let Some(job) = state.extract_jobs().start(id, state.now()) else {
+        return;
+    };
+    let state = state.clone();
+    tokio::spawn(async move {
+        match build(&state, id, &job).await {
+            Ok(status) => {
+                tracing::info!(request = id, status, "microdata extract built");
+                state.extract_jobs().finish(&job);
+            }
+            Err(e) => {
+                // ids and error kinds only: the detail stays with the job
+                tracing::error!(
+                    request = id,
+                    code = e.code.as_str(),
+                    "building a microdata extract failed; the request stays approved"
+                );
+                job.fail(&e.detail);
+            }
+        }
+    });
+}
+
+/// Builds the extracts of the requests left approved without outcome (the server stopped while
+/// building them), in the background.
+pub(crate) fn resume(state: &AppState) {
+    let st = state.clone();
+    tokio::spawn(async move {
+        let approved = st
+            .blocking(|store, _| Ok(store.approved_microdata_requests()?))
+            .await;
+        match approved {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!(request = id, "building an approved microdata extract again");
+                    start_build(&st, id);
+                }
+            }
+            Err(e) => tracing::error!(
+                code = e.code.as_str(),
+                "cannot look for approved microdata extracts to build"
+            ),
+        }
+    });
+}
+
+/// Builds, treats and seals the extract of approved request `id`, then records its release or
+/// its refusal by the risk check (the request's final status). An error records nothing.
+async fn build(state: &AppState, id: i64, job: &Arc<ExtractJob>) -> Result<&'static str, ApiError> {
+    let level = state.microdata_level();
+    let j = job.clone();
+    // 1. Built and treated (in memory).
+    let (row, treated) = state
+        .blocking(move |store, _| {
+            let row = store.microdata_request(id).map_err(not_found(id))?;
+            if row.status() != "approved" {
                 return Err(ApiError::new(
                     Code::Conflict,
                     format!("microdata request {id} is already {}", row.status()),
                 ));
             }
-            let seq = u32::try_from(row.events.len()).unwrap_or(u32::MAX);
-            if !approve {
-                let event = decision_event(&st, &caller, seq + 1, "requested", "refused", &why);
-                let a = audit(&st, &caller, "microdata.refuse", id, &row.purpose);
-                let moved = store
-                    .move_microdata_request(id, &[event], None, &a)
-                    .map_err(not_found(id))?;
-                return Ok(Err(dto(&moved)));
-            }
+            j.enter("building");
             let spec = ExtractSpec {
                 kinds: row
                     .kinds
@@ -662,11 +813,22 @@ pub(crate) async fn decision(
                     chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
                 }
             }
-            let built = extracts::build(store, &spec, &key).map_err(|e| {
-                tracing::error!(error = %e, "building a microdata extract failed");
-                ApiError::new(Code::Internal, "the extract could not be built")
-            })?;
+            let built = extracts::build(store, &spec, &key);
             key.fill(0);
+            let built = built.map_err(|e| {
+                ApiError::new(
+                    Code::Internal,
+                    match e {
+                        // the request's own settings: safe to show
+                        marsad_figures::FiguresError::Settings(why) => {
+                            format!("the extract could not be built: {why}")
+                        }
+                        _ => "the extract could not be built (the store failed)".to_string(),
+                    },
+                )
+            })?;
+            j.set_rows(u64::try_from(built.rows.len()).unwrap_or(u64::MAX));
+            j.enter("checking risk");
             let treated = extracts::release(
                 &built,
                 &spec.quasi_identifiers,
@@ -676,14 +838,11 @@ pub(crate) async fn decision(
                     max_suppressed: level.max_suppressed,
                 },
             );
-            Ok(Ok((row, seq, treated)))
+            Ok((row, treated))
         })
         .await?;
-    let (row, seq, treated) = match built {
-        Ok(b) => b,
-        Err(refused) => return Ok(refused),
-    };
     // 2. A released file is sealed in the vault, where the server has one, like every file.
+    job.enter("sealing");
     let blob_id = match (&state.vault, treated.release) {
         (Some(vault), true) => Some(
             vault
@@ -695,30 +854,53 @@ pub(crate) async fn decision(
         ),
         _ => None,
     };
-    // 3. The decision, the risk check's outcome and the file's reference, in one transaction
-    // (a decision taken meanwhile by someone else makes this one a conflict; a sealed blob left
-    // behind then is removed by the vault's orphan cleanup).
-    let (st, caller) = (state.clone(), caller.clone());
+    // 3. The risk check's outcome and the file's reference, in one transaction, after the
+    // approval it follows (a change meanwhile makes this a conflict; a sealed blob left behind
+    // then is removed by the vault's orphan cleanup). The approver stays the actor on record.
+    job.enter("recording");
+    let st = state.clone();
     state
         .blocking(move |store, _| {
             let now = st.now();
+            let seq = u32::try_from(row.events.len()).unwrap_or(u32::MAX);
+            let approval = row.events.last().cloned().ok_or_else(|| {
+                ApiError::new(Code::Internal, "an approved request without its approval")
+            })?;
+            let actor = approval
+                .actor
+                .split_once(':')
+                .and_then(|(kind, id)| Actor::from_parts(kind, id.to_string()))
+                .unwrap_or_else(|| Actor::System("microdata".into()));
+            let entry = |action: &str| AuditEvent {
+                at: now,
+                actor: actor.clone(),
+                institution: approval.institution.clone(),
+                action: action.into(),
+                object: Some(object(id)),
+                purpose: Purpose::parse(&row.purpose).ok(),
+                outcome: Outcome::Success,
+            };
             let report = Some(treated.report_json.to_string());
-            let approved = decision_event(&st, &caller, seq + 1, "requested", "approved", &reasons);
-            let moved = if treated.release {
+            if treated.release {
                 let sha: String = Sha256::digest(treated.csv.as_bytes())
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect();
-                let mut released = approved.clone();
-                released.seq = seq + 2;
-                released.from = "approved".into();
-                released.to = "released".into();
-                released.reasons = Some(format!(
-                    "re-identification risk below the level in force (k = {}, largest risk {})",
-                    row.k, row.max_risk
-                ));
-                released.report = report;
-                released.file_ref = Some(format!("sha256:{sha}"));
+                let released = MicrodataEvent {
+                    seq: seq + 1,
+                    from: "approved".into(),
+                    to: "released".into(),
+                    actor: approval.actor.clone(),
+                    actor_name: approval.actor_name.clone(),
+                    institution: approval.institution.clone(),
+                    reasons: Some(format!(
+                        "re-identification risk below the level in force (k = {}, largest risk {})",
+                        row.k, row.max_risk
+                    )),
+                    report,
+                    file_ref: Some(format!("sha256:{sha}")),
+                    at: now,
+                };
                 let file = MicrodataExtract {
                     request_id: id,
                     sha256: sha,
@@ -731,13 +913,18 @@ pub(crate) async fn decision(
                     blob_id,
                     created_at: now,
                 };
-                let a = audit(&st, &caller, "microdata.release", id, &row.purpose);
                 store
-                    .move_microdata_request(id, &[approved, released], Some(&file), &a)
-                    .map_err(not_found(id))?
+                    .move_microdata_request(
+                        id,
+                        &[released],
+                        Some(&file),
+                        &entry("microdata.release"),
+                    )
+                    .map_err(not_found(id))?;
+                Ok("released")
             } else {
                 let refused = MicrodataEvent {
-                    seq: seq + 2,
+                    seq: seq + 1,
                     from: "approved".into(),
                     to: "refused".into(),
                     actor: RISK_CHECK.into(),
@@ -751,12 +938,11 @@ pub(crate) async fn decision(
                     file_ref: None,
                     at: now,
                 };
-                let a = audit(&st, &caller, "microdata.refuse-risk", id, &row.purpose);
                 store
-                    .move_microdata_request(id, &[approved, refused], None, &a)
-                    .map_err(not_found(id))?
-            };
-            Ok(dto(&moved))
+                    .move_microdata_request(id, &[refused], None, &entry("microdata.refuse-risk"))
+                    .map_err(not_found(id))?;
+                Ok("refused")
+            }
         })
         .await
 }

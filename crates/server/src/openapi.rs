@@ -118,6 +118,7 @@ use crate::error::Problem;
         crate::microdata::MicrodataRequestBody,
         crate::microdata::MicrodataDecisionBody,
         crate::microdata::MicrodataEventDto,
+        crate::microdata::MicrodataJobDto,
         crate::microdata::MicrodataRequestDto,
         crate::microdata::MicrodataRequestList,
         crate::microdata::MicrodataVariableDto,

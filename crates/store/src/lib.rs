@@ -1414,6 +1414,9 @@ pub trait Store: Send + Sync {
         &self,
         institution: Option<&str>,
     ) -> Result<Vec<crate::MicrodataRequestRow>>;
+    /// The ids of the requests left `approved` (their extract not built or not recorded yet),
+    /// oldest first: one small query, for a server's start.
+    fn approved_microdata_requests(&self) -> Result<Vec<i64>>;
     /// Records consecutive changes of status, the first decided on the request after
     /// `events[0].seq - 1` changes (`Invalid` when it changed meanwhile), and with a release its
     /// file, all in one transaction with `audit`.

@@ -262,6 +262,22 @@ pub(crate) fn requests(
         .collect()
 }
 
+/// The requests whose last event is an approval (approved, their extract not built yet), oldest
+/// first.
+pub(crate) fn approved(db: &mut dyn Sql) -> Result<Vec<i64>> {
+    const CTX: &str = "listing approved microdata requests";
+    let rows = db.query(
+        CTX,
+        "SELECT e.request_id FROM microdata_events e
+         WHERE e.to_state = 'approved'
+           AND NOT EXISTS (SELECT 1 FROM microdata_events l
+                           WHERE l.request_id = e.request_id AND l.seq > e.seq)
+         ORDER BY e.request_id",
+        &[],
+    )?;
+    rows.iter().map(|r| int(r, 0, CTX)).collect()
+}
+
 /// Records `events` (consecutive, the first decided on the request as it was after
 /// `events[0].seq - 1` changes) and, with a release, its file.
 pub(crate) fn move_request(

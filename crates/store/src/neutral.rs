@@ -905,6 +905,11 @@ macro_rules! engine_neutral_methods {
                 crate::microdata::requests(d, institution)
             })
         }
+        fn approved_microdata_requests(&self) -> Result<Vec<i64>> {
+            self.read("listing approved microdata requests", |d| {
+                crate::microdata::approved(d)
+            })
+        }
         fn move_microdata_request(
             &self,
             id: i64,

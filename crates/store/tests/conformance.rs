@@ -4841,6 +4841,34 @@ fn microdata_requests_decisions_and_release(h: &Harness) {
         s.microdata_extract(a.id),
         Err(StoreError::NotFound { .. })
     ));
+    assert_eq!(s.approved_microdata_requests().unwrap(), Vec::<i64>::new());
+    // an approval alone (the extract built later): approved, listed for the build
+    let c = s
+        .add_microdata_request(
+            &microdata_request("institute", 302),
+            &microdata_audit("microdata.request"),
+        )
+        .unwrap();
+    let approved = s
+        .move_microdata_request(
+            c.id,
+            &[microdata_event(1, "requested", "approved", 305)],
+            None,
+            &microdata_audit("microdata.approve"),
+        )
+        .unwrap();
+    assert_eq!(approved.status(), "approved");
+    assert_eq!(s.approved_microdata_requests().unwrap(), vec![c.id]);
+    let built = s
+        .move_microdata_request(
+            c.id,
+            &[microdata_event(2, "approved", "refused", 306)],
+            None,
+            &microdata_audit("microdata.refuse-risk"),
+        )
+        .unwrap();
+    assert_eq!(built.status(), "refused");
+    assert_eq!(s.approved_microdata_requests().unwrap(), Vec::<i64>::new());
     let moved = s
         .move_microdata_request(
             a.id,
@@ -4920,7 +4948,7 @@ fn microdata_requests_decisions_and_release(h: &Harness) {
             Err(StoreError::Invalid(_))
         ));
     }
-    assert_eq!(s.microdata_requests(None).unwrap().len(), 2);
+    assert_eq!(s.microdata_requests(None).unwrap().len(), 3);
 }
 
 fn microdata_rows_refuse_update_and_delete(h: &Harness) {

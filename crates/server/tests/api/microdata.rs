@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use marsad_model::FixedClock;
 use marsad_store::{PersonNumber, RecordKey, Store};
@@ -216,6 +217,67 @@ fn pseudonyms(csv: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The request at `url` once its build has ended (`released` or `refused`), polled with a
+/// deadline; a failed build fails the test.
+pub(crate) async fn settled(client: &reqwest::Client, url: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (st, r) = send(client.get(url)).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        if r["status"] != "approved" {
+            return r;
+        }
+        assert!(r["job"]["error"].is_null(), "the build failed: {r}");
+        assert!(Instant::now() < deadline, "still being built: {r}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Polls `url` until the request's job has `failed`.
+async fn failed(client: &reqwest::Client, url: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (st, r) = send(client.get(url)).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["status"], "approved", "{r}");
+        if r["job"]["phase"] == "failed" {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "no failure shown: {r}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The event approving request `id` (its `seq` is 1), as a decider recorded it.
+fn approval(id: i64, s: &dyn Store) {
+    let event = marsad_store::MicrodataEvent {
+        seq: 1,
+        from: "requested".into(),
+        to: "approved".into(),
+        actor: "user:dpo-before-the-crash".into(),
+        actor_name: "dpo".into(),
+        institution: Some("observatoire".into()),
+        reasons: None,
+        report: None,
+        file_ref: None,
+        at: now(),
+    };
+    let audit = marsad_auth::AuditEvent {
+        at: now(),
+        actor: marsad_auth::Actor::User("dpo-before-the-crash".into()),
+        institution: Some("observatoire".into()),
+        action: "microdata.approve".into(),
+        object: Some(marsad_auth::AuditObject {
+            kind: "microdata_request".into(),
+            id: id.to_string(),
+        }),
+        purpose: marsad_auth::Purpose::parse(PURPOSE).ok(),
+        outcome: marsad_auth::Outcome::Success,
+    };
+    s.move_microdata_request(id, &[event], None, &audit)
+        .unwrap();
+}
+
 async fn scenario(store: Option<Arc<dyn Store>>) {
     let app = TestApp::start(store, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
     app.with_store(|s| population(s)).await;
@@ -335,14 +397,44 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
         (StatusCode::BAD_REQUEST, Some("reasons"))
     );
 
-    // approve → released
-    let (st, done) = send(
+    // approve → 202, approved and being built (its job visible) → released
+    let (st, accepted) = send(
         dpo.post(format!("{one}/decision"))
             .json(&json!({"decision": "approve", "reasons": "ethics approval on file"})),
     )
     .await;
-    assert_eq!(st, StatusCode::OK, "{done}");
+    assert_eq!(st, StatusCode::ACCEPTED, "{accepted}");
+    assert_eq!(accepted["status"], "approved", "{accepted}");
+    assert!(
+        [
+            "queued",
+            "building",
+            "checking risk",
+            "sealing",
+            "recording"
+        ]
+        .contains(&accepted["job"]["phase"].as_str().unwrap_or("none")),
+        "{accepted}"
+    );
+    assert!(accepted["job"]["started_at"].is_string(), "{accepted}");
+    // a decision taken meanwhile is a conflict
+    let (st, p) = send(
+        dpo.post(format!("{one}/decision"))
+            .json(&json!({"decision": "refuse", "reasons": "changed my mind"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{p}");
+    let done = settled(&dpo, &one).await;
     assert_eq!(done["status"], "released", "{done}");
+    assert!(
+        done["job"].is_null(),
+        "a finished build is forgotten: {done}"
+    );
+    assert_eq!(done["events"][0]["to"], "approved");
+    assert_eq!(
+        done["events"][1]["by"], "dpo",
+        "the approver stays on record"
+    );
     assert_eq!(done["report"]["release_allowed"], true);
     assert!(
         done["report"]["after"]["k_anonymity"].as_u64().unwrap() >= 5,
@@ -428,11 +520,13 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
     // a second extract of the same people: pseudonyms cannot be joined
     let (_, second) = send(researcher.post(&url).json(&body(2022, None))).await;
     let second_id = second["id"].as_i64().unwrap();
-    let (_, done2) = send(
+    let (st, _) = send(
         dpo.post(format!("{url}/{second_id}/decision"))
             .json(&json!({"decision": "approve"})),
     )
     .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let done2 = settled(&dpo, &format!("{url}/{second_id}")).await;
     assert_eq!(done2["status"], "released", "{done2}");
     let csv2 = researcher
         .get(format!("{url}/{second_id}/extract"))
@@ -449,13 +543,15 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
     // an unsafe extract (k above the population) is refused, with the report saying why
     let (_, unsafe_req) = send(researcher.post(&url).json(&body(2023, Some(50)))).await;
     let unsafe_id = unsafe_req["id"].as_i64().unwrap();
-    let (st, refused) = send(
+    let (st, accepted) = send(
         dpo.post(format!("{url}/{unsafe_id}/decision"))
             .json(&json!({"decision": "approve"})),
     )
     .await;
-    assert_eq!(st, StatusCode::OK, "{refused}");
+    assert_eq!(st, StatusCode::ACCEPTED, "{accepted}");
+    let refused = settled(&researcher, &format!("{url}/{unsafe_id}")).await;
     assert_eq!(refused["status"], "refused", "{refused}");
+    assert_eq!(refused["events"][1]["by"], "risk check", "{refused}");
     assert_eq!(refused["report"]["release_allowed"], false);
     assert!(
         refused["events"][1]["reasons"]
@@ -516,7 +612,11 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
         2,
         "{actions:?}"
     );
-    for step in ["microdata.request", "microdata.release"] {
+    for step in [
+        "microdata.request",
+        "microdata.approve",
+        "microdata.release",
+    ] {
         assert!(actions.contains(&step), "{step} missing: {actions:?}");
     }
     assert!(
@@ -557,4 +657,160 @@ async fn extracts_on_postgres() {
     };
     scenario(Some(store)).await;
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
+
+/// A request left approved when the server stopped mid-build (simulated: the approval recorded in
+/// the store, no job anywhere) is built and released by the next server that starts.
+#[tokio::test]
+async fn an_approved_request_is_built_after_a_restart() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
+    app.with_store(|s| population(s)).await;
+    let researcher = app
+        .login_as("rania", "university-tunis", "research", &["researcher"])
+        .await;
+    let dpo = app
+        .login_as("dpo", "observatoire", "observatory", &["dpo"])
+        .await;
+    let url = app.url("/api/v1/microdata/requests");
+    let (st, req) = send(researcher.post(&url).json(&body(2023, None))).await;
+    assert_eq!(st, StatusCode::CREATED, "{req}");
+    let id = req["id"].as_i64().unwrap();
+    app.with_store(move |s| approval(id, s)).await;
+    let (_, before) = send(dpo.get(format!("{url}/{id}"))).await;
+    assert_eq!(before["status"], "approved", "{before}");
+    assert!(before["job"].is_null(), "no server builds it yet: {before}");
+
+    // "the restart": another server on the same store and vault
+    let restarted = app.start_beside("unused-2").await;
+    let one = restarted.url(&format!("/api/v1/microdata/requests/{id}"));
+    let done = settled(&dpo, &one).await;
+    assert_eq!(done["status"], "released", "{done}");
+    assert_eq!(done["events"][1]["by"], "dpo", "{done}");
+    let r = researcher
+        .get(format!("{one}/extract"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap().lines().count(), 41);
+    let actions = app
+        .with_store(move |s| {
+            s.audit_by_object("microdata_request", &id.to_string(), 100)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect::<Vec<_>>()
+        })
+        .await;
+    assert!(
+        actions.contains(&"microdata.release".to_string()),
+        "{actions:?}"
+    );
+    restarted.stop().await;
+    app.stop().await;
+}
+
+/// A build that fails records nothing: the request stays approved, its job shows the error (in
+/// the API and the portal), and approving it again builds it again.
+#[tokio::test]
+async fn a_failed_build_leaves_the_request_approved_and_visible() {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
+    app.with_store(|s| population(s)).await;
+    let researcher = app
+        .login_as("rania", "university-tunis", "research", &["researcher"])
+        .await;
+    // a request the catalogue no longer knows a variable of: its build fails
+    let id = app
+        .with_store(|s| {
+            let row = marsad_store::MicrodataRequestRow {
+                id: 0,
+                requester: "user:someone".into(),
+                requester_name: "rania".into(),
+                institution: "university-tunis".into(),
+                purpose: PURPOSE.into(),
+                project: "UNI-2025-08".into(),
+                kinds: vec!["labour_placement".into()],
+                first_year: 2023,
+                last_year: 2023,
+                variables: vec!["sex".into(), "retired_variable".into()],
+                quasi_identifiers: vec!["sex".into()],
+                k: 5,
+                max_risk: 0.2,
+                requested_at: now(),
+                events: Vec::new(),
+            };
+            let audit = marsad_auth::AuditEvent {
+                at: now(),
+                actor: marsad_auth::Actor::User("someone".into()),
+                institution: Some("university-tunis".into()),
+                action: "microdata.request".into(),
+                object: Some(marsad_auth::AuditObject {
+                    kind: "microdata_request".into(),
+                    id: "new".into(),
+                }),
+                purpose: marsad_auth::Purpose::parse(PURPOSE).ok(),
+                outcome: marsad_auth::Outcome::Success,
+            };
+            let id = s.add_microdata_request(&row, &audit).unwrap().id;
+            approval(id, s);
+            id
+        })
+        .await;
+    // resumed by the next server, which fails to build it
+    let restarted = app.start_beside("unused-2").await;
+    // (signed in there: each server has its own CSRF key)
+    let dpo = restarted
+        .login_as("dpo", "observatoire", "observatory", &["dpo"])
+        .await;
+    let one = restarted.url(&format!("/api/v1/microdata/requests/{id}"));
+    let shown = failed(&dpo, &one).await;
+    assert_eq!(shown["events"].as_array().unwrap().len(), 1, "{shown}");
+    assert!(
+        shown["job"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("retired_variable"),
+        "{shown}"
+    );
+    let (_, seen) = send(researcher.get(&one)).await;
+    assert_eq!(seen["job"]["phase"], "failed", "the researcher sees it too");
+    // the portal shows it, with a button to build again for the decider
+    let html = dpo
+        .get(restarted.url("/en/work/microdata/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("could not be built") && html.contains("retired_variable"),
+        "{html}"
+    );
+    assert!(html.contains("Build again"), "{html}");
+    // approving again builds it again (and fails again, recording nothing)
+    let (st, again) = send(
+        dpo.post(format!("{one}/decision"))
+            .json(&json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(again["status"], "approved");
+    let shown = failed(&dpo, &one).await;
+    assert_eq!(shown["events"].as_array().unwrap().len(), 1, "{shown}");
+    let actions = app
+        .with_store(move |s| {
+            s.audit_by_object("microdata_request", &id.to_string(), 100)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect::<Vec<_>>()
+        })
+        .await;
+    assert!(
+        actions.contains(&"microdata.rebuild".to_string()),
+        "{actions:?}"
+    );
+    restarted.stop().await;
+    app.stop().await;
 }

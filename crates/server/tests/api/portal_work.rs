@@ -1415,6 +1415,18 @@ async fn research_microdata_pages() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // approved at once, built in the background: the page shows where it stands
+    let (_, html) = page(&dpo.client(false), &app, "/en/work/microdata/").await;
+    assert!(
+        html.contains("Approved: the extract") || html.contains("· released</h2>"),
+        "neither being built nor released: {html}"
+    );
+    let done = crate::microdata::settled(
+        &researcher.client(false),
+        &app.url(&format!("/api/v1/microdata/requests/{id}")),
+    )
+    .await;
+    assert_eq!(done["status"], "released", "{done}");
     let (_, html) = page(&researcher.client(false), &app, "/en/work/microdata/").await;
     assert!(
         html.contains(&format!("/api/v1/microdata/requests/{id}/extract")),

@@ -1,7 +1,8 @@
 //! The research microdata workspace: researchers request extracts (purpose, project, population,
 //! variables) and follow their institution's requests, with the risk report and, once released,
 //! the download of their own; the data-protection officer sees every request and approves or
-//! refuses it (never one of their own).
+//! refuses it (never one of their own). An approved request shows its extract being built
+//! (phase, rows) until it is released or refused, or the error of a failed build.
 //!
 //! The pages call the JSON API's functions (`microdata::request`, `requests`, `decision`): the
 //! same scope, the same workflow rules, the same audit entries with the request's purpose.
@@ -215,6 +216,9 @@ fn card(w: &Work, r: &MicrodataRequestDto, caller: &Caller, can_decide: bool) ->
                     }
                 }
             }
+            @if r.status == "approved" {
+                (progress(w, r, can_decide && !mine))
+            }
             @if r.status == "released" && mine {
                 @if let Some(href) = &r.extract {
                     p { a href=(href) download { (tr.t("work-microdata-download")) } }
@@ -230,6 +234,39 @@ fn card(w: &Work, r: &MicrodataRequestDto, caller: &Caller, can_decide: bool) ->
                     button type="submit" name="decision" value="refuse" { (tr.t("work-microdata-refuse")) }
                 }
             }
+        }
+    }
+}
+
+/// An approved request's build: its phase and rows while it runs, its error (and, for a
+/// decider, a button to build it again) when it failed. The decision answered before the
+/// extract was built: the page shows where it stands, reloading shows the outcome.
+fn progress(w: &Work, r: &MicrodataRequestDto, can_rebuild: bool) -> maud::Markup {
+    let tr = w.tr();
+    html! {
+        @match &r.job {
+            None => { p.muted role="status" { (tr.t("work-microdata-job-waiting")) } }
+            Some(job) => { @if let Some(error) = &job.error {
+                div.error role="alert" {
+                    p { (tr.t("work-microdata-job-failed")) " " span lang="en" dir="ltr" { (error) } }
+                    @if can_rebuild {
+                        form method="post" action=(w.c.href(&format!("work/microdata/{}", r.id))) {
+                            (w.csrf_field())
+                            button type="submit" name="decision" value="approve" { (tr.t("work-microdata-rebuild")) }
+                        }
+                    }
+                }
+            } @else {
+                p role="status" {
+                    (tr.t_with("work-microdata-job", &[(
+                        "phase",
+                        Arg::Str(&tr.t(&format!("work-microdata-phase-{}", job.phase.replace(' ', "-")))),
+                    )]))
+                    @if let Some(rows) = job.rows {
+                        " " (tr.t_with("work-microdata-job-rows", &[("rows", Arg::Num(i64::try_from(rows).unwrap_or(i64::MAX)))]))
+                    }
+                }
+            } }
         }
     }
 }
