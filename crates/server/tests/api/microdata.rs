@@ -234,6 +234,18 @@ pub(crate) async fn settled(client: &reqwest::Client, url: &str) -> Value {
 }
 
 /// Polls `url` until the request's job has `failed`.
+/// The audit trail's actions on a request, oldest first.
+async fn audit_actions(app: &TestApp, id: i64) -> Vec<String> {
+    app.with_store(move |s| {
+        s.audit_by_object("microdata_request", &id.to_string(), 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    })
+    .await
+}
+
 async fn failed(client: &reqwest::Client, url: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -623,15 +635,7 @@ async fn scenario(store: Option<Arc<dyn Store>>) {
         trail.iter().all(|(_, p)| p.as_deref() == Some(PURPOSE)),
         "{trail:?}"
     );
-    let refusal = app
-        .with_store(move |s| {
-            s.audit_by_object("microdata_request", &unsafe_id.to_string(), 100)
-                .unwrap()
-                .into_iter()
-                .map(|e| e.action)
-                .collect::<Vec<_>>()
-        })
-        .await;
+    let refusal = audit_actions(&app, unsafe_id).await;
     assert!(
         refusal.contains(&"microdata.refuse-risk".to_string()),
         "{refusal:?}"
@@ -693,15 +697,7 @@ async fn an_approved_request_is_built_after_a_restart() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap().lines().count(), 41);
-    let actions = app
-        .with_store(move |s| {
-            s.audit_by_object("microdata_request", &id.to_string(), 100)
-                .unwrap()
-                .into_iter()
-                .map(|e| e.action)
-                .collect::<Vec<_>>()
-        })
-        .await;
+    let actions = audit_actions(&app, id).await;
     assert!(
         actions.contains(&"microdata.release".to_string()),
         "{actions:?}"
@@ -798,15 +794,7 @@ async fn a_failed_build_leaves_the_request_approved_and_visible() {
     assert_eq!(again["status"], "approved");
     let shown = failed(&dpo, &one).await;
     assert_eq!(shown["events"].as_array().unwrap().len(), 1, "{shown}");
-    let actions = app
-        .with_store(move |s| {
-            s.audit_by_object("microdata_request", &id.to_string(), 100)
-                .unwrap()
-                .into_iter()
-                .map(|e| e.action)
-                .collect::<Vec<_>>()
-        })
-        .await;
+    let actions = audit_actions(&app, id).await;
     assert!(
         actions.contains(&"microdata.rebuild".to_string()),
         "{actions:?}"
