@@ -90,6 +90,18 @@ pub enum FiguresError {
 
 pub type Result<T, E = FiguresError> = std::result::Result<T, E>;
 
+/// HMAC-SHA-256 of `text` under `key`: the units' record keys of the cell key method and the
+/// research extracts' pseudonyms.
+pub(crate) fn keyed_hash(key: &[u8], text: &str) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit as _, Mac as _};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        // HMAC takes keys of any length: not reached.
+        return [0; 32];
+    };
+    mac.update(text.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tidy {
     /// Every module opens with `//!` docs saying what it owns.

@@ -23,7 +23,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use hmac::{Hmac, KeyInit as _, Mac as _};
 use marsad_model::codes::{Country, Sex};
 use marsad_model::RecordKind;
 use marsad_stats::dims::{age_code, occupation_code, sex_code, UNKNOWN};
@@ -158,13 +157,11 @@ fn year_of(rec: &Loaded) -> Option<i32> {
 
 /// The keyed pseudonym of a unit: 16 hex digits of HMAC-SHA256(key, unit).
 pub fn pseudonym(key: &[u8; 32], unit: &str) -> String {
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
-        // HMAC takes keys of any length: not reached.
-        return String::new();
-    };
-    mac.update(unit.as_bytes());
-    let bytes = mac.finalize().into_bytes();
-    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::keyed_hash(key, unit)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Kinds of institution whose records are left out of every extract (the person stays in it

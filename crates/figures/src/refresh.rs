@@ -32,9 +32,6 @@ use marsad_store::{
     Timestamp,
 };
 
-use hmac::{Hmac, KeyInit as _, Mac as _};
-use sha2::Sha256;
-
 use crate::settings::Settings;
 use crate::{FiguresError, Result};
 
@@ -110,12 +107,8 @@ fn new_secret() -> String {
 /// secret (the same unit always has the same key; without the secret nobody can compute it).
 pub(crate) fn unit_key(settings: &Settings, unit: &str) -> u32 {
     let secret = settings.record_key_secret.as_deref().unwrap_or_default();
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return 0;
-    };
-    mac.update(unit.as_bytes());
-    let bytes = mac.finalize().into_bytes();
-    u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+    let h = crate::keyed_hash(secret.as_bytes(), unit);
+    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
 /// A current record with its parsed payload.

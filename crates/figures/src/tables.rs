@@ -366,44 +366,47 @@ impl Published {
     ) -> Result<Vec<ProtectedCell>> {
         let q = Query::new(id, dims, &[period]);
         let table = self.cubes.query(&q)?;
-        let additive = matches!(def.measure, Measure::Count | Measure::Amount)
-            || matches!(def.measure, Measure::PerInput { .. });
+        if !dims.is_empty() {
+            match def.measure {
+                Measure::Count => return Ok(perturbed(def, &table.cells, dims, period, code)),
+                // Amounts by a dimension are the publication's cells (`joint_cells`), never
+                // protected table by table: one request's suppression would not hold against
+                // another.
+                Measure::Amount | Measure::PerInput { .. } => {
+                    return Err(FiguresError::NotPublished {
+                        indicator: def.id,
+                        period: period.code(),
+                        reason: "amounts are published as the joint protection of their tables"
+                            .into(),
+                    })
+                }
+                _ => {}
+            }
+        }
+        // Primary suppression only: ratios are not recoverable from margins, and a table
+        // without dimensions is one cell.
         let threshold = u64::from(def.disclosure.min_frequency);
-        if def.measure == Measure::Count && !dims.is_empty() {
-            return Ok(perturbed(def, &table.cells, dims, period, code));
-        }
-        if !additive || dims.is_empty() {
-            // Primary suppression only: ratios are not recoverable from margins, and a table
-            // without dimensions is one cell.
-            return Ok(table
-                .cells
-                .iter()
-                .map(|c| {
-                    let units = u64::try_from(c.sums.units).unwrap_or(0);
-                    let hidden = units > 0 && units < threshold;
-                    ProtectedCell {
-                        period,
-                        codes: published_codes(&c.codes, dims, code),
-                        value: if hidden { None } else { c.value },
-                        units: (!hidden).then_some(units),
-                        obs_status: c.status,
-                        conf_status: if hidden {
-                            ConfStatus::Primary
-                        } else {
-                            ConfStatus::Free
-                        },
-                        perturbed: false,
-                    }
-                })
-                .collect());
-        }
-        // Amounts by a dimension are the publication's cells (`joint_cells`), never
-        // protected table by table: one request's suppression would not hold against another.
-        Err(FiguresError::NotPublished {
-            indicator: def.id,
-            period: period.code(),
-            reason: "amounts are published as the joint protection of their tables".into(),
-        })
+        Ok(table
+            .cells
+            .iter()
+            .map(|c| {
+                let units = u64::try_from(c.sums.units).unwrap_or(0);
+                let hidden = units > 0 && units < threshold;
+                ProtectedCell {
+                    period,
+                    codes: published_codes(&c.codes, dims, code),
+                    value: if hidden { None } else { c.value },
+                    units: (!hidden).then_some(units),
+                    obs_status: c.status,
+                    conf_status: if hidden {
+                        ConfStatus::Primary
+                    } else {
+                        ConfStatus::Free
+                    },
+                    perturbed: false,
+                }
+            })
+            .collect())
     }
 }
 

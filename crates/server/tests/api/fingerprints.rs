@@ -211,33 +211,12 @@ async fn enrol_verify_identify_firewall_withdraw() {
 
     // An officer cannot withdraw; the institution's administrator can, and the capture leaves
     // every search.
-    let p2_list: Value = border
-        .get(app.url(&format!("/api/v1/persons/{p2}/fingerprints")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = p2_list[0]["id"].as_i64().unwrap();
-    let withdrawal = format!("/api/v1/fingerprints/{id}/withdrawal");
-    let r = border
-        .post(app.url(&withdrawal))
-        .json(&serde_json::json!({"reason": "wrong person"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let id = first_capture(&border, &app, &p2).await;
+    assert_eq!(withdraw(&border, &app, id).await, StatusCode::FORBIDDEN);
     let admin = app
         .login_as("bp-admin", "border-police", "border_police", &["admin"])
         .await;
-    let r = admin
-        .post(app.url(&withdrawal))
-        .json(&serde_json::json!({"reason": "wrong person"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(withdraw(&admin, &app, id).await, StatusCode::OK);
     let v: Value = post(&border, &app, identify, prints[0][2].clone())
         .await
         .json()
@@ -286,6 +265,30 @@ async fn anonymous_callers_are_refused() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
+}
+
+/// The id of a person's first capture, as the API lists them.
+async fn first_capture(client: &reqwest::Client, app: &TestApp, person: &str) -> i64 {
+    let list: Value = client
+        .get(app.url(&format!("/api/v1/persons/{person}/fingerprints")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list[0]["id"].as_i64().unwrap()
+}
+
+/// Asks for capture `id` to be withdrawn ("wrong person"); the answer's status.
+async fn withdraw(client: &reqwest::Client, app: &TestApp, id: i64) -> StatusCode {
+    client
+        .post(app.url(&format!("/api/v1/fingerprints/{id}/withdrawal")))
+        .json(&serde_json::json!({"reason": "wrong person"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 /// The persons a 1:N search of `image` answers, sorted.
@@ -355,25 +358,11 @@ async fn servers_sharing_a_store_see_each_others_captures() {
         "A finds what B enrolled"
     );
     // Withdrawn on A: B stops finding it.
-    let list: Value = border_a
-        .get(a.url(&format!("/api/v1/persons/{p2}/fingerprints")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = list[0]["id"].as_i64().unwrap();
+    let id = first_capture(&border_a, &a, &p2).await;
     let admin = a
         .login_as("bp-admin", "border-police", "border_police", &["admin"])
         .await;
-    let r = admin
-        .post(a.url(&format!("/api/v1/fingerprints/{id}/withdrawal")))
-        .json(&serde_json::json!({"reason": "wrong person"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(withdraw(&admin, &a, id).await, StatusCode::OK);
     for (client, app) in [(&border_a, &a), (&border_b, &b)] {
         assert_eq!(search(client, app, &prints[0][2]).await, vec![p1.clone()]);
     }

@@ -234,6 +234,16 @@ pub(crate) async fn settled(client: &reqwest::Client, url: &str) -> Value {
 }
 
 /// Polls `url` until the request's job has `failed`.
+/// A server on a fresh store holding the population, and the researcher signed in.
+async fn populated() -> (TestApp, reqwest::Client) {
+    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
+    app.with_store(|s| population(s)).await;
+    let researcher = app
+        .login_as("rania", "university-tunis", "research", &["researcher"])
+        .await;
+    (app, researcher)
+}
+
 /// The audit trail's actions on a request, oldest first.
 async fn audit_actions(app: &TestApp, id: i64) -> Vec<String> {
     app.with_store(move |s| {
@@ -667,11 +677,7 @@ async fn extracts_on_postgres() {
 /// the store, no job anywhere) is built and released by the next server that starts.
 #[tokio::test]
 async fn an_approved_request_is_built_after_a_restart() {
-    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
-    app.with_store(|s| population(s)).await;
-    let researcher = app
-        .login_as("rania", "university-tunis", "research", &["researcher"])
-        .await;
+    let (app, researcher) = populated().await;
     let dpo = app
         .login_as("dpo", "observatoire", "observatory", &["dpo"])
         .await;
@@ -710,11 +716,7 @@ async fn an_approved_request_is_built_after_a_restart() {
 /// the API and the portal), and approving it again builds it again.
 #[tokio::test]
 async fn a_failed_build_leaves_the_request_approved_and_visible() {
-    let app = TestApp::start(None, marsad_server::DEFAULT_MAX_UPLOAD_BYTES, "unused").await;
-    app.with_store(|s| population(s)).await;
-    let researcher = app
-        .login_as("rania", "university-tunis", "research", &["researcher"])
-        .await;
+    let (app, researcher) = populated().await;
     // a request the catalogue no longer knows a variable of: its build fails
     let id = app
         .with_store(|s| {
